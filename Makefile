@@ -1,0 +1,34 @@
+# Two commands do all set-up on a fresh machine:
+#   make run    create .venv on first use, install, run the default scenario
+#   make test   create/update .venv, run the tests (CI=true also runs the slow ones)
+PY      ?= python3
+VENV    := .venv
+VPY     := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+ARGS    ?=
+PYTEST_MARK := $(if $(filter true,$(CI)),-m "",)
+
+.PHONY: run test test-all lint clean-venv
+
+$(VPY):
+	$(PY) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) run.py $(ARGS)
+
+test: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) -m pytest $(PYTEST_MARK)
+
+test-all: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) -m pytest -m ""
+
+lint: $(STAMP)
+	$(VPY) -m ruff check sim run.py tests
+
+clean-venv:
+	rm -rf $(VENV)

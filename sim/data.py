@@ -1,0 +1,340 @@
+"""``scenarios/data/*.csv`` -> typed tables, with each row's ``source`` and ``estimate`` kept.
+
+Every file is checked on load: required columns present, numbers finite and in range, ids unique,
+references to other tables (cities, nodes, sectors) known. A bad file raises a one-line
+:class:`DataError` naming the file, the row, the column, the value and what was expected.
+
+Units: money 亿元 (1e8 yuan); population 万人; wages yuan/person-year; land price yuan/m²;
+capacity ha; travel time minutes; power price yuan/kWh.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import DataError
+
+SECTOR_PARAMS = {
+    # name: (unit, lower bound, upper bound)
+    "sigma": ("1", 1.05, 20.0),
+    "mu": ("share of income", 1e-5, 1.0),
+    "delta": ("1", 0.0, 10.0),
+    "va_ratio": ("share", 0.01, 1.0),
+    "jobs_per_yi": ("persons per 亿元", 0.0, 10000.0),
+    "talent_share": ("share", 0.0, 1.0),
+    "land_ha_per_yi": ("ha per 亿元", 0.0, 100.0),
+    "capital_per_yi": ("亿元 per 亿元", 0.0, 20.0),
+    "labour_cost_share": ("share", 0.0, 1.0),
+    "energy_cost_share": ("share", 0.0, 1.0),
+    "mean_firm_output": ("亿元", 1e-4, 1e4),
+    "mobile": ("0/1", 0.0, 1.0),
+    "tradable": ("0/1", 0.0, 1.0),
+    "revision_rate": ("per year", 0.0, 1.0),
+    "coastal_mobile_share": ("share", 0.0, 1.0),
+}
+
+
+def _num(lo: float | None = None, hi: float | None = None, *, allow_empty: bool = False,
+         unit: str = "") -> Callable[[str], float | None]:
+    def parse(text: str) -> float | None:
+        t = text.strip()
+        if t == "" and allow_empty:
+            return None
+        try:
+            x = float(t)
+        except ValueError:
+            raise ValueError(_expect(lo, hi, unit)) from None
+        if not math.isfinite(x) or (lo is not None and x < lo) or (hi is not None and x > hi):
+            raise ValueError(_expect(lo, hi, unit))
+        return x
+    return parse
+
+
+def _expect(lo: float | None, hi: float | None, unit: str) -> str:
+    rng = ""
+    if lo is not None and hi is not None:
+        rng = f" between {lo:g} and {hi:g}"
+    elif lo is not None:
+        rng = f" >= {lo:g}"
+    u = f" ({unit})" if unit else ""
+    return f"a finite number{rng}{u}"
+
+
+def _bool(text: str) -> bool:
+    t = text.strip().lower()
+    if t in ("1", "true", "yes"):
+        return True
+    if t in ("0", "false", "no"):
+        return False
+    raise ValueError("true/false or 1/0")
+
+
+def _text(text: str) -> str:
+    t = text.strip()
+    if not t:
+        raise ValueError("a non-empty text")
+    return t
+
+
+def _any(text: str) -> str:
+    return text.strip()
+
+
+@dataclass
+class Table:
+    """Rows of one CSV file, parsed; ``path`` and ``sha256`` identify the file."""
+
+    name: str
+    path: Path
+    rows: list[dict[str, Any]]
+    sha256: str
+
+    def ids(self, col: str = "id") -> list[str]:
+        return [r[col] for r in self.rows]
+
+    def by(self, col: str = "id") -> dict[str, dict[str, Any]]:
+        return {r[col]: r for r in self.rows}
+
+
+def read_table(path: Path, schema: dict[str, Callable[[str], Any]], key: str | tuple[str, ...] | None,
+               *, required: bool = True) -> Table:
+    if not path.exists():
+        if not required:
+            return Table(path.name, path, [], "")
+        raise DataError(str(path), message=f"{path}: data file not found")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(str(path), message=f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 CSV") from None
+    reader = csv.DictReader(text.splitlines())
+    header = reader.fieldnames or []
+    if not header:
+        raise DataError(str(path), message=f"{path}: empty file; expected a CSV with a header row")
+    for col in schema:
+        if col not in header:
+            raise DataError(str(path), col, None, f"column {col!r} (file has: {', '.join(header)})",
+                            message=f"{path}: column {col}: missing; expected columns {', '.join(schema)}")
+    rows = []
+    seen: dict[Any, int] = {}
+    for lineno, rec in enumerate(reader, start=2):
+        if all((v or "").strip() == "" for k, v in rec.items() if k is not None):
+            continue
+        if None in rec:
+            raise DataError(str(path), message=f"{path}: row {lineno}: more fields than the header")
+        row: dict[str, Any] = {}
+        for col, parse in schema.items():
+            val = rec.get(col)
+            if val is None:
+                raise DataError(str(path), message=f"{path}: row {lineno}: column {col}: missing value")
+            try:
+                row[col] = parse(val)
+            except ValueError as exc:
+                raise DataError(str(path), message=(
+                    f"{path}: row {lineno}: column {col}: got {val!r}; expected {exc}")) from None
+        if key is not None:
+            k = tuple(row[c] for c in key) if isinstance(key, tuple) else row[key]
+            if k in seen:
+                kn = "/".join(key) if isinstance(key, tuple) else key
+                raise DataError(str(path), message=(
+                    f"{path}: row {lineno}: column {kn}: duplicate id {k!r} (also row {seen[k]}); "
+                    f"expected unique ids"))
+            seen[k] = lineno
+        row["_row"] = lineno
+        rows.append(row)
+    if required and not rows:
+        raise DataError(str(path), message=f"{path}: no data rows; expected at least one")
+    return Table(path.name, path, rows, hashlib.sha256(raw).hexdigest())
+
+
+SRC = {"source": _text, "estimate": _bool}
+
+CITY_SCHEMA = {
+    "id": _text, "name_en": _any, "province": _any, "node": _text,
+    "lat": _num(-90, 90, unit="degrees"), "lon": _num(-180, 180, unit="degrees"),
+    "gdp_2022_yi": _num(0.001, 1e7, unit="亿元"), "population_2022_wan": _num(0.001, 1e5, unit="万人"),
+    "primary_pct": _num(0, 100, unit="%"), "secondary_pct": _num(0, 100, unit="%"),
+    "tertiary_pct": _num(0, 100, unit="%"), "wage_2022_yuan": _num(1000, 1e7, unit="yuan/year"),
+    "power_price_yuan_kwh": _num(0.01, 10, unit="yuan/kWh"),
+    "gdp_trend_growth": _num(-0.5, 0.5, unit="per year"),
+    "population_trend_growth": _num(-0.5, 0.5, unit="per year"),
+    "jxn_zone": _bool, "six_city": _bool, "secondary_va_sourced": _bool, **SRC,
+}
+ORIGIN_SCHEMA = {
+    "id": _text, "name_en": _any, "node": _text,
+    "lat": _num(-90, 90, unit="degrees"), "lon": _num(-180, 180, unit="degrees"),
+    "gdp_2022_yi": _num(0.001, 1e8, unit="亿元"), "gdp_low_yi": _num(0, 1e8, unit="亿元"),
+    "gdp_high_yi": _num(0, 1e8, unit="亿元"),
+    "wage_2022_yuan": _num(1000, 1e7, unit="yuan/year"), "wage_low_yuan": _num(0, 1e7),
+    "wage_high_yuan": _num(0, 1e7),
+    "land_price_yuan_m2": _num(0.01, 1e6, unit="yuan/m²"), "land_price_low_yuan_m2": _num(0, 1e6),
+    "land_price_high_yuan_m2": _num(0, 1e6),
+    "power_price_yuan_kwh": _num(0.01, 10, unit="yuan/kWh"),
+    "gdp_trend_growth": _num(-0.5, 0.5, unit="per year"),
+    "wage_trend_growth": _num(-0.5, 0.5, unit="per year"),
+    "land_price_trend_growth": _num(-0.5, 0.5, unit="per year"),
+    "has_firms": _bool, **SRC,
+}
+SECTOR_PARAM_SCHEMA = {"sector": _text, "param": _text, "value": _num(), "unit": _any, **SRC}
+CITY_SECTOR_SCHEMA = {"city": _text, "sector": _text, "share": _num(0, 1, unit="share"), **SRC}
+CITY_TOURISM_SCHEMA = {"city": _text, "tourism_share_of_tertiary": _num(0, 1, unit="share"), **SRC}
+PARK_SCHEMA = {
+    "id": _text, "name_zh": _text, "city": _text, "node": _text, "level": _any,
+    "capacity_ha": _num(0, 1e6, unit="ha"), "capacity_estimate": _bool,
+    "occupancy_2022": _num(0, 1, unit="share of capacity"), "leading_sectors": _any,
+    "land_price_yuan_m2": _num(0.01, 1e6, unit="yuan/m²"), **SRC,
+}
+NODE_SCHEMA = {"id": _text, "name_en": _any, "kind": _text, "city": _any,
+               "lat": _num(-90, 90, unit="degrees"), "lon": _num(-180, 180, unit="degrees"), **SRC}
+LINK_SCHEMA = {"from": _text, "to": _text, "mode": _text, "minutes": _num(0.1, 1e5, unit="minutes"),
+               "opened": _any, **SRC}
+PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,
+                  "minutes_after": _num(0.1, 1e5, unit="minutes"), "completion": _text, **SRC}
+
+
+@dataclass
+class RegionData:
+    """All baseline tables of one data folder, cross-checked."""
+
+    folder: Path
+    cities: Table
+    origins: Table
+    sector_params: Table
+    city_sectors: Table
+    city_tourism: Table
+    parks: Table
+    nodes: Table
+    links: Table
+    projects: Table
+    sectors: list[str] = field(default_factory=list)
+    params: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def tables(self) -> list[Table]:
+        return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
+                self.parks, self.nodes, self.links, self.projects]
+
+    def hashes(self) -> dict[str, str]:
+        return {t.name: t.sha256 for t in self.tables() if t.sha256}
+
+    def param(self, sector: str, name: str) -> float:
+        return self.params[sector][name]
+
+
+def load_data(folder: str | Path) -> RegionData:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(str(folder), message=f"{folder}: data folder not found")
+    d = RegionData(
+        folder=folder,
+        cities=read_table(folder / "cities.csv", CITY_SCHEMA, "id"),
+        origins=read_table(folder / "origins.csv", ORIGIN_SCHEMA, "id", required=False),
+        sector_params=read_table(folder / "sector_params.csv", SECTOR_PARAM_SCHEMA, ("sector", "param")),
+        city_sectors=read_table(folder / "city_sectors.csv", CITY_SECTOR_SCHEMA, ("city", "sector")),
+        city_tourism=read_table(folder / "city_tourism.csv", CITY_TOURISM_SCHEMA, "city", required=False),
+        parks=read_table(folder / "parks.csv", PARK_SCHEMA, "id", required=False),
+        nodes=read_table(folder / "nodes.csv", NODE_SCHEMA, "id"),
+        links=read_table(folder / "links.csv", LINK_SCHEMA, ("from", "to", "mode"), required=False),
+        projects=read_table(folder / "projects.csv", PROJECT_SCHEMA, ("id", "from", "to", "mode"),
+                            required=False),
+    )
+    _cross_check(d)
+    return d
+
+
+def _fail(table: Table, row: dict, col: str, value: Any, expected: str) -> DataError:
+    return DataError(str(table.path), message=(
+        f"{table.path}: row {row['_row']}: column {col}: got {value!r}; expected {expected}"))
+
+
+def _cross_check(d: RegionData) -> None:
+    # sectors and their parameters
+    sectors: list[str] = []
+    params: dict[str, dict[str, float]] = {}
+    for r in d.sector_params.rows:
+        if r["param"] not in SECTOR_PARAMS:
+            raise _fail(d.sector_params, r, "param", r["param"], f"one of {', '.join(SECTOR_PARAMS)}")
+        unit, lo, hi = SECTOR_PARAMS[r["param"]]
+        if not lo <= r["value"] <= hi:
+            raise _fail(d.sector_params, r, "value", r["value"],
+                        f"{r['param']} between {lo:g} and {hi:g} ({unit})")
+        if r["sector"] not in params:
+            sectors.append(r["sector"])
+            params[r["sector"]] = {}
+        params[r["sector"]][r["param"]] = r["value"]
+    for s in sectors:
+        missing = [p for p in SECTOR_PARAMS if p not in params[s]]
+        if missing:
+            raise DataError(str(d.sector_params.path), message=(
+                f"{d.sector_params.path}: sector {s}: param {missing[0]}: missing; "
+                f"expected every sector to have {', '.join(SECTOR_PARAMS)}"))
+    d.sectors, d.params = sectors, params
+
+    node_ids = set(d.nodes.ids())
+    city_ids = set(d.cities.ids())
+    origin_ids = set(d.origins.ids())
+    for r in d.nodes.rows:
+        if r["kind"] not in ("city", "county", "origin"):
+            raise _fail(d.nodes, r, "kind", r["kind"], "city, county or origin")
+    for t in (d.cities, d.origins):
+        for r in t.rows:
+            if r["node"] not in node_ids:
+                raise _fail(t, r, "node", r["node"], "a node id from nodes.csv")
+    for r in d.cities.rows:
+        tot = r["primary_pct"] + r["secondary_pct"] + r["tertiary_pct"]
+        if abs(tot - 100.0) > 1.0:
+            raise _fail(d.cities, r, "primary_pct+secondary_pct+tertiary_pct", tot, "shares summing to 100")
+    for r in d.origins.rows:
+        if not r["gdp_low_yi"] <= r["gdp_2022_yi"] <= r["gdp_high_yi"]:
+            raise _fail(d.origins, r, "gdp_2022_yi", r["gdp_2022_yi"], "a value inside [gdp_low_yi, gdp_high_yi]")
+    if city_ids & origin_ids:
+        raise DataError(str(d.origins.path), message=(
+            f"{d.origins.path}: column id: {sorted(city_ids & origin_ids)[0]!r} is also a city; "
+            f"expected each place counted once"))
+    # city sector shares
+    industrial = [s for s in sectors if s != "文化旅游"]
+    sums: dict[str, float] = {}
+    for r in d.city_sectors.rows:
+        if r["city"] not in city_ids:
+            raise _fail(d.city_sectors, r, "city", r["city"], "a city id from cities.csv")
+        if r["sector"] not in industrial:
+            raise _fail(d.city_sectors, r, "sector", r["sector"],
+                        "a secondary-industry sector id from sector_params.csv")
+        sums[r["city"]] = sums.get(r["city"], 0.0) + r["share"]
+    for c in city_ids:
+        if abs(sums.get(c, 0.0) - 1.0) > 0.005:
+            raise DataError(str(d.city_sectors.path), message=(
+                f"{d.city_sectors.path}: city {c}: column share: sums to {sums.get(c, 0.0):.4f}; "
+                f"expected the sector shares of each city to sum to 1"))
+    for r in d.city_tourism.rows:
+        if r["city"] not in city_ids:
+            raise _fail(d.city_tourism, r, "city", r["city"], "a city id from cities.csv")
+    for r in d.parks.rows:
+        if r["city"] not in city_ids:
+            raise _fail(d.parks, r, "city", r["city"], "a city id from cities.csv")
+        if r["node"] not in node_ids:
+            raise _fail(d.parks, r, "node", r["node"], "a node id from nodes.csv")
+        lead = [s.strip() for s in r["leading_sectors"].split(";") if s.strip()]
+        for s in lead:
+            if s not in sectors:
+                raise _fail(d.parks, r, "leading_sectors", s, "sector ids from sector_params.csv")
+        r["leading"] = lead
+        if r["capacity_ha"] <= 0:
+            raise _fail(d.parks, r, "capacity_ha", r["capacity_ha"], "a capacity > 0 ha")
+    for t in (d.links, d.projects):
+        for r in t.rows:
+            for col in ("from", "to"):
+                if r[col] not in node_ids:
+                    raise _fail(t, r, col, r[col], "a node id from nodes.csv")
+            if r["mode"] not in ("road", "rail"):
+                raise _fail(t, r, "mode", r["mode"], "road or rail")
+    from .scenario import parse_date
+    for r in d.projects.rows:
+        try:
+            r["completion_year"] = parse_date(r["completion"])
+        except ValueError:
+            raise _fail(d.projects, r, "completion", r["completion"], "a date like 2027 or 2027-10") from None

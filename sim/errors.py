@@ -1,0 +1,42 @@
+"""User-facing errors: one line naming the file, the key or column, the value and what was expected.
+
+Anything raised as a :class:`UserError` is the user's mistake (exit code 2); every other exception is
+our bug (exit code 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class UserError(Exception):
+    """A mistake in the user's input. ``str(err)`` is the one-line message shown on stderr."""
+
+    def __init__(self, where: str, key: str | None = None, value: Any = None,
+                 expected: str | None = None, *, message: str | None = None) -> None:
+        self.where = str(where)
+        self.key = key
+        self.value = value
+        self.expected = expected
+        if message is None:
+            parts = [self.where]
+            if key:
+                parts.append(str(key))
+            text = ": ".join(parts)
+            if expected is not None:
+                text += f": got {_short(value)}; expected {expected}"
+            message = text
+        super().__init__(" ".join(message.split()))
+
+
+class ScenarioError(UserError):
+    """A bad scenario file or override."""
+
+
+class DataError(UserError):
+    """A bad data file in ``scenarios/data/``."""
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

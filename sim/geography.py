@@ -1,0 +1,113 @@
+"""Grid placement, the transport network and travel times (-> τ and φ in :mod:`sim.market`).
+
+Travel time between two nodes is the shortest path on the road network or on the rail network
+(plus an access/egress time), whichever is faster. Planned projects replace a link's time from
+their completion date on. Units: minutes, km, degrees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from .data import RegionData
+
+
+def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2) - np.radians(lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+@dataclass
+class Network:
+    """Nodes and links of one data folder; ``times(t, projects)`` gives node-to-node minutes."""
+
+    node_ids: list[str]
+    lat: np.ndarray
+    lon: np.ndarray
+    links: list[tuple[int, int, str, float]]       # (i, j, mode, minutes)
+    projects: list[tuple[str, int, int, str, float, float]]  # (id, i, j, mode, minutes, year)
+    rail_access: float
+
+    @classmethod
+    def from_data(cls, data: RegionData, rail_access_minutes: float) -> "Network":
+        ids = data.nodes.ids()
+        idx = {n: k for k, n in enumerate(ids)}
+        lat = np.array([r["lat"] for r in data.nodes.rows])
+        lon = np.array([r["lon"] for r in data.nodes.rows])
+        links = [(idx[r["from"]], idx[r["to"]], r["mode"], r["minutes"]) for r in data.links.rows]
+        projects = [(r["id"], idx[r["from"]], idx[r["to"]], r["mode"], r["minutes_after"],
+                     r["completion_year"]) for r in data.projects.rows]
+        return cls(ids, lat, lon, links, projects, rail_access_minutes)
+
+    def index(self, node: str) -> int:
+        return self.node_ids.index(node)
+
+    def distance_km(self) -> np.ndarray:
+        return haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :])
+
+    def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
+        """Node-to-node travel time (minutes) in ``year`` with the given projects built when complete."""
+        n = len(self.node_ids)
+        edges: dict[tuple[int, int, str], float] = {}
+        for i, j, mode, minutes in self.links:
+            key = (min(i, j), max(i, j), mode)
+            edges[key] = min(edges.get(key, math.inf), minutes)
+        for pid, i, j, mode, minutes, done in self.projects:
+            if pid in active_projects and done <= year + 1e-9:
+                key = (min(i, j), max(i, j), mode)
+                edges[key] = min(edges.get(key, math.inf), minutes)
+        best = np.full((n, n), np.inf)
+        for mode, extra in (("road", 0.0), ("rail", self.rail_access)):
+            rows, cols, vals = [], [], []
+            for (i, j, m), minutes in edges.items():
+                if m == mode:
+                    rows += [i, j]
+                    cols += [j, i]
+                    vals += [minutes, minutes]
+            if not vals:
+                continue
+            g = csr_matrix((vals, (rows, cols)), shape=(n, n))
+            d = dijkstra(g, directed=False)
+            d = np.where(np.isfinite(d) & (d > 0), d + extra, d)
+            best = np.minimum(best, d)
+        np.fill_diagonal(best, 0.0)
+        return best
+
+    def project_ids(self) -> set[str]:
+        return {p[0] for p in self.projects}
+
+
+@dataclass(frozen=True)
+class GridSpec:
+    """A regular lat/lon grid over the study area: ``cell(lat, lon)`` -> (x, y)."""
+
+    lat0: float
+    lon0: float
+    cell_deg: float
+    width: int
+    height: int
+
+    @classmethod
+    def around(cls, lats: np.ndarray, lons: np.ndarray, cell_deg: float = 0.1,
+               margin: float = 0.5) -> "GridSpec":
+        lat0 = math.floor((float(np.min(lats)) - margin) / cell_deg) * cell_deg
+        lon0 = math.floor((float(np.min(lons)) - margin) / cell_deg) * cell_deg
+        width = int(math.ceil((float(np.max(lons)) + margin - lon0) / cell_deg))
+        height = int(math.ceil((float(np.max(lats)) + margin - lat0) / cell_deg))
+        return cls(lat0, lon0, cell_deg, max(width, 1), max(height, 1))
+
+    def cell(self, lat: float, lon: float) -> tuple[int, int]:
+        x = int((lon - self.lon0) / self.cell_deg)
+        y = int((lat - self.lat0) / self.cell_deg)
+        return min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)
+
+    def center(self, x: int, y: int) -> tuple[float, float]:
+        return self.lat0 + (y + 0.5) * self.cell_deg, self.lon0 + (x + 0.5) * self.cell_deg

@@ -1,0 +1,94 @@
+"""Reporters -> tidy rows (year, place, measure, value, unit, sector, origin).
+
+Money flows are annual rates in 亿元; counts per period; stocks at period end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.cols: dict[str, list] = {k: [] for k in ("year", "place", "measure", "value", "unit",
+                                                       "sector", "origin")}
+
+    def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
+            origin: str = "") -> None:
+        places = list(places)
+        vals = np.broadcast_to(np.asarray(values, dtype=float), (len(places),))
+        n = len(places)
+        self.cols["year"] += [round(year, 4)] * n
+        self.cols["place"] += places
+        self.cols["measure"] += [measure] * n
+        self.cols["value"] += vals.tolist()
+        self.cols["unit"] += [unit] * n
+        self.cols["sector"] += [sector] * n
+        self.cols["origin"] += [origin] * n
+
+    def collect(self, m) -> None:
+        """One period's rows from a RegionalEconomy ``m`` (called after each step and at base)."""
+        y = m.t if m.step_count else m.start
+        nc = len(m.city_ids)
+        cities = m.city_ids
+        place = m.site_market_arr[m.site]
+        alive = m.alive
+        in_city = alive & (place < nc)
+        industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
+        ind = in_city & industrial[m.sector]
+        self.add(y, cities, "gdp", [c.gdp for c in m.cities], "亿元/year")
+        self.add(y, cities, "population", [c.population for c in m.cities], "万人")
+        self.add(y, cities, "wage", [c.wage for c in m.cities], "yuan/year")
+        self.add(y, cities, "industrial_output",
+                 np.bincount(place[ind], weights=m.output[ind], minlength=nc), "亿元/year")
+        self.add(y, cities, "value_added",
+                 np.bincount(place[in_city], weights=m.va[in_city], minlength=nc), "亿元/year")
+        self.add(y, cities, "firms", np.bincount(place[in_city], minlength=nc), "firms")
+        self.add(y, cities, "jobs", np.bincount(place[in_city], weights=m.jobs[in_city], minlength=nc), "persons")
+        arr_c = np.bincount(m.site_market_arr, weights=m.arrivals, minlength=m.Q)[:nc]
+        dep_c = np.bincount(m.site_market_arr, weights=m.departures, minlength=m.Q)[:nc]
+        self.add(y, cities, "arrivals", arr_c, "firms/period")
+        self.add(y, cities, "departures", dep_c, "firms/period")
+        for s, sec in enumerate(m.sectors):
+            mk = in_city & (m.sector == s)
+            self.add(y, cities, "industrial_output" if industrial[s] else "output",
+                     np.bincount(place[mk], weights=m.output[mk], minlength=nc), "亿元/year", sector=sec)
+        # parks
+        P = m.n_parks
+        pids = m.site_ids[:P]
+        at = alive & (m.site < P)
+        self.add(y, pids, "firms", np.bincount(m.site[at], minlength=P), "firms")
+        self.add(y, pids, "jobs", np.bincount(m.site[at], weights=m.jobs[at], minlength=P), "persons")
+        self.add(y, pids, "industrial_output", np.bincount(m.site[at], weights=m.output[at], minlength=P),
+                 "亿元/year")
+        self.add(y, pids, "arrivals", m.arrivals[:P], "firms/period")
+        self.add(y, pids, "departures", m.departures[:P], "firms/period")
+        self.add(y, pids, "occupancy", [pk.occupancy for pk in m.parks], "share")
+        self.add(y, pids, "land_price", m.land_price[:P], "yuan/m²")
+        # arrivals into the study area by origin region (previous location)
+        for q, org in enumerate(m.market_ids):
+            col = m.arrivals_from[:, q]
+            by_city = np.bincount(m.site_market_arr, weights=col, minlength=m.Q)[:nc]
+            if org in cities:
+                by_city[cities.index(org)] = 0.0  # moves inside a city are not arrivals from outside
+            self.add(y, cities, "arrivals_by_origin", by_city, "firms/period", origin=org)
+        # origin regions
+        oids = [m.site_ids[k] for k in range(m.R) if m.is_origin[k]]
+        ok = np.flatnonzero(m.is_origin)
+        at_o = alive & m.is_origin[m.site]
+        self.add(y, oids, "firms", np.bincount(m.site[at_o], minlength=m.R)[ok], "firms")
+        self.add(y, oids, "industrial_output",
+                 np.bincount(m.site[at_o], weights=m.output[at_o], minlength=m.R)[ok], "亿元/year")
+        self.add(y, oids, "departures", m.departures[ok], "firms/period")
+        # region
+        self.add(y, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
+        self.add(y, ["region"], "industrial_output", m.output[ind].sum(), "亿元/year")
+        self.add(y, ["region"], "firms", int(in_city.sum()), "firms")
+        self.add(y, ["region"], "jobs", m.jobs[in_city].sum(), "persons")
+        self.add(y, ["region"], "arrivals", float(sum(
+            m.arrivals_from[k, q] for k in range(m.R) for q in range(m.Q)
+            if m.site_market_arr[k] < nc and q >= nc)), "firms/period")
+
+    def frame(self):
+        import pandas as pd
+        return pd.DataFrame(self.cols)

@@ -1,0 +1,601 @@
+"""RegionalEconomy(mesa.Model): builds everything; ``step()`` reads as the story (MODEL.md §2-§5).
+
+Cities and parks are Mesa ``FixedAgent``s on an ``OrthogonalMooreGrid``; firms are a numpy
+struct-of-arrays population (no per-firm Python object). Money in 亿元/year, population 万人.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import mesa
+from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
+
+from . import market, rng
+from .data import RegionData, load_data
+from .geography import GridSpec, Network
+from .location import calibrate_constants, transition_matrix
+from .scenario import LoadedScenario
+
+YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
+
+
+class City(FixedAgent):
+    """A city: labour market, population, non-modelled GDP, GDP accounting."""
+
+    def __init__(self, model: "RegionalEconomy", idx: int, row: dict) -> None:
+        super().__init__(model)
+        self.idx, self.name = idx, row["id"]
+        self.gdp = row["gdp_2022_yi"]
+        self.population = row["population_2022_wan"]
+        self.wage = row["wage_2022_yuan"]
+
+    def update(self, t: float) -> None:
+        m = self.model
+        i = self.idx
+        yrs = t - m.start
+        trend = (1 + m.city_gdp_growth[i]) ** yrs
+        va = m.city_va[i]
+        va_trend = m.city_va0[i] * trend
+        self.gdp = m.nonmodelled0[i] * trend + va + m.p.local_multiplier * (va - va_trend)
+        pop_trend = m.pop0[i] * (1 + m.city_pop_growth[i]) ** yrs
+        jobs_gap = m.city_jobs[i] - m.city_jobs0[i] * trend / max(trend, 1e-9)
+        self.population = max(pop_trend + m.p.migration_per_job * jobs_gap / 1e4, 0.0)
+        if m.sw.labour_market:
+            ratio = max(m.city_jobs[i], 1.0) / max(m.city_jobs0[i], 1.0)
+            ratio /= max(self.population / pop_trend, 1e-9)
+            self.wage = m.wage0_city[i] * (1 + m.city_wage_growth[i]) ** yrs * ratio ** m.p.wage_elasticity
+        else:
+            self.wage = m.wage0_city[i] * (1 + m.city_wage_growth[i]) ** yrs
+
+
+class Park(FixedAgent):
+    """A development zone: land capacity (ha), free land, land price rising with scarcity."""
+
+    def __init__(self, model: "RegionalEconomy", site: int, row: dict) -> None:
+        super().__init__(model)
+        self.site, self.id, self.city = site, row["id"], row["city"]
+        self.capacity = row["capacity_ha"]
+        self.free0 = row["capacity_ha"] * (1 - row["occupancy_2022"])
+        self.price0 = row["land_price_yuan_m2"]
+        self.leading = row["leading"]
+
+    @property
+    def occupancy(self) -> float:
+        return 1.0 - self.model.free_land[self.site] / self.capacity
+
+    def update(self, t: float) -> None:
+        m = self.model
+        free = max(m.free_land[self.site], 1e-6 * self.capacity)
+        scarcity = (self.free0 + 1e-6 * self.capacity) / free
+        m.land_price[self.site] = (self.price0 * (1 + m.land_growth_site[self.site]) ** (t - m.start)
+                                   * scarcity ** m.p.land_price_elasticity)
+
+
+class RegionalEconomy(mesa.Model):
+    """The simulator. ``RegionalEconomy(loaded_scenario, seed)``; ``step()`` advances one period."""
+
+    def __init__(self, loaded: LoadedScenario, seed: int | None = None,
+                 data: RegionData | None = None, until: float | None = None) -> None:
+        self.seed_value = int(loaded.scenario.seed if seed is None else seed)
+        super().__init__(rng=self.seed_value)
+        self.loaded, self.scn = loaded, loaded.scenario
+        self.p, self.sw = self.scn.parameters, self.scn.switches
+        self.data = data or load_data(loaded.data_dir)
+        h = self.scn.horizon
+        self.start, self.dt = float(h.start), 1.0 / h.steps_per_year
+        end = float(h.end + 1) if until is None else min(float(until) + 1, float(h.end + 1))
+        self.n_steps = int(round((end - self.start) / self.dt))
+        self.t = self.start
+        self.step_count = 0
+        self._build_places()
+        self._build_network()
+        self._build_grid()
+        self._build_firms()
+        self._calibrate()
+        self._production()
+        self._snapshot_base()
+
+    # ------------------------------------------------------------------ construction
+    def _build_places(self) -> None:
+        d = self.data
+        self.sectors = d.sectors
+        self.S = len(self.sectors)
+        cities = d.cities.rows
+        origins = d.origins.rows
+        self.city_ids = [c["id"] for c in cities]
+        self.origin_ids = [o["id"] for o in origins]
+        # markets: cities then origins
+        self.market_ids = self.city_ids + self.origin_ids
+        self.market_node = [c["node"] for c in cities] + [o["node"] for o in origins]
+        self.Q = len(self.market_ids)
+        self.gdp0_market = np.array([r["gdp_2022_yi"] for r in cities + origins])
+        gtr = self.scn.trends
+        self.income_growth = np.array([gtr.income_growth.get(q, gtr.income_growth.get(
+            "default", r["gdp_trend_growth"])) for q, r in zip(self.market_ids, cities + origins)])
+        self.city_gdp_growth = self.income_growth[: len(cities)]
+        self.city_pop_growth = np.array([gtr.population_growth.get(c["id"], gtr.population_growth.get(
+            "default", c["population_trend_growth"])) for c in cities])
+        wage_default = {c["id"]: c["gdp_trend_growth"] for c in cities}
+        wage_default.update({o["id"]: o["wage_trend_growth"] for o in origins})
+        self.wage_growth_market = np.array([gtr.wage_growth.get(q, gtr.wage_growth.get(
+            "default", wage_default[q])) for q in self.market_ids])
+        self.city_wage_growth = self.wage_growth_market[: len(cities)]
+        self.wage0_market = np.array([r["wage_2022_yuan"] for r in cities + origins], dtype=float)
+        self.wage0_city = self.wage0_market[: len(cities)]
+        self.power = np.array([r["power_price_yuan_kwh"] for r in cities + origins])
+        self.pop0 = np.array([c["population_2022_wan"] for c in cities])
+        # sites: parks, then one "outside parks" site per city, then origins with firms
+        parks = d.parks.rows
+        self.site_ids: list[str] = []
+        self.site_market: list[int] = []
+        self.site_node: list[str] = []
+        self.site_kind: list[str] = []
+        for pk in parks:
+            self.site_ids.append(pk["id"])
+            self.site_market.append(self.city_ids.index(pk["city"]))
+            self.site_node.append(pk["node"])
+            self.site_kind.append("park")
+        for i, c in enumerate(cities):
+            self.site_ids.append(f"{c['id']}·园区外")
+            self.site_market.append(i)
+            self.site_node.append(c["node"])
+            self.site_kind.append("other")
+        for j, o in enumerate(origins):
+            if o["has_firms"]:
+                self.site_ids.append(o["id"])
+                self.site_market.append(len(cities) + j)
+                self.site_node.append(o["node"])
+                self.site_kind.append("origin")
+        self.R = len(self.site_ids)
+        self.site_market_arr = np.array(self.site_market)
+        self.is_park = np.array([k == "park" for k in self.site_kind])
+        self.is_origin = np.array([k == "origin" for k in self.site_kind])
+        self.n_parks = len(parks)
+        self.free_land = np.full(self.R, np.inf)
+        self.land_price = np.zeros(self.R)
+        self.land_growth_site = np.zeros(self.R)
+        for k, pk in enumerate(parks):
+            self.free_land[k] = pk["capacity_ha"] * (1 - pk["occupancy_2022"])
+            self.land_price[k] = pk["land_price_yuan_m2"]
+            self.land_growth_site[k] = gtr.land_price_growth.get(pk["city"], gtr.land_price_growth.get(
+                "default", 0.03))
+        for i, c in enumerate(cities):
+            k = self.n_parks + i
+            own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"]]
+            self.land_price[k] = 1.2 * (np.mean(own) if own else 200.0)
+            self.land_growth_site[k] = gtr.land_price_growth.get(c["id"], gtr.land_price_growth.get(
+                "default", 0.03))
+        for k in range(self.R):
+            if self.site_kind[k] == "origin":
+                o = origins[self.site_market[k] - len(cities)]
+                self.land_price[k] = o["land_price_yuan_m2"]
+                self.land_growth_site[k] = gtr.land_price_growth.get(o["id"], gtr.land_price_growth.get(
+                    "default", o["land_price_trend_growth"]))
+        self.land_price0 = self.land_price.copy()
+        self.lead = np.zeros((self.S, self.R), dtype=bool)
+        self.admit = np.ones((self.S, self.R), dtype=bool)
+        for k, pk in enumerate(parks):
+            for s, sec in enumerate(self.sectors):
+                self.lead[s, k] = sec in pk["leading"]
+                tradable = d.param(sec, "tradable") > 0 and d.param(sec, "mobile") > 0
+                self.admit[s, k] = self.lead[s, k] or (tradable and sec not in ("其他工业", "建筑业"))
+
+    def _build_network(self) -> None:
+        self.net = Network.from_data(self.data, self.p.rail_access_minutes)
+        nidx = {n: k for k, n in enumerate(self.net.node_ids)}
+        self.site_node_idx = np.array([nidx[n] for n in self.site_node])
+        self.market_node_idx = np.array([nidx[n] for n in self.market_node])
+        dist = self.net.distance_km()
+        self.site_dist_km = dist[np.ix_(self.site_node_idx, self.site_node_idx)]
+        self.projects = frozenset(self.scn.transport_projects)
+        unknown = self.projects - self.net.project_ids()
+        if unknown:
+            from .errors import ScenarioError
+            raise ScenarioError(str(self.loaded.path), "transport_projects", sorted(unknown)[0],
+                                "a project id from data/projects.csv")
+        self._update_freeness(self.start)
+
+    def _update_freeness(self, t: float) -> None:
+        times = self.net.times(t, self.projects)
+        tm = times[np.ix_(self.site_node_idx, self.market_node_idx)]
+        self.phi = np.empty((self.S, self.R, self.Q))
+        for s, sec in enumerate(self.sectors):
+            if self.p.phi is not None:
+                ph = np.where(self.site_market_arr[:, None] == np.arange(self.Q)[None, :], 1.0, self.p.phi)
+            else:
+                ph = market.freeness_from_time(tm, self.data.param(sec, "delta"),
+                                               self.p.internal_travel_minutes)
+            self.phi[s] = ph
+
+    def _build_grid(self) -> None:
+        lats = np.array([c["lat"] for c in self.data.cities.rows])
+        lons = np.array([c["lon"] for c in self.data.cities.rows])
+        self.gridspec = GridSpec.around(lats, lons)
+        self.grid = OrthogonalMooreGrid((self.gridspec.width, self.gridspec.height), torus=False,
+                                        random=self.random)
+        self.grid.create_property_layer("output", default_value=0.0, dtype=float)
+        self.cities: list[City] = []
+        for i, c in enumerate(self.data.cities.rows):
+            a = City(self, i, c)
+            a.cell = self.grid[self.gridspec.cell(c["lat"], c["lon"])]
+            self.cities.append(a)
+        node = self.data.nodes.by()
+        self.parks: list[Park] = []
+        for k, pk in enumerate(self.data.parks.rows):
+            a = Park(self, k, pk)
+            n = node[pk["node"]]
+            a.cell = self.grid[self.gridspec.cell(n["lat"], n["lon"])]
+            self.parks.append(a)
+
+    def _sector_cost(self, wage_market: np.ndarray) -> np.ndarray:
+        """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
+        w = wage_market[self.site_market_arr] / 114029.0
+        pw = self.power[self.site_market_arr] / 0.6
+        c = np.empty((self.S, self.R))
+        for s, sec in enumerate(self.sectors):
+            lam = self.data.param(sec, "labour_cost_share")
+            eps = self.data.param(sec, "energy_cost_share")
+            c[s] = w ** lam * pw ** eps
+        return c
+
+    def _build_firms(self) -> None:
+        d, f = self.data, self.scn.firms
+        cities = d.cities.rows
+        shares = {(r["city"], r["sector"]): r["share"] for r in d.city_sectors.rows}
+        tour = {r["city"]: r["tourism_share_of_tertiary"] for r in d.city_tourism.rows}
+        self.target = np.zeros((self.S, self.R))  # base gross output per site (亿元/year)
+        city_target = np.zeros((self.S, len(cities)))
+        for i, c in enumerate(cities):
+            sec_va = c["gdp_2022_yi"] * c["secondary_pct"] / 100
+            ter_va = c["gdp_2022_yi"] * c["tertiary_pct"] / 100
+            for s, sec in enumerate(self.sectors):
+                va = ter_va * tour.get(c["id"], 0.0) if sec == "文化旅游" else sec_va * shares.get((c["id"], sec), 0.0)
+                city_target[s, i] = va / d.param(sec, "va_ratio")
+        for k in range(self.R):
+            if self.site_kind[k] == "origin":
+                q = self.site_market[k]
+                for s, sec in enumerate(self.sectors):
+                    if d.param(sec, "mobile") > 0 and d.param(sec, "tradable") > 0:
+                        self.target[s, k] = (d.param(sec, "coastal_mobile_share") * d.param(sec, "mu")
+                                             * self.gdp0_market[q])
+        # split city output between its parks and its outside-park site (60% in parks where they admit)
+        ids, sector, site, size = [], [], [], []
+        next_id = 0
+        for s, sec in enumerate(self.sectors):
+            ybar = d.param(sec, "mean_firm_output") / f.scale
+            for i, c in enumerate(cities):
+                y = city_target[s, i]
+                if y <= 0:
+                    continue
+                n = max(f.min_per_cell, int(round(y / ybar)))
+                cand = [k for k in range(self.n_parks) if self.site_market[k] == i and self.admit[s, k]
+                        and d.param(sec, "mobile") > 0]
+                other = self.n_parks + i
+                w = np.array([(3.0 if self.lead[s, k] else 1.0) * self.parks[k].capacity * (
+                    self.data.parks.rows[k]["occupancy_2022"]) for k in cand])
+                probs = np.concatenate([0.6 * w / w.sum(), [0.4]]) if cand else np.array([1.0])
+                sites = np.array(cand + [other])
+                u = rng.uniform(self.seed_value, "init", s * 1000 + i, np.arange(next_id, next_id + n))
+                pick = sites[np.minimum(np.searchsorted(np.cumsum(probs), u * probs.sum()), len(sites) - 1)]
+                ids.append(np.arange(next_id, next_id + n))
+                sector.append(np.full(n, s))
+                site.append(pick)
+                size.append(self._draw_sizes(n, next_id))
+                next_id += n
+            for k in np.flatnonzero(self.target[s] > 0):
+                n = max(f.min_per_cell, int(round(self.target[s, k] / ybar)))
+                ids.append(np.arange(next_id, next_id + n))
+                sector.append(np.full(n, s))
+                site.append(np.full(n, k))
+                size.append(self._draw_sizes(n, next_id))
+                next_id += n
+        self.firm_id = np.concatenate(ids)
+        self.sector = np.concatenate(sector).astype(np.int32)
+        self.site = np.concatenate(site).astype(np.int32)
+        rel = np.concatenate(size)
+        # city targets per site follow the firms drawn there
+        for s in range(self.S):
+            for i in range(len(cities)):
+                m = (self.sector == s) & (self.site_market_arr[self.site] == i) & ~self.is_origin[self.site]
+                if m.any():
+                    tot = rel[m].sum()
+                    np.add.at(self.target[s], self.site[m], city_target[s, i] * rel[m] / tot)
+        # firm output shares within each (sector, site)
+        key = self.sector * self.R + self.site
+        tot = np.bincount(key, weights=rel, minlength=self.S * self.R)
+        self.base_output = self.target.ravel()[key] * rel / tot[key]
+        self.home = self.site_market_arr[self.site].astype(np.int32)  # owner's region (market index)
+        self.alive = np.ones(len(self.firm_id), dtype=bool)
+        self.next_id = next_id
+        self.mobile_sector = np.array([d.param(s, "mobile") > 0 for s in self.sectors])
+        # land held by firms in parks (ha); does not change free land at base (already occupied)
+        land_int = np.array([d.param(s, "land_ha_per_yi") for s in self.sectors])
+        self.land = np.where(self.is_park[self.site], land_int[self.sector] * self.base_output, 0.0)
+
+    def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
+        f = self.scn.firms
+        if not self.sw.heterogeneity:
+            return np.ones(n)
+        u = rng.uniform(self.seed_value, "init", 10**7 + first_id, np.arange(first_id, first_id + n))
+        zeta, hmax = f.pareto_tail, f.size_ratio_max
+        # truncated Pareto on [1, hmax] by inverse CDF
+        return (1 - u * (1 - hmax ** (-zeta))) ** (-1 / zeta)
+
+    def _calibrate(self) -> None:
+        d = self.data
+        self.sigma = np.array([d.param(s, "sigma") for s in self.sectors])
+        self.mu = np.array([d.param(s, "mu") for s in self.sectors])
+        self.cost0 = self._sector_cost(self.wage0_market)
+        self.cost = self.cost0.copy()
+        self.income0 = self.gdp0_market.copy()
+        self.income = self.income0.copy()
+        self.external = np.tile(self.income0, (self.S, 1))  # X_q = E_q (only S/X matters)
+        self.scale = np.empty(len(self.firm_id))
+        self.g = np.empty((self.S, self.R))
+        for s in range(self.S):
+            self.g[s] = market.cost_factor(self.cost0[s], self.sigma[s])
+            supply = market.calibrate_supply(self.target[s], self.mu[s], self.phi[s], self.income0,
+                                             self.external[s])
+            m = self.sector == s
+            # A_i such that Σ_{i at r} A_i g_r = supply_r, split by the firm's output share
+            per = np.where(self.target[s] > 0, supply / np.maximum(self.target[s], 1e-300), 0.0)
+            self.scale[m] = self.base_output[m] * per[self.site[m]] / self.g[s, self.site[m]]
+        self.theta0 = np.array([d.param(s, "revision_rate") for s in self.sectors]) * self.p.revision_scale
+        self.constants = np.zeros((self.S, self.R))
+        self._market_state()
+        if self.sw.location_constants:
+            for s in range(self.S):
+                if not self.mobile_sector[s]:
+                    continue
+                vmat = self._vmat(s, with_constants=False)
+                counts = np.bincount(self.site[self.sector == s], minlength=self.R).astype(float)
+                self.constants[s] = calibrate_constants(vmat, counts, np.ones(self.R))
+
+    # ------------------------------------------------------------------ economics each step
+    def _market_state(self) -> None:
+        """Supply by site, crowding and profits per unit of scale (the market block)."""
+        self.pi_scale = np.zeros((self.S, self.R))
+        for s in range(self.S):
+            self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
+            m = self.alive & (self.sector == s)
+            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
+                                                   self.phi[s], self.income, self.external[s])
+        self.net_scale = self._net_profit_per_scale()
+        w = np.zeros(self.S)
+        for s in range(self.S):
+            m = self.alive & (self.sector == s)
+            w[s] = (self.pi_scale[s, self.site[m]] * self.scale[m]).sum() / max(self.scale[m].sum(), 1e-300)
+        self.pibar = w
+
+    def _net_profit_per_scale(self) -> np.ndarray:
+        """π_net per unit scale: (op. profit − land rent − finance cost) × (1 − tax). Every lever
+        enters here once (issue 3 adds them)."""
+        d, p = self.data, self.p
+        out = np.empty((self.S, self.R))
+        for s, sec in enumerate(self.sectors):
+            y = self.sigma[s] * self.pi_scale[s]
+            land = (self.land_price * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate
+                    * d.param(sec, "land_ha_per_yi") * y)
+            fin = p.interest_rate * d.param(sec, "capital_per_yi") * y
+            out[s] = (self.pi_scale[s] - land - fin) * (1 - p.cit_rate)
+        return out
+
+    def _vmat(self, s: int, with_constants: bool = True) -> np.ndarray:
+        """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
+        p = self.p
+        pib = max(self.pibar[s], 1e-300)
+        move = np.zeros((self.R, self.R))
+        if self.sw.relocation_costs:
+            move = (p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0)
+            move = move * self.pi_scale[s][:, None]
+            np.fill_diagonal(move, 0.0)
+        v = p.beta * (self.net_scale[s][None, :] - move) / pib
+        v = v + p.leading_sector_bonus * self.lead[s][None, :]
+        v = np.where(self.admit[s][None, :], v, -np.inf)
+        np.fill_diagonal(v, np.diag(p.beta * (self.net_scale[s][:, None] - 0) / pib
+                                    + p.leading_sector_bonus * self.lead[s][:, None]))
+        if with_constants:
+            v = v + self.constants[s][None, :]
+        return v
+
+    def _production(self) -> None:
+        """Output, value added, jobs per firm and per city (亿元/year, persons)."""
+        d = self.data
+        self.output = np.where(self.alive, self.sigma[self.sector] * self.pi_scale[self.sector, self.site]
+                               * self.scale, 0.0)
+        va_ratio = np.array([d.param(s, "va_ratio") for s in self.sectors])
+        jobs_per = np.array([d.param(s, "jobs_per_yi") for s in self.sectors])
+        self.va = self.output * va_ratio[self.sector]
+        self.jobs = self.output * jobs_per[self.sector]
+        place = self.site_market_arr[self.site]
+        nc = len(self.city_ids)
+        in_city = place < nc
+        self.city_va = np.bincount(place[in_city], weights=self.va[in_city], minlength=nc)
+        self.city_jobs = np.bincount(place[in_city], weights=self.jobs[in_city], minlength=nc)
+
+    def _snapshot_base(self) -> None:
+        nc = len(self.city_ids)
+        self.city_va0 = self.city_va.copy()
+        self.city_jobs0 = self.city_jobs.copy()
+        gdp = self.gdp0_market[:nc]
+        self.nonmodelled0 = gdp - self.city_va0
+        self.profit0 = self._owner_income()
+        self.arrivals = np.zeros(self.R)
+        self.departures = np.zeros(self.R)
+        self.arrivals_from = np.zeros((self.R, self.Q))
+        self.exits = np.zeros(self.R)
+        self.entries = np.zeros(self.R)
+
+    def _owner_income(self) -> np.ndarray:
+        """Operating profits by the market where they are spent (owners' region, or the site)."""
+        pi = np.where(self.alive, self.pi_scale[self.sector, self.site] * self.scale, 0.0)
+        where = self.site_market_arr[self.site] if self.sw.owners_spend_at_site else self.home
+        earned = np.bincount(self.site_market_arr[self.site], weights=pi, minlength=self.Q)
+        spent = np.bincount(where, weights=pi, minlength=self.Q)
+        return spent - earned
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        self.t = self.start + (self.step_count + 1) * self.dt
+        self.update_trends()
+        self._market_state()
+        self.relocate()
+        if self.sw.entry_exit:
+            self.exit_and_entry()
+        if self.sw.growth:
+            self.grow()
+        self._market_state()
+        self._production()
+        for c in self.cities:
+            c.update(self.t)
+        for pk in self.parks:
+            pk.update(self.t)
+        self.grid.output.data[:] = 0.0
+        self.step_count += 1
+
+    def update_trends(self) -> None:
+        yrs = self.t - self.start
+        nc = len(self.city_ids)
+        wages = self.wage0_market * (1 + self.wage_growth_market) ** yrs
+        wages[:nc] = [c.wage for c in self.cities]
+        self.cost = self._sector_cost(wages)
+        trend_income = self.income0 * (1 + self.income_growth) ** yrs
+        if self.sw.endogenous_income:
+            trend_income[:nc] = [c.gdp for c in self.cities]
+            trend_income = trend_income + (self._owner_income() - self.profit0)
+        self.income = np.maximum(trend_income, 1e-6)
+        self.external = np.tile(self.income0 * (1 + self.income_growth) ** yrs, (self.S, 1))
+        if self.projects:
+            self._update_freeness(self.t)
+
+    def relocate(self) -> None:
+        """Revision, logit choice with CRN Gumbel shocks, park capacity, moves."""
+        k = self.step_count
+        self.arrivals[:] = 0
+        self.departures[:] = 0
+        self.arrivals_from[:] = 0
+        alive = np.flatnonzero(self.alive & self.mobile_sector[self.sector])
+        if alive.size == 0:
+            return
+        # cost pressure: home unit cost up relative to the base, beyond the average
+        rel = np.log(self.cost / self.cost0)
+        press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
+        theta = self.theta0[self.sector[alive]] * self.dt * (
+            1 + self.p.cost_pressure_revision * press[self.sector[alive], self.site[alive]])
+        u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
+        rev = alive[u < np.minimum(theta, 1.0)]
+        for s in range(self.S):
+            idx = rev[self.sector[rev] == s]
+            if idx.size == 0:
+                continue
+            v = self._vmat(s)[self.site[idx]]
+            v = v + rng.gumbel(self.seed_value, "choice", k, self.firm_id[idx], self.R)
+            order = np.argsort(-v, axis=1)
+            self._assign(idx, v, order, s)
+
+    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
+        """Parks admit movers in order of utility surplus until their free land is used; a firm
+        refused takes its next choice (up to 3 rounds), else stays."""
+        d = self.data
+        land_int = d.param(self.sectors[s], "land_ha_per_yi")
+        cur = self.site[idx]
+        rank = np.zeros(len(idx), dtype=int)
+        pending = np.ones(len(idx), dtype=bool)
+        for _ in range(4):
+            if not pending.any():
+                break
+            rows = np.flatnonzero(pending)
+            choice = order[rows, rank[rows]]
+            stay = choice == cur[rows]
+            pending[rows[stay]] = False
+            rows, choice = rows[~stay], choice[~stay]
+            if rows.size == 0:
+                break
+            need = self.sigma[s] * self.pi_scale[s, choice] * self.scale[idx[rows]] * land_int
+            need = np.where(self.is_park[choice], need, 0.0)
+            surplus = v[rows, choice] - v[rows, cur[rows]]
+            o = np.lexsort((-surplus, choice))
+            rows, choice, need = rows[o], choice[o], need[o]
+            csum = np.cumsum(need)
+            start = np.r_[0, np.flatnonzero(np.diff(choice)) + 1]
+            base = np.repeat(csum[start] - need[start], np.diff(np.r_[start, len(choice)]))
+            ok = (csum - base) <= self.free_land[choice] + 1e-12
+            acc, rej = rows[ok], rows[~ok]
+            self._move(idx[acc], choice[ok], need[ok])
+            pending[acc] = False
+            rank[rej] += 1
+            pending[rej] &= rank[rej] < order.shape[1]
+
+    def _move(self, firms: np.ndarray, dest: np.ndarray, land: np.ndarray) -> None:
+        src = self.site[firms]
+        np.add.at(self.departures, src, 1)
+        np.add.at(self.arrivals, dest, 1)
+        np.add.at(self.arrivals_from, (dest, self.site_market_arr[src]), 1)
+        freed = np.where(self.is_park[src], self.land[firms], 0.0)
+        np.add.at(self.free_land, src, freed)
+        np.subtract.at(self.free_land, dest, land)
+        self.land[firms] = land
+        self.site[firms] = dest
+
+    def exit_and_entry(self) -> None:
+        k = self.step_count
+        self.exits[:] = 0
+        self.entries[:] = 0
+        alive = np.flatnonzero(self.alive)
+        u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
+        loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
+        out = alive[(u < self.p.exit_rate * self.dt) | loss]
+        if out.size == 0:
+            return
+        self.alive[out] = False
+        np.add.at(self.exits, self.site[out], 1)
+        np.add.at(self.free_land, self.site[out], np.where(self.is_park[self.site[out]], self.land[out], 0.0))
+        self.land[out] = 0.0
+        # replacement entrants: born where an exiting firm of the same sector was (spin-offs)
+        n = out.size
+        new_ids = np.arange(self.next_id, self.next_id + n)
+        self.next_id += n
+        sec = self.sector[out]
+        born = self.site[out]
+        rel = self._draw_sizes(n, int(new_ids[0]))
+        rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
+        mean_scale = np.array([self.scale[self.alive & (self.sector == s)].mean()
+                               if (self.alive & (self.sector == s)).any() else 1.0 for s in range(self.S)])
+        self.firm_id = np.r_[self.firm_id, new_ids]
+        self.sector = np.r_[self.sector, sec].astype(np.int32)
+        self.site = np.r_[self.site, born].astype(np.int32)
+        self.scale = np.r_[self.scale, mean_scale[sec] * rel]
+        self.home = np.r_[self.home, self.site_market_arr[born]].astype(np.int32)
+        self.alive = np.r_[self.alive, np.ones(n, dtype=bool)]
+        self.land = np.r_[self.land, np.zeros(n)]
+        new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
+        # entrants choose like revisers, from their birth site; they need land if in a park
+        for s in np.unique(sec):
+            idx = new_idx[self.sector[new_idx] == s]
+            if not self.mobile_sector[s]:
+                continue
+            v = self._vmat(s)[self.site[idx]] + rng.gumbel(self.seed_value, "entry", k, self.firm_id[idx], self.R)
+            self._assign(idx, v, np.argsort(-v, axis=1), s)
+        park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
+        need = (self.sigma[self.sector[park_new]] * self.pi_scale[self.sector[park_new], self.site[park_new]]
+                * self.scale[park_new] * np.array([self.data.param(self.sectors[s], "land_ha_per_yi")
+                                                    for s in self.sector[park_new]]))
+        self.land[park_new] = need
+        np.subtract.at(self.free_land, self.site[park_new], need)
+        np.add.at(self.entries, self.site[new_idx], 1)
+
+    def grow(self) -> None:
+        """Gibrat growth of firm scale with drift equal to national nominal income growth."""
+        alive = np.flatnonzero(self.alive)
+        gbar = float(np.average(self.income_growth, weights=self.income0))
+        sd = self.p.gibrat_sd * np.sqrt(self.dt)
+        z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
+        self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)
+
+    # ------------------------------------------------------------------ views
+    def run(self, progress=None) -> None:
+        for _ in range(self.n_steps):
+            self.step()
+            if progress is not None:
+                progress(self)
