@@ -33,7 +33,7 @@ def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
 
     Expected arrivals at r (Σ_r0 θ_r0 N_r0 P(r|r0)) equal expected departures plus stayers (θ_r N_r)
     for every site with firms; a BLP-style contraction a_r += log(target / predicted). Sites with
-    no firms get the lowest calibrated constant minus 2 (they attract few firms but stay open).
+    no firms get the lowest calibrated constant minus 8 (they attract very few firms but stay open).
     """
     counts = np.asarray(counts, dtype=float)
     has = counts > 0
@@ -51,7 +51,7 @@ def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
         a[has] -= a[has].mean()
         if np.max(np.abs(step)) < tol:
             break
-    floor = a[has].min() - 2.0
+    floor = a[has].min() - 8.0
     a[~has] = floor
     return a
 

@@ -84,7 +84,8 @@ class RegionalEconomy(mesa.Model):
         h = self.scn.horizon
         self.start, self.dt = float(h.start), 1.0 / h.steps_per_year
         end = float(h.end + 1) if until is None else min(float(until) + 1, float(h.end + 1))
-        self.n_steps = int(round((end - self.start) / self.dt))
+        # the 2022.0 state is the calibrated base period; each step simulates the next period
+        self.n_steps = int(round((end - self.start) / self.dt)) - 1
         self.t = self.start
         self.step_count = 0
         self._build_places()
@@ -258,6 +259,8 @@ class RegionalEconomy(mesa.Model):
                     if d.param(sec, "mobile") > 0 and d.param(sec, "tradable") > 0:
                         self.target[s, k] = (d.param(sec, "coastal_mobile_share") * d.param(sec, "mu")
                                              * self.gdp0_market[q])
+        # origin regions host only their mobile, tradable sectors
+        self.admit[:, self.is_origin] &= self.target[:, self.is_origin] > 0
         # split city output between its parks and its outside-park site (60% in parks where they admit)
         ids, sector, site, size = [], [], [], []
         next_id = 0

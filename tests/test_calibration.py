@@ -1,0 +1,46 @@
+"""The 2022 base year reproduces the data and is at rest (MODEL.md §8)."""
+import numpy as np
+
+
+def test_base_year_gdp_and_population_within_one_percent(baseline_model):
+    m = baseline_model
+    for c, row in zip(m.cities, m.data.cities.rows):
+        assert abs(c.gdp / row["gdp_2022_yi"] - 1) < 0.01, c.name
+        assert abs(c.population / row["population_2022_wan"] - 1) < 0.01, c.name
+
+
+def test_modelled_industrial_va_close_to_sourced_secondary_va(baseline_model):
+    m = baseline_model
+    ind = np.array([s != "文化旅游" for s in m.sectors])
+    place = m.site_market_arr[m.site]
+    checked = 0
+    for i, row in enumerate(m.data.cities.rows):
+        if not row["secondary_va_sourced"]:
+            continue
+        va = m.va[(place == i) & ind[m.sector] & m.alive].sum()
+        secondary = row["gdp_2022_yi"] * row["secondary_pct"] / 100
+        assert abs(va / secondary - 1) < 0.10, row["id"]
+        checked += 1
+    assert checked >= 2
+
+
+def test_demonstration_zone_cities_have_hundreds_of_firms_and_50k_total(baseline_model):
+    m = baseline_model
+    place = m.site_market_arr[m.site]
+    for c in ("四平", "辽源", "通化"):
+        assert (place == m.city_ids.index(c)).sum() >= 300
+    assert m.alive.sum() >= 50_000
+
+
+def test_base_year_is_at_rest(baseline_model):
+    # expected arrivals equal expected departures at every site with firms (calibrated constants)
+    from sim.location import transition_matrix
+    m = baseline_model
+    for s in range(m.S):
+        if not m.mobile_sector[s]:
+            continue
+        counts = np.bincount(m.site[m.sector == s], minlength=m.R).astype(float)
+        p = transition_matrix(m._vmat(s, with_constants=False), m.constants[s])
+        inflow = counts @ p
+        has = counts > 0
+        np.testing.assert_allclose(inflow[has], counts[has], rtol=2e-2, atol=0.5)

@@ -1,0 +1,38 @@
+"""A short run writes a complete result folder with the documented contract."""
+import json
+from pathlib import Path
+
+import pandas as pd
+
+import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_run_writes_folder_and_prints_path(tmp_path, capsys):
+    out = tmp_path / "results"
+    code = run.main([str(ROOT / "scenarios/baseline.yaml"), "--until", "2024", "--out", str(out),
+                     "--quiet", "--seed", "3"])
+    assert code == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    d = Path(last)
+    assert d.is_absolute() and d.parent == out.resolve()
+    for f in ("manifest.json", "summary.json", "trajectories.parquet"):
+        assert (d / f).exists()
+    figs = sorted(p.name for p in (d / "figures").glob("*.png"))
+    assert figs == ["arrivals_by_origin.png", "firms_jobs_by_park.png", "gdp_by_city.png",
+                    "industrial_output_by_sector.png", "map.png"]
+    df = pd.read_parquet(d / "trajectories.parquet")
+    assert list(df.columns) == ["year", "place", "measure", "value", "unit", "sector", "origin"]
+    assert df.year.min() == 2022.0 and df.year.max() == 2024.75
+    assert df.value.notna().all() and (df[df.measure == "gdp"].value > 0).all()
+    summ = json.loads((d / "summary.json").read_text())
+    assert abs(summ["cities"]["四平"]["gdp_base_yi"] - 581.71) < 0.06
+    man = json.loads((d / "manifest.json").read_text())
+    assert man["seed"] == 3 and "cities.csv" in man["data_hashes"]
+    # a second identical run gets a new folder, the first is untouched; same numbers
+    assert run.main([str(ROOT / "scenarios/baseline.yaml"), "--until", "2024", "--out", str(out),
+                     "--quiet", "--seed", "3"]) == 0
+    d2 = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert d2 != d
+    pd.testing.assert_frame_equal(df, pd.read_parquet(d2 / "trajectories.parquet"))

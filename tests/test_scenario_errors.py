@@ -1,0 +1,61 @@
+"""Bad scenario input: one line on stderr naming the file and key, exit code 2, no result folder."""
+from pathlib import Path
+
+import pytest
+
+import run
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _write(tmp_path, text, name="s.yaml"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    (tmp_path / "data").symlink_to(ROOT / "scenarios" / "data")
+    return p
+
+
+@pytest.mark.parametrize("body,needle", [
+    ("name: x\nbogus: 1\n", "bogus"),
+    ("name: x\nparameters: {beta: -1}\n", "parameters.beta"),
+    ("name: x\nparameters: {beta: abc}\n", "parameters.beta"),
+    ("name: x\nhorizon: {start: 2022, end: 2020}\n", "horizon"),
+    ("name: x\nname: y\n", "duplicate key"),
+    ("", "empty file"),
+    ("name: x\nextends: missing.yaml\n", "extends"),
+    ("name: x\ntransport_projects: [no_such_project]\n", "transport_projects"),
+    ("name: x\nparameters: {beta: .nan}\n", "parameters.beta"),
+])
+def test_bad_scenario_is_one_line_exit_2(tmp_path, capsys, body, needle):
+    p = _write(tmp_path, body)
+    out = tmp_path / "out"
+    code = run.main([str(p), "--out", str(out), "--until", "2023", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert needle in err and "s.yaml" in err or needle in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_extends_cycle_is_reported(tmp_path, capsys):
+    (tmp_path / "data").symlink_to(ROOT / "scenarios" / "data")
+    (tmp_path / "a.yaml").write_text("name: a\nextends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("name: b\nextends: a.yaml\n")
+    assert run.main([str(tmp_path / "a.yaml"), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "cycle" in capsys.readouterr().err
+
+
+def test_binary_file_and_bad_set(tmp_path, capsys):
+    p = tmp_path / "b.yaml"
+    p.write_bytes(b"\x00\x01\xff")
+    assert run.main([str(p), "--quiet"]) == 2
+    assert "binary" in capsys.readouterr().err
+    assert run.main([str(ROOT / "scenarios/baseline.yaml"), "--set", "parameters.nope=3",
+                     "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "parameters.nope" in capsys.readouterr().err
+
+
+def test_schedule_dates():
+    from sim.scenario import parse_schedule
+    s = parse_schedule({2024: 0.3, "2026-07": 0.5})
+    assert s.at(2023.9) == 0.0 and s.at(2024.0) == 0.3 and s.at(2026.4) == 0.3 and s.at(2026.5) == 0.5
