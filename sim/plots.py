@@ -129,7 +129,9 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
+    leg = ax.legend(loc="lower right")
+    for h in leg.legend_handles:
+        h.set_sizes([40])
     fig.tight_layout()
     p = figs / "map.png"
     fig.savefig(p, dpi=110)
