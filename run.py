@@ -40,8 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(args) -> int:
-    from sim.errors import UserError
     from sim import results
+    from sim.errors import UserError
     from sim.metrics import Recorder
     from sim.model import RegionalEconomy
     from sim.plots import run_figures

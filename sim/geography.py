@@ -37,7 +37,7 @@ class Network:
     rail_access: float
 
     @classmethod
-    def from_data(cls, data: RegionData, rail_access_minutes: float) -> "Network":
+    def from_data(cls, data: RegionData, rail_access_minutes: float) -> Network:
         ids = data.nodes.ids()
         idx = {n: k for k, n in enumerate(ids)}
         lat = np.array([r["lat"] for r in data.nodes.rows])
@@ -97,7 +97,7 @@ class GridSpec:
 
     @classmethod
     def around(cls, lats: np.ndarray, lons: np.ndarray, cell_deg: float = 0.1,
-               margin: float = 0.5) -> "GridSpec":
+               margin: float = 0.5) -> GridSpec:
         lat0 = math.floor((float(np.min(lats)) - margin) / cell_deg) * cell_deg
         lon0 = math.floor((float(np.min(lons)) - margin) / cell_deg) * cell_deg
         width = int(math.ceil((float(np.max(lons)) + margin - lon0) / cell_deg))

@@ -6,14 +6,14 @@ struct-of-arrays population (no per-firm Python object). Money in 亿元/year, p
 
 from __future__ import annotations
 
-import numpy as np
 import mesa
+import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
 from . import market, rng
 from .data import RegionData, load_data
 from .geography import GridSpec, Network
-from .location import calibrate_constants, transition_matrix
+from .location import calibrate_constants
 from .scenario import LoadedScenario
 
 YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
@@ -22,7 +22,7 @@ YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿�
 class City(FixedAgent):
     """A city: labour market, population, non-modelled GDP, GDP accounting."""
 
-    def __init__(self, model: "RegionalEconomy", idx: int, row: dict) -> None:
+    def __init__(self, model: RegionalEconomy, idx: int, row: dict) -> None:
         super().__init__(model)
         self.idx, self.name = idx, row["id"]
         self.gdp = row["gdp_2022_yi"]
@@ -32,26 +32,25 @@ class City(FixedAgent):
     def update(self, t: float) -> None:
         m = self.model
         i = self.idx
-        yrs = t - m.start
-        trend = (1 + m.city_gdp_growth[i]) ** yrs
+        trend = m.f_income[i]
         va = m.city_va[i]
         va_trend = m.city_va0[i] * trend
         self.gdp = m.nonmodelled0[i] * trend + va + m.p.local_multiplier * (va - va_trend)
-        pop_trend = m.pop0[i] * (1 + m.city_pop_growth[i]) ** yrs
-        jobs_gap = m.city_jobs[i] - m.city_jobs0[i] * trend / max(trend, 1e-9)
+        pop_trend = m.pop0[i] * m.f_pop[i]
+        jobs_gap = m.city_jobs[i] - m.city_jobs0[i]
         self.population = max(pop_trend + m.p.migration_per_job * jobs_gap / 1e4, 0.0)
         if m.sw.labour_market:
             ratio = max(m.city_jobs[i], 1.0) / max(m.city_jobs0[i], 1.0)
             ratio /= max(self.population / pop_trend, 1e-9)
-            self.wage = m.wage0_city[i] * (1 + m.city_wage_growth[i]) ** yrs * ratio ** m.p.wage_elasticity
+            self.wage = m.wage0_city[i] * m.f_wage[i] * ratio ** m.p.wage_elasticity
         else:
-            self.wage = m.wage0_city[i] * (1 + m.city_wage_growth[i]) ** yrs
+            self.wage = m.wage0_city[i] * m.f_wage[i]
 
 
 class Park(FixedAgent):
     """A development zone: land capacity (ha), free land, land price rising with scarcity."""
 
-    def __init__(self, model: "RegionalEconomy", site: int, row: dict) -> None:
+    def __init__(self, model: RegionalEconomy, site: int, row: dict) -> None:
         super().__init__(model)
         self.site, self.id, self.city = site, row["id"], row["city"]
         self.capacity = row["capacity_ha"]
@@ -67,7 +66,7 @@ class Park(FixedAgent):
         m = self.model
         free = max(m.free_land[self.site], 1e-6 * self.capacity)
         scarcity = (self.free0 + 1e-6 * self.capacity) / free
-        m.land_price[self.site] = (self.price0 * (1 + m.land_growth_site[self.site]) ** (t - m.start)
+        m.land_price[self.site] = (self.price0 * m.f_land[self.site]
                                    * scarcity ** m.p.land_price_elasticity)
 
 
@@ -89,6 +88,7 @@ class RegionalEconomy(mesa.Model):
         self.t = self.start
         self.step_count = 0
         self._build_places()
+        self._build_schedules()
         self._build_network()
         self._build_grid()
         self._build_firms()
@@ -110,16 +110,13 @@ class RegionalEconomy(mesa.Model):
         self.market_node = [c["node"] for c in cities] + [o["node"] for o in origins]
         self.Q = len(self.market_ids)
         self.gdp0_market = np.array([r["gdp_2022_yi"] for r in cities + origins])
-        gtr = self.scn.trends
-        self.income_growth = np.array([gtr.income_growth.get(q, gtr.income_growth.get(
-            "default", r["gdp_trend_growth"])) for q, r in zip(self.market_ids, cities + origins)])
+        # data-file trend rates; scenario ``trends`` override them through schedules
+        self.income_growth = np.array([r["gdp_trend_growth"] for r in cities + origins])
         self.city_gdp_growth = self.income_growth[: len(cities)]
-        self.city_pop_growth = np.array([gtr.population_growth.get(c["id"], gtr.population_growth.get(
-            "default", c["population_trend_growth"])) for c in cities])
+        self.city_pop_growth = np.array([c["population_trend_growth"] for c in cities])
         wage_default = {c["id"]: c["gdp_trend_growth"] for c in cities}
         wage_default.update({o["id"]: o["wage_trend_growth"] for o in origins})
-        self.wage_growth_market = np.array([gtr.wage_growth.get(q, gtr.wage_growth.get(
-            "default", wage_default[q])) for q in self.market_ids])
+        self.wage_growth_market = np.array([wage_default[q] for q in self.market_ids])
         self.city_wage_growth = self.wage_growth_market[: len(cities)]
         self.wage0_market = np.array([r["wage_2022_yuan"] for r in cities + origins], dtype=float)
         self.wage0_city = self.wage0_market[: len(cities)]
@@ -158,20 +155,17 @@ class RegionalEconomy(mesa.Model):
         for k, pk in enumerate(parks):
             self.free_land[k] = pk["capacity_ha"] * (1 - pk["occupancy_2022"])
             self.land_price[k] = pk["land_price_yuan_m2"]
-            self.land_growth_site[k] = gtr.land_price_growth.get(pk["city"], gtr.land_price_growth.get(
-                "default", 0.03))
+            self.land_growth_site[k] = 0.03  # assumption: industrial land prices +3 %/year
         for i, c in enumerate(cities):
             k = self.n_parks + i
             own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"]]
             self.land_price[k] = 1.2 * (np.mean(own) if own else 200.0)
-            self.land_growth_site[k] = gtr.land_price_growth.get(c["id"], gtr.land_price_growth.get(
-                "default", 0.03))
+            self.land_growth_site[k] = 0.03
         for k in range(self.R):
             if self.site_kind[k] == "origin":
                 o = origins[self.site_market[k] - len(cities)]
                 self.land_price[k] = o["land_price_yuan_m2"]
-                self.land_growth_site[k] = gtr.land_price_growth.get(o["id"], gtr.land_price_growth.get(
-                    "default", o["land_price_trend_growth"]))
+                self.land_growth_site[k] = o["land_price_trend_growth"]
         self.land_price0 = self.land_price.copy()
         self.lead = np.zeros((self.S, self.R), dtype=bool)
         self.admit = np.ones((self.S, self.R), dtype=bool)
@@ -180,6 +174,24 @@ class RegionalEconomy(mesa.Model):
                 self.lead[s, k] = sec in pk["leading"]
                 tradable = d.param(sec, "tradable") > 0 and d.param(sec, "mobile") > 0
                 self.admit[s, k] = self.lead[s, k] or (tradable and sec not in ("其他工业", "建筑业"))
+
+    def _build_schedules(self) -> None:
+        """Dated growth schedules per place (scenario ``trends``) and cumulative factors since 2022."""
+        tr = self.scn.trends
+        self.s_income = [tr.schedule("income_growth", q, g) for q, g in zip(self.market_ids, self.income_growth)]
+        self.s_wage = [tr.schedule("wage_growth", q, g) for q, g in zip(self.market_ids, self.wage_growth_market)]
+        self.s_pop = [tr.schedule("population_growth", c, g) for c, g in zip(self.city_ids, self.city_pop_growth)]
+        land_place = [self.data.parks.rows[k]["city"] if k < self.n_parks else self.market_ids[self.site_market[k]]
+                      for k in range(self.R)]
+        self.s_land = [tr.schedule("land_price_growth", pl, g) for pl, g in zip(land_place, self.land_growth_site)]
+        self.f_income = np.ones(self.Q)
+        self.f_wage = np.ones(self.Q)
+        self.f_pop = np.ones(len(self.city_ids))
+        self.f_land = np.ones(self.R)
+
+    @staticmethod
+    def _rates(schedules, t: float) -> np.ndarray:
+        return np.array([s.at(t) for s in schedules])
 
     def _build_network(self) -> None:
         self.net = Network.from_data(self.data, self.p.rail_access_minutes)
@@ -410,7 +422,8 @@ class RegionalEconomy(mesa.Model):
         va_ratio = np.array([d.param(s, "va_ratio") for s in self.sectors])
         jobs_per = np.array([d.param(s, "jobs_per_yi") for s in self.sectors])
         self.va = self.output * va_ratio[self.sector]
-        self.jobs = self.output * jobs_per[self.sector]
+        # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
+        self.jobs = self.output * jobs_per[self.sector] / self.f_wage[self.site_market_arr[self.site]]
         place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
         in_city = place < nc
@@ -458,17 +471,22 @@ class RegionalEconomy(mesa.Model):
         self.step_count += 1
 
     def update_trends(self) -> None:
-        yrs = self.t - self.start
         nc = len(self.city_ids)
-        wages = self.wage0_market * (1 + self.wage_growth_market) ** yrs
+        dt = self.dt
+        t0 = self.t - dt
+        self.f_income *= (1 + self._rates(self.s_income, t0)) ** dt
+        self.f_wage *= (1 + self._rates(self.s_wage, t0)) ** dt
+        self.f_pop *= (1 + self._rates(self.s_pop, t0)) ** dt
+        self.f_land *= (1 + self._rates(self.s_land, t0)) ** dt
+        wages = self.wage0_market * self.f_wage
         wages[:nc] = [c.wage for c in self.cities]
         self.cost = self._sector_cost(wages)
-        trend_income = self.income0 * (1 + self.income_growth) ** yrs
+        trend_income = self.income0 * self.f_income
         if self.sw.endogenous_income:
             trend_income[:nc] = [c.gdp for c in self.cities]
             trend_income = trend_income + (self._owner_income() - self.profit0)
         self.income = np.maximum(trend_income, 1e-6)
-        self.external = np.tile(self.income0 * (1 + self.income_growth) ** yrs, (self.S, 1))
+        self.external = np.tile(self.income0 * self.f_income, (self.S, 1))
         if self.projects:
             self._update_freeness(self.t)
 
@@ -591,7 +609,7 @@ class RegionalEconomy(mesa.Model):
     def grow(self) -> None:
         """Gibrat growth of firm scale with drift equal to national nominal income growth."""
         alive = np.flatnonzero(self.alive)
-        gbar = float(np.average(self.income_growth, weights=self.income0))
+        gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
         self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)

@@ -71,7 +71,7 @@ def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
         raise ScenarioError(str(path), message=(
             f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 YAML {what} file")) from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -132,7 +132,7 @@ class Schedule:
         return value
 
     @classmethod
-    def constant(cls, value: float) -> "Schedule":
+    def constant(cls, value: float) -> Schedule:
         return cls(points=((-math.inf, float(value)),), before=float(value))
 
 
@@ -233,21 +233,33 @@ class Parameters(_Strict):
 class Trends(_Strict):
     """Exogenous annual growth rates. Keys are place ids; ``default`` applies elsewhere.
 
-    Empty mappings take the growth rates in the data files (``gdp_trend_growth`` etc.).
+    A value is a rate (``0.05``) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``); before a
+    schedule's first date, and for places not named, the rates in the data files apply
+    (``gdp_trend_growth`` etc.).
     """
 
-    income_growth: dict[str, float] = Field(default_factory=dict)
-    wage_growth: dict[str, float] = Field(default_factory=dict)
-    land_price_growth: dict[str, float] = Field(default_factory=dict)
-    population_growth: dict[str, float] = Field(default_factory=dict)
+    income_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    wage_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    land_price_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    population_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
 
     @field_validator("*")
     @classmethod
-    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+    def _rates(cls, v: dict) -> dict:
         for k, x in v.items():
-            if not math.isfinite(x) or not -0.5 <= x <= 0.5:
-                raise ValueError(f"{k}: an annual growth rate between -0.5 and 0.5")
+            try:
+                sched = parse_schedule(x)
+            except ValueError as exc:
+                raise ValueError(f"{k}: {exc}") from None
+            for _, r in sched.points:
+                if not math.isfinite(r) or not -0.5 <= r <= 0.5:
+                    raise ValueError(f"{k}: an annual growth rate between -0.5 and 0.5")
         return v
+
+    def schedule(self, which: str, place: str, data_rate: float) -> Schedule:
+        table = getattr(self, which)
+        value = table.get(place, table.get("default"))
+        return Schedule.constant(data_rate) if value is None else parse_schedule(value, before=data_rate)
 
 
 class Switches(_Strict):
@@ -371,8 +383,7 @@ def _format_validation_error(src: str, exc: ValidationError, data: dict) -> Scen
         return ScenarioError(src, key, None, "this required key")
     expected = msg
     for prefix in ("Value error, ", "Assertion failed, "):
-        if expected.startswith(prefix):
-            expected = expected[len(prefix):]
+        expected = expected.removeprefix(prefix)
     expected = expected[0].lower() + expected[1:] if expected else "a valid value"
     return ScenarioError(src, key, value, expected)
 

@@ -59,3 +59,19 @@ def test_schedule_dates():
     from sim.scenario import parse_schedule
     s = parse_schedule({2024: 0.3, "2026-07": 0.5})
     assert s.at(2023.9) == 0.0 and s.at(2024.0) == 0.3 and s.at(2026.4) == 0.3 and s.at(2026.5) == 0.5
+
+
+def test_dated_trend_schedule_changes_the_path():
+    # a wage-growth schedule for 长三角 that jumps in 2024 raises its wage factor only from then on
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    base = RegionalEconomy(load_scenario(ROOT / "scenarios/baseline.yaml", ["firms.scale=0.3"]), until=2025)
+    sch = RegionalEconomy(load_scenario(ROOT / "scenarios/baseline.yaml", [
+        "firms.scale=0.3", "trends.wage_growth={长三角: {2024: 0.20}}"]), until=2025)
+    q = base.market_ids.index("长三角")
+    for _ in range(7):  # to 2023.75
+        base.step(); sch.step()
+    assert sch.f_wage[q] == base.f_wage[q]
+    for _ in range(5):  # the periods 2024.0-2024.75 grow at the scheduled rate
+        base.step(); sch.step()
+    assert sch.f_wage[q] / base.f_wage[q] == pytest.approx(1.20 / 1.06, rel=1e-9)
