@@ -91,14 +91,14 @@ def cmd_run(args) -> int:
                 "gdp_base_yi": round(float(g.iloc[0]), 2), "gdp_end_yi": round(float(g.iloc[-1]), 2),
                 "industrial_output_base_yi": round(float(io.iloc[0]), 2),
                 "industrial_output_end_yi": round(float(io.iloc[-1]), 2),
-                "arrivals_from_outside_total": int(arr.value.sum()),
+                "arrivals_from_other_places_total": int(arr.value.sum()),
             }
         r = df[df.place == "region"]
         for meas in ("gdp", "industrial_output", "firms", "jobs"):
             s = r[r.measure == meas].set_index("year").value
             summ["region"][f"{meas}_base"] = round(float(s.iloc[0]), 2)
             summ["region"][f"{meas}_end"] = round(float(s.iloc[-1]), 2)
-        summ["region"]["arrivals_total"] = int(r[r.measure == "arrivals"].value.sum())
+        summ["region"]["arrivals_from_origin_regions_total"] = int(r[r.measure == "arrivals"].value.sum())
         manifest = {
             "scenario_path": args.scenario, "scenario_files": [str(f) for f in loaded.files],
             "overrides": list(args.set), "until": args.until, "seed": seed,
