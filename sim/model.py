@@ -95,6 +95,7 @@ class RegionalEconomy(mesa.Model):
         self._calibrate()
         self._production()
         self._snapshot_base()
+        self._fill_layers()
 
     # ------------------------------------------------------------------ construction
     def _build_places(self) -> None:
@@ -239,6 +240,13 @@ class RegionalEconomy(mesa.Model):
             n = node[pk["node"]]
             a.cell = self.grid[self.gridspec.cell(n["lat"], n["lon"])]
             self.parks.append(a)
+        # grid cell of every site (origins lie outside the grid: -1)
+        self.site_cell = np.full((self.R, 2), -1, dtype=int)
+        for k in range(self.R):
+            if self.site_kind[k] == "park":
+                self.site_cell[k] = self.parks[k].cell.coordinate
+            elif self.site_kind[k] == "other":
+                self.site_cell[k] = self.cities[self.site_market[k]].cell.coordinate
 
     def _sector_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
@@ -467,8 +475,16 @@ class RegionalEconomy(mesa.Model):
             c.update(self.t)
         for pk in self.parks:
             pk.update(self.t)
-        self.grid.output.data[:] = 0.0
+        self._fill_layers()
         self.step_count += 1
+
+    def _fill_layers(self) -> None:
+        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
+        by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
+        layer = self.grid.output.data
+        layer[:] = 0.0
+        on = self.site_cell[:, 0] >= 0
+        np.add.at(layer, (self.site_cell[on, 0], self.site_cell[on, 1]), by_site[on])
 
     def update_trends(self) -> None:
         nc = len(self.city_ids)

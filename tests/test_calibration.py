@@ -44,3 +44,9 @@ def test_base_year_is_at_rest(baseline_model):
         inflow = counts @ p
         has = counts > 0
         np.testing.assert_allclose(inflow[has], counts[has], rtol=2e-2, atol=0.5)
+
+
+def test_output_layer_holds_study_area_output(baseline_model):
+    m = baseline_model
+    in_area = ~m.is_origin[m.site] & m.alive
+    assert m.grid.output.data.sum() == __import__("pytest").approx(m.output[in_area].sum(), rel=1e-9)
