@@ -85,9 +85,8 @@ class Recorder:
         self.add(y, ["region"], "industrial_output", m.output[ind].sum(), "亿元/year")
         self.add(y, ["region"], "firms", int(in_city.sum()), "firms")
         self.add(y, ["region"], "jobs", m.jobs[in_city].sum(), "persons")
-        self.add(y, ["region"], "arrivals", float(sum(
-            m.arrivals_from[k, q] for k in range(m.R) for q in range(m.Q)
-            if m.site_market_arr[k] < nc and q >= nc)), "firms/period")
+        into_area = m.site_market_arr < nc
+        self.add(y, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
     def frame(self):
         import pandas as pd

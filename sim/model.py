@@ -332,8 +332,10 @@ class RegionalEconomy(mesa.Model):
         self.next_id = next_id
         self.mobile_sector = np.array([d.param(s, "mobile") > 0 for s in self.sectors])
         # land held by firms in parks (ha); does not change free land at base (already occupied)
-        land_int = np.array([d.param(s, "land_ha_per_yi") for s in self.sectors])
-        self.land = np.where(self.is_park[self.site], land_int[self.sector] * self.base_output, 0.0)
+        self.land_int = np.array([d.param(s, "land_ha_per_yi") for s in self.sectors])
+        self.va_ratio = np.array([d.param(s, "va_ratio") for s in self.sectors])
+        self.jobs_per = np.array([d.param(s, "jobs_per_yi") for s in self.sectors])
+        self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -415,23 +417,19 @@ class RegionalEconomy(mesa.Model):
             np.fill_diagonal(move, 0.0)
         v = p.beta * (self.net_scale[s][None, :] - move) / pib
         v = v + p.leading_sector_bonus * self.lead[s][None, :]
-        v = np.where(self.admit[s][None, :], v, -np.inf)
-        np.fill_diagonal(v, np.diag(p.beta * (self.net_scale[s][:, None] - 0) / pib
-                                    + p.leading_sector_bonus * self.lead[s][:, None]))
+        # a firm may always stay where it is, even at a site that no longer admits its sector
+        v = np.where(self.admit[s][None, :] | np.eye(self.R, dtype=bool), v, -np.inf)
         if with_constants:
             v = v + self.constants[s][None, :]
         return v
 
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
-        d = self.data
         self.output = np.where(self.alive, self.sigma[self.sector] * self.pi_scale[self.sector, self.site]
                                * self.scale, 0.0)
-        va_ratio = np.array([d.param(s, "va_ratio") for s in self.sectors])
-        jobs_per = np.array([d.param(s, "jobs_per_yi") for s in self.sectors])
-        self.va = self.output * va_ratio[self.sector]
+        self.va = self.output * self.va_ratio[self.sector]
         # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
-        self.jobs = self.output * jobs_per[self.sector] / self.f_wage[self.site_market_arr[self.site]]
+        self.jobs = self.output * self.jobs_per[self.sector] / self.f_wage[self.site_market_arr[self.site]]
         place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
         in_city = place < nc
@@ -534,8 +532,6 @@ class RegionalEconomy(mesa.Model):
     def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
         refused takes its next choice (up to 3 rounds), else stays."""
-        d = self.data
-        land_int = d.param(self.sectors[s], "land_ha_per_yi")
         cur = self.site[idx]
         rank = np.zeros(len(idx), dtype=int)
         pending = np.ones(len(idx), dtype=bool)
@@ -549,8 +545,7 @@ class RegionalEconomy(mesa.Model):
             rows, choice = rows[~stay], choice[~stay]
             if rows.size == 0:
                 break
-            need = self.sigma[s] * self.pi_scale[s, choice] * self.scale[idx[rows]] * land_int
-            need = np.where(self.is_park[choice], need, 0.0)
+            need = self._land_need(idx[rows], choice)
             surplus = v[rows, choice] - v[rows, cur[rows]]
             o = np.lexsort((-surplus, choice))
             rows, choice, need = rows[o], choice[o], need[o]
@@ -563,6 +558,12 @@ class RegionalEconomy(mesa.Model):
             pending[acc] = False
             rank[rej] += 1
             pending[rej] &= rank[rej] < order.shape[1]
+
+    def _land_need(self, firms: np.ndarray, sites: np.ndarray) -> np.ndarray:
+        """Park land (ha) a firm needs at a site: land intensity × its output there; 0 off parks."""
+        sec = self.sector[firms]
+        need = self.land_int[sec] * self.sigma[sec] * self.pi_scale[sec, sites] * self.scale[firms]
+        return np.where(self.is_park[sites], need, 0.0)
 
     def _move(self, firms: np.ndarray, dest: np.ndarray, land: np.ndarray) -> None:
         src = self.site[firms]
@@ -615,9 +616,7 @@ class RegionalEconomy(mesa.Model):
             v = self._vmat(s)[self.site[idx]] + rng.gumbel(self.seed_value, "entry", k, self.firm_id[idx], self.R)
             self._assign(idx, v, np.argsort(-v, axis=1), s)
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
-        need = (self.sigma[self.sector[park_new]] * self.pi_scale[self.sector[park_new], self.site[park_new]]
-                * self.scale[park_new] * np.array([self.data.param(self.sectors[s], "land_ha_per_yi")
-                                                    for s in self.sector[park_new]]))
+        need = self._land_need(park_new, self.site[park_new])
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
         np.add.at(self.entries, self.site[new_idx], 1)
