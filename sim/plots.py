@@ -24,6 +24,8 @@ def setup_font() -> bool:
         name = font_manager.FontProperties(fname=str(FONT)).get_name()
         plt.rcParams["font.family"] = [name, "DejaVu Sans"]
         plt.rcParams["axes.unicode_minus"] = False
+        # 13 cities and 11 sectors: 20 distinct colours so no two lines share one
+        plt.rcParams["axes.prop_cycle"] = plt.cycler(color=plt.get_cmap("tab20").colors)
         return True
     except (OSError, RuntimeError, ValueError):
         return False
