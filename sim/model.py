@@ -14,6 +14,7 @@ from . import market, rng
 from .data import RegionData, load_data
 from .geography import GridSpec, Network
 from .location import calibrate_constants
+from .policy import PolicyMixin
 from .scenario import LoadedScenario
 
 YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
@@ -36,7 +37,7 @@ class City(FixedAgent):
         va = m.city_va[i]
         va_trend = m.city_va0[i] * trend
         self.gdp = m.nonmodelled0[i] * trend + va + m.p.local_multiplier * (va - va_trend)
-        pop_trend = m.pop0[i] * m.f_pop[i]
+        pop_trend = m.pop0[i] * m.f_pop[i] + m.cum_retained[i] / 1e4  # retention levers keep graduates
         jobs_gap = m.city_jobs[i] - m.city_jobs0[i]
         self.population = max(pop_trend + m.p.migration_per_job * jobs_gap / 1e4, 0.0)
         if m.sw.labour_market:
@@ -70,7 +71,7 @@ class Park(FixedAgent):
                                    * scarcity ** m.p.land_price_elasticity)
 
 
-class RegionalEconomy(mesa.Model):
+class RegionalEconomy(PolicyMixin, mesa.Model):
     """The simulator. ``RegionalEconomy(loaded_scenario, seed)``; ``step()`` advances one period."""
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None,
@@ -88,6 +89,7 @@ class RegionalEconomy(mesa.Model):
         self.t = self.start
         self.step_count = 0
         self._build_places()
+        self._build_levers()
         self._build_schedules()
         self._build_network()
         self._build_grid()
@@ -123,8 +125,10 @@ class RegionalEconomy(mesa.Model):
         self.wage0_city = self.wage0_market[: len(cities)]
         self.power = np.array([r["power_price_yuan_kwh"] for r in cities + origins])
         self.pop0 = np.array([c["population_2022_wan"] for c in cities])
-        # sites: parks, then one "outside parks" site per city, then origins with firms
-        parks = d.parks.rows
+        # sites: parks (data, then the scenario's new parks), one "outside parks" site per city,
+        # then origins with firms
+        parks = self._park_rows()
+        self.park_rows = parks
         self.site_ids: list[str] = []
         self.site_market: list[int] = []
         self.site_node: list[str] = []
@@ -154,12 +158,13 @@ class RegionalEconomy(mesa.Model):
         self.land_price = np.zeros(self.R)
         self.land_growth_site = np.zeros(self.R)
         for k, pk in enumerate(parks):
-            self.free_land[k] = pk["capacity_ha"] * (1 - pk["occupancy_2022"])
+            # a new park has no free land until it opens (``_open_parks``)
+            self.free_land[k] = 0.0 if pk["opens"] > -np.inf else pk["capacity_ha"] * (1 - pk["occupancy_2022"])
             self.land_price[k] = pk["land_price_yuan_m2"]
             self.land_growth_site[k] = 0.03  # assumption: industrial land prices +3 %/year
         for i, c in enumerate(cities):
             k = self.n_parks + i
-            own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"]]
+            own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"] and pk["opens"] == -np.inf]
             self.land_price[k] = 1.2 * (np.mean(own) if own else 200.0)
             self.land_growth_site[k] = 0.03
         for k in range(self.R):
@@ -176,13 +181,43 @@ class RegionalEconomy(mesa.Model):
                 tradable = d.param(sec, "tradable") > 0 and d.param(sec, "mobile") > 0
                 self.admit[s, k] = self.lead[s, k] or (tradable and sec not in ("其他工业", "建筑业"))
 
+    def _park_rows(self) -> list[dict]:
+        """Parks from the data plus the scenario's ``new_parks`` (closed until they open)."""
+        from .errors import ScenarioError
+        from .scenario import parse_date
+        rows = [dict(r, opens=-np.inf) for r in self.data.parks.rows]
+        known = {r["id"] for r in rows}
+        nodes = {n["id"] for n in self.data.nodes.rows}
+        src = str(self.loaded.path)
+        for j, npk in enumerate(self.scn.new_parks):
+            key = f"new_parks.{j}"
+            if npk.id in known:
+                raise ScenarioError(src, f"{key}.id", npk.id, "a park id not already in data/parks.csv")
+            if npk.city not in self.city_ids:
+                raise ScenarioError(src, f"{key}.city", npk.city, f"a city id ({', '.join(self.city_ids)})")
+            node = npk.node or next(c["node"] for c in self.data.cities.rows if c["id"] == npk.city)
+            if node not in nodes:
+                raise ScenarioError(src, f"{key}.node", node, "a node id from data/nodes.csv")
+            for sec in npk.leading:
+                if sec not in self.data.sectors:
+                    raise ScenarioError(src, f"{key}.leading", sec, "a sector from data/sector_params.csv")
+            for c in npk.partners:
+                if c not in self.city_ids:
+                    raise ScenarioError(src, f"{key}.partners", c, "a city id")
+            rows.append({"id": npk.id, "name_zh": npk.name_zh, "city": npk.city, "node": node,
+                         "capacity_ha": npk.capacity_ha, "occupancy_2022": 0.0,
+                         "leading": list(npk.leading), "land_price_yuan_m2": npk.land_price_yuan_m2,
+                         "opens": parse_date(npk.opens), "partners": dict(npk.partners)})
+            known.add(npk.id)
+        return rows
+
     def _build_schedules(self) -> None:
         """Dated growth schedules per place (scenario ``trends``) and cumulative factors since 2022."""
         tr = self.scn.trends
         self.s_income = [tr.schedule("income_growth", q, g) for q, g in zip(self.market_ids, self.income_growth)]
         self.s_wage = [tr.schedule("wage_growth", q, g) for q, g in zip(self.market_ids, self.wage_growth_market)]
         self.s_pop = [tr.schedule("population_growth", c, g) for c, g in zip(self.city_ids, self.city_pop_growth)]
-        land_place = [self.data.parks.rows[k]["city"] if k < self.n_parks else self.market_ids[self.site_market[k]]
+        land_place = [self.park_rows[k]["city"] if k < self.n_parks else self.market_ids[self.site_market[k]]
                       for k in range(self.R)]
         self.s_land = [tr.schedule("land_price_growth", pl, g) for pl, g in zip(land_place, self.land_growth_site)]
         self.f_income = np.ones(self.Q)
@@ -235,7 +270,7 @@ class RegionalEconomy(mesa.Model):
             self.cities.append(a)
         node = self.data.nodes.by()
         self.parks: list[Park] = []
-        for k, pk in enumerate(self.data.parks.rows):
+        for k, pk in enumerate(self.park_rows):
             a = Park(self, k, pk)
             n = node[pk["node"]]
             a.cell = self.grid[self.gridspec.cell(n["lat"], n["lon"])]
@@ -248,6 +283,9 @@ class RegionalEconomy(mesa.Model):
             elif self.site_kind[k] == "other":
                 self.site_cell[k] = self.cities[self.site_market[k]].cell.coordinate
 
+    def _current_wages(self) -> np.ndarray:
+        return getattr(self, "wages_market", self.wage0_market)
+
     def _sector_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
         w = wage_market[self.site_market_arr] / 114029.0
@@ -257,7 +295,7 @@ class RegionalEconomy(mesa.Model):
             lam = self.data.param(sec, "labour_cost_share")
             eps = self.data.param(sec, "energy_cost_share")
             c[s] = w ** lam * pw ** eps
-        return c
+        return c * self._site_cost_cut()
 
     def _build_firms(self) -> None:
         d, f = self.data, self.scn.firms
@@ -292,10 +330,10 @@ class RegionalEconomy(mesa.Model):
                     continue
                 n = max(f.min_per_cell, int(round(y / ybar)))
                 cand = [k for k in range(self.n_parks) if self.site_market[k] == i and self.admit[s, k]
-                        and d.param(sec, "mobile") > 0]
+                        and d.param(sec, "mobile") > 0 and self.park_rows[k]["opens"] == -np.inf]
                 other = self.n_parks + i
                 w = np.array([(3.0 if self.lead[s, k] else 1.0) * self.parks[k].capacity * (
-                    self.data.parks.rows[k]["occupancy_2022"]) for k in cand])
+                    self.park_rows[k]["occupancy_2022"]) for k in cand])
                 probs = np.concatenate([0.6 * w / w.sum(), [0.4]]) if cand else np.array([1.0])
                 sites = np.array(cand + [other])
                 u = rng.uniform(self.seed_value, "init", s * 1000 + i, np.arange(next_id, next_id + n))
@@ -336,6 +374,8 @@ class RegionalEconomy(mesa.Model):
         self.va_ratio = np.array([d.param(s, "va_ratio") for s in self.sectors])
         self.jobs_per = np.array([d.param(s, "jobs_per_yi") for s in self.sectors])
         self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
+        self.capital_per = np.array([d.param(s, "capital_per_yi") for s in self.sectors])
+        self._init_firm_policy_state(len(self.firm_id))
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -384,18 +424,25 @@ class RegionalEconomy(mesa.Model):
             self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
             m = self.alive & (self.sector == s)
             supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            income = self.income + self.extra_demand[s] / self.mu[s]  # anchors' local purchases
             self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
-                                                   self.phi[s], self.income, self.external[s])
+                                                   self.phi[s], income, self.external[s])
         self.net_scale = self._net_profit_per_scale()
         w = np.zeros(self.S)
+        wf = np.zeros(self.S)
         for s in range(self.S):
             m = self.alive & (self.sector == s)
-            w[s] = (self.pi_scale[s, self.site[m]] * self.scale[m]).sum() / max(self.scale[m].sum(), 1e-300)
-        self.pibar = w
+            tot = (self.pi_scale[s, self.site[m]] * self.scale[m]).sum()
+            w[s] = tot / max(self.scale[m].sum(), 1e-300)
+            wf[s] = tot / max(m.sum(), 1)
+        self.pibar = w            # mean operating profit per unit scale (亿元/year)
+        self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
+        self._lever_rates()
 
     def _net_profit_per_scale(self) -> np.ndarray:
-        """π_net per unit scale: (op. profit − land rent − finance cost) × (1 − tax). Every lever
-        enters here once (issue 3 adds them)."""
+        """π_net per unit scale before levers: (op. profit − land rent − finance cost) × (1 − tax).
+        Cost levers are already in ``pi_scale`` (through c); the others are added as choice terms
+        by ``PolicyMixin._lever_rates`` / ``_choice_terms``, each once."""
         d, p = self.data, self.p
         out = np.empty((self.S, self.R))
         for s, sec in enumerate(self.sectors):
@@ -406,15 +453,21 @@ class RegionalEconomy(mesa.Model):
             out[s] = (self.pi_scale[s] - land - fin) * (1 - p.cit_rate)
         return out
 
+    def _move_cost(self, s: int) -> np.ndarray:
+        """Annualised cost per unit scale of moving from site r0 (row) to r (column); 0 to stay."""
+        p = self.p
+        if not self.sw.relocation_costs:
+            return np.zeros((self.R, self.R))
+        move = (p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0)
+        move = move * self.pi_scale[s][:, None]
+        np.fill_diagonal(move, 0.0)
+        return move
+
     def _vmat(self, s: int, with_constants: bool = True) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
         p = self.p
         pib = max(self.pibar[s], 1e-300)
-        move = np.zeros((self.R, self.R))
-        if self.sw.relocation_costs:
-            move = (p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0)
-            move = move * self.pi_scale[s][:, None]
-            np.fill_diagonal(move, 0.0)
+        move = self._move_cost(s)
         v = p.beta * (self.net_scale[s][None, :] - move) / pib
         v = v + p.leading_sector_bonus * self.lead[s][None, :]
         # a firm may always stay where it is, even at a site that no longer admits its sector
@@ -460,8 +513,12 @@ class RegionalEconomy(mesa.Model):
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         self.t = self.start + (self.step_count + 1) * self.dt
+        self._reset_period_ledger()
         self.update_trends()
         self._market_state()
+        if self.anchor_rows:
+            self._place_anchors()
+            self._market_state()
         self.relocate()
         if self.sw.entry_exit:
             self.exit_and_entry()
@@ -469,6 +526,8 @@ class RegionalEconomy(mesa.Model):
             self.grow()
         self._market_state()
         self._production()
+        self._recurring_payments()
+        self._collect_revenue()
         for c in self.cities:
             c.update(self.t)
         for pk in self.parks:
@@ -488,12 +547,14 @@ class RegionalEconomy(mesa.Model):
         nc = len(self.city_ids)
         dt = self.dt
         t0 = self.t - dt
+        self._update_lever_values()
         self.f_income *= (1 + self._rates(self.s_income, t0)) ** dt
         self.f_wage *= (1 + self._rates(self.s_wage, t0)) ** dt
         self.f_pop *= (1 + self._rates(self.s_pop, t0)) ** dt
         self.f_land *= (1 + self._rates(self.s_land, t0)) ** dt
         wages = self.wage0_market * self.f_wage
         wages[:nc] = [c.wage for c in self.cities]
+        self.wages_market = wages
         self.cost = self._sector_cost(wages)
         trend_income = self.income0 * self.f_income
         if self.sw.endogenous_income:
@@ -510,7 +571,7 @@ class RegionalEconomy(mesa.Model):
         self.arrivals[:] = 0
         self.departures[:] = 0
         self.arrivals_from[:] = 0
-        alive = np.flatnonzero(self.alive & self.mobile_sector[self.sector])
+        alive = np.flatnonzero(self.alive & self.mobile_sector[self.sector] & ~self.pinned)
         if alive.size == 0:
             return
         # cost pressure: home unit cost up relative to the base, beyond the average
@@ -518,16 +579,51 @@ class RegionalEconomy(mesa.Model):
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta = self.theta0[self.sector[alive]] * self.dt * (
             1 + self.p.cost_pressure_revision * press[self.sector[alive], self.site[alive]])
+        # promotion levers (招商): more firms of the target sectors elsewhere look at moving
+        boost = np.ones(alive.size)
+        for j, kind in enumerate(self.lever_kind):
+            if kind == "promotion" and self.lever_val[j] != 0:
+                m = self.lever_mask[j]
+                outside = ~m.any(axis=0)[self.site[alive]] & m.any(axis=1)[self.sector[alive]]
+                boost += self.lever_val[j] * outside
         u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
-        rev = alive[u < np.minimum(theta, 1.0)]
+        base_rev = u < np.minimum(theta, 1.0)
+        revise = u < np.minimum(theta * boost, 1.0)
+        rev = alive[revise]
+        promo_only = ~base_rev[revise]
         for s in range(self.S):
-            idx = rev[self.sector[rev] == s]
+            sel = self.sector[rev] == s
+            idx = rev[sel]
             if idx.size == 0:
                 continue
-            v = self._vmat(s)[self.site[idx]]
-            v = v + rng.gumbel(self.seed_value, "choice", k, self.firm_id[idx], self.R)
-            order = np.argsort(-v, axis=1)
-            self._assign(idx, v, order, s)
+            self._choose(idx, s, "choice", promo_only[sel])
+
+    def _choose(self, idx: np.ndarray, s: int, purpose: str, promo_only: np.ndarray | None = None) -> None:
+        """Firms ``idx`` of sector ``s`` choose a site: base utility (with the land discount they
+        already hold), lever terms, CRN Gumbel draws; parks admit by surplus; arrivals attributed."""
+        k = self.step_count
+        cur = self.site[idx]
+        pib = max(self.pibar[s], 1e-300)
+        v = self._vmat(s)[cur]
+        rows = np.arange(len(idx))
+        v[rows, cur] += self._land_discount_stay(s, idx, pib)
+        terms = self._choice_terms(s, idx, self._move_cost(s), pib) if self.levers else []
+        for _, term in terms:
+            v += term
+        v = v + rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.R)
+        v = np.where(np.isfinite(v), v, -np.inf)
+        order = np.argsort(-v, axis=1)
+        self._assign(idx, v, order, s)
+        dest = self.site[idx]
+        promo = np.zeros(len(idx), dtype=bool) if promo_only is None else promo_only
+        self._attribute(idx, v, terms, cur, dest, promo)
+        moved = dest != cur
+        self.arrived_t[idx[moved]] = self.t
+        self.land_disc[idx[moved]] = 0.0
+        if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
+            self._one_off_payments(idx[moved])
+        if moved.any():
+            self._count_arrivals(idx[moved], cur[moved])
 
     def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
@@ -583,7 +679,7 @@ class RegionalEconomy(mesa.Model):
         alive = np.flatnonzero(self.alive)
         u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
         loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
-        out = alive[(u < self.p.exit_rate * self.dt) | loss]
+        out = alive[((u < self.p.exit_rate * self.dt) | loss) & ~self.pinned[alive]]
         if out.size == 0:
             return
         self.alive[out] = False
@@ -607,18 +703,20 @@ class RegionalEconomy(mesa.Model):
         self.home = np.r_[self.home, self.site_market_arr[born]].astype(np.int32)
         self.alive = np.r_[self.alive, np.ones(n, dtype=bool)]
         self.land = np.r_[self.land, np.zeros(n)]
+        self._grow_firm_policy_state(n, self.t)
         new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
         # entrants choose like revisers, from their birth site; they need land if in a park
         for s in np.unique(sec):
             idx = new_idx[self.sector[new_idx] == s]
             if not self.mobile_sector[s]:
                 continue
-            v = self._vmat(s)[self.site[idx]] + rng.gumbel(self.seed_value, "entry", k, self.firm_id[idx], self.R)
-            self._assign(idx, v, np.argsort(-v, axis=1), s)
+            self._choose(idx, s, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
+        if self.levers:
+            self._one_off_payments(new_idx)
         np.add.at(self.entries, self.site[new_idx], 1)
 
     def grow(self) -> None:

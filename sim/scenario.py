@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ScenarioError
+from .levers import Anchor, Lever, NewPark, ScenarioTarget
 
 # --------------------------------------------------------------------------------------------
 # YAML loading: safe loader, duplicate keys are an error
@@ -223,6 +224,15 @@ class Parameters(_Strict):
                                        description="access/egress time added to rail trips")
     phi: float | None = Field(None, gt=0, le=1,
                               description="theory cases: one freeness for all pairs of places")
+    planning_years: float = Field(10.0, gt=0, le=100,
+                                  description="horizon over which a firm values time-limited "
+                                              "benefits and one-off grants (years)")
+    guarantee_spread: float = Field(1.5, ge=0, le=20,
+                                    description="loan guarantee: interest saved on guaranteed "
+                                                "capital (percentage points)")
+    guarantee_loss_rate: float = Field(0.01, ge=0, le=1,
+                                       description="loan guarantee: expected annual loss per "
+                                                   "yuan guaranteed (public cost)")
 
     @field_validator("*")
     @classmethod
@@ -289,6 +299,20 @@ class Scenario(_Strict):
     switches: Switches = Switches()
     transport_projects: list[str] = Field(default_factory=list,
                                           description="ids from data/projects.csv to build")
+    levers: list[Lever] = Field(default_factory=list, description="policy levers (sim/levers.py)")
+    new_parks: list[NewPark] = Field(default_factory=list, description="parks the scenario builds")
+    anchors: list[Anchor] = Field(default_factory=list, description="anchor projects")
+    targets: list[ScenarioTarget] = Field(default_factory=list, description="plan targets")
+
+    @field_validator("levers", "new_parks", "anchors", "targets")
+    @classmethod
+    def _unique_ids(cls, v: list) -> list:
+        seen = set()
+        for item in v:
+            if item.id in seen:
+                raise ValueError(f"unique ids (duplicate id {item.id!r})")
+            seen.add(item.id)
+        return v
 
     @field_validator("horizon")
     @classmethod
@@ -385,6 +409,9 @@ def _format_validation_error(src: str, exc: ValidationError, data: dict) -> Scen
     for prefix in ("Value error, ", "Assertion failed, "):
         expected = expected.removeprefix(prefix)
     expected = expected[0].lower() + expected[1:] if expected else "a valid value"
+    if isinstance(value, dict):  # a whole entry failed a cross-field check: name it, not its dump
+        ident = f" (id {value['id']!r})" if isinstance(value.get("id"), str) else ""
+        return ScenarioError(src, key, message=f"{src}: {key}{ident}: expected {expected}")
     return ScenarioError(src, key, value, expected)
 
 

@@ -1,0 +1,505 @@
+"""Levers at run time: their values, how they enter a firm's choice, what they cost, who they induce.
+
+Mixed into :class:`sim.model.RegionalEconomy`. Everything is per (sector, site) or per firm in numpy
+arrays; no Python loop over firms. See docs/model.md §Levers for the equations.
+
+Conventions
+-----------
+* ``lever_val[L]``: the lever's value this period (0 before its first date, after it ends and, for
+  the rest of a calendar year, once its budget cap is spent).
+* Choice terms are in utility units: money terms are ``β × (annual after-tax benefit per unit
+  scale) / π̄_s`` like the rest of the utility (MODEL.md §4); per-firm lump sums are in units of
+  the sector's mean operating profit per firm.
+* Spending is gross public money in 亿元 for the period (a tax rebate is counted as spending; revenue
+  is counted before rebates, so ``revenue − spending = balance``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import ScenarioError
+from .levers import KINDS
+from .scenario import Schedule, parse_date, parse_schedule
+
+YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
+WAN_TO_YI = 1e-4  # 1 万元 = 1e-4 亿元
+
+
+def annuity(years: float, rate: float) -> float:
+    """Present value of 1 a year for ``years`` at ``rate`` (the annuity factor)."""
+    if years <= 0:
+        return 0.0
+    return years if rate <= 0 else (1 - (1 + rate) ** (-years)) / rate
+
+
+class PolicyMixin:
+    # ------------------------------------------------------------------ construction
+    def _build_levers(self) -> None:
+        """Compile the scenario's levers against the model's sectors and sites."""
+        scn, src = self.scn, str(self.loaded.path)
+        self.levers = list(scn.levers)
+        L = len(self.levers)
+        if L > 62:
+            raise ScenarioError(src, "levers", L, "at most 62 levers in one scenario")
+        self.lever_ids = [lv.id for lv in self.levers]
+        self.lever_kind = [lv.kind for lv in self.levers]
+        self.lever_sched = [parse_schedule(lv.value) for lv in self.levers]
+        self.lever_start = np.array([min((d for d, v in sch.points if v > 0), default=np.inf)
+                                     for sch in self.lever_sched])
+        self.lever_start = np.maximum(self.lever_start, -1e9)
+        self.lever_new = np.array([lv.applies_to == "new" for lv in self.levers], dtype=bool)
+        self.lever_years = np.array([lv.years if lv.years is not None else np.inf for lv in self.levers])
+        self.lever_budget = [None if lv.budget_wan_per_year is None else parse_schedule(lv.budget_wan_per_year)
+                             for lv in self.levers]
+        self.lever_cost = [None if lv.cost_wan is None else parse_schedule(lv.cost_wan) for lv in self.levers]
+        self.lever_mask = np.zeros((L, self.S, self.R), dtype=bool)
+        park_ids = self.site_ids[: self.n_parks]
+        study = ~self.is_origin
+        for j, lv in enumerate(self.levers):
+            key = f"levers.{j}"
+            t = lv.target
+            sites = np.zeros(self.R, dtype=bool)
+            for c in t.cities:
+                if c not in self.city_ids:
+                    raise ScenarioError(src, f"{key}.target.cities", c,
+                                        f"a city id ({', '.join(self.city_ids)})")
+                ci = self.city_ids.index(c)
+                sites |= (self.site_market_arr == ci) & study & (self.is_park if t.parks_only else True)
+            for pk in t.parks:
+                if pk not in park_ids:
+                    raise ScenarioError(src, f"{key}.target.parks", pk,
+                                        "a park id from data/parks.csv or the scenario's new_parks")
+                sites[park_ids.index(pk)] = True
+            if not t.cities and not t.parks:
+                sites = study & (self.is_park if t.parks_only else True)
+            secs = np.ones(self.S, dtype=bool)
+            if t.sectors:
+                secs[:] = False
+                for sec in t.sectors:
+                    if sec not in self.sectors:
+                        raise ScenarioError(src, f"{key}.target.sectors", sec,
+                                            "a sector from data/sector_params.csv")
+                    secs[self.sectors.index(sec)] = True
+            self.lever_mask[j] = secs[:, None] & sites[None, :]
+        self.lever_val = np.zeros(L)
+        self.lever_spent_year = np.zeros(L)  # 亿元 spent in the current calendar year
+        self.lever_exhausted = np.zeros(L, dtype=bool)
+        self.budget_events: list[dict] = []
+        self.cum_retained = np.zeros(len(self.city_ids))  # persons kept by retention levers
+        # who pays for and collects from each site: its city, or a joint park's partners
+        nc = len(self.city_ids)
+        self.site_city_w = np.zeros((self.R, nc))
+        for k in range(self.R):
+            q = self.site_market[k]
+            partners = self.park_rows[k].get("partners") if k < self.n_parks else None
+            if partners:
+                for c, sh in partners.items():
+                    self.site_city_w[k, self.city_ids.index(c)] += sh
+            elif q < nc:
+                self.site_city_w[k, q] = 1.0
+        self.park_opens = np.array([pk["opens"] for pk in self.park_rows])
+        # anchors: validated now, placed on their start date
+        self.anchor_rows = []
+        for j, a in enumerate(scn.anchors):
+            key = f"anchors.{j}"
+            if a.park not in park_ids:
+                raise ScenarioError(src, f"{key}.park", a.park, "a park id")
+            for fld in ("sector", "input_sector"):
+                v = getattr(a, fld)
+                if v is not None and v not in self.sectors:
+                    raise ScenarioError(src, f"{key}.{fld}", v, "a sector from data/sector_params.csv")
+            self.anchor_rows.append({"id": a.id, "site": park_ids.index(a.park), "sector": self.sectors.index(a.sector),
+                                     "output": a.output_yi, "start": parse_date(a.starts),
+                                     "input": None if a.input_sector is None else self.sectors.index(a.input_sector),
+                                     "share": a.local_input_share, "placed": False})
+        self.extra_demand = np.zeros((self.S, self.Q))  # anchors' local purchases (亿元/year)
+        # ledger of the current period (filled by _pay and _collect)
+        self.ledger_spend = np.zeros((L, self.R))        # 亿元 this period, by lever and site
+        self.ledger_spend_induced = np.zeros((L, self.R))
+        self.ledger_revenue = np.zeros(self.R)
+        self.induced_arrivals = np.zeros(self.R)
+        self.deadweight_arrivals = np.zeros(self.R)
+        self.pivotal_arrivals = np.zeros((L, self.R))
+
+    def _init_firm_policy_state(self, n: int) -> None:
+        self.arrived_t = np.full(n, -np.inf)
+        self.land_disc = np.zeros(n)
+        self.induced = np.zeros(n, dtype=bool)
+        self.pivotal = np.zeros(n, dtype=np.int64)
+        self.pinned = np.zeros(n, dtype=bool)
+
+    def _grow_firm_policy_state(self, n: int, t: float) -> None:
+        self.arrived_t = np.r_[self.arrived_t, np.full(n, t)]
+        self.land_disc = np.r_[self.land_disc, np.zeros(n)]
+        self.induced = np.r_[self.induced, np.zeros(n, dtype=bool)]
+        self.pivotal = np.r_[self.pivotal, np.zeros(n, dtype=np.int64)]
+        self.pinned = np.r_[self.pinned, np.zeros(n, dtype=bool)]
+
+    # ------------------------------------------------------------------ values each period
+    def _update_lever_values(self) -> None:
+        t = self.t
+        year_start = abs(t - round(t)) < 1e-9
+        if year_start:
+            self.lever_spent_year[:] = 0.0
+            self.lever_exhausted[:] = False
+        for j, sch in enumerate(self.lever_sched):
+            self.lever_val[j] = 0.0 if self.lever_exhausted[j] else sch.at(t)
+        # parks opening, land supplied
+        for k in np.flatnonzero((self.park_opens > t - self.dt + 1e-9) & (self.park_opens <= t + 1e-9)):
+            self.free_land[k] += self.parks[k].capacity
+        for j, kind in enumerate(self.lever_kind):
+            if kind == "land_supply":
+                sch = self.lever_sched[j]
+                added = sch.at(t) - sch.at(t - self.dt)
+                if added != 0:
+                    sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
+                    for k in sites:
+                        self.parks[k].capacity += added
+                        self.parks[k].free0 += added
+                        self.free_land[k] = max(self.free_land[k] + added, 0.0)
+            elif kind == "retention":
+                cities = self.lever_mask[j].any(axis=0) @ self.site_city_w > 0
+                self.cum_retained[cities] += self.lever_val[j] * self.dt
+
+    def _site_cost_cut(self) -> np.ndarray:
+        """Multiplier on marginal cost c[s, r] from cost levers (talent and cost subsidies), and
+        per lever the share κ_L it removes (for attribution). Needs ``lever_val``."""
+        L = len(self.levers)
+        self.cost_kappa = np.zeros((L, self.S, self.R))
+        mult = np.ones((self.S, self.R))
+        wages = self._current_wages()[self.site_market_arr]
+        for j, kind in enumerate(self.lever_kind):
+            v = self.lever_val[j]
+            if v == 0 or kind not in ("talent_subsidy", "cost_subsidy"):
+                continue
+            if kind == "cost_subsidy":
+                kappa = np.full((self.S, self.R), v)
+            else:  # yuan per talent person-year over the site's wage, on the labour share
+                share = np.array([self.data.param(s, "labour_cost_share") * self.data.param(s, "talent_share")
+                                  for s in self.sectors])
+                kappa = np.minimum(share[:, None] * v / wages[None, :], 0.9)
+            kappa = np.where(self.lever_mask[j], kappa, 0.0)
+            self.cost_kappa[j] = kappa
+            mult *= 1 - kappa
+        return mult
+
+    # ------------------------------------------------------------------ choice terms
+    def _base_components(self) -> dict[str, np.ndarray]:
+        """Per unit scale at every (sector, site): output, land rent, capital, pre-tax profit."""
+        p = self.p
+        y = self.sigma[:, None] * self.pi_scale
+        land = (self.land_price[None, :] * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate
+                * self.land_int[:, None] * y)
+        cap = self.capital_per[:, None] * y
+        pretax = self.pi_scale - land - p.interest_rate * cap
+        return {"y": y, "land": land, "cap": cap, "pretax": pretax}
+
+    def _lever_rates(self) -> None:
+        """Per lever: ``rate_u[L, s, r]`` its annual choice term (utility units) for a firm that
+        gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元)."""
+        p, b = self.p, self._base_components()
+        self._bc = b
+        L = len(self.levers)
+        self.rate_u = np.zeros((L, self.S, self.R))
+        self.spend_scale = np.zeros((L, self.S, self.R))
+        self.spend_firm = np.zeros((L, self.S))  # per-firm amounts (grants once; lump sums per year)
+        pib = np.maximum(self.pibar, 1e-300)[:, None]
+        per_firm_profit = np.maximum(self.pibar_firm, 1e-300)
+        H, r = p.planning_years, p.interest_rate
+        aH = annuity(H, r)
+        keep = 1 - p.cit_rate
+        tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
+        net_nopol = self.net_scale
+        for j, kind in enumerate(self.lever_kind):
+            v = self.lever_val[j]
+            m = self.lever_mask[j]
+            if v == 0 or not m.any():
+                continue
+            money = spend = None
+            if kind == "land_discount":
+                money, spend = v * b["land"] * keep, v * b["land"]
+            elif kind == "interest_subsidy":
+                money, spend = v / 100 * b["cap"] * keep, v / 100 * b["cap"]
+            elif kind == "loan_guarantee":
+                money = v * p.guarantee_spread / 100 * b["cap"] * keep
+                spend = v * p.guarantee_loss_rate * b["cap"]
+            elif kind == "tax_rebate":
+                money = spend = v * tax
+            elif kind == "profit_subsidy":
+                money, spend = v * self.pi_scale * (1 - p.cit_rate * 0), v * self.pi_scale
+            elif kind in ("talent_subsidy", "cost_subsidy"):
+                # partial equilibrium: profit at the same crowding without this lever's cost cut
+                money = net_nopol * (1 - (1 - self.cost_kappa[j]) ** (self.sigma[:, None] - 1))
+                kap = self.cost_kappa[j]
+                spend = kap / np.maximum(1 - kap, 1e-9) * (self.sigma[:, None] - 1) / self.sigma[:, None] * b["y"]
+            elif kind == "grant":
+                g = v * WAN_TO_YI
+                self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
+                self.spend_firm[j] = g
+                continue
+            elif kind == "lump_sum":
+                self.rate_u[j] = np.where(m, p.beta * v, 0.0)
+                self.spend_firm[j] = v * per_firm_profit
+                continue
+            elif kind == "designation":
+                self.rate_u[j] = np.where(m & ~self.lead, p.leading_sector_bonus * v, 0.0)
+                continue
+            else:  # friction_cut (in _choice_terms), promotion, retention, land_supply: no rate
+                continue
+            self.rate_u[j] = np.where(m, p.beta * money / pib, 0.0)
+            self.spend_scale[j] = np.where(m, spend, 0.0)
+
+    def _duration_factor(self, years: np.ndarray | float) -> np.ndarray:
+        """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
+        H, r = self.p.planning_years, self.p.interest_rate
+        y = np.minimum(np.asarray(years, dtype=float), H)
+        aH = annuity(H, r)
+        if r <= 0:
+            return np.maximum(y, 0) / aH
+        return np.where(y > 0, (1 - (1 + r) ** (-np.maximum(y, 0))) / r / aH, 0.0)
+
+    def _eligible(self, j: int, firms: np.ndarray) -> np.ndarray:
+        """Firms already at their site that receive lever ``j`` there now (and years left)."""
+        m = self.lever_mask[j][self.sector[firms], self.site[firms]]
+        if not self.lever_new[j] or KINDS[self.lever_kind[j]].get("site_level"):
+            return m.astype(float) * (self.lever_val[j] != 0)
+        age = self.t - self.arrived_t[firms]
+        ok = m & (self.arrived_t[firms] >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
+        return ok.astype(float) * (self.lever_val[j] != 0)
+
+    def _choice_terms(self, s: int, firms: np.ndarray, move: np.ndarray, pib: float) -> list[tuple[int, np.ndarray]]:
+        """Per active lever touching sector ``s``: its utility term (n × R) for ``firms`` choosing."""
+        out = []
+        cur = self.site[firms]
+        rows = np.arange(len(firms))
+        for j, kind in enumerate(self.lever_kind):
+            if self.lever_val[j] == 0 or not self.lever_mask[j, s].any():
+                continue
+            if kind == "friction_cut":
+                cut = self.lever_val[j] * self.lever_mask[j, s]
+                term = self.p.beta * move[cur] * cut[None, :] / pib
+                out.append((j, term))
+                continue
+            if kind not in ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
+                            "profit_subsidy", "grant", "lump_sum", "talent_subsidy", "cost_subsidy",
+                            "designation"):
+                continue
+            site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
+            if site_level or not self.lever_new[j]:
+                new_factor = 1.0
+            else:
+                new_factor = float(self._duration_factor(self.lever_years[j]))
+            term = np.repeat(self.rate_u[j, s][None, :] * new_factor, len(firms), axis=0)
+            # staying: what the firm receives where it is
+            if kind == "grant":
+                stay = np.zeros(len(firms))
+            elif site_level or not self.lever_new[j]:
+                stay = self.rate_u[j, s, cur] * (kind != "land_discount" or not self.lever_new[j])
+            else:
+                left = self.lever_years[j] - (self.t - np.maximum(self.arrived_t[firms], -1e9))
+                stay = self.rate_u[j, s, cur] * self._eligible(j, firms) * self._duration_factor(left)
+                if kind == "land_discount":
+                    stay = np.zeros(len(firms))
+            term[rows, cur] = stay
+            out.append((j, term))
+        return out
+
+    def _land_discount_stay(self, s: int, firms: np.ndarray, pib: float) -> np.ndarray:
+        """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent)."""
+        cur = self.site[firms]
+        return self.p.beta * self.land_disc[firms] * self._bc["land"][s, cur] * (1 - self.p.cit_rate) / pib
+
+    # ------------------------------------------------------------------ attribution
+    def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray]],
+                   cur: np.ndarray, dest: np.ndarray, promo_only: np.ndarray) -> None:
+        """Flag each arrival induced (its best choice without any policy term differs from where it
+        went) and record the pivotal levers (removing that lever alone changes its best choice).
+        Same state, same Gumbel draws: partial equilibrium."""
+        moved = dest != cur
+        if not terms and not promo_only.any():
+            self.induced[firms[moved]] = False
+            self.pivotal[firms[moved]] = 0
+            return
+        total = np.zeros_like(v_full)
+        for _, term in terms:
+            total += term
+        none_choice = np.argmax(v_full - total, axis=1)
+        induced = none_choice != dest
+        piv = np.zeros(len(firms), dtype=np.int64)
+        for j, term in terms:
+            flip = np.argmax(v_full - term, axis=1) != dest
+            piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
+        for j, kind in enumerate(self.lever_kind):
+            if kind == "promotion" and self.lever_val[j] != 0:
+                hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
+                piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
+        induced |= promo_only
+        sel = firms[moved]
+        self.induced[sel] = induced[moved]
+        self.pivotal[sel] = piv[moved]
+
+    # ------------------------------------------------------------------ money
+    def _pay(self, j: int, firms: np.ndarray, amounts: np.ndarray) -> np.ndarray:
+        """Pay lever ``j``'s ``amounts`` (亿元) to ``firms`` in firm-id order within its budget cap.
+        Returns the mask of firms paid; records a budget event when the cap binds."""
+        if len(firms) == 0:
+            return np.zeros(0, dtype=bool)
+        paid = amounts > 0
+        cap_s = self.lever_budget[j]
+        if cap_s is not None:
+            cap = cap_s.at(self.t) * WAN_TO_YI
+            left = max(cap - self.lever_spent_year[j], 0.0)
+            order = np.argsort(self.firm_id[firms], kind="stable")
+            cs = np.cumsum(amounts[order])
+            ok_sorted = cs <= left + 1e-12
+            paid = np.zeros(len(firms), dtype=bool)
+            paid[order] = ok_sorted
+            paid &= amounts > 0
+            if not ok_sorted.all():
+                self.lever_exhausted[j] = True
+                self.budget_events.append({"lever": self.lever_ids[j], "year": int(math.floor(self.t + 1e-9)),
+                                           "period": round(self.t, 4),
+                                           "cap_wan": round(cap / WAN_TO_YI, 4),
+                                           "spent_wan": round((self.lever_spent_year[j] + amounts[paid].sum())
+                                                              / WAN_TO_YI, 4)})
+        amt = np.where(paid, amounts, 0.0)
+        self.lever_spent_year[j] += amt.sum()
+        sites = self.site[firms]
+        np.add.at(self.ledger_spend[j], sites, amt)
+        np.add.at(self.ledger_spend_induced[j], sites, np.where(self.induced[firms], amt, 0.0))
+        return paid
+
+    def _pay_flat(self, j: int, amount: float, sites: np.ndarray) -> None:
+        """Programme spending not tied to firms (promotion, land servicing), split over ``sites``."""
+        if amount <= 0 or len(sites) == 0:
+            return
+        cap_s = self.lever_budget[j]
+        if cap_s is not None:
+            left = max(cap_s.at(self.t) * WAN_TO_YI - self.lever_spent_year[j], 0.0)
+            if amount > left + 1e-12:
+                self.lever_exhausted[j] = True
+                self.budget_events.append({"lever": self.lever_ids[j], "year": int(math.floor(self.t + 1e-9)),
+                                           "period": round(self.t, 4), "cap_wan": round(cap_s.at(self.t), 4),
+                                           "spent_wan": round((self.lever_spent_year[j] + left) / WAN_TO_YI, 4)})
+                amount = left
+        self.lever_spent_year[j] += amount
+        np.add.at(self.ledger_spend[j], sites, amount / len(sites))
+
+    def _one_off_payments(self, arrivals: np.ndarray) -> None:
+        """Grants and land discounts (applies_to: new) for firms that arrived or entered this period."""
+        if len(arrivals) == 0:
+            return
+        sec, site = self.sector[arrivals], self.site[arrivals]
+        for j, kind in enumerate(self.lever_kind):
+            if self.lever_val[j] == 0 or kind not in ("grant", "land_discount"):
+                continue
+            if kind == "land_discount" and not self.lever_new[j]:
+                continue
+            m = self.lever_mask[j][sec, site]
+            f = arrivals[m]
+            if not len(f):
+                continue
+            if kind == "grant":
+                amounts = np.full(len(f), self.lever_val[j] * WAN_TO_YI)
+            else:
+                amounts = self.lever_val[j] * self.land_price[self.site[f]] * YI_PER_HA_PER_YUAN_M2 * self.land[f]
+            paid = self._pay(j, f, amounts)
+            if kind == "land_discount":
+                self.land_disc[f[paid]] = np.minimum(self.land_disc[f[paid]] + self.lever_val[j], 1.0)
+
+    def _recurring_payments(self) -> None:
+        dt = self.dt
+        alive = np.flatnonzero(self.alive)
+        for j, kind in enumerate(self.lever_kind):
+            v = self.lever_val[j]
+            if v == 0:
+                continue
+            if kind in ("promotion", "friction_cut"):
+                if self.lever_cost[j] is not None:
+                    sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
+                    self._pay_flat(j, self.lever_cost[j].at(self.t) * WAN_TO_YI * dt, sites)
+                continue
+            if kind == "retention":
+                cities = np.flatnonzero(self.lever_mask[j].any(axis=0) @ self.site_city_w > 0)
+                sites = np.array([self.n_parks + c for c in cities])
+                amount = v * self.levers[j].unit_cost_yuan / 1e8 * dt
+                self._pay_flat(j, amount, sites)
+                continue
+            if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
+                continue
+            f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+            if not len(f):
+                continue
+            elig = self._eligible(j, f) > 0
+            f = f[elig]
+            if kind == "lump_sum":
+                amounts = np.full(len(f), 0.0) + self.spend_firm[j, self.sector[f]] * dt
+            else:
+                amounts = self.spend_scale[j][self.sector[f], self.site[f]] * self.scale[f] * dt
+            self._pay(j, f, amounts)
+        # land servicing on its dates
+        for j, kind in enumerate(self.lever_kind):
+            if kind == "land_supply" and self.lever_cost[j] is not None:
+                due = sum(v for d, v in self.lever_cost[j].points if self.t - dt < d <= self.t + 1e-9)
+                if due:
+                    self._pay_flat(j, due * WAN_TO_YI, np.flatnonzero(self.lever_mask[j].any(axis=0)))
+
+    def _collect_revenue(self) -> None:
+        """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
+        p, dt = self.p, self.dt
+        b = self._bc
+        alive = self.alive & ~self.is_origin[self.site]
+        pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
+        rev = (p.local_vat_share * p.vat_rate * self.va + p.local_cit_share * p.cit_rate * pre) * dt
+        self.ledger_revenue = np.bincount(self.site[alive], weights=rev[alive], minlength=self.R)
+
+    def _reset_period_ledger(self) -> None:
+        self.ledger_spend[:] = 0.0
+        self.ledger_spend_induced[:] = 0.0
+        self.induced_arrivals[:] = 0.0
+        self.deadweight_arrivals[:] = 0.0
+        self.pivotal_arrivals[:] = 0.0
+
+    def _count_arrivals(self, firms: np.ndarray, src: np.ndarray) -> None:
+        """Tally this period's arrivals (moved into a study-area site from another city or origin
+        region, or from another site of the same city) as induced or deadweight."""
+        dest = self.site[firms]
+        ind = self.induced[firms]
+        np.add.at(self.induced_arrivals, dest, ind.astype(float))
+        np.add.at(self.deadweight_arrivals, dest, (~ind).astype(float))
+        for j in range(len(self.levers)):
+            hit = (self.pivotal[firms] >> np.int64(j)) & 1
+            if hit.any():
+                np.add.at(self.pivotal_arrivals[j], dest, hit.astype(float))
+
+    # ------------------------------------------------------------------ anchors
+    def _place_anchors(self) -> None:
+        for a in self.anchor_rows:
+            if a["placed"] or a["start"] > self.t + 1e-9:
+                continue
+            a["placed"] = True
+            s, k = a["sector"], a["site"]
+            per = max(self.sigma[s] * self.pi_scale[s, k], 1e-300)
+            fid = self.next_id
+            self.next_id += 1
+            self.firm_id = np.r_[self.firm_id, fid]
+            self.sector = np.r_[self.sector, s].astype(np.int32)
+            self.site = np.r_[self.site, k].astype(np.int32)
+            self.scale = np.r_[self.scale, a["output"] / per]
+            self.home = np.r_[self.home, self.site_market_arr[k]].astype(np.int32)
+            self.alive = np.r_[self.alive, True]
+            need = min(self.land_int[s] * a["output"], max(self.free_land[k], 0.0))
+            self.land = np.r_[self.land, need]
+            self.free_land[k] -= need
+            self._grow_firm_policy_state(1, self.t)
+            self.pinned[-1] = True
+            self.induced[-1] = True
+            self.entries[k] += 1
+            if a["input"] is not None and a["share"] > 0:
+                self.extra_demand[a["input"], self.site_market_arr[k]] += a["share"] * a["output"]
+
+    def schedule_value(self, sched: Schedule, t: float) -> float:  # pragma: no cover - helper
+        return sched.at(t)
