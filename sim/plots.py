@@ -140,3 +140,142 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     plt.close(fig)
     out.append(p)
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# comparison figures (run.py compare)
+# ------------------------------------------------------------------------------------------------
+
+def _series(df, measure: str, place: str):
+    d = df[(df.measure == measure) & (df.place == place) & (df.sector == "") & (df.origin == "")
+           & (df.lever == "")]
+    return d.set_index("year").value
+
+
+def _diff_band(ax, frames, base: str, pol: str, measure: str, place: str, label: str, scale=1.0,
+               cumulative=False):
+    import numpy as np
+    reps = []
+    for b, p in zip(frames[base], frames[pol]):
+        d = (_series(p, measure, place) - _series(b, measure, place)) * scale
+        reps.append(d.cumsum() if cumulative else d)
+    arr = np.vstack([r.values for r in reps])
+    x = reps[0].index.values
+    line, = ax.plot(x, np.median(arr, axis=0), label=label)
+    if len(reps) > 1:
+        ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
+                        color=line.get_color(), alpha=0.2, label=f"{label} 5–95%")
+
+
+def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Path]:
+    import numpy as np
+    import pandas as pd
+    setup_font()
+    figs = out_dir / "figures"
+    figs.mkdir(exist_ok=True)
+    base, pols = names[0], names[1:]
+    n_rep = len(frames[base])
+    paths = []
+    band = f" (median of {n_rep} replicates, 5–95% band)" if n_rep > 1 else ""
+    places = ["region", "四平", "辽源", "通化"]
+    for measure, unit, scale, fname, title in (
+            ("gdp", "亿元/year", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
+            ("industrial_output", "亿元/year", 1.0, "diff_industrial_output.png",
+             "Industrial output difference vs baseline 工业总产值差值"),
+            ("jobs", "persons", 1.0, "diff_jobs.png", "Jobs difference vs baseline 就业差值")):
+        fig, axes = plt.subplots(1, len(places), figsize=(16, 4.5), sharex=True)
+        for ax, pl in zip(axes, places):
+            for pol in pols:
+                _diff_band(ax, frames, base, pol, measure, pl, pol, scale)
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.set_title(pl if pl != "region" else "study area 全区")
+            ax.set_xlabel("year")
+            ax.set_ylabel(f"{measure} difference ({unit})")
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{title}: policy − {base}{band}")
+        fig.tight_layout()
+        p = figs / fname
+        fig.savefig(p, dpi=100)
+        plt.close(fig)
+        paths.append(p)
+    # fiscal balance: cumulative extra revenue minus lever spending
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for pol in pols:
+        reps = []
+        for b, p in zip(frames[base], frames[pol]):
+            extra = _series(p, "fiscal_revenue", "region") - _series(b, "fiscal_revenue", "region")
+            reps.append((extra - _series(p, "fiscal_spending", "region")).iloc[1:].cumsum())
+        arr = np.vstack([r.values for r in reps])
+        x = reps[0].index.values
+        line, = ax.plot(x, np.median(arr, axis=0), label=f"{pol}: cumulative Δrevenue − spending")
+        if n_rep > 1:
+            ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
+                            color=line.get_color(), alpha=0.2, label=f"{pol} 5–95%")
+        sp = np.vstack([(-_series(p, "fiscal_spending", "region")).iloc[1:].cumsum().values
+                        for p in frames[pol]])
+        ax.plot(x, np.median(sp, axis=0), ls="--", color=line.get_color(), label=f"{pol}: cumulative spending (−)")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_title(f"Fiscal balance of the levers vs {base} 财政收支（累计）{band}")
+    ax.set_xlabel("year")
+    ax.set_ylabel("cumulative amount (亿元)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    p = figs / "fiscal_balance.png"
+    fig.savefig(p, dpi=100)
+    plt.close(fig)
+    paths.append(p)
+    # arrivals by park: induced and deadweight (policy) next to the baseline's arrivals
+    def park_tot(df, measure):
+        d = df[(df.measure == measure) & (df.sector == "") & (df.lever == "") & (df.year > df.year.min())]
+        return d.groupby("place").value.sum()
+    park_ids = sorted(set(frames[base][0][frames[base][0].measure == "occupancy"].place))
+    for pol in pols:
+        ind = pd.concat([park_tot(f, "induced_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
+        dw = pd.concat([park_tot(f, "deadweight_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
+        ba = pd.concat([park_tot(f, "arrivals") for f in frames[base]], axis=1).mean(axis=1)
+        ids = [k for k in park_ids if k in ind.index]
+        tab = pd.DataFrame({"induced": ind.reindex(ids).fillna(0), "deadweight": dw.reindex(ids).fillna(0),
+                            "baseline": ba.reindex(ids).fillna(0)})
+        tab = tab[(tab.sum(axis=1) > 0)].sort_values("induced", ascending=True).tail(20)
+        fig, ax = plt.subplots(figsize=(10, 7))
+        y = np.arange(len(tab))
+        ax.barh(y + 0.2, tab.induced, height=0.4, color="tab:red", label=f"{pol}: induced")
+        ax.barh(y + 0.2, tab.deadweight, height=0.4, left=tab.induced, color="tab:orange",
+                label=f"{pol}: deadweight")
+        ax.barh(y - 0.2, tab.baseline, height=0.4, color="tab:grey", label=f"{base}: all arrivals")
+        ax.set_yticks(y, tab.index, fontsize=8)
+        ax.set_xlabel(f"arrivals 2022–end (firms{', mean per replicate' if n_rep > 1 else ''})")
+        ax.set_title(f"Arrivals by park 园区迁入企业: {pol} vs {base}")
+        ax.legend(fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        fig.tight_layout()
+        p = figs / f"arrivals_by_park_{pol}.png"
+        fig.savefig(p, dpi=100)
+        plt.close(fig)
+        paths.append(p)
+    # arrivals into the study area by origin region
+    def by_origin(df):
+        d = df[(df.measure == "arrivals_by_origin") & (df.year > df.year.min())]
+        d = d[d.origin != d.place]
+        return d.groupby("origin").value.sum()
+    fig, ax = plt.subplots(figsize=(11, 5))
+    tabs = {n: pd.concat([by_origin(f) for f in frames[n]], axis=1).mean(axis=1) for n in names}
+    origins = sorted(set().union(*[t.index for t in tabs.values()]))
+    x = np.arange(len(origins))
+    w = 0.8 / len(names)
+    for i, n in enumerate(names):
+        ax.bar(x + i * w - 0.4 + w / 2, tabs[n].reindex(origins).fillna(0).values, width=w, label=n)
+    ax.set_xticks(x, origins, rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel("arrivals into study-area cities (firms, whole run)")
+    ax.set_xlabel("previous location (city or origin region)")
+    ax.set_title("Arrivals by origin 迁入企业来源地")
+    ax.legend(fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    p = figs / "arrivals_by_origin.png"
+    fig.savefig(p, dpi=100)
+    plt.close(fig)
+    paths.append(p)
+    return paths

@@ -334,9 +334,10 @@ class PolicyMixin:
             piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
+                # it looked only because of the campaign and came to the campaign's places
                 hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
                 piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
-        induced |= promo_only
+                induced |= hit
         sel = firms[moved]
         self.induced[sel] = induced[moved]
         self.pivotal[sel] = piv[moved]

@@ -60,3 +60,38 @@ def abandon(tmp: Path) -> None:
 
 def write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def code_hash() -> str:
+    """Hash of the simulator's source (sim/*.py, run.py): a reused result must come from this code."""
+    import hashlib
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted([*root.glob("*.py"), root.parent / "run.py"]):
+        if f.exists():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def find_reusable(out: Path, name: str, seed: int, shash: str, until) -> Path | None:
+    """A complete result folder in ``out`` for the same resolved scenario, seed, ``--until`` and code."""
+    if not out.is_dir():
+        return None
+    code = code_hash()
+    for d in sorted(out.glob(f"*_{name}_s{seed}_{shash[:8]}*")):
+        m, s = d / "manifest.json", d / "summary.json"
+        if not (m.is_file() and s.is_file() and (d / "trajectories.parquet").is_file()):
+            continue
+        try:
+            man = read_json(m)
+        except (OSError, ValueError):
+            continue
+        if (man.get("scenario_hash") == shash and man.get("seed") == seed and man.get("until") == until
+                and man.get("code_hash") == code):
+            return d.resolve()
+    return None

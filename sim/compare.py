@@ -1,0 +1,191 @@
+"""``run.py compare BASE POLICY [...]``: policy versus baseline, replicate by replicate.
+
+Replicate k of every scenario uses the same seed (spawned from one root ``SeedSequence``), so a
+policy run and its baseline share their random draws (common random numbers) and their difference
+is the policy's effect plus only the noise the policy itself stirs up.
+
+Two attributions (docs/model.md §Attribution):
+* partial equilibrium (PE), inside the policy run: an arrival is induced if, with the same state
+  and the same draws, its best choice without the policy terms differs. This feeds
+  ``cost_per_induced_job_wan`` and ``cost_per_induced_firm_wan``.
+* general equilibrium (GE): policy run minus baseline run (jobs, firms, GDP, revenue), including
+  displacement between cities, crowding and wage effects. Reported next to it as
+  ``cost_per_ge_job_wan``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+
+from . import results
+from .errors import UserError
+
+DIFF_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
+                 "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals")
+
+
+def replicate_seeds(root: int, n: int) -> list[int]:
+    """Seeds of the replicates: the root itself for one run, else children of ``SeedSequence(root)``."""
+    if n == 1:
+        return [int(root)]
+    ss = np.random.SeedSequence(int(root))
+    return [int(c.generate_state(1, dtype=np.uint64)[0] % (2**63 - 1)) for c in ss.spawn(n)]
+
+
+def _annual(df, measure: str, place: str = "region"):
+    d = df[(df.measure == measure) & (df.place == place) & (df.sector == "") & (df.origin == "")
+           & (df.lever == "")]
+    base = d.year.min()
+    d = d[d.year > base]
+    flow_per_period = measure.startswith("fiscal_") or measure.endswith("arrivals") or measure == "arrivals"
+    g = d.groupby(np.floor(d.year + 1e-9).astype(int)).value
+    return g.sum() if flow_per_period else g.mean()
+
+
+def payback_year(base_df, pol_df) -> int | None:
+    """First year in which the cumulative extra revenue (policy − baseline) covers the cumulative
+    lever spending; None if it never does within the horizon (or nothing was spent)."""
+    spend = _annual(pol_df, "fiscal_spending")
+    if spend.sum() <= 0:
+        return None
+    extra = _annual(pol_df, "fiscal_revenue") - _annual(base_df, "fiscal_revenue")
+    net = (extra.reindex(spend.index).fillna(0.0) - spend).cumsum()
+    first = spend[spend > 0].index[0]
+    ok = net[(net.index >= first) & (net >= 0)]
+    return int(ok.index[0]) if len(ok) else None
+
+
+def _effects(base_df, pol_df, pol_sum: dict) -> dict:
+    last = pol_df.year.max()
+    r = pol_sum["region"]
+    spent = r["fiscal_spending_total_yi"]
+    ind_firms = r["induced_arrivals_total"]
+    ind_jobs = r["induced_jobs_end"]
+
+    def end(df, meas):
+        d = df[(df.place == "region") & (df.measure == meas) & (df.lever == "") & (df.year == last)]
+        return float(d.value.iloc[0])
+    d_jobs = end(pol_df, "jobs") - end(base_df, "jobs")
+    d_firms = end(pol_df, "firms") - end(base_df, "firms")
+    d_gdp = end(pol_df, "gdp") - end(base_df, "gdp")
+    d_rev = r["fiscal_revenue_total_yi"] - float(
+        base_df[(base_df.place == "region") & (base_df.measure == "fiscal_revenue") & (base_df.lever == "")
+                & (base_df.year > base_df.year.min())].value.sum())
+    wan = 1e4  # 亿元 -> 万元
+
+    def per(x, n):
+        return round(x * wan / n, 2) if n > 0 else None
+    return {
+        "spending_total_yi": round(spent, 3),
+        "spending_on_deadweight_yi": round(sum(v["spending_on_deadweight_yi"] for v in pol_sum["levers"].values()), 3),
+        "induced_arrivals_pe": ind_firms, "deadweight_arrivals_pe": r["deadweight_arrivals_total"],
+        "induced_jobs_end_pe": ind_jobs,
+        "cost_per_induced_firm_wan": per(spent, ind_firms),
+        "cost_per_induced_job_wan": per(spent, ind_jobs),
+        "delta_jobs_end_ge": round(d_jobs, 1), "delta_firms_end_ge": round(d_firms, 1),
+        "delta_gdp_end_ge_yi": round(d_gdp, 2), "delta_revenue_total_ge_yi": round(d_rev, 3),
+        "cost_per_ge_job_wan": per(spent, d_jobs),
+        "fiscal_payback_year": payback_year(base_df, pol_df),
+    }
+
+
+def run_comparison(args, execute_run) -> Path:
+    import pandas as pd
+
+    from .scenario import load_scenario
+    if len(args.scenarios) < 2:
+        raise UserError("compare", message="compare: expected BASE.yaml and at least one POLICY.yaml")
+    if not 1 <= args.replicates <= 1000:
+        raise UserError("--replicates", message=f"--replicates: got {args.replicates}; expected 1 to 1000")
+    loaded = [load_scenario(p, args.set) for p in args.scenarios]  # validate all before running any
+    names = [ld.scenario.name for ld in loaded]
+    if len(set(names)) != len(names):
+        raise UserError("compare", message=f"compare: scenario names must differ (got {names})")
+    root = loaded[0].scenario.seed if args.seed is None else args.seed
+    if root < 0:
+        raise UserError("--seed", message=f"--seed: got {root}; expected a non-negative integer")
+    seeds = replicate_seeds(root, args.replicates)
+    out = Path(args.out)
+    runs: dict[str, list[tuple[Path, dict]]] = {n: [] for n in names}
+    for k, seed in enumerate(seeds):
+        for path, n in zip(args.scenarios, names):
+            runs[n].append(execute_run(path, args.set, seed, args.until, out, quiet=True, reuse=True))
+            print(f"compare: {n} replicate {k + 1}/{len(seeds)} -> {runs[n][-1][0].name}", flush=True,
+                  file=__import__("sys").stderr)
+    key = hashlib.sha256(json.dumps([ld.hash for ld in loaded] + seeds + [args.until],
+                                    default=str).encode()).hexdigest()
+    tmp, final = results.new_run_dir(out, "compare_" + "_vs_".join(names)[:60], root, key)
+    try:
+        base = names[0]
+        frames = {n: [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs[n]] for n in names}
+        diffs, effects, target_rows = [], {}, []
+        for n in names[1:]:
+            per_rep = []
+            for k in range(len(seeds)):
+                b, p = frames[base][k], frames[n][k]
+                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit"]
+                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]  # noqa: E731
+                m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
+                    {"value_policy": 0.0, "value_base": 0.0})
+                m["difference"] = m.value_policy - m.value_base
+                m["scenario"], m["replicate"], m["seed"] = n, k, seeds[k]
+                diffs.append(m)
+                per_rep.append(_effects(b, p, runs[n][k][1]))
+            effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep)}
+        for n in names:
+            tg = [s["targets"] for _, s in runs[n]]
+            for i, t in enumerate(tg[0]):
+                vals = [r[i]["value"] for r in tg if r[i]["value"] is not None]
+                mets = [r[i]["met"] for r in tg if r[i]["met"] is not None]
+                target_rows.append({
+                    "scenario": n, "target": t["id"], "label": t["label"], "unit": t["unit"],
+                    "at_least": t["at_least"], "at_most": t["at_most"], "year": t["year"],
+                    "probability_met": round(float(np.mean(mets)), 4) if mets else None,
+                    "value_p5": _q(vals, 5), "value_p50": _q(vals, 50), "value_p95": _q(vals, 95),
+                    "replicates": len(tg)})
+        dd = pd.concat(diffs, ignore_index=True)
+        dd.to_parquet(tmp / "differences.parquet", index=False)
+        rows = []
+        for n, e in effects.items():
+            rows.append({"scenario": n, **e["mean"]})
+        pd.DataFrame(rows).to_csv(tmp / "cost_effectiveness.csv", index=False)
+        pd.DataFrame(target_rows).to_csv(tmp / "targets.csv", index=False)
+        summary = {"base": base, "policies": names[1:], "seeds": seeds, "until": args.until,
+                   "overrides": list(args.set),
+                   "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
+                   "effects": effects, "targets": target_rows,
+                   "notes": {"cost_per_induced_job_wan": "partial equilibrium: lever spending / jobs in "
+                             "2035 at firms whose arrival the levers induced (same state, same draws)",
+                             "cost_per_ge_job_wan": "general equilibrium: lever spending / (policy − "
+                             "baseline) study-area jobs at the end of the run"}}
+        results.write_json(tmp / "summary.json", summary)
+        from .plots import comparison_figures
+        comparison_figures(tmp, frames, names)
+        path = results.finish(tmp, final)
+    except BaseException:
+        results.abandon(tmp)
+        raise
+    return path
+
+
+def _q(vals, q):
+    return round(float(np.percentile(vals, q)), 4) if vals else None
+
+
+def _mean_effects(per_rep: list[dict]) -> dict:
+    out = {}
+    for k in per_rep[0]:
+        xs = [r[k] for r in per_rep if r[k] is not None]
+        if not xs:
+            out[k] = None
+        elif k == "fiscal_payback_year":
+            out[k] = int(np.median(xs)) if len(xs) == len(per_rep) else None
+        else:
+            out[k] = round(float(np.mean(xs)), 3)
+            if len(per_rep) > 1:
+                out[k + "_p5"], out[k + "_p95"] = _q(xs, 5), _q(xs, 95)
+    return out
