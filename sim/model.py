@@ -415,6 +415,15 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                 vmat = self._vmat(s, with_constants=False)
                 counts = np.bincount(self.site[self.sector == s], minlength=self.R).astype(float)
                 self.constants[s] = calibrate_constants(vmat, counts, np.ones(self.R))
+            # a park the scenario builds has no base firms to calibrate on: it takes the mean
+            # constant of its city's existing parks for the sector (else the city's outside site)
+            for k in np.flatnonzero(self.park_opens > -np.inf):
+                c = self.site_market[k]
+                peers = [j for j in range(self.n_parks) if self.site_market[j] == c
+                         and self.park_opens[j] == -np.inf]
+                for s in range(self.S):
+                    vals = [self.constants[s, j] for j in peers if (self.site[self.sector == s] == j).any()]
+                    self.constants[s, k] = np.mean(vals) if vals else self.constants[s, self.n_parks + c]
 
     # ------------------------------------------------------------------ economics each step
     def _market_state(self) -> None:
@@ -584,7 +593,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 m = self.lever_mask[j]
-                outside = ~m.any(axis=0)[self.site[alive]] & m.any(axis=1)[self.sector[alive]]
+                # the campaigns go out to the origin regions (走出去), so firms there look more
+                outside = self.is_origin[self.site[alive]] & m.any(axis=1)[self.sector[alive]]
                 boost += self.lever_val[j] * outside
         u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
         base_rev = u < np.minimum(theta, 1.0)

@@ -327,11 +327,30 @@ class Scenario(_Strict):
 # --------------------------------------------------------------------------------------------
 
 
+ID_LISTS = ("levers", "new_parks", "anchors", "targets")
+
+
+def _merge_by_id(base: list, over: list) -> list:
+    """Lists of entries with ``id``: an entry with a parent's id is merged into it, new ids are
+    appended; so a child scenario changes a few levers without repeating the others."""
+    out = copy.deepcopy(base)
+    index = {e.get("id"): i for i, e in enumerate(out) if isinstance(e, dict)}
+    for e in over:
+        i = index.get(e.get("id")) if isinstance(e, dict) else None
+        if i is None:
+            out.append(copy.deepcopy(e))
+        else:
+            out[i] = {**out[i], **copy.deepcopy(e)}  # keys the child names replace the parent's
+    return out
+
+
 def deep_merge(base: dict, over: dict) -> dict:
     out = copy.deepcopy(base)
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
             out[k] = deep_merge(out[k], v)
+        elif k in ID_LISTS and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_by_id(out[k], v)
         else:
             out[k] = copy.deepcopy(v)
     return out
