@@ -219,7 +219,11 @@ class PolicyMixin:
             if v == 0 or not m.any():
                 continue
             money = spend = None
-            if kind == "land_discount":
+            if kind == "land_discount" and self.lever_new[j]:
+                # one-off saving on the plot's price, valued like a grant over the planning horizon
+                plot = b["land"] / max(p.land_rent_rate, 1e-12)
+                money, spend = v * plot / aH, v * b["land"]
+            elif kind == "land_discount":  # a rent subsidy to every firm there
                 money, spend = v * b["land"] * keep, v * b["land"]
             elif kind == "interest_subsidy":
                 money, spend = v / 100 * b["cap"] * keep, v / 100 * b["cap"]
@@ -310,7 +314,8 @@ class PolicyMixin:
     def _land_discount_stay(self, s: int, firms: np.ndarray, pib: float) -> np.ndarray:
         """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent)."""
         cur = self.site[firms]
-        return self.p.beta * self.land_disc[firms] * self._bc["land"][s, cur] * (1 - self.p.cit_rate) / pib
+        plot = self._bc["land"][s, cur] / max(self.p.land_rent_rate, 1e-12)
+        return self.p.beta * self.land_disc[firms] * plot / annuity(self.p.planning_years, self.p.interest_rate) / pib
 
     # ------------------------------------------------------------------ attribution
     def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray]],
