@@ -82,16 +82,21 @@ def test_induced_arrivals_never_fall_as_the_land_discount_rises():
     parks raised step by step: the induced arrivals in the step the levers start never fall."""
     others = [tax(0.4, ZONE), {"id": "grant", "kind": "grant", "value": {2024: 300}, "target": ZONE,
                                "source": "test"}]
+    # many firms revise in this test (revision_scale 20) so one period has enough choices to count;
+    # the state before 2024 is the same for every discount level
+    par = copy.deepcopy(load_scenario(BASE).resolved["parameters"])
+    par["revision_scale"] = 20
     counts, pivotal = [], []
     for d in (0.0, 0.3, 0.6, 1.0):
         lv = others + ([land(d, start=2024) | {"target": ZONE}] if d else [])
-        m = step_to(model_with(lv), 2024.0)
+        m = step_to(model_with(lv, parameters=par, until=2024), 2024.0)
         zone = [k for k in range(m.n_parks) if m.site_market[k] in (2, 3, 4)]
         assert [m.city_ids[i] for i in (2, 3, 4)] == ["四平", "辽源", "通化"]
         counts.append(m.induced_arrivals[zone].sum())
         pivotal.append(m.pivotal_arrivals[-1][zone].sum() if d else 0)
     assert counts[0] > 0
     assert all(a <= b for a, b in zip(counts, counts[1:])), counts
+    assert counts[-1] > counts[0] and pivotal[-1] > 0  # the land discount does flip choices
     assert all(a <= b for a, b in zip(pivotal, pivotal[1:])), pivotal
 
 
