@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine:
 #   make run    create .venv on first use, install, run the default scenario
 #   make test   create/update .venv, run the tests (CI=true also runs the slow ones)
+#   make bench  benchmarks/run.py (ARGS="--quick --json"); see benchmarks/README.md
 PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
@@ -8,7 +9,7 @@ STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_MARK := $(if $(filter true,$(CI)),-m "",)
 
-.PHONY: run test test-all lint clean-venv
+.PHONY: run test test-all lint bench clean-venv
 
 $(VPY):
 	$(PY) -m venv $(VENV)
@@ -26,6 +27,9 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) -m pytest -m ""
+
+bench: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) benchmarks/run.py $(ARGS)
 
 lint: $(STAMP)
 	$(VPY) -m ruff check sim run.py tests

@@ -25,6 +25,19 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> _S31)
 
 
+def _mix_inplace(z: np.ndarray) -> np.ndarray:
+    """:func:`_mix` on a uint64 array, overwriting it (no temporaries but one; same bits)."""
+    t = z >> _S30
+    z ^= t
+    z *= _M1
+    np.right_shift(z, _S27, out=t)
+    z ^= t
+    z *= _M2
+    np.right_shift(z, _S31, out=t)
+    z ^= t
+    return z
+
+
 def stream_key(seed: int, purpose: str, step: int) -> np.uint64:
     """A 64-bit key for (run seed, purpose, step)."""
     with np.errstate(over="ignore"):
@@ -40,15 +53,21 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
     key = stream_key(seed, purpose, step)
     ids = np.asarray(ids, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        base = _mix(ids * _GOLD ^ key)
+        base = ids * _GOLD
+        base ^= key
+        base = _mix_inplace(base)
         if ncols is None and col_ids is None:
-            z = _mix(base)
+            z = _mix_inplace(base)
         else:
             cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
                     else np.asarray(col_ids, dtype=np.uint64))
-            z = _mix(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
+            z = _mix_inplace(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
     # 53 random bits -> (0, 1), never exactly 0 or 1
-    return ((z >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+    z >>= np.uint64(11)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= 1.0 / 9007199254740992.0
+    return u
 
 
 def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,

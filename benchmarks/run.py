@@ -1,0 +1,301 @@
+"""Benchmark: the vectorized core against the per-agent Mesa yardstick, in one process.
+
+    python benchmarks/run.py [--quick] [--json] [--profile]
+
+Times, per step, the reference (``benchmarks/mesa_reference.py``) at about 1k, 10k and 100k firms
+and the vectorized ``sim.model.RegionalEconomy`` at about 1k, 10k, 100k and 1M firms, on the
+default scenario (``scenarios/baseline.yaml``) with ``firms.scale`` set to give that many firms.
+A timed step is the whole step at default settings plus metrics collection: ``model.step()`` and
+``sim.metrics.Recorder().collect(model)`` for the vectorized model, ``model.step()`` (which ends
+with ``DataCollector.collect``) for the reference. Each size gets one untimed warm-up step first.
+
+Also: peak memory (process peak RSS after the 1M-firm run, which comes first; tracemalloc peak per
+firm over build + two steps), and a whole default-scenario run (build, every step, collection,
+the tidy frame; and ``run.py`` end to end, figures included, unless ``--quick``).
+
+Prints a table to stdout (progress on stderr); ``--json`` adds one JSON object as the last line.
+``--profile`` prints the top functions of a cProfile of the default run instead.
+
+Firm counts above ``firms.scale`` = 10 (the scenario schema's cap) are reached by copying the
+validated scenario with a larger scale (``pydantic`` ``model_copy``), a benchmark-only path: the
+schema is not changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gc
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # this checkout's ``sim``, not an installed one
+
+import numpy as np
+from mesa.agent import Agent
+
+from benchmarks.mesa_reference import MesaReference
+from sim.metrics import Recorder
+from sim.model import RegionalEconomy
+from sim.scenario import LoadedScenario, load_scenario
+
+BASELINE = ROOT / "scenarios" / "baseline.yaml"
+FIRMS_PER_SCALE = 20_575.0  # firms in the base year per unit of firms.scale (baseline data)
+
+# (label, target firms, steps timed, steps timed with --quick)
+VEC_SIZES = [("1M", 1_000_000, 5, 2), ("1k", 1_000, 40, 10), ("10k", 10_000, 20, 5),
+             ("100k", 100_000, 10, 3)]
+REF_SIZES = [("1k", 1_000, 20, 5), ("10k", 10_000, 5, 2), ("100k", 100_000, 2, 1)]
+
+
+def log(*a) -> None:
+    print(*a, file=sys.stderr, flush=True)
+
+
+def scenario_for(firms: int, base: LoadedScenario | None = None) -> LoadedScenario:
+    """The baseline scenario with ``firms.scale`` set to give about ``firms`` firms."""
+    base = base or load_scenario(BASELINE)
+    scale = firms / FIRMS_PER_SCALE
+    scn = base.scenario.model_copy(update={"firms": base.scenario.firms.model_copy(update={"scale": scale})})
+    return dataclasses.replace(base, scenario=scn, resolved=scn.model_dump(mode="json"))
+
+
+def release(model) -> None:
+    """Mesa 3.3.1 keeps every model alive through ``Agent._ids`` (mesa/mesa#3179): let it go."""
+    for m in (model, getattr(model, "__dict__", {}).get("env")):
+        if m is not None:
+            Agent._ids.pop(m, None)
+    gc.collect()
+
+
+def rss_mb() -> float:
+    """Current resident set size (MB), from /proc (Linux); peak via getrusage."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:
+        return float("nan")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def time_vectorized(loaded: LoadedScenario, steps: int) -> dict:
+    t0 = time.perf_counter()
+    m = RegionalEconomy(loaded)
+    build = time.perf_counter() - t0
+    rec = Recorder()
+    rec.collect(m)
+    m.step()
+    rec.collect(m)  # warm-up
+    secs, firms = [], []
+    for _ in range(steps):
+        n = int(m.alive.sum())
+        t = time.perf_counter()
+        m.step()
+        rec.collect(m)
+        secs.append(time.perf_counter() - t)
+        firms.append(n)
+    out = {"firms": firms[0], "steps": steps, "build_s": build, "s_per_step": float(np.mean(secs)),
+           "ns_per_firm_step": float(np.sum(secs) / np.sum(firms) * 1e9),
+           "array_len": len(m.firm_id)}
+    release(m)
+    del m, rec
+    gc.collect()
+    return out
+
+
+def time_reference(loaded: LoadedScenario, steps: int) -> dict:
+    t0 = time.perf_counter()
+    m = MesaReference(loaded)
+    build = time.perf_counter() - t0
+    m.step()  # warm-up
+    secs, firms = [], []
+    for _ in range(steps):
+        n = len(m.firms)
+        t = time.perf_counter()
+        m.step()
+        secs.append(time.perf_counter() - t)
+        firms.append(n)
+    out = {"firms": firms[0], "steps": steps, "build_s": build, "s_per_step": float(np.mean(secs)),
+           "ns_per_firm_step": float(np.sum(secs) / np.sum(firms) * 1e9)}
+    release(m)
+    del m
+    gc.collect()
+    return out
+
+
+def traced_bytes_per_firm(factory, loaded: LoadedScenario, steps: int = 2) -> float:
+    """tracemalloc peak over build + ``steps`` steps, per base-year firm (bytes)."""
+    gc.collect()
+    tracemalloc.start()
+    m = factory(loaded)
+    rec = Recorder() if isinstance(m, RegionalEconomy) else None
+    for _ in range(steps):
+        m.step()
+        if rec is not None:
+            rec.collect(m)
+    n = int(m.alive.sum()) if isinstance(m, RegionalEconomy) else len(m.firms)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    release(m)
+    return peak / n
+
+
+def default_run() -> dict:
+    t0 = time.perf_counter()
+    m = RegionalEconomy(load_scenario(BASELINE))
+    rec = Recorder()
+    rec.collect(m)
+    for _ in range(m.n_steps):
+        m.step()
+        rec.collect(m)
+    rec.frame()
+    out = {"s": time.perf_counter() - t0, "steps": m.n_steps, "firms_end": int(m.alive.sum())}
+    release(m)
+    return out
+
+
+def cli_run() -> float:
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, str(ROOT / "run.py"), str(BASELINE), "--quiet", "--out", tmp],
+                       check=True, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - t0
+
+
+def machine() -> dict:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = float("nan")
+    import mesa
+    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem, 1),
+            "python": platform.python_version(), "numpy": np.__version__, "mesa": mesa.__version__,
+            "os": platform.platform()}
+
+
+def profile_default(top: int = 15) -> None:
+    import cProfile
+    import pstats
+    m = RegionalEconomy(load_scenario(BASELINE))
+    rec = Recorder()
+    rec.collect(m)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(m.n_steps):
+        m.step()
+        rec.collect(m)
+    prof.disable()
+    st = pstats.Stats(prof, stream=sys.stdout)
+    st.sort_stats("tottime").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="fewer steps per size, no run.py run")
+    ap.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    ap.add_argument("--profile", action="store_true", help="cProfile the default run and exit")
+    args = ap.parse_args(argv)
+    if args.profile:
+        profile_default()
+        return 0
+    q = args.quick
+    base = load_scenario(BASELINE)
+    res: dict = {"machine": machine(), "quick": q}
+    rss0 = rss_mb()
+    vec, ref = {}, {}
+    for label, n, steps, steps_q in VEC_SIZES:
+        log(f"vectorized {label} ...")
+        vec[label] = time_vectorized(scenario_for(n, base), steps_q if q else steps)
+        if label == "1M":  # first, so the process peak is this run's
+            res["peak_rss_mb_1m"] = peak_rss_mb()
+            res["rss_before_mb"] = rss0
+    for label, n, steps, steps_q in REF_SIZES:
+        log(f"mesa reference {label} ...")
+        ref[label] = time_reference(scenario_for(n, base), steps_q if q else steps)
+    log("memory per firm ...")
+    res["bytes_per_firm_vec_100k"] = traced_bytes_per_firm(RegionalEconomy, scenario_for(100_000, base))
+    res["bytes_per_firm_ref_10k"] = traced_bytes_per_firm(MesaReference, scenario_for(10_000, base))
+    log("default run ...")
+    d = default_run()
+    res["default_run_s"] = d["s"]
+    res["default_run_steps"] = d["steps"]
+    res["default_run_firms_end"] = d["firms_end"]
+    if not q:
+        log("run.py end to end ...")
+        res["default_cli_s"] = cli_run()
+    res["vectorized"] = vec
+    res["reference"] = ref
+    for label in ("1k", "10k", "100k"):
+        res[f"speedup_{label}"] = ref[label]["ns_per_firm_step"] / vec[label]["ns_per_firm_step"]
+    for label in ("1k", "10k", "100k", "1M"):
+        res[f"ns_per_firm_step_{label.lower()}"] = vec[label]["ns_per_firm_step"]
+    per = [vec[k]["ns_per_firm_step"] for k in ("10k", "100k", "1M")]
+    res["flatness_10k_1m"] = max(per) / min(per)
+    res["targets"] = {
+        "speedup_100k>=50": res["speedup_100k"] >= 50,
+        "speedup_10k>=20": res["speedup_10k"] >= 20,
+        "ns_per_firm_step_1m<=500": res["ns_per_firm_step_1m"] <= 500,
+        "peak_rss_1m<1GB": res["peak_rss_mb_1m"] < 1024,
+        "flat_10k_to_1m_within_2x": res["flatness_10k_1m"] <= 2.0,
+    }
+    print_table(res)
+    if args.json:
+        print(json.dumps(res, ensure_ascii=False, default=float))
+    return 0
+
+
+def print_table(res: dict) -> None:
+    vec, ref = res["vectorized"], res["reference"]
+    mc = res["machine"]
+    print(f"machine: {mc['cpu']}, {mc['cores']} cores, {mc['ram_gib']} GiB; Python {mc['python']}, "
+          f"numpy {mc['numpy']}, Mesa {mc['mesa']}{' (--quick)' if res['quick'] else ''}")
+    print()
+    print("| firms | Mesa reference s/step (steps) | µs/firm-step | vectorized s/step (steps) "
+          "| ns/firm-step | speedup |")
+    print("|---|---|---|---|---|---|")
+    for label in ("1k", "10k", "100k", "1M"):
+        v = vec[label]
+        r = ref.get(label)
+        rcol = (f"{r['s_per_step']:.4f} ({r['steps']}) | {r['ns_per_firm_step'] / 1e3:.2f}" if r
+                else "not run | –")
+        sp = f"{res[f'speedup_{label}']:.0f}×" if r else "–"
+        print(f"| {v['firms']:,} | {rcol} | {v['s_per_step']:.4f} ({v['steps']}) "
+              f"| {v['ns_per_firm_step']:.0f} | {sp} |")
+    print()
+    print(f"peak RSS after the 1M-firm run: {res['peak_rss_mb_1m']:.0f} MB "
+          f"(process before: {res['rss_before_mb']:.0f} MB)")
+    print(f"tracemalloc peak per firm (build + 2 steps): vectorized {res['bytes_per_firm_vec_100k']:.0f} B "
+          f"at 100k, Mesa reference {res['bytes_per_firm_ref_10k']:.0f} B at 10k")
+    print(f"cost per firm-step, max/min over 10k..1M: {res['flatness_10k_1m']:.2f}")
+    line = (f"default scenario ({res['default_run_steps']} steps, {res['default_run_firms_end']:,} firms "
+            f"at the end): {res['default_run_s']:.2f} s build + run + collect")
+    if "default_cli_s" in res:
+        line += f"; run.py end to end (figures, parquet) {res['default_cli_s']:.1f} s"
+    print(line)
+    print("targets: " + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in res["targets"].items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
