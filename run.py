@@ -28,7 +28,7 @@ def _usage_error(message: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.")
-    p.add_argument("command", nargs="?", default="run", choices=["run"])
+    p.add_argument("command", nargs="?", default="run", choices=["run", "validate"])
     p.add_argument("scenario", nargs="?", default=str(DEFAULT_SCENARIO))
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -128,6 +128,9 @@ def cmd_run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from sim.errors import UserError
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
+        from sim.validation import cmd_validate
+        return cmd_validate(argv[1:])
     if argv and argv[0] not in ("run",) and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):
         argv = ["run", *argv]
