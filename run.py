@@ -28,7 +28,8 @@ def _usage_error(message: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.")
-    p.add_argument("command", nargs="?", default="run", choices=["run", "compare"])
+    p.add_argument("command", nargs="?", default="run", choices=["run", "compare", "validate"],
+                   help="run (default), compare, or validate (its own options: docs/cli.md)")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                    help="run: one scenario file (default scenarios/baseline.yaml); "
                         "compare: BASE.yaml POLICY.yaml [POLICY2.yaml ...]")
@@ -143,6 +144,9 @@ def cmd_compare(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from sim.errors import UserError
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
+        from sim.validation import cmd_validate
+        return cmd_validate(argv[1:])
     if argv and argv[0] not in ("run", "compare") and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):
         argv = ["run", *argv]

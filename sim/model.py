@@ -394,13 +394,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.cost = self.cost0.copy()
         self.income0 = self.gdp0_market.copy()
         self.income = self.income0.copy()
-        self.external = np.tile(self.income0, (self.S, 1))  # X_q = E_q (only S/X matters)
+        # X_q = E_q (only S/X matters); external_crowding = 0 drops it (theory cases)
+        self.external = np.tile(self.income0, (self.S, 1)) * self.p.external_crowding
         self.scale = np.empty(len(self.firm_id))
         self.g = np.empty((self.S, self.R))
         for s in range(self.S):
             self.g[s] = market.cost_factor(self.cost0[s], self.sigma[s])
-            supply = market.calibrate_supply(self.target[s], self.mu[s], self.phi[s], self.income0,
-                                             self.external[s])
+            if self.p.external_crowding > 0:
+                supply = market.calibrate_supply(self.target[s], self.mu[s], self.phi[s],
+                                                 self.income0, self.external[s])
+            else:  # modelled firms are the whole market: only relative supply matters
+                supply = self.target[s].copy()
             m = self.sector == s
             # A_i such that Σ_{i at r} A_i g_r = supply_r, split by the firm's output share
             per = np.where(self.target[s] > 0, supply / np.maximum(self.target[s], 1e-300), 0.0)
@@ -437,6 +441,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
                                                    self.phi[s], income, self.external[s])
         self.net_scale = self._net_profit_per_scale()
+        if self.sw.cost_of_living:
+            self.net_scale = self.net_scale * self._cost_of_living()[None, :]
         w = np.zeros(self.S)
         wf = np.zeros(self.S)
         for s in range(self.S):
@@ -471,6 +477,21 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         move = move * self.pi_scale[s][:, None]
         np.fill_diagonal(move, 0.0)
         return move
+
+    def _cost_of_living(self) -> np.ndarray:
+        """Deflator 1/P_r^μ of each site's market (switch ``cost_of_living``: owners live and
+        spend where their firm is and compare real profits, Forslid & Ottaviano 2003).
+        P_s,q^(1−σ) ∝ Δ_s,q, so 1/P_q^μ = Π_s Δ_s,q^(μ_s/(σ_s−1)), normalised by one number for
+        all places (its base-year income-weighted mean in logs) so that it ranks places only."""
+        logd = np.zeros(self.Q)
+        for s in range(self.S):
+            m = self.alive & (self.sector == s)
+            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            d = market.crowding(supply, self.phi[s], self.external[s])
+            logd += self.mu[s] / (self.sigma[s] - 1) * np.log(np.maximum(d, 1e-300))
+        if not hasattr(self, "_col_log0"):
+            self._col_log0 = float(np.average(logd, weights=self.income0))
+        return np.exp(logd - self._col_log0)[self.site_market_arr]
 
     def _vmat(self, s: int, with_constants: bool = True) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
@@ -570,7 +591,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             trend_income[:nc] = [c.gdp for c in self.cities]
             trend_income = trend_income + (self._owner_income() - self.profit0)
         self.income = np.maximum(trend_income, 1e-6)
-        self.external = np.tile(self.income0 * self.f_income, (self.S, 1))
+        self.external = np.tile(self.income0 * self.f_income, (self.S, 1)) * self.p.external_crowding
         if self.projects:
             self._update_freeness(self.t)
 
@@ -618,8 +639,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(s, idx, pib)
         terms = self._choice_terms(s, idx, self._move_cost(s), pib) if self.levers else []
-        for _, term in terms:
-            v += term
+        for j, term in terms:
+            # cost levers are already in V (through marginal cost c in the market block); their
+            # term is kept only to remove them in the attribution counterfactual
+            if self.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):
+                v += term
         v = v + rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.R)
         v = np.where(np.isfinite(v), v, -np.inf)
         order = np.argsort(-v, axis=1)
@@ -734,8 +758,26 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         alive = np.flatnonzero(self.alive)
         gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
-        z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
-        self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)
+        if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
+            z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
+            self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)
+            return
+        # size-dependent volatility sd·(A/Ā_s)^−b (Ā_s the sector's geometric mean size) and
+        # tent-shaped (Laplace) shocks: scenario parameters, see docs/validation.md
+        a = self.scale[alive]
+        sec = self.sector[alive]
+        la = np.log(a)
+        ref = np.bincount(sec, weights=la, minlength=self.S) / np.maximum(
+            np.bincount(sec, minlength=self.S), 1)
+        sd = np.minimum(sd * np.exp(-self.p.gibrat_size_elasticity * (la - ref[sec])), 1.0)
+        if self.p.gibrat_shock == "laplace":  # unit variance; mean of e^(sd·z) = 1/(1 − sd²/2)
+            u = rng.uniform(self.seed_value, "growth", self.step_count, self.firm_id[alive]) - 0.5
+            z = -np.sign(u) * np.log1p(-2 * np.abs(u)) / np.sqrt(2.0)
+            corr = np.log1p(-0.5 * sd**2)
+        else:
+            z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
+            corr = -0.5 * sd**2
+        self.scale[alive] = a * np.exp(np.log1p(gbar) * self.dt + corr + sd * z)
 
     # ------------------------------------------------------------------ views
     def run(self, progress=None) -> None:

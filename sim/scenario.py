@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -234,6 +234,16 @@ class Parameters(_Strict):
                                        description="loan guarantee: expected annual loss per "
                                                    "yuan guaranteed (public cost)")
 
+    external_crowding: float = Field(1.0, ge=0, le=100,
+                                     description="non-modelled producers X_q as a multiple of "
+                                                 "market income E_q (theory cases: 0)")
+    gibrat_shock: Literal["normal", "laplace"] = Field(
+        "normal", description="distribution of log growth shocks (laplace: tent-shaped, "
+                              "Stanley et al. 1996)")
+    gibrat_size_elasticity: float = Field(0.0, ge=0, le=1,
+                                          description="growth s.d. falls with size as size^-b "
+                                                      "(Amaral et al. 1997: b about 0.15-0.2)")
+
     @field_validator("*")
     @classmethod
     def _finite_numbers(cls, v: float | None) -> float | None:
@@ -282,6 +292,7 @@ class Switches(_Strict):
     relocation_costs: bool = True
     endogenous_income: bool = True
     owners_spend_at_site: bool = False
+    cost_of_living: bool = False  # owners compare profits deflated by the site's price index (FE)
     labour_market: bool = True
     calendar: bool = True
 
