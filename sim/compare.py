@@ -136,8 +136,16 @@ def run_comparison(args, execute_run) -> Path:
                 diffs.append(m)
                 per_rep.append(_effects(b, p, runs[n][k][1]))
             effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep)}
-        for n in names:
-            tg = [s["targets"] for _, s in runs[n]]
+        # the baseline measured against each policy's targets: what the package adds to the odds
+        from .targets import evaluate
+        base_targets = {}
+        for ld in loaded[1:]:
+            if ld.scenario.targets:
+                base_targets[f"{base} (targets of {ld.scenario.name})"] = [
+                    evaluate(df, ld.scenario.targets) for df in frames[base]]
+        target_sets = {n: [s["targets"] for _, s in runs[n]] for n in names}
+        target_sets.update(base_targets)
+        for n, tg in target_sets.items():
             for i, t in enumerate(tg[0]):
                 vals = [r[i]["value"] for r in tg if r[i]["value"] is not None]
                 mets = [r[i]["met"] for r in tg if r[i]["met"] is not None]

@@ -84,6 +84,11 @@ class PolicyMixin:
                                             "a sector from data/sector_params.csv")
                     secs[self.sectors.index(sec)] = True
             self.lever_mask[j] = secs[:, None] & sites[None, :]
+        # markets (cities) holding any of a lever's target sites
+        self.lever_city = np.zeros((L, self.Q), dtype=bool)
+        for j in range(L):
+            for k in np.flatnonzero(self.lever_mask[j].any(axis=0)):
+                self.lever_city[j, self.site_market[k]] = True
         self.lever_val = np.zeros(L)
         self.lever_spent_year = np.zeros(L)  # 亿元 spent in the current calendar year
         self.lever_exhausted = np.zeros(L, dtype=bool)
@@ -283,8 +288,10 @@ class PolicyMixin:
             if self.lever_val[j] == 0 or not self.lever_mask[j, s].any():
                 continue
             if kind == "friction_cut":
+                # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j, s]
-                term = self.p.beta * move[cur] * cut[None, :] / pib
+                inside = self.lever_city[j][self.site_market_arr[cur]]
+                term = self.p.beta * move[cur] * cut[None, :] / pib * ~inside[:, None]
                 out.append((j, term))
                 continue
             if kind not in ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
