@@ -13,6 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
+from matplotlib.ticker import MaxNLocator
 
 FONT = Path(__file__).parent / "fonts" / "NotoSansSC-Regular-GB2312.otf"
 
@@ -153,7 +154,7 @@ def _series(df, measure: str, place: str):
 
 
 def _diff_band(ax, frames, base: str, pol: str, measure: str, place: str, label: str, scale=1.0,
-               cumulative=False):
+               cumulative=False, color=None):
     import numpy as np
     reps = []
     for b, p in zip(frames[base], frames[pol]):
@@ -161,10 +162,13 @@ def _diff_band(ax, frames, base: str, pol: str, measure: str, place: str, label:
         reps.append(d.cumsum() if cumulative else d)
     arr = np.vstack([r.values for r in reps])
     x = reps[0].index.values
-    line, = ax.plot(x, np.median(arr, axis=0), label=label)
+    line, = ax.plot(x, np.median(arr, axis=0), label=label, color=color)
     if len(reps) > 1:
         ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
                         color=line.get_color(), alpha=0.2, label=f"{label} 5–95%")
+
+
+PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in comparisons
 
 
 def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Path]:
@@ -185,9 +189,10 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
             ("jobs", "persons", 1.0, "diff_jobs.png", "Jobs difference vs baseline 就业差值")):
         fig, axes = plt.subplots(1, len(places), figsize=(16, 4.5), sharex=True)
         for ax, pl in zip(axes, places):
-            for pol in pols:
-                _diff_band(ax, frames, base, pol, measure, pl, pol, scale)
+            for i, pol in enumerate(pols):
+                _diff_band(ax, frames, base, pol, measure, pl, pol, scale, color=PALETTE[i % 10])
             ax.axhline(0, color="grey", lw=0.8)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(pl if pl != "region" else "study area 全区")
             ax.set_xlabel("year")
             ax.set_ylabel(f"{measure} difference ({unit})")
@@ -201,14 +206,15 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
         paths.append(p)
     # fiscal balance: cumulative extra revenue minus lever spending
     fig, ax = plt.subplots(figsize=(9, 5))
-    for pol in pols:
+    for i, pol in enumerate(pols):
         reps = []
         for b, p in zip(frames[base], frames[pol]):
             extra = _series(p, "fiscal_revenue", "region") - _series(b, "fiscal_revenue", "region")
             reps.append((extra - _series(p, "fiscal_spending", "region")).iloc[1:].cumsum())
         arr = np.vstack([r.values for r in reps])
         x = reps[0].index.values
-        line, = ax.plot(x, np.median(arr, axis=0), label=f"{pol}: cumulative Δrevenue − spending")
+        line, = ax.plot(x, np.median(arr, axis=0), label=f"{pol}: cumulative Δrevenue − spending",
+                        color=PALETTE[i % 10])
         if n_rep > 1:
             ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
                             color=line.get_color(), alpha=0.2, label=f"{pol} 5–95%")
