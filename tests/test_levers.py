@@ -128,6 +128,7 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
     assert run.main([str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--until", "2025", "--out", str(out),
                      "--quiet"]) == 0
     d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (d / "figures" / "levers_spending_and_attribution.png").stat().st_size > 10_000
     df = pd.read_parquet(d / "trajectories.parquet")
     cities = json.loads((d / "summary.json").read_text())["cities"]
     w = df[df.place.isin(list(cities)) & df.measure.isin(["fiscal_revenue", "fiscal_spending", "fiscal_balance"])]
