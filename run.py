@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(ROOT / "results"), help="folder for result folders")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--replicates", type=int, default=1,
-                   help="compare: runs per scenario with seeds spawned from --seed (default 1)")
+                   help="runs per scenario with seeds spawned from --seed (default 1); run: an ensemble "
+                        "folder with target probabilities and fan charts")
     return p
 
 
@@ -128,8 +129,12 @@ def cmd_run(args) -> int:
     if len(args.scenarios) > 1:
         from sim.errors import UserError
         raise UserError("run", message="run: takes one scenario file; use `compare BASE POLICY ...` for several")
-    path, _ = execute_run(args.scenarios[0] if args.scenarios else str(DEFAULT_SCENARIO), args.set,
-                          args.seed, args.until, Path(args.out), quiet=args.quiet)
+    scenario = args.scenarios[0] if args.scenarios else str(DEFAULT_SCENARIO)
+    if args.replicates != 1:
+        from sim.compare import run_ensemble
+        print(run_ensemble(args, scenario, execute_run))
+        return 0
+    path, _ = execute_run(scenario, args.set, args.seed, args.until, Path(args.out), quiet=args.quiet)
     print(path)
     return 0
 

@@ -197,3 +197,55 @@ def _mean_effects(per_rep: list[dict]) -> dict:
             if len(per_rep) > 1:
                 out[k + "_p5"], out[k + "_p95"] = _q(xs, 5), _q(xs, 95)
     return out
+
+
+def run_ensemble(args, scenario: str, execute_run) -> Path:
+    """``run.py run SCENARIO --replicates N``: N runs with spawned seeds, and an ensemble folder with
+    the probability of each target, 5–95% bands of the headline numbers and fan charts."""
+    import pandas as pd
+
+    from .scenario import load_scenario
+    from .targets import evaluate
+    if not 2 <= args.replicates <= 1000:
+        raise UserError("--replicates", message=f"--replicates: got {args.replicates}; expected 1 to 1000")
+    ld = load_scenario(scenario, args.set)
+    root = ld.scenario.seed if args.seed is None else args.seed
+    if root < 0:
+        raise UserError("--seed", message=f"--seed: got {root}; expected a non-negative integer")
+    seeds = replicate_seeds(root, args.replicates)
+    out = Path(args.out)
+    runs = []
+    for k, seed in enumerate(seeds):
+        runs.append(execute_run(scenario, args.set, seed, args.until, out, quiet=True, reuse=True))
+        print(f"ensemble: {ld.scenario.name} replicate {k + 1}/{len(seeds)} -> {runs[-1][0].name}",
+              file=__import__("sys").stderr, flush=True)
+    key = hashlib.sha256(json.dumps([ld.hash] + seeds + [args.until], default=str).encode()).hexdigest()
+    tmp, final = results.new_run_dir(out, f"ensemble_{ld.scenario.name}"[:70], root, key)
+    try:
+        frames = [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs]
+        tg = [evaluate(df, ld.scenario.targets) for df in frames]
+        rows = []
+        for i, t in enumerate(tg[0] if tg else []):
+            vals = [r[i]["value"] for r in tg if r[i]["value"] is not None]
+            mets = [r[i]["met"] for r in tg if r[i]["met"] is not None]
+            rows.append({"target": t["id"], "label": t["label"], "unit": t["unit"], "year": t["year"],
+                         "at_least": t["at_least"], "at_most": t["at_most"],
+                         "probability_met": round(float(np.mean(mets)), 4) if mets else None,
+                         "value_p5": _q(vals, 5), "value_p50": _q(vals, 50), "value_p95": _q(vals, 95),
+                         "replicates": len(tg)})
+        pd.DataFrame(rows).to_csv(tmp / "targets.csv", index=False)
+        heads = {}
+        for key_ in ("gdp_end", "industrial_output_end", "jobs_end", "induced_arrivals_total",
+                     "fiscal_spending_total_yi"):
+            xs = [s["region"][key_] for _, s in runs]
+            heads[key_] = {"mean": round(float(np.mean(xs)), 3), "p5": _q(xs, 5), "p95": _q(xs, 95)}
+        results.write_json(tmp / "summary.json", {
+            "scenario": ld.scenario.name, "seeds": seeds, "until": args.until, "overrides": list(args.set),
+            "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows})
+        from .plots import fan_figures
+        fan_figures(tmp, frames, ld.scenario.name)
+        path = results.finish(tmp, final)
+    except BaseException:
+        results.abandon(tmp)
+        raise
+    return path

@@ -333,3 +333,35 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     plt.close(fig)
     paths.append(p)
     return paths
+
+
+def fan_figures(out_dir: Path, frames: list, name: str) -> list[Path]:
+    """Fan charts (median, 25–75% and 5–95% over replicates) of GDP and industrial output."""
+    import numpy as np
+    setup_font()
+    figs = out_dir / "figures"
+    figs.mkdir(exist_ok=True)
+    paths = []
+    places = ["region", "四平", "辽源", "通化"]
+    for measure, title in (("gdp", "GDP 地区生产总值"), ("industrial_output", "Industrial output 工业总产值")):
+        fig, axes = plt.subplots(1, len(places), figsize=(16, 4.5))
+        for ax, pl in zip(axes, places):
+            reps = [_series(df, measure, pl) for df in frames]
+            arr = np.vstack([r.values for r in reps])
+            x = reps[0].index.values
+            ax.fill_between(x, *np.percentile(arr, [5, 95], axis=0), color="tab:blue", alpha=0.15, label="5–95%")
+            ax.fill_between(x, *np.percentile(arr, [25, 75], axis=0), color="tab:blue", alpha=0.3, label="25–75%")
+            ax.plot(x, np.median(arr, axis=0), color="tab:blue", label="median")
+            ax.set_title(pl if pl != "region" else "study area 全区")
+            ax.set_xlabel("year")
+            ax.set_ylabel(f"{measure} (亿元/year)")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.grid(alpha=0.3)
+        axes[0].legend(fontsize=8)
+        fig.suptitle(f"{title}: {name}, {len(frames)} replicates")
+        fig.tight_layout()
+        p = figs / f"fan_{measure}.png"
+        fig.savefig(p, dpi=100)
+        plt.close(fig)
+        paths.append(p)
+    return paths

@@ -63,6 +63,8 @@ def evaluate(df, targets) -> list[dict]:
                 value = period_sum(df, "arrivals_by_origin", t.place, t.since, t.year, origin_not=t.place)
             unit = "firms"
         reached = last >= t.year
+        if not reached:  # a shortened run says nothing about a later target
+            value = math.nan
         met = None
         if reached and not math.isnan(value):
             met = bool(value >= t.at_least) if t.at_least is not None else bool(value <= t.at_most)

@@ -213,3 +213,22 @@ def test_compare_writes_folder_and_reuses_runs(tmp_path, capsys):
     n_runs = len([p for p in out.iterdir() if "compare" not in p.name])
     assert run.main(args) == 0  # second time: runs reused, a new comparison folder
     assert len([p for p in out.iterdir() if "compare" not in p.name]) == n_runs
+
+
+def test_run_replicates_writes_an_ensemble_with_target_probabilities(tmp_path, capsys):
+    out = tmp_path / "ens"
+    assert run.main([str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--replicates", "3", "--until", "2025",
+                     "--out", str(out), "--seed", "5"]) == 0
+    d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    s = json.loads((d / "summary.json").read_text())
+    assert len(s["runs"]) == 3 and len(set(s["seeds"])) == 3
+    t = {r["target"]: r for r in s["targets"]}
+    # 2025 targets are decided in a run to 2025; the 2030 and 2035 ones are not (no value, no probability)
+    assert 0 <= t["siping_output_growth_2025"]["probability_met"] <= 1
+    assert t["siping_output_growth_2025"]["value_p5"] <= t["siping_output_growth_2025"]["value_p95"]
+    assert t["siping_output_2030"]["probability_met"] is None and t["zone_arrivals_2035"]["value_p50"] is None
+    for f in ("fan_gdp.png", "fan_industrial_output.png"):
+        assert (d / "figures" / f).exists()
+    # each replicate is an ordinary run folder whose summary says met / not met
+    one = json.loads((Path(s["runs"][0]) / "summary.json").read_text())
+    assert {x["id"]: x["met"] for x in one["targets"]}["siping_output_2030"] is None
