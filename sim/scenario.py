@@ -99,6 +99,8 @@ def parse_date(key: Any) -> float:
     if isinstance(key, bool):
         raise ValueError(f"{key!r} is not a date")
     if isinstance(key, int):
+        if not -10**6 < key < 10**6:  # float() of a huge int overflows
+            raise ValueError(f"{key!r} is not a date")
         return float(key)
     if isinstance(key, float) and key.is_integer():
         return float(key)
