@@ -151,3 +151,26 @@ def cmd_rerun(argv: list[str], execute_run) -> int:
     print(f"rerun: MISMATCH: {summary}{code_note}; new run in {path}", file=sys.stderr)
     print(path)
     return 1
+
+
+def simulate(scenario: str, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
+             until: int | None = None, check: bool = False):
+    """Run a scenario in memory and return its trajectories frame (no folder written). Used by the
+    reproducibility tests, in this process and in worker processes."""
+    from .metrics import Recorder
+    from .model import RegionalEconomy
+    from .scenario import load_scenario
+    model = RegionalEconomy(load_scenario(scenario, list(overrides)), seed=seed, until=until)
+    checker = None
+    if check:
+        from .invariants import InvariantChecker
+        checker = InvariantChecker(model)
+        checker.check()
+    rec = Recorder()
+    rec.collect(model)
+    for _ in range(model.n_steps):
+        model.step()
+        rec.collect(model)
+        if checker is not None:
+            checker.check()
+    return rec.frame()
