@@ -71,8 +71,8 @@ class InvariantChecker:
         m = self.m
         if m.step_count != self.seen_step and m.step_count > 0:
             # per-period counters of the step just taken (reset by the model each period)
-            self.exited += int(round(float(m.exits.sum())))
-            self.entered += int(round(float(m.entries.sum())))
+            self.exited += round(float(m.exits.sum()))
+            self.entered += round(float(m.entries.sum()))
         self.seen_step = m.step_count
         problems: list[str] = []
         self._firms(problems)
@@ -180,7 +180,7 @@ class InvariantChecker:
             out.append("spending on induced firms exceeds spending")
         if not m.step_count:
             return
-        year = int(math.floor(m.t + 1e-9))
+        year = math.floor(m.t + 1e-9)
         for j, cap_s in enumerate(m.lever_budget):
             key = (j, year)
             self.spent_year[key] = self.spent_year.get(key, 0.0) + float(m.ledger_spend[j].sum())

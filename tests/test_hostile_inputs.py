@@ -266,7 +266,7 @@ def assert_one_line_error(code: int, err: str, out: Path, *needles: str) -> str:
 @SETTINGS
 @given(scenario_mistakes())
 def test_mutated_scenario_is_a_one_line_error(case):
-    d, key, kind = case
+    d, key, _kind_name = case
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         f = tmp / "mutant.yaml"
@@ -464,7 +464,7 @@ def _write(path: Path, header, rows) -> None:
         w.writerows(rows)
 
 
-from sim import data as simdata  # noqa: E402
+from sim import data as simdata
 
 SCHEMAS = {"cities.csv": simdata.CITY_SCHEMA, "origins.csv": simdata.ORIGIN_SCHEMA,
            "sector_params.csv": simdata.SECTOR_PARAM_SCHEMA, "city_sectors.csv": simdata.CITY_SECTOR_SCHEMA,

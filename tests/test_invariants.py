@@ -1,5 +1,4 @@
 """Invariants (sim/invariants.py) every step, on the shipped scenarios and on extreme but legal inputs."""
-import copy
 import csv
 import shutil
 from pathlib import Path
@@ -74,7 +73,7 @@ def test_run_check_flag(tmp_path, capsys):
                      "--out", str(out), "--quiet", "--check"]) == 0
     d = Path(capsys.readouterr().out.strip().splitlines()[-1])
     man = pd.read_json(d / "manifest.json", typ="series")
-    assert man["checked"] is True or man["checked"] == True  # noqa: E712
+    assert bool(man["checked"])
 
 
 def test_check_costs_little_per_step():

@@ -48,7 +48,7 @@ def test_worker_process_gives_the_same_numbers(monkeypatch, method):
 def test_different_seeds_give_different_results():
     a = simulate(ZONE, SMALL, seed=1, until=2025)
     b = simulate(ZONE, SMALL, seed=2, until=2025)
-    same, summary = compare_trajectories(a, b)
+    same, _ = compare_trajectories(a, b)
     assert not same
     moved = a[a.measure == "arrivals"].value.to_numpy() != b[b.measure == "arrivals"].value.to_numpy()
     assert moved.any()
@@ -127,10 +127,11 @@ def test_rerun_edited_manifest_scenario_is_refused(tmp_path, capsys):
 def test_rerun_command_line(tmp_path, capsys):
     d = _run(tmp_path, capsys)
     env = dict(os.environ, **PINNED)
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "rerun", str(d), "--quiet"], capture_output=True,
+    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "rerun", str(d), "--quiet"], check=False, capture_output=True,
                        text=True, env=env, cwd=tmp_path, timeout=300)
     assert r.returncode == 0, r.stderr
     assert Path(r.stdout.strip().splitlines()[-1]).is_dir()
-    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "rerun", str(tmp_path / "nope")], capture_output=True,
+    r = subprocess.run([sys.executable, str(ROOT / "run.py"), "rerun", str(tmp_path / "nope")], check=False,
+                       capture_output=True,
                        text=True, env=env, timeout=300)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
