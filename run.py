@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", type=int, default=None, help="stop after this year (shortens the run)")
     p.add_argument("--out", default=str(ROOT / "results"), help="folder for result folders")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--check", action="store_true",
+                   help="check the model's invariants after every step and the outputs at the end")
     p.add_argument("--replicates", type=int, default=1,
                    help="runs per scenario with seeds spawned from --seed (default 1); run: an ensemble "
                         "folder with target probabilities and fan charts")
@@ -56,11 +58,14 @@ def _check_run_options(scn, until, seed) -> None:
 
 
 def execute_run(scenario: str, overrides: list[str], seed: int | None, until: int | None, out: Path,
-                quiet: bool = True, reuse: bool = False) -> tuple[Path, dict]:
+                quiet: bool = True, reuse: bool = False, check: bool = False, loaded=None, data=None,
+                extra_manifest: dict | None = None) -> tuple[Path, dict]:
     """Run one scenario and write its result folder; returns (folder, summary).
 
     With ``reuse`` an existing complete folder in ``out`` for the same resolved scenario, seed,
-    horizon and code version is returned instead of running again.
+    horizon and code version is returned instead of running again. With ``check`` the model's
+    invariants are checked after every step and the outputs at the end (sim/invariants.py).
+    ``loaded`` / ``data``: an already validated scenario and data (``rerun``).
     """
     from sim import results
     from sim.metrics import Recorder
@@ -70,7 +75,7 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     from sim.summary import build_summary
 
     started = dt.datetime.now().isoformat(timespec="seconds")
-    loaded = load_scenario(scenario, overrides)
+    loaded = load_scenario(scenario, overrides) if loaded is None else loaded
     scn = loaded.scenario
     seed = scn.seed if seed is None else seed
     _check_run_options(scn, until, seed)
@@ -79,7 +84,12 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
         if found is not None:
             return found, results.read_json(found / "summary.json")
     t0 = time.perf_counter()
-    model = RegionalEconomy(loaded, seed=seed, until=until)
+    model = RegionalEconomy(loaded, seed=seed, until=until, data=data)
+    checker = None
+    if check:
+        from sim.invariants import InvariantChecker
+        checker = InvariantChecker(model)
+        checker.check()
     rec = Recorder()
     rec.collect(model)
     bar = None
@@ -89,14 +99,19 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     for _ in range(model.n_steps):
         model.step()
         rec.collect(model)
+        if checker is not None:
+            checker.check()
         if bar is not None:
             bar.update(1)
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - t0
+    df = rec.frame()
+    if checker is not None:
+        from sim.invariants import check_outputs
+        check_outputs(df)
     tmp, final = results.new_run_dir(out, scn.name, seed, loaded.hash)
     try:
-        df = rec.frame()
         df.to_parquet(tmp / "trajectories.parquet", index=False)
         summ = build_summary(model, df, seed, wall)
         manifest = {
@@ -108,6 +123,8 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
             "code_hash": results.code_hash(),
             "started": started, "finished": dt.datetime.now().isoformat(timespec="seconds"),
             "command": ["run.py", *sys.argv[1:]] if sys.argv else [],
+            "checked": bool(check), "environment": results.environment(),
+            **(extra_manifest or {}),
         }
         results.write_json(tmp / "manifest.json", manifest)
         results.write_json(tmp / "summary.json", summ)
@@ -134,7 +151,8 @@ def cmd_run(args) -> int:
         from sim.compare import run_ensemble
         print(run_ensemble(args, scenario, execute_run))
         return 0
-    path, _ = execute_run(scenario, args.set, args.seed, args.until, Path(args.out), quiet=args.quiet)
+    path, _ = execute_run(scenario, args.set, args.seed, args.until, Path(args.out), quiet=args.quiet,
+                          check=args.check)
     print(path)
     return 0
 
@@ -152,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
         from sim.validation import cmd_validate
         return cmd_validate(argv[1:])
+    if argv and argv[0] == "rerun":  # own arguments: docs/cli.md, sim/rerun.py
+        from sim.rerun import cmd_rerun
+        return cmd_rerun(argv[1:], execute_run)
     if argv and argv[0] not in ("run", "compare") and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):
         argv = ["run", *argv]

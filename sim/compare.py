@@ -113,7 +113,8 @@ def run_comparison(args, execute_run) -> Path:
     runs: dict[str, list[tuple[Path, dict]]] = {n: [] for n in names}
     for k, seed in enumerate(seeds):
         for path, n in zip(args.scenarios, names):
-            runs[n].append(execute_run(path, args.set, seed, args.until, out, quiet=True, reuse=True))
+            runs[n].append(execute_run(path, args.set, seed, args.until, out, quiet=True, reuse=True,
+                                       check=getattr(args, "check", False)))
             print(f"compare: {n} replicate {k + 1}/{len(seeds)} -> {runs[n][-1][0].name}", flush=True,
                   file=__import__("sys").stderr)
     key = hashlib.sha256(json.dumps([ld.hash for ld in loaded] + seeds + [args.until],

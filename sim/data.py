@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,19 @@ SECTOR_PARAMS = {
     "tradable": ("0/1", 0.0, 1.0),
     "revision_rate": ("per year", 0.0, 1.0),
     "coastal_mobile_share": ("share", 0.0, 1.0),
+}
+
+
+# what the ``unit`` column of sector_params.csv may say for each parameter (a wrong unit, e.g. 万元
+# where 亿元 is meant, is a mistake of a factor 1e4 that no range check would catch)
+SECTOR_UNITS = {
+    "sigma": r"^(unitless|1)\b", "delta": r"^(unitless|1)\b",
+    "va_ratio": r"^(unitless|share)\b", "talent_share": r"^(unitless|share)\b",
+    "labour_cost_share": r"^(unitless|share)\b", "energy_cost_share": r"^(unitless|share)\b",
+    "mu": r"^share of (GDP|income)\b", "jobs_per_yi": r"^persons per 亿元",
+    "land_ha_per_yi": r"^ha per 亿元", "capital_per_yi": r"^亿元( fixed capital)? per 亿元",
+    "mean_firm_output": r"^亿元( |$)", "mobile": r"^0/1$", "tradable": r"^0/1$",
+    "revision_rate": r"^(share of firms )?per year$", "coastal_mobile_share": r"^share\b",
 }
 
 
@@ -107,16 +121,33 @@ def read_table(path: Path, schema: dict[str, Callable[[str], Any]], key: str | t
     if not path.exists():
         if not required:
             return Table(path.name, path, [], "")
-        raise DataError(str(path), message=f"{path}: data file not found")
+        raise DataError(str(path), message=f"{path}: data file not found; expected an existing CSV file")
+    if path.is_dir():
+        raise DataError(str(path), message=f"{path}: is a folder; expected a CSV file")
     raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise DataError(str(path), message=f"{path}: binary file; expected a UTF-8 CSV")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(str(path), message=f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 CSV") from None
+    try:
+        return _parse_table(path, raw, text, schema, key, required)
+    except csv.Error as exc:
+        raise DataError(str(path), message=f"{path}: unreadable CSV ({exc}); expected a comma-separated "
+                                           f"UTF-8 file with a header row") from None
+
+
+def _parse_table(path: Path, raw: bytes, text: str, schema: dict[str, Callable[[str], Any]],
+                 key: str | tuple[str, ...] | None, required: bool) -> Table:
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
-    if not header:
+    if not header or all(not (h or "").strip() for h in header):
         raise DataError(str(path), message=f"{path}: empty file; expected a CSV with a header row")
+    dup = sorted({h for h in header if header.count(h) > 1})
+    if dup:
+        raise DataError(str(path), message=f"{path}: column {dup[0]}: appears twice in the header; "
+                                           f"expected each column once")
     for col in schema:
         if col not in header:
             raise DataError(str(path), col, None, f"column {col!r} (file has: {', '.join(header)})",
@@ -127,12 +158,12 @@ def read_table(path: Path, schema: dict[str, Callable[[str], Any]], key: str | t
         if all((v or "").strip() == "" for k, v in rec.items() if k is not None):
             continue
         if None in rec:
-            raise DataError(str(path), message=f"{path}: row {lineno}: more fields than the header")
+            raise DataError(str(path), message=f"{path}: row {lineno}: more fields than the header; expected {len(header)} fields")
         row: dict[str, Any] = {}
         for col, parse in schema.items():
             val = rec.get(col)
             if val is None:
-                raise DataError(str(path), message=f"{path}: row {lineno}: column {col}: missing value")
+                raise DataError(str(path), message=f"{path}: row {lineno}: column {col}: missing value; expected {len(header)} fields")
             try:
                 row[col] = parse(val)
             except ValueError as exc:
@@ -229,7 +260,7 @@ class RegionData:
 def load_data(folder: str | Path) -> RegionData:
     folder = Path(folder)
     if not folder.is_dir():
-        raise DataError(str(folder), message=f"{folder}: data folder not found")
+        raise DataError(str(folder), message=f"{folder}: data folder not found; expected a folder of data CSV files")
     d = RegionData(
         folder=folder,
         cities=read_table(folder / "cities.csv", CITY_SCHEMA, "id"),
@@ -260,6 +291,8 @@ def _cross_check(d: RegionData) -> None:
         if r["param"] not in SECTOR_PARAMS:
             raise _fail(d.sector_params, r, "param", r["param"], f"one of {', '.join(SECTOR_PARAMS)}")
         unit, lo, hi = SECTOR_PARAMS[r["param"]]
+        if not re.search(SECTOR_UNITS[r["param"]], r["unit"]):
+            raise _fail(d.sector_params, r, "unit", r["unit"], f"the unit of {r['param']}: {unit}")
         if not lo <= r["value"] <= hi:
             raise _fail(d.sector_params, r, "value", r["value"],
                         f"{r['param']} between {lo:g} and {hi:g} ({unit})")

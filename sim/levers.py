@@ -77,7 +77,7 @@ def _schedule_points(value: Any, what: str, lo: float, hi: float) -> None:
 
 
 class Target(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     cities: list[str] = Field(default_factory=list, description="city ids (all their sites)")
     parks: list[str] = Field(default_factory=list, description="park ids")
     sectors: list[str] = Field(default_factory=list, description="sectors (default: all)")
@@ -85,7 +85,7 @@ class Target(BaseModel):
 
 
 class Lever(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
     kind: Literal[tuple(KINDS)]  # type: ignore[valid-type]
     label: str = ""
@@ -97,7 +97,7 @@ class Lever(BaseModel):
     budget_wan_per_year: float | dict[str | int, float] | None = None
     cost_wan: float | dict[str | int, float] | None = Field(
         None, description="promotion, friction_cut: 万元 per year; land_supply: 万元 on its dates")
-    unit_cost_yuan: float | None = Field(None, ge=0, description="retention: yuan per person-year")
+    unit_cost_yuan: float | None = Field(None, ge=0, le=1e7, description="retention: yuan per person-year")
     range: tuple[float, float] | None = None
     source: str = Field(..., min_length=1)
 
@@ -136,7 +136,7 @@ class Lever(BaseModel):
 class ScenarioTarget(BaseModel):
     """A plan target checked on a run (``targets:`` block)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
     label: str = ""
     measure: Literal["industrial_output", "gdp", "jobs", "clusters", "output_growth", "gdp_growth",
@@ -145,9 +145,9 @@ class ScenarioTarget(BaseModel):
     year: int = Field(..., ge=1990, le=2100, description="year the target refers to")
     since: int | None = Field(None, ge=1990, le=2100,
                               description="growth and arrivals: first year of the period")
-    threshold_yi: float = Field(100.0, gt=0, description="clusters: output per city-sector (亿元)")
-    at_least: float | None = None
-    at_most: float | None = None
+    threshold_yi: float = Field(100.0, gt=0, le=1e7, description="clusters: output per city-sector (亿元)")
+    at_least: float | None = Field(None, ge=-1e12, le=1e12)
+    at_most: float | None = Field(None, ge=-1e12, le=1e12)
     source: str = Field(..., min_length=1)
 
     @model_validator(mode="after")
@@ -167,7 +167,7 @@ class ScenarioTarget(BaseModel):
 class NewPark(BaseModel):
     """A park the scenario builds (园区同建: joint parks), closed until ``opens``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
     name_zh: str = Field(..., min_length=1)
     city: str
@@ -198,7 +198,7 @@ class NewPark(BaseModel):
 class Anchor(BaseModel):
     """An anchor project placed by policy (e.g. 一汽解放四平专用车基地) and its supplier pull."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     id: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
     park: str
     sector: str

@@ -15,7 +15,7 @@ from .data import RegionData, load_data
 from .geography import GridSpec, Network
 from .location import calibrate_constants
 from .policy import PolicyMixin
-from .scenario import LoadedScenario
+from .scenario import LoadedScenario, check_trend_places
 
 YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
 
@@ -214,6 +214,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def _build_schedules(self) -> None:
         """Dated growth schedules per place (scenario ``trends``) and cumulative factors since 2022."""
         tr = self.scn.trends
+        check_trend_places(tr, self.market_ids, self.city_ids, str(self.loaded.path))
         self.s_income = [tr.schedule("income_growth", q, g) for q, g in zip(self.market_ids, self.income_growth)]
         self.s_wage = [tr.schedule("wage_growth", q, g) for q, g in zip(self.market_ids, self.wage_growth_market)]
         self.s_pop = [tr.schedule("population_growth", c, g) for c, g in zip(self.city_ids, self.city_pop_growth)]
@@ -544,6 +545,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def step(self) -> None:
         self.t = self.start + (self.step_count + 1) * self.dt
         self._reset_period_ledger()
+        self.exits[:] = 0  # reset before anchors are placed: an anchor counts as an entry
+        self.entries[:] = 0
         self.update_trends()
         self._market_state()
         if self.anchor_rows:
@@ -708,8 +711,6 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def exit_and_entry(self) -> None:
         k = self.step_count
-        self.exits[:] = 0
-        self.entries[:] = 0
         alive = np.flatnonzero(self.alive)
         u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
         loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
@@ -747,6 +748,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self._choose(idx, s, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
+        # an entrant stays in its birth park only if its plot fits (in firm-id order); otherwise it
+        # is born outside the parks of the same city (free land never goes negative)
+        where = self.site[park_new]
+        o = np.argsort(where, kind="stable")
+        csum = np.cumsum(need[o])
+        first = np.r_[0, np.flatnonzero(np.diff(where[o])) + 1]
+        before = np.repeat(csum[first] - need[o][first], np.diff(np.r_[first, len(o)]))
+        fits = np.empty(len(o), dtype=bool)
+        fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
+        self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
+        park_new, need = park_new[fits], need[fits]
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
         if self.levers:

@@ -18,6 +18,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
     """Read a YAML file that must hold a mapping; every failure is a one-line :class:`ScenarioError`."""
     if not path.exists():
-        raise ScenarioError(str(path), message=f"{path}: {what} file not found")
+        raise ScenarioError(str(path), message=f"{path}: {what} file not found; expected an existing YAML {what} file")
     if path.is_dir():
         raise ScenarioError(str(path), message=f"{path}: is a folder; expected a {what} YAML file")
     raw = path.read_bytes()
@@ -77,7 +78,7 @@ def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), message=f"{path}: invalid YAML{where}: {problem}") from None
+        raise ScenarioError(str(path), message=f"{path}: invalid YAML{where}: {problem}; expected a YAML mapping of {what} keys") from None
     if data is None:
         raise ScenarioError(str(path), message=f"{path}: empty file; expected a YAML mapping of {what} keys")
     if not isinstance(data, dict):
@@ -98,6 +99,8 @@ def parse_date(key: Any) -> float:
     if isinstance(key, bool):
         raise ValueError(f"{key!r} is not a date")
     if isinstance(key, int):
+        if not -10**6 < key < 10**6:  # float() of a huge int overflows
+            raise ValueError(f"{key!r} is not a date")
         return float(key)
     if isinstance(key, float) and key.is_integer():
         return float(key)
@@ -159,7 +162,7 @@ def parse_schedule(value: Any, before: float = 0.0) -> Schedule:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 def _finite(v: float) -> float:
@@ -182,7 +185,7 @@ class Firms(_Strict):
                               description="minimum firms in a city-sector with positive output")
     pareto_tail: float = Field(1.06, gt=0.5, le=3.0,
                                description="tail exponent of initial firm sizes (Axtell 2001: 1.06)")
-    size_ratio_max: float = Field(2000.0, gt=1, description="largest / smallest initial firm size")
+    size_ratio_max: float = Field(2000.0, gt=1, le=1e6, description="largest / smallest initial firm size")
 
 
 class Parameters(_Strict):
@@ -367,7 +370,39 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, list[Path]]:
+SCENARIOS_ROOT = Path(os.path.normpath(Path(__file__).resolve().parent.parent / "scenarios"))
+
+
+def _lexical(p: Path) -> Path:
+    """Absolute path with ``..`` removed, symlinks not followed (what the file's text says)."""
+    return Path(os.path.normpath(os.path.abspath(p)))
+
+
+def allowed_roots(top: str | Path) -> tuple[Path, ...]:
+    """Folders a scenario file may point into with ``extends`` and ``data_dir``: the folder tree of
+    the scenario file given on the command line and the project's ``scenarios/`` (docs/decisions.md)."""
+    top = Path(top)
+    roots = [_lexical(top).parent, SCENARIOS_ROOT]
+    if top.exists():
+        roots.append(top.resolve().parent)
+    return tuple(dict.fromkeys(roots))
+
+
+def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
+    return any(p == r or r in p.parents for r in roots)
+
+
+def _check_inside(src: str, key: str, value: str, target: Path, roots: tuple[Path, ...]) -> None:
+    if not (_inside(_lexical(target), roots) or (target.exists() and _inside(target.resolve(), roots))):
+        raise ScenarioError(src, key, value, (
+            f"a path inside {' or '.join(str(r) for r in roots)} (a scenario file may not point "
+            f"outside its own folder tree or the project's scenarios/; give other data folders "
+            f"with --set data_dir=...)"))
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...],
+                     roots: tuple[Path, ...] | None = None) -> tuple[dict, list[Path]]:
+    roots = allowed_roots(path) if roots is None else roots
     path = path.resolve()
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
@@ -381,9 +416,10 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, list[Pa
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(path), "extends", parent, "the path of another scenario file")
     ppath = (path.parent / parent)
+    _check_inside(str(path), "extends", parent, ppath, roots)
     if not ppath.exists():
         raise ScenarioError(str(path), "extends", parent, "an existing scenario file")
-    base, pfiles = _resolve_extends(ppath, (*chain, path))
+    base, pfiles = _resolve_extends(ppath, (*chain, path), roots)
     merged = deep_merge(base, {k: v for k, v in raw.items() if k != "extends"})
     merged["extends"] = parent
     return merged, pfiles + files
@@ -479,10 +515,64 @@ class LoadedScenario:
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
     """Read, resolve ``extends``, apply ``--set`` overrides and validate a scenario file."""
     p = Path(path)
-    data, files = _resolve_extends(p, ())
+    roots = allowed_roots(p)
+    data, files = _resolve_extends(p, (), roots)
+    from_files = data.get("data_dir")
     data = apply_overrides(data, list(overrides))
+    if isinstance(from_files, str) and data.get("data_dir") == from_files:  # not given with --set
+        _check_inside(str(p), "data_dir", from_files, p.parent / from_files, roots)
     return validate_scenario(data, src=str(p), path=p.resolve(), files=tuple(files),
                              overrides=tuple(overrides))
+
+
+def check_dates(scn: Scenario, src: str) -> None:
+    """Every date in a scenario lies inside its declared horizon (``horizon.start`` to the end of
+    ``horizon.end``); ``--until`` only shortens a run and makes no date invalid."""
+    h = scn.horizon
+    lo, hi = float(h.start), float(h.end + 1)
+    expected = (f"a date from {h.start} to {h.end}-12 (the scenario's horizon; "
+                f"--until does not change it)")
+
+    def check(key: str, raw: Any) -> None:
+        try:
+            d = parse_date(raw)
+        except ValueError:
+            raise ScenarioError(src, key, raw, "a date like 2024, 2026-07 or 2025Q2") from None
+        if not lo - 1e-9 <= d < hi - 1e-9:
+            raise ScenarioError(src, key, raw, expected)
+
+    for j, lv in enumerate(scn.levers):
+        for fld in ("value", "budget_wan_per_year", "cost_wan"):
+            v = getattr(lv, fld)
+            if isinstance(v, dict):
+                for k in v:
+                    check(f"levers.{j}.{fld}.{k}", k)
+    for which in ("income_growth", "wage_growth", "land_price_growth", "population_growth"):
+        for place, v in getattr(scn.trends, which).items():
+            if isinstance(v, dict):
+                for k in v:
+                    check(f"trends.{which}.{place}.{k}", k)
+    for j, npk in enumerate(scn.new_parks):
+        check(f"new_parks.{j}.opens", npk.opens)
+    for j, a in enumerate(scn.anchors):
+        check(f"anchors.{j}.starts", a.starts)
+    for j, t in enumerate(scn.targets):
+        if not h.start < t.year <= h.end:
+            raise ScenarioError(src, f"targets.{j}.year", t.year,
+                                f"a year after {h.start} and at most {h.end} (the scenario's horizon)")
+        if t.since is not None and not h.start <= t.since:
+            raise ScenarioError(src, f"targets.{j}.since", t.since,
+                                f"a year from {h.start} (the base year) before the target's year")
+
+
+def check_trend_places(trends: Trends, markets: list[str], cities: list[str], src: str) -> None:
+    """Trend keys are place ids from the data (or ``default``); an unknown one is a mistake."""
+    for which in ("income_growth", "wage_growth", "land_price_growth", "population_growth"):
+        known = cities if which == "population_growth" else markets
+        for place in getattr(trends, which):
+            if place != "default" and place not in known:
+                raise ScenarioError(src, f"trends.{which}.{place}", place,
+                                    f"a place id ({', '.join(known)}) or default")
 
 
 def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,
@@ -491,6 +581,7 @@ def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = N
         scen = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _format_validation_error(src, exc, data) from None
+    check_dates(scen, src)
     resolved = scen.model_dump(mode="json")
     ls = LoadedScenario(scenario=scen, path=path, files=files, resolved=resolved,
                         overrides=tuple(overrides))
