@@ -750,15 +750,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         need = self._land_need(park_new, self.site[park_new])
         # an entrant stays in its birth park only if its plot fits (in firm-id order); otherwise it
         # is born outside the parks of the same city (free land never goes negative)
-        where = self.site[park_new]
-        o = np.argsort(where, kind="stable")
-        csum = np.cumsum(need[o])
-        first = np.r_[0, np.flatnonzero(np.diff(where[o])) + 1]
-        before = np.repeat(csum[first] - need[o][first], np.diff(np.r_[first, len(o)]))
-        fits = np.empty(len(o), dtype=bool)
-        fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
-        self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
-        park_new, need = park_new[fits], need[fits]
+        if len(park_new):
+            where = self.site[park_new]
+            o = np.argsort(where, kind="stable")
+            csum = np.cumsum(need[o])
+            first = np.r_[0, np.flatnonzero(np.diff(where[o])) + 1]
+            before = np.repeat(csum[first] - need[o][first], np.diff(np.r_[first, len(o)]))
+            fits = np.empty(len(o), dtype=bool)
+            fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
+            self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
+            park_new, need = park_new[fits], need[fits]
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
         if self.levers:

@@ -189,3 +189,17 @@ def test_extreme_but_legal_values_run_to_the_end(tmp_path, capsys, case):
     if case == "zero_free_land":
         occ = df[df.measure == "occupancy"]
         assert (occ[occ.year == 2022.0].value == 1.0).all() and (occ.value <= 1.0).all()
+
+
+def test_a_step_without_entrants_in_parks():
+    """The entrant-capacity rule must cope with no entrant born in a park (empty arrays)."""
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios/baseline.yaml", ["firms.scale=0.3"]), until=2023)
+    c = InvariantChecker(m)
+    m.step()
+    c.check()
+    is_park = m.is_park.copy()
+    m.is_park[:] = False
+    try:
+        m.exit_and_entry()
+    finally:
+        m.is_park[:] = is_park
