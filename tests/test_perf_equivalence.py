@@ -1,0 +1,32 @@
+"""Performance work must not change results.
+
+The fingerprints below were produced by ``python tests/perf_fingerprint.py`` on commit 73a2e5c
+(main, before any of the performance changes of issue 6) with numpy 2.4.6 on x86-64: a SHA-256
+over every tidy row the Recorder writes (all measures, every period) and over the live firms'
+state in firm-id order (sector, site, scale, land, output, jobs, arrival dates, land discounts,
+attribution flags ...), plus free land, land prices and lever spending. They are compared bit for
+bit: an optimisation that changes a single rounding anywhere fails here.
+"""
+import pytest
+
+from tests.perf_fingerprint import CASES, fingerprint, run
+
+BEFORE = {
+    ('baseline.yaml', (), 2025): {'rows': '47aba331cc1550eb', 'firms': 'ac3b665ce658c684', 'state': 'bdbacd52198b65ca', 'n_rows': 13856, 'live': 51436, 'gdp_end': 19028.43878026154},
+    ('jxn_transfer_zone.yaml', (), 2025): {'rows': 'd6efcadbee4a301c', 'firms': '18524aab9c96eea5', 'state': 'f10643364a00fccb', 'n_rows': 19616, 'live': 51436, 'gdp_end': 19031.74469783694},
+    ('changchun_siping.yaml', (), 2026): {'rows': '37cec7c83afc00e9', 'firms': '8aaacf4dd2f8bc0f', 'state': 'ad08f4592fc029d0', 'n_rows': 20080, 'live': 51437, 'gdp_end': 19857.480027141526},
+    ('six_city_integration.yaml', (), 2025.5): {'rows': 'cab201c108c26737', 'firms': 'e4cee79fc5b2f1a1', 'state': '4ea53031ef94a684', 'n_rows': 17910, 'live': 51436, 'gdp_end': 19421.405152930372},
+    ('theory/footloose-entrepreneur.yaml', (), 2024): {'rows': '0a586c4c54073e1e', 'firms': 'd13cbb467329463e', 'state': '1d9afc346fca871c', 'n_rows': 1200, 'live': 2000, 'gdp_end': 999.9999999999918},
+    ('baseline.yaml', ('parameters.gibrat_shock=laplace', 'parameters.gibrat_size_elasticity=0.2', 'firms.scale=0.3'), 2024): {'rows': '2e9ea640970325af', 'firms': '8b4d23a66b522c67', 'state': '74dec3bafb20067b', 'n_rows': 10392, 'live': 6176, 'gdp_end': 18273.287786775625},
+}
+
+
+def test_every_case_is_pinned():
+    assert set(BEFORE) == {(s, tuple(o), u) for s, o, u in CASES}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}{'+' if c[1] else ''}-{c[2]}" for c in CASES])
+def test_results_bit_identical_to_before_the_performance_work(case):
+    scn, overrides, until = case
+    got = fingerprint(*run(scn, until, overrides=overrides))
+    assert got == BEFORE[(scn, tuple(overrides), until)]
