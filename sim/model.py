@@ -376,6 +376,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
         self.capital_per = np.array([d.param(s, "capital_per_yi") for s in self.sectors])
         self._init_firm_policy_state(len(self.firm_id))
+        self._grp = None
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -430,26 +431,59 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                     self.constants[s, k] = np.mean(vals) if vals else self.constants[s, self.n_parks + c]
 
     # ------------------------------------------------------------------ economics each step
+    def _by_sector(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Live firms grouped by sector, in array order within a sector: ``(perm, sector[perm],
+        starts, ends, counts)``. Sector ``s`` is ``perm[starts[s]:ends[s]]``, the same firms in the
+        same order as ``np.flatnonzero(alive & (sector == s))``, so sums over a slice equal sums
+        over that mask bit for bit. Cached until the population changes (``_firms_changed``)."""
+        g = self._grp
+        if g is None:
+            idx = np.flatnonzero(self.alive)
+            sec = self.sector[idx]
+            # a stable sort on a small integer type is a radix sort: O(n)
+            o = np.argsort(sec.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
+            perm = idx[o]
+            counts = np.bincount(sec, minlength=self.S)
+            ends = np.cumsum(counts)
+            g = self._grp = (perm, sec[o], ends - counts, ends, counts)
+        return g
+
+    def _firms_changed(self) -> None:
+        """The firm arrays were reallocated (exit, entry, anchors): drop what is cached on them."""
+        self._grp = None
+
     def _market_state(self) -> None:
-        """Supply by site, crowding and profits per unit of scale (the market block)."""
-        self.pi_scale = np.zeros((self.S, self.R))
-        for s in range(self.S):
+        """Supply by site, crowding and profits per unit of scale (the market block).
+
+        One pass over the live firms for every sector: (sector, site) supply is one ``bincount``
+        on ``sector·R + site``, and the per-sector sums for π̄ are slices of the sector-grouped
+        arrays (``_by_sector``); the numbers are the same, bit for bit, as per-sector masks."""
+        S, R = self.S, self.R
+        perm, sec_p, starts, ends, counts = self._by_sector()
+        site_p = self.site[perm]
+        scale_p = self.scale[perm]
+        key_p = sec_p * R + site_p
+        raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+        self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
+        self.pi_scale = np.zeros((S, R))
+        for s in range(S):
             self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
-            m = self.alive & (self.sector == s)
-            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            supply = raw[s] * self.g[s]
             income = self.income + self.extra_demand[s] / self.mu[s]  # anchors' local purchases
             self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
                                                    self.phi[s], income, self.external[s])
         self.net_scale = self._net_profit_per_scale()
         if self.sw.cost_of_living:
             self.net_scale = self.net_scale * self._cost_of_living()[None, :]
-        w = np.zeros(self.S)
-        wf = np.zeros(self.S)
-        for s in range(self.S):
-            m = self.alive & (self.sector == s)
-            tot = (self.pi_scale[s, self.site[m]] * self.scale[m]).sum()
-            w[s] = tot / max(self.scale[m].sum(), 1e-300)
-            wf[s] = tot / max(m.sum(), 1)
+        w = np.zeros(S)
+        wf = np.zeros(S)
+        prod = self.pi_scale.ravel()[key_p]
+        prod *= scale_p
+        for s in range(S):
+            a, b = starts[s], ends[s]
+            tot = prod[a:b].sum()
+            w[s] = tot / max(scale_p[a:b].sum(), 1e-300)
+            wf[s] = tot / max(counts[s], 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
         self._lever_rates()
@@ -485,8 +519,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         all places (its base-year income-weighted mean in logs) so that it ranks places only."""
         logd = np.zeros(self.Q)
         for s in range(self.S):
-            m = self.alive & (self.sector == s)
-            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            supply = self._supply_raw[s] * self.g[s]  # from _market_state, this call
             d = market.crowding(supply, self.phi[s], self.external[s])
             logd += self.mu[s] / (self.sigma[s] - 1) * np.log(np.maximum(d, 1e-300))
         if not hasattr(self, "_col_log0"):
@@ -508,16 +541,24 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
-        self.output = np.where(self.alive, self.sigma[self.sector] * self.pi_scale[self.sector, self.site]
-                               * self.scale, 0.0)
-        self.va = self.output * self.va_ratio[self.sector]
+        # flat (sector, site) index of every firm, kept for the rest of the step (ledger)
+        key = self.sector * self.R + self.site
+        self._key_now = key
+        out = (self.sigma[:, None] * self.pi_scale).ravel()[key]
+        out *= self.scale
+        if not self.alive.all():
+            out[~self.alive] = 0.0
+        self.output = out
+        self.va = out * self.va_ratio[self.sector]
         # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
-        self.jobs = self.output * self.jobs_per[self.sector] / self.f_wage[self.site_market_arr[self.site]]
+        jobs = out * self.jobs_per[self.sector]
+        jobs /= self.f_wage[self.site_market_arr][self.site]
+        self.jobs = jobs
         place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
-        in_city = place < nc
-        self.city_va = np.bincount(place[in_city], weights=self.va[in_city], minlength=nc)
-        self.city_jobs = np.bincount(place[in_city], weights=self.jobs[in_city], minlength=nc)
+        # bins of cities get the same firms in the same order as with a mask ``place < nc``
+        self.city_va = np.bincount(place, weights=self.va, minlength=self.Q)[:nc]
+        self.city_jobs = np.bincount(place, weights=self.jobs, minlength=self.Q)[:nc]
 
     def _snapshot_base(self) -> None:
         nc = len(self.city_ids)
@@ -534,9 +575,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _owner_income(self) -> np.ndarray:
         """Operating profits by the market where they are spent (owners' region, or the site)."""
-        pi = np.where(self.alive, self.pi_scale[self.sector, self.site] * self.scale, 0.0)
-        where = self.site_market_arr[self.site] if self.sw.owners_spend_at_site else self.home
-        earned = np.bincount(self.site_market_arr[self.site], weights=pi, minlength=self.Q)
+        pi = self.pi_scale.ravel()[self.sector * self.R + self.site]
+        pi *= self.scale
+        if not self.alive.all():
+            pi[~self.alive] = 0.0
+        place = self.site_market_arr[self.site]
+        where = place if self.sw.owners_spend_at_site else self.home
+        earned = np.bincount(place, weights=pi, minlength=self.Q)
         spent = np.bincount(where, weights=pi, minlength=self.Q)
         return spent - earned
 
@@ -567,7 +612,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _fill_layers(self) -> None:
         """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
-        by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
+        if self.alive.all():
+            by_site = np.bincount(self.site, weights=self.output, minlength=self.R)
+        else:
+            by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0
@@ -728,16 +776,22 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         born = self.site[out]
         rel = self._draw_sizes(n, int(new_ids[0]))
         rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
-        mean_scale = np.array([self.scale[self.alive & (self.sector == s)].mean()
-                               if (self.alive & (self.sector == s)).any() else 1.0 for s in range(self.S)])
-        self.firm_id = np.r_[self.firm_id, new_ids]
-        self.sector = np.r_[self.sector, sec].astype(np.int32)
-        self.site = np.r_[self.site, born].astype(np.int32)
-        self.scale = np.r_[self.scale, mean_scale[sec] * rel]
-        self.home = np.r_[self.home, self.site_market_arr[born]].astype(np.int32)
-        self.alive = np.r_[self.alive, np.ones(n, dtype=bool)]
-        self.land = np.r_[self.land, np.zeros(n)]
+        # the exiting firms leave the arrays (the survivors keep their order, so every sum over
+        # firms adds the same numbers in the same order as with a mask over ``alive``)
+        self._compact(self.alive)
+        perm, _, starts, ends, counts = self._by_sector()
+        scale_p = self.scale[perm]
+        mean_scale = np.array([scale_p[starts[s]:ends[s]].mean() if counts[s] else 1.0
+                               for s in range(self.S)])
+        self.firm_id = np.concatenate((self.firm_id, new_ids))
+        self.sector = np.concatenate((self.sector, sec)).astype(np.int32, copy=False)
+        self.site = np.concatenate((self.site, born)).astype(np.int32, copy=False)
+        self.scale = np.concatenate((self.scale, mean_scale[sec] * rel))
+        self.home = np.concatenate((self.home, self.site_market_arr[born])).astype(np.int32, copy=False)
+        self.alive = np.concatenate((self.alive, np.ones(n, dtype=bool)))
+        self.land = np.concatenate((self.land, np.zeros(n)))
         self._grow_firm_policy_state(n, self.t)
+        self._firms_changed()
         new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
         # entrants choose like revisers, from their birth site; they need land if in a park
         for s in np.unique(sec):
@@ -759,8 +813,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
-            z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
-            self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)
+            every = alive.size == self.alive.size  # no dead rows (the usual case): no gather
+            z = rng.normal(self.seed_value, "growth", self.step_count,
+                           self.firm_id if every else self.firm_id[alive])
+            z *= sd
+            z += np.log1p(gbar) * self.dt - 0.5 * sd**2
+            np.exp(z, out=z)
+            if every:
+                self.scale *= z
+            else:
+                self.scale[alive] *= z
             return
         # size-dependent volatility sd·(A/Ā_s)^−b (Ā_s the sector's geometric mean size) and
         # tent-shaped (Laplace) shocks: scenario parameters, see docs/validation.md
@@ -780,6 +842,23 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.scale[alive] = a * np.exp(np.log1p(gbar) * self.dt + corr + sd * z)
 
     # ------------------------------------------------------------------ views
+    # per-firm arrays, one row per firm (row order = order of creation; firm ids are increasing);
+    # output, va and jobs are rebuilt by _production each step
+    FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
+                   "arrived_t", "land_disc", "induced", "pivotal", "pinned")
+
+    def _compact(self, keep: np.ndarray) -> None:
+        """Drop the rows of firms not in ``keep`` (a boolean mask) from every per-firm array."""
+        if keep.all():
+            return
+        for name in self.FIRM_ARRAYS:
+            setattr(self, name, getattr(self, name)[keep])
+        for name in ("output", "va", "jobs", "_key_now"):
+            a = getattr(self, name, None)
+            if a is not None and len(a) == len(keep):
+                setattr(self, name, a[keep])
+        self._firms_changed()
+
     def run(self, progress=None) -> None:
         for _ in range(self.n_steps):
             self.step()

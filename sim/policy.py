@@ -510,6 +510,7 @@ class PolicyMixin:
             self._grow_firm_policy_state(1, self.t)
             self.pinned[-1] = True
             self.induced[-1] = True
+            self._firms_changed()
             self.entries[k] += 1
             if a["input"] is not None and a["share"] > 0:
                 self.extra_demand[a["input"], self.site_market_arr[k]] += a["share"] * a["output"]

@@ -7,6 +7,7 @@ state in firm-id order (sector, site, scale, land, output, jobs, arrival dates, 
 attribution flags ...), plus free land, land prices and lever spending. They are compared bit for
 bit: an optimisation that changes a single rounding anywhere fails here.
 """
+import numpy as np
 import pytest
 
 from tests.perf_fingerprint import CASES, fingerprint, run
@@ -30,3 +31,24 @@ def test_results_bit_identical_to_before_the_performance_work(case):
     scn, overrides, until = case
     got = fingerprint(*run(scn, until, overrides=overrides))
     assert got == BEFORE[(scn, tuple(overrides), until)]
+
+
+def test_compaction_keeps_every_per_firm_array_aligned():
+    # dead firms leave the arrays at exit; every per-firm array (the policy ones included) must
+    # lose the same rows, in the same order, or firm i's fields would mix with firm j's
+    from sim.model import RegionalEconomy
+    m, _ = run("changchun_siping.yaml", 2024.5)  # an anchor (a pinned firm) and levers
+    n = len(m.firm_id)
+    assert m.next_id > n  # firms did exit and were dropped
+    assert m.alive.all()
+    assert m.pinned.sum() == 1 and m.induced.any() and np.isfinite(m.arrived_t).any()
+    for name in RegionalEconomy.FIRM_ARRAYS + ("output", "va", "jobs"):
+        assert len(getattr(m, name)) == n, name
+    assert (m.firm_id[1:] > m.firm_id[:-1]).all()  # creation order kept
+    # no per-firm array is missed by FIRM_ARRAYS
+    per_firm = {k for k, v in vars(m).items() if hasattr(v, "shape") and v.shape[:1] == (n,)}
+    assert per_firm <= set(RegionalEconomy.FIRM_ARRAYS) | {"output", "va", "jobs", "_key_now"}, per_firm
+    # the sector grouping is the mask over sectors, in array order
+    perm, sec_p, starts, ends, counts = m._by_sector()
+    for s in range(m.S):
+        assert (perm[starts[s]:ends[s]] == np.flatnonzero(m.alive & (m.sector == s))).all()
