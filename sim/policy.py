@@ -425,7 +425,8 @@ class PolicyMixin:
 
     def _recurring_payments(self) -> None:
         dt = self.dt
-        alive = np.flatnonzero(self.alive)
+        every = self.alive.all()  # no dead rows (dead firms leave the arrays at exit)
+        alive = None if every else np.flatnonzero(self.alive)
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
             if v == 0:
@@ -443,7 +444,10 @@ class PolicyMixin:
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+            if every:  # flat (sector, site) index of every firm, from _production this step
+                f = np.flatnonzero(self.lever_mask[j].ravel()[self._key_now])
+            else:
+                f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
             if not len(f):
                 continue
             elig = self._eligible(j, f) > 0
@@ -464,10 +468,20 @@ class PolicyMixin:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
         p, dt = self.p, self.dt
         b = self._bc
-        alive = self.alive & ~self.is_origin[self.site]
-        pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
+        if self.alive.all():  # flat (sector, site) index of every firm, from _production this step
+            pre = b["pretax"].ravel()[self._key_now]
+            pre *= self.scale
+            np.maximum(pre, 0.0, out=pre)
+        else:
+            pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
         rev = (p.local_vat_share * p.vat_rate * self.va + p.local_cit_share * p.cit_rate * pre) * dt
-        self.ledger_revenue = np.bincount(self.site[alive], weights=rev[alive], minlength=self.R)
+        if self.alive.all():
+            # the bins of study-area sites add the same firms in the same order as with a mask
+            self.ledger_revenue = np.bincount(self.site, weights=rev, minlength=self.R)
+            self.ledger_revenue[self.is_origin] = 0.0
+        else:
+            alive = self.alive & ~self.is_origin[self.site]
+            self.ledger_revenue = np.bincount(self.site[alive], weights=rev[alive], minlength=self.R)
 
     def _reset_period_ledger(self) -> None:
         self.ledger_spend[:] = 0.0
