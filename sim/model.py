@@ -486,6 +486,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             wf[s] = tot / max(counts[s], 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
+        self._vcache = {}         # V and move costs by sector (``_choose``) are for this state
         self._lever_rates()
 
     def _net_profit_per_scale(self) -> np.ndarray:
@@ -507,8 +508,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         p = self.p
         if not self.sw.relocation_costs:
             return np.zeros((self.R, self.R))
-        move = (p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0)
-        move = move * self.pi_scale[s][:, None]
+        base = self.__dict__.get("_move_base")  # distances and parameters are fixed in a run
+        if base is None:
+            base = p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
+            self._move_base = base
+        move = base * self.pi_scale[s][:, None]
         np.fill_diagonal(move, 0.0)
         return move
 
@@ -526,11 +530,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self._col_log0 = float(np.average(logd, weights=self.income0))
         return np.exp(logd - self._col_log0)[self.site_market_arr]
 
-    def _vmat(self, s: int, with_constants: bool = True) -> np.ndarray:
+    def _vmat(self, s: int, with_constants: bool = True, move: np.ndarray | None = None) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
         p = self.p
         pib = max(self.pibar[s], 1e-300)
-        move = self._move_cost(s)
+        move = self._move_cost(s) if move is None else move
         v = p.beta * (self.net_scale[s][None, :] - move) / pib
         v = v + p.leading_sector_bonus * self.lead[s][None, :]
         # a firm may always stay where it is, even at a site that no longer admits its sector
@@ -683,10 +687,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         k = self.step_count
         cur = self.site[idx]
         pib = max(self.pibar[s], 1e-300)
-        v = self._vmat(s)[cur]
+        # V and move costs depend on the market state only: once per sector per _market_state
+        cached = self._vcache.get(s)
+        if cached is None:
+            move = self._move_cost(s)
+            cached = self._vcache[s] = (self._vmat(s, move=move), move)
+        vm, move = cached
+        v = vm[cur]
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(s, idx, pib)
-        terms = self._choice_terms(s, idx, self._move_cost(s), pib) if self.levers else []
+        terms = self._choice_terms(s, idx, move, pib) if self.levers else []
         for j, term in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual

@@ -301,8 +301,11 @@ class PolicyMixin:
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
             if site_level or not self.lever_new[j]:
                 new_factor = 1.0
-            else:
-                new_factor = float(self._duration_factor(self.lever_years[j]))
+            else:  # a constant of the run (years, horizon, rate)
+                cache = self.__dict__.setdefault("_new_factor", {})
+                new_factor = cache.get(j)
+                if new_factor is None:
+                    new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
             term = np.repeat(self.rate_u[j, s][None, :] * new_factor, len(firms), axis=0)
             # staying: what the firm receives where it is
             if kind == "grant":

@@ -38,8 +38,20 @@ def _mix_inplace(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_KEYS: dict[tuple[int, str, int], np.uint64] = {}
+
+
 def stream_key(seed: int, purpose: str, step: int) -> np.uint64:
-    """A 64-bit key for (run seed, purpose, step)."""
+    """A 64-bit key for (run seed, purpose, step) (memoised: a pure function of its arguments)."""
+    k = _KEYS.get((seed, purpose, step))
+    if k is None:
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        k = _KEYS[(seed, purpose, step)] = _stream_key(seed, purpose, step)
+    return k
+
+
+def _stream_key(seed: int, purpose: str, step: int) -> np.uint64:
     with np.errstate(over="ignore"):
         k = _mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
         k = _mix(np.array([k ^ (np.uint64(PURPOSES[purpose]) * _GOLD)], dtype=np.uint64))[0]
