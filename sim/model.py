@@ -674,46 +674,70 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         revise = u < np.minimum(theta * boost, 1.0)
         rev = alive[revise]
         promo_only = ~base_rev[revise]
+        groups = []
         for s in range(self.S):
             sel = self.sector[rev] == s
-            idx = rev[sel]
-            if idx.size == 0:
-                continue
-            self._choose(idx, s, "choice", promo_only[sel])
+            if sel.any():
+                groups.append((s, rev[sel], promo_only[sel]))
+        self._choose(groups, "choice")
 
-    def _choose(self, idx: np.ndarray, s: int, purpose: str, promo_only: np.ndarray | None = None) -> None:
-        """Firms ``idx`` of sector ``s`` choose a site: base utility (with the land discount they
-        already hold), lever terms, CRN Gumbel draws; parks admit by surplus; arrivals attributed."""
+    def _choose(self, groups: list, purpose: str) -> None:
+        """Each group ``(s, idx, promo_only or None)`` of firms of sector ``s`` chooses a site: base
+        utility (with the land discount they already hold), lever terms, CRN Gumbel draws; parks
+        admit by surplus, sector after sector in the order of ``groups``; arrivals attributed.
+
+        Utilities, shocks, preference orders and attribution are per firm, so they are computed for
+        all groups at once; only the capacity rule (which uses the free land left by the sectors
+        before) and lever payments (budget caps, in firm-id order within a sector) go sector by
+        sector."""
         k = self.step_count
+        R = self.R
+        sizes = [len(g[1]) for g in groups]
+        if not sizes or sum(sizes) == 0:
+            return
+        bounds = np.r_[0, np.cumsum(sizes)]
+        idx = np.concatenate([g[1] for g in groups])
+        sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
         cur = self.site[idx]
-        pib = max(self.pibar[s], 1e-300)
+        pib = np.maximum(self.pibar, 1e-300)[sec]
         # V and move costs depend on the market state only: once per sector per _market_state
-        cached = self._vcache.get(s)
-        if cached is None:
-            move = self._move_cost(s)
-            cached = self._vcache[s] = (self._vmat(s, move=move), move)
-        vm, move = cached
-        v = vm[cur]
+        v = np.empty((len(idx), R))
+        moves = []
+        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
+            cached = self._vcache.get(s)
+            if cached is None:
+                move = self._move_cost(s)
+                cached = self._vcache[s] = (self._vmat(s, move=move), move)
+            v[a:b] = cached[0][cur[a:b]]
+            moves.append(cached[1])
         rows = np.arange(len(idx))
-        v[rows, cur] += self._land_discount_stay(s, idx, pib)
-        terms = self._choice_terms(s, idx, move, pib) if self.levers else []
-        for j, term in terms:
+        v[rows, cur] += self._land_discount_stay(sec, idx, pib)
+        terms = self._choice_terms(sec, idx, cur, moves, bounds, pib) if self.levers else []
+        for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual
             if self.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):
                 v += term
-        v = v + rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.R)
-        v = np.where(np.isfinite(v), v, -np.inf)
+        v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
+        v[~np.isfinite(v)] = -np.inf
         order = np.argsort(-v, axis=1)
-        self._assign(idx, v, order, s)
+        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
+            self._assign(gi, v[a:b], order[a:b], s)
         dest = self.site[idx]
-        promo = np.zeros(len(idx), dtype=bool) if promo_only is None else promo_only
-        self._attribute(idx, v, terms, cur, dest, promo)
+        promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
+                                for g, n in zip(groups, sizes)])
+        # a group with no lever term and no promotion-only reviser: every mover is deadweight
+        plain = np.zeros(len(groups), dtype=bool)
+        for gi_, (s, _, _) in enumerate(groups):
+            a, b = bounds[gi_], bounds[gi_ + 1]
+            plain[gi_] = not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
+        self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         moved = dest != cur
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
         if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
-            self._one_off_payments(idx[moved])
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
 
@@ -804,11 +828,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self._firms_changed()
         new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
         # entrants choose like revisers, from their birth site; they need land if in a park
+        groups = []
         for s in np.unique(sec):
-            idx = new_idx[self.sector[new_idx] == s]
-            if not self.mobile_sector[s]:
-                continue
-            self._choose(idx, s, "entry")
+            if self.mobile_sector[s]:
+                groups.append((int(s), new_idx[self.sector[new_idx] == s], None))
+        self._choose(groups, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
         self.land[park_new] = need

@@ -279,20 +279,29 @@ class PolicyMixin:
         ok = m & (self.arrived_t[firms] >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
         return ok.astype(float) * (self.lever_val[j] != 0)
 
-    def _choice_terms(self, s: int, firms: np.ndarray, move: np.ndarray, pib: float) -> list[tuple[int, np.ndarray]]:
-        """Per active lever touching sector ``s``: its utility term (n × R) for ``firms`` choosing."""
+    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, moves: list,
+                      bounds: np.ndarray, pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
+        in groups ``bounds`` of one sector each with move costs ``moves``; ``pib`` per firm) and
+        the firms it applies to (its target includes their sector). Rows of other sectors are 0."""
         out = []
-        cur = self.site[firms]
-        rows = np.arange(len(firms))
+        n = len(firms)
+        rows = np.arange(n)
         for j, kind in enumerate(self.lever_kind):
-            if self.lever_val[j] == 0 or not self.lever_mask[j, s].any():
+            if self.lever_val[j] == 0:
+                continue
+            applies = self.lever_mask[j].any(axis=1)[sec]
+            if not applies.any():
                 continue
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
-                cut = self.lever_val[j] * self.lever_mask[j, s]
+                cut = self.lever_val[j] * self.lever_mask[j][sec]
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                term = self.p.beta * move[cur] * cut[None, :] / pib * ~inside[:, None]
-                out.append((j, term))
+                mv = np.empty((n, self.R))
+                for move, a, b in zip(moves, bounds[:-1], bounds[1:]):
+                    mv[a:b] = move[cur[a:b]]
+                term = self.p.beta * mv * cut / pib[:, None] * ~inside[:, None]
+                out.append((j, term, applies))
                 continue
             if kind not in ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
                             "profit_subsidy", "grant", "lump_sum", "talent_subsidy", "cost_subsidy",
@@ -306,46 +315,47 @@ class PolicyMixin:
                 new_factor = cache.get(j)
                 if new_factor is None:
                     new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
-            term = np.repeat(self.rate_u[j, s][None, :] * new_factor, len(firms), axis=0)
+            term = self.rate_u[j][sec] * new_factor  # 0 where the lever does not reach
             # staying: what the firm receives where it is
             if kind == "grant":
-                stay = np.zeros(len(firms))
+                stay = np.zeros(n)
             elif site_level or not self.lever_new[j]:
-                stay = self.rate_u[j, s, cur] * (kind != "land_discount" or not self.lever_new[j])
+                stay = self.rate_u[j][sec, cur] * (kind != "land_discount" or not self.lever_new[j])
             else:
                 left = self.lever_years[j] - (self.t - np.maximum(self.arrived_t[firms], -1e9))
-                stay = self.rate_u[j, s, cur] * self._eligible(j, firms) * self._duration_factor(left)
+                stay = self.rate_u[j][sec, cur] * self._eligible(j, firms) * self._duration_factor(left)
                 if kind == "land_discount":
-                    stay = np.zeros(len(firms))
+                    stay = np.zeros(n)
             term[rows, cur] = stay
-            out.append((j, term))
+            out.append((j, term, applies))
         return out
 
-    def _land_discount_stay(self, s: int, firms: np.ndarray, pib: float) -> np.ndarray:
+    def _land_discount_stay(self, sec: np.ndarray, firms: np.ndarray, pib: np.ndarray) -> np.ndarray:
         """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent)."""
         cur = self.site[firms]
-        plot = self._bc["land"][s, cur] / max(self.p.land_rent_rate, 1e-12)
+        plot = self._bc["land"][sec, cur] / max(self.p.land_rent_rate, 1e-12)
         return self.p.beta * self.land_disc[firms] * plot / annuity(self.p.planning_years, self.p.interest_rate) / pib
 
     # ------------------------------------------------------------------ attribution
-    def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray]],
-                   cur: np.ndarray, dest: np.ndarray, promo_only: np.ndarray) -> None:
+    def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray, np.ndarray]],
+                   cur: np.ndarray, dest: np.ndarray, promo_only: np.ndarray, plain: np.ndarray) -> None:
         """Flag each arrival induced (its best choice without any policy term differs from where it
         went) and record the pivotal levers (removing that lever alone changes its best choice).
-        Same state, same Gumbel draws: partial equilibrium."""
+        Same state, same Gumbel draws: partial equilibrium. ``plain`` marks firms whose sector
+        group has no lever term and no promotion-only reviser: deadweight, no pivotal lever."""
         moved = dest != cur
-        if not terms and not promo_only.any():
+        if plain.all():
             self.induced[firms[moved]] = False
             self.pivotal[firms[moved]] = 0
             return
         total = np.zeros_like(v_full)
-        for _, term in terms:
+        for _, term, _ in terms:
             total += term
         none_choice = np.argmax(v_full - total, axis=1)
         induced = none_choice != dest
         piv = np.zeros(len(firms), dtype=np.int64)
-        for j, term in terms:
-            flip = np.argmax(v_full - term, axis=1) != dest
+        for j, term, applies in terms:
+            flip = (np.argmax(v_full - term, axis=1) != dest) & applies
             piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
@@ -353,6 +363,8 @@ class PolicyMixin:
                 hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
                 piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
                 induced |= hit
+        induced &= ~plain
+        piv[plain] = 0
         sel = firms[moved]
         self.induced[sel] = induced[moved]
         self.pivotal[sel] = piv[moved]
