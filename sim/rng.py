@@ -88,7 +88,36 @@ def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | Non
     return -np.log(-np.log(u))
 
 
+def _to_unit(z: np.ndarray) -> np.ndarray:
+    """53 random bits of uint64 ``z`` (overwritten) -> (0, 1), never exactly 0 or 1."""
+    z >>= np.uint64(11)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= 1.0 / 9007199254740992.0
+    return u
+
+
 def normal(seed: int, purpose: str, step: int, ids: np.ndarray) -> np.ndarray:
-    """Standard normal draws by Box–Muller from two counter-based uniforms."""
-    u = uniform(seed, purpose, step, ids, 2)
-    return np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
+    """Standard normal draws by Box–Muller from two counter-based uniforms.
+
+    The same numbers, bit for bit, as ``u = uniform(seed, purpose, step, ids, 2)`` and
+    ``sqrt(-2 log u[:, 0]) · cos(2π u[:, 1])``, computed column by column and in place
+    (tests/test_perf_equivalence.py)."""
+    key = stream_key(seed, purpose, step)
+    ids = np.asarray(ids, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        base = ids * _GOLD
+        base ^= key
+        base = _mix_inplace(base)
+        col = _mix(np.arange(2, dtype=np.uint64) * _M2 + key)
+        z1 = base ^ col[1]
+        base ^= col[0]
+        u0 = _to_unit(_mix_inplace(base))
+        u1 = _to_unit(_mix_inplace(z1))
+    np.log(u0, out=u0)
+    u0 *= -2.0
+    np.sqrt(u0, out=u0)
+    u1 *= 2.0 * np.pi
+    np.cos(u1, out=u1)
+    u0 *= u1
+    return u0

@@ -52,3 +52,15 @@ def test_compaction_keeps_every_per_firm_array_aligned():
     perm, sec_p, starts, ends, counts = m._by_sector()
     for s in range(m.S):
         assert (perm[starts[s]:ends[s]] == np.flatnonzero(m.alive & (m.sector == s))).all()
+
+
+@pytest.mark.parametrize("n", [1, 7, 10_000, 300_001])
+def test_normal_draws_equal_the_straightforward_box_muller(n):
+    # sim.rng.normal computes its two uniforms column by column and in place; it must give the
+    # same bits as the straightforward form it replaced
+    from sim import rng
+    ids = np.arange(3, 3 + n) * 7
+    u = rng.uniform(11, "growth", 4, ids, 2)
+    ref = np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
+    got = rng.normal(11, "growth", 4, ids)
+    assert np.array_equal(got.view(np.uint64), ref.view(np.uint64))
