@@ -438,15 +438,22 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         over that mask bit for bit. Cached until the population changes (``_firms_changed``)."""
         g = self._grp
         if g is None:
-            idx = np.flatnonzero(self.alive)
-            sec = self.sector[idx]
-            # a stable sort on a small integer type is a radix sort: O(n)
-            o = np.argsort(sec.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
-            perm = idx[o]
-            counts = np.bincount(sec, minlength=self.S)
-            ends = np.cumsum(counts)
-            g = self._grp = (perm, sec[o], ends - counts, ends, counts)
+            if self.alive.all():
+                g = self._group(self.sector)
+            else:
+                idx = np.flatnonzero(self.alive)
+                perm, sec_p, starts, ends, counts = self._group(self.sector[idx])
+                g = (idx[perm], sec_p, starts, ends, counts)
+            self._grp = g
         return g
+
+    def _group(self, sector: np.ndarray) -> tuple:
+        """Rows of ``sector`` grouped by sector, in row order within a sector (see _by_sector)."""
+        # a stable sort on a small integer type is a radix sort: O(n)
+        perm = np.argsort(sector.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
+        counts = np.bincount(sector, minlength=self.S)
+        ends = np.cumsum(counts)
+        return perm, sector[perm], ends - counts, ends, counts
 
     def _firms_changed(self) -> None:
         """The firm arrays were reallocated (exit, entry, anchors): drop what is cached on them."""
@@ -792,10 +799,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         k = self.step_count
         self.exits[:] = 0
         self.entries[:] = 0
-        alive = np.flatnonzero(self.alive)
-        u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
-        loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
-        out = alive[((u < self.p.exit_rate * self.dt) | loss) & ~self.pinned[alive]]
+        if self.alive.all():  # the usual case: no dead rows, no gathers
+            u = rng.uniform(self.seed_value, "exit", k, self.firm_id)
+            loss = (self.net_scale < 0).ravel()[self.sector * self.R + self.site]
+            go = (u < self.p.exit_rate * self.dt) | loss
+            go &= ~self.pinned
+            out = np.flatnonzero(go)
+        else:
+            alive = np.flatnonzero(self.alive)
+            u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
+            loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
+            out = alive[((u < self.p.exit_rate * self.dt) | loss) & ~self.pinned[alive]]
         if out.size == 0:
             return
         self.alive[out] = False
@@ -810,23 +824,34 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         born = self.site[out]
         rel = self._draw_sizes(n, int(new_ids[0]))
         rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
-        # the exiting firms leave the arrays (the survivors keep their order, so every sum over
-        # firms adds the same numbers in the same order as with a mask over ``alive``)
-        self._compact(self.alive)
-        perm, _, starts, ends, counts = self._by_sector()
+        # the exiting firms leave the arrays and the entrants are appended, in one copy of each
+        # array (the survivors keep their order, so every sum over firms adds the same numbers in
+        # the same order as with a mask over ``alive``)
+        rows = len(self.alive)
+        keep = np.flatnonzero(self.alive)
+        nk = keep.size
+        new = {"firm_id": new_ids, "sector": sec, "site": born, "home": self.site_market_arr[born],
+               "alive": True, "land": 0.0, **self._new_firm_policy_values(self.t)}
+        for name in self.FIRM_ARRAYS:
+            a = getattr(self, name)
+            b = np.empty(nk + n, dtype=a.dtype)
+            np.take(a, keep, out=b[:nk])
+            if name != "scale":
+                b[nk:] = new[name]
+            setattr(self, name, b)
+        for name in ("output", "va", "jobs", "_key_now"):  # rebuilt by _production
+            a = getattr(self, name, None)
+            if a is not None and len(a) == rows:
+                setattr(self, name, a[keep])
+        self._grp = None
+        # mean scale of the surviving firms of each sector (rows :nk, all alive)
+        perm, _, starts, ends, counts = self._group(self.sector[:nk])
         scale_p = self.scale[perm]
         mean_scale = np.array([scale_p[starts[s]:ends[s]].mean() if counts[s] else 1.0
                                for s in range(self.S)])
-        self.firm_id = np.concatenate((self.firm_id, new_ids))
-        self.sector = np.concatenate((self.sector, sec)).astype(np.int32, copy=False)
-        self.site = np.concatenate((self.site, born)).astype(np.int32, copy=False)
-        self.scale = np.concatenate((self.scale, mean_scale[sec] * rel))
-        self.home = np.concatenate((self.home, self.site_market_arr[born])).astype(np.int32, copy=False)
-        self.alive = np.concatenate((self.alive, np.ones(n, dtype=bool)))
-        self.land = np.concatenate((self.land, np.zeros(n)))
-        self._grow_firm_policy_state(n, self.t)
+        self.scale[nk:] = mean_scale[sec] * rel
         self._firms_changed()
-        new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
+        new_idx = np.arange(nk, nk + n)
         # entrants choose like revisers, from their birth site; they need land if in a park
         groups = []
         for s in np.unique(sec):
@@ -880,18 +905,6 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     # output, va and jobs are rebuilt by _production each step
     FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
                    "arrived_t", "land_disc", "induced", "pivotal", "pinned")
-
-    def _compact(self, keep: np.ndarray) -> None:
-        """Drop the rows of firms not in ``keep`` (a boolean mask) from every per-firm array."""
-        if keep.all():
-            return
-        for name in self.FIRM_ARRAYS:
-            setattr(self, name, getattr(self, name)[keep])
-        for name in ("output", "va", "jobs", "_key_now"):
-            a = getattr(self, name, None)
-            if a is not None and len(a) == len(keep):
-                setattr(self, name, a[keep])
-        self._firms_changed()
 
     def run(self, progress=None) -> None:
         for _ in range(self.n_steps):

@@ -143,6 +143,11 @@ class PolicyMixin:
         self.pivotal = np.r_[self.pivotal, np.zeros(n, dtype=np.int64)]
         self.pinned = np.r_[self.pinned, np.zeros(n, dtype=bool)]
 
+    @staticmethod
+    def _new_firm_policy_values(t: float) -> dict:
+        """Policy state of an entrant (the values ``_grow_firm_policy_state`` appends)."""
+        return {"arrived_t": t, "land_disc": 0.0, "induced": False, "pivotal": 0, "pinned": False}
+
     # ------------------------------------------------------------------ values each period
     def _update_lever_values(self) -> None:
         t = self.t
