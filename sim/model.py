@@ -660,21 +660,28 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.arrivals[:] = 0
         self.departures[:] = 0
         self.arrivals_from[:] = 0
-        alive = np.flatnonzero(self.alive & self.mobile_sector[self.sector] & ~self.pinned)
+        # per (sector, site) tables looked up through the flat index sector·R + site
+        key = self.sector * self.R + self.site
+        cand = np.broadcast_to(self.mobile_sector[:, None], (self.S, self.R)).ravel()[key]
+        cand &= self.alive
+        if self.pinned.any():
+            cand &= ~self.pinned
+        alive = np.flatnonzero(cand)
         if alive.size == 0:
             return
+        ka = key[alive]
         # cost pressure: home unit cost up relative to the base, beyond the average
         rel = np.log(self.cost / self.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
-        theta = self.theta0[self.sector[alive]] * self.dt * (
-            1 + self.p.cost_pressure_revision * press[self.sector[alive], self.site[alive]])
+        theta_sr = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
+        theta = theta_sr.ravel()[ka]
         # promotion levers (招商): more firms of the target sectors elsewhere look at moving
         boost = np.ones(alive.size)
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
-                outside = self.is_origin[self.site[alive]] & m.any(axis=1)[self.sector[alive]]
+                outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
                 boost += self.lever_val[j] * outside
         u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
         base_rev = u < np.minimum(theta, 1.0)
