@@ -734,7 +734,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                 v += term
         v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
         v[~np.isfinite(v)] = -np.inf
-        order = np.argsort(-v, axis=1)
+        order = self._preference_order(v)
         for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
             self._assign(gi, v[a:b], order[a:b], s)
         dest = self.site[idx]
@@ -755,13 +755,27 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
 
+    ROUNDS = 4  # capacity rounds: a firm refused by a park takes its next choice, up to 3 times
+
+    def _preference_order(self, v: np.ndarray) -> np.ndarray:
+        """Each row's sites by decreasing utility, the first ``ROUNDS`` of them (all the capacity
+        rule can reach): ``argsort(-v)[:, :ROUNDS]`` without sorting the rest. The firm's own site
+        is finite and ends its list, so only finite utilities are ever read; ties between them
+        have probability 0 (continuous Gumbel shocks)."""
+        k = min(self.ROUNDS, v.shape[1])
+        if v.shape[1] <= k or v.shape[0] == 0:
+            return np.argsort(-v, axis=1)
+        neg = -v
+        top = np.argpartition(neg, k - 1, axis=1)[:, :k]
+        return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
+
     def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
         refused takes its next choice (up to 3 rounds), else stays."""
         cur = self.site[idx]
         rank = np.zeros(len(idx), dtype=int)
         pending = np.ones(len(idx), dtype=bool)
-        for _ in range(4):
+        for _ in range(self.ROUNDS):
             if not pending.any():
                 break
             rows = np.flatnonzero(pending)

@@ -85,7 +85,12 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
 def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
            col_ids: np.ndarray | None = None) -> np.ndarray:
     u = uniform(seed, purpose, step, ids, ncols, col_ids)
-    return -np.log(-np.log(u))
+    # −log(−log u), in place
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    return u
 
 
 def _to_unit(z: np.ndarray) -> np.ndarray:

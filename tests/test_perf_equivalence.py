@@ -64,3 +64,22 @@ def test_normal_draws_equal_the_straightforward_box_muller(n):
     ref = np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
     got = rng.normal(11, "growth", 4, ids)
     assert np.array_equal(got.view(np.uint64), ref.view(np.uint64))
+
+
+def test_preference_order_is_the_head_of_a_full_sort():
+    # the capacity rule reads at most ROUNDS choices per firm: _preference_order gives those
+    # without sorting every site; where utilities are finite it equals argsort(-v)[:, :ROUNDS]
+    from sim.model import RegionalEconomy
+    r = np.random.default_rng(5)
+    v = r.gumbel(size=(2000, 47))
+    v[r.random(v.shape) < 0.3] = -np.inf  # sites that do not admit the sector
+    v[:, 0] = r.gumbel(size=2000)        # the firm's own site: always finite
+    m = RegionalEconomy.__new__(RegionalEconomy)
+    got = m._preference_order(v)
+    ref = np.argsort(-v, axis=1)
+    k = RegionalEconomy.ROUNDS
+    assert got.shape == (2000, k)
+    finite = np.isfinite(np.take_along_axis(v, ref[:, :k], axis=1))
+    assert (~finite).any()  # some rows reach -inf within k: those entries may come in any order
+    assert np.array_equal(got[finite], ref[:, :k][finite])
+    assert np.array_equal(m._preference_order(v[:, :3]), np.argsort(-v[:, :3], axis=1))
