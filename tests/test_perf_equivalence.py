@@ -72,7 +72,7 @@ def test_preference_order_is_the_head_of_a_full_sort():
     from sim.model import RegionalEconomy
     r = np.random.default_rng(5)
     v = r.gumbel(size=(2000, 47))
-    v[r.random(v.shape) < 0.3] = -np.inf  # sites that do not admit the sector
+    v[r.random(v.shape) < 0.95] = -np.inf  # sites that do not admit the sector
     v[:, 0] = r.gumbel(size=2000)        # the firm's own site: always finite
     m = RegionalEconomy.__new__(RegionalEconomy)
     got = m._preference_order(v)
