@@ -69,8 +69,9 @@ class Recorder:
         self.add(y, cities, "gdp", [c.gdp for c in m.cities], "亿元/year")
         self.add(y, cities, "population", [c.population for c in m.cities], "万人")
         self.add(y, cities, "wage", [c.wage for c in m.cities], "yuan/year")
+        out_ind = output[ind]
         self.add(y, cities, "industrial_output",
-                 np.bincount(place[ind], weights=output[ind], minlength=nc), "亿元/year")
+                 np.bincount(place[ind], weights=out_ind, minlength=nc), "亿元/year")
         self.add(y, cities, "value_added", by_place(va), "亿元/year")
         self.add(y, cities, "firms", by_place(), "firms")
         self.add(y, cities, "jobs", by_place(jobs), "persons")
@@ -108,16 +109,16 @@ class Recorder:
         self.add(y, oids, "firms", firms_r[ok], "firms")
         self.add(y, oids, "industrial_output", out_r[ok], "亿元/year")
         self.add(y, oids, "departures", m.departures[ok], "firms/period")
-        self._collect_policy(m, y)
+        self._collect_policy(m, y, place if alive.all() else None)
         # region
         self.add(y, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
-        self.add(y, ["region"], "industrial_output", output[ind].sum(), "亿元/year")
+        self.add(y, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
         self.add(y, ["region"], "firms", int(in_city.sum()), "firms")
         self.add(y, ["region"], "jobs", jobs[in_city].sum(), "persons")
         into_area = m.site_market_arr < nc
         self.add(y, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
-    def _collect_policy(self, m, y: float) -> None:
+    def _collect_policy(self, m, y: float, place: np.ndarray | None = None) -> None:
         """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values."""
         nc = len(m.city_ids)
         W = m.site_city_w  # (R, cities): who collects and pays at each site
@@ -145,7 +146,9 @@ class Recorder:
                      "firms/period", lever=lid)
             self.add(y, ["region"], "lever_value", m.lever_val[j], m.levers[j].unit or
                      _kind_unit(m.lever_kind[j]), lever=lid)
-        held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
+        if place is None:  # market of every firm's site (given when every row is alive)
+            place = m.site_market_arr[m.site]
+        held = np.flatnonzero(m.alive & m.induced & (place < nc))
         self.add(y, ["region"], "fiscal_revenue", rev_c.sum(), "亿元/period")
         self.add(y, ["region"], "fiscal_spending", spend_c.sum(), "亿元/period")
         self.add(y, ["region"], "fiscal_balance", rev_c.sum() - spend_c.sum(), "亿元/period")

@@ -290,11 +290,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
         w = wage_market[self.site_market_arr] / 114029.0
         pw = self.power[self.site_market_arr] / 0.6
-        c = np.empty((self.S, self.R))
-        for s, sec in enumerate(self.sectors):
-            lam = self.data.param(sec, "labour_cost_share")
-            eps = self.data.param(sec, "energy_cost_share")
-            c[s] = w ** lam * pw ** eps
+        shares = self.__dict__.get("_cost_shares")
+        if shares is None:  # (labour, energy) cost shares by sector: data, fixed in a run
+            shares = self._cost_shares = (
+                np.array([self.data.param(sec, "labour_cost_share") for sec in self.sectors])[:, None],
+                np.array([self.data.param(sec, "energy_cost_share") for sec in self.sectors])[:, None])
+        c = w[None, :] ** shares[0] * pw[None, :] ** shares[1]
         return c * self._site_cost_cut()
 
     def _build_firms(self) -> None:
@@ -500,15 +501,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         """π_net per unit scale before levers: (op. profit − land rent − finance cost) × (1 − tax).
         Cost levers are already in ``pi_scale`` (through c); the others are added as choice terms
         by ``PolicyMixin._lever_rates`` / ``_choice_terms``, each once."""
-        d, p = self.data, self.p
-        out = np.empty((self.S, self.R))
-        for s, sec in enumerate(self.sectors):
-            y = self.sigma[s] * self.pi_scale[s]
-            land = (self.land_price * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate
-                    * d.param(sec, "land_ha_per_yi") * y)
-            fin = p.interest_rate * d.param(sec, "capital_per_yi") * y
-            out[s] = (self.pi_scale[s] - land - fin) * (1 - p.cit_rate)
-        return out
+        p = self.p
+        # all sectors at once, each product in the same order as sector by sector
+        y = self.sigma[:, None] * self.pi_scale
+        land = (self.land_price * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate)[None, :] * self.land_int[:, None] * y
+        fin = (p.interest_rate * self.capital_per)[:, None] * y
+        return (self.pi_scale - land - fin) * (1 - p.cit_rate)
 
     def _move_cost(self, s: int) -> np.ndarray:
         """Annualised cost per unit scale of moving from site r0 (row) to r (column); 0 to stay."""
