@@ -635,7 +635,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         dt = self.dt
         t0 = self.t - dt
         self._update_lever_values()
-        self.f_income *= (1 + self._rates(self.s_income, t0)) ** dt
+        r_income = self._rates(self.s_income, t0)
+        self._r_income = (t0, r_income)  # grow() uses the same rates
+        self.f_income *= (1 + r_income) ** dt
         self.f_wage *= (1 + self._rates(self.s_wage, t0)) ** dt
         self.f_pop *= (1 + self._rates(self.s_pop, t0)) ** dt
         self.f_land *= (1 + self._rates(self.s_land, t0)) ** dt
@@ -707,7 +709,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sizes = [len(g[1]) for g in groups]
         if not sizes or sum(sizes) == 0:
             return
-        bounds = np.r_[0, np.cumsum(sizes)]
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
         idx = np.concatenate([g[1] for g in groups])
         sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
         cur = self.site[idx]
@@ -788,8 +790,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             o = np.lexsort((-surplus, choice))
             rows, choice, need = rows[o], choice[o], need[o]
             csum = np.cumsum(need)
-            start = np.r_[0, np.flatnonzero(np.diff(choice)) + 1]
-            base = np.repeat(csum[start] - need[start], np.diff(np.r_[start, len(choice)]))
+            start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
+            base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
             ok = (csum - base) <= self.free_land[choice] + 1e-12
             acc, rej = rows[ok], rows[~ok]
             self._move(idx[acc], choice[ok], need[ok])
@@ -888,7 +890,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def grow(self) -> None:
         """Gibrat growth of firm scale with drift equal to national nominal income growth."""
         alive = np.flatnonzero(self.alive)
-        gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
+        t0 = self.t - self.dt
+        cached = self.__dict__.get("_r_income")
+        rates = cached[1] if cached is not None and cached[0] == t0 else self._rates(self.s_income, t0)
+        gbar = float(np.average(rates, weights=self.income0))
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
             every = alive.size == self.alive.size  # no dead rows (the usual case): no gather
