@@ -24,10 +24,13 @@ class Recorder:
             origin: str = "", lever: str = "") -> None:
         places = list(places)
         n = len(places)
-        # a copy: callers pass views of model arrays that the next step overwrites
-        vals = np.array(values, dtype=float)
-        if vals.shape != (n,):
-            vals = np.full(n, vals) if vals.ndim == 0 else np.broadcast_to(vals, (n,)).copy()
+        if isinstance(values, (float, int)):  # a number (region rows, lever values): no array
+            vals = [float(values)] * n
+        else:
+            # a copy: callers pass views of model arrays that the next step overwrites
+            vals = np.array(values, dtype=float)
+            if vals.shape != (n,):
+                vals = np.full(n, vals) if vals.ndim == 0 else np.broadcast_to(vals, (n,)).copy()
         self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever))
 
     @property

@@ -741,10 +741,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
                                 for g, n in zip(groups, sizes)])
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
-        plain = np.zeros(len(groups), dtype=bool)
-        for gi_, (s, _, _) in enumerate(groups):
-            a, b = bounds[gi_], bounds[gi_ + 1]
-            plain[gi_] = not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
+        # (a lever reaches a whole sector or none of it: its first row tells)
+        first = bounds[:-1]
+        if min(sizes) > 0:
+            termed = np.zeros(len(groups), dtype=bool)
+            for _, _, ap in terms:
+                termed |= ap[first]
+            plain = ~termed & ~np.logical_or.reduceat(promo, first)
+        else:
+            plain = np.array([not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
+                              for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         moved = dest != cur
         self.arrived_t[idx[moved]] = self.t

@@ -517,9 +517,11 @@ class PolicyMixin:
         ind = self.induced[firms]
         np.add.at(self.induced_arrivals, dest, ind.astype(float))
         np.add.at(self.deadweight_arrivals, dest, (~ind).astype(float))
+        piv = self.pivotal[firms]
+        seen = int(np.bitwise_or.reduce(piv)) if len(piv) else 0  # levers pivotal for any of them
         for j in range(len(self.levers)):
-            hit = (self.pivotal[firms] >> np.int64(j)) & 1
-            if hit.any():
+            if (seen >> j) & 1:
+                hit = (piv >> np.int64(j)) & 1
                 np.add.at(self.pivotal_arrivals[j], dest, hit.astype(float))
 
     # ------------------------------------------------------------------ anchors
