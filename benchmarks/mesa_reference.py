@@ -31,9 +31,20 @@ Random numbers come from Mesa's own streams (``model.random``, ``model.rng``), n
 counter-based CRN generator of ``sim.rng``: the two models agree in distribution, not draw by draw
 (``tests/test_benchmark_reference.py``).
 
-Not yet in either model (issue 3, on another branch): policy levers, attribution and the fiscal
-ledger. The place-level parts come along automatically; attribution and ledger are firm-level and
-will need a per-agent counterpart here.
+Policy levers, attribution and the fiscal ledger (docs/model.md §Levers, §Attribution):
+
+* Place-level parts are ``RegionalEconomy``'s own methods bound to this model: lever values and
+  budgets for the period, land supply, retention, the cost cut of cost levers, the per-(sector,
+  site) rates and spending of every lever (``_lever_rates``), programme spending not tied to firms.
+* Firm-level parts are per agent: a choosing firm adds its own lever terms to its utility row (what
+  it would receive at each site, and what it keeps by staying: land discount already held, years
+  left of a ``new``-firm lever), draws its Gumbel shocks, and after the capacity rule compares its
+  destination with the argmax of the same row without any lever term (induced or deadweight) and
+  without each lever's term (pivotal levers); movers and entrants collect one-off grants and land
+  discounts; in ``produce`` each firm adds its local taxes to its site's revenue and draws its
+  recurring subsidies, in firm-id order within each lever's yearly budget cap.
+
+Not in the reference: anchors and new parks (scenarios with them are not benchmarked).
 """
 
 from __future__ import annotations
@@ -46,7 +57,9 @@ import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
 from sim import market
+from sim.levers import KINDS
 from sim.model import City, Park, RegionalEconomy
+from sim.policy import WAN_TO_YI, YI_PER_HA_PER_YUAN_M2, PolicyMixin, annuity
 from sim.scenario import LoadedScenario
 
 FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land", "base_output",
@@ -55,7 +68,17 @@ FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land", "b
 # place-level state that the step mutates: copied so that the reference owns it
 _OWNED_STATE = ("free_land", "land_price", "f_income", "f_wage", "f_pop", "f_land", "cost",
                 "income", "external", "phi", "g", "pi_scale", "net_scale", "pibar", "arrivals",
-                "departures", "arrivals_from", "exits", "entries", "city_va", "city_jobs")
+                "departures", "arrivals_from", "exits", "entries", "city_va", "city_jobs",
+                # policy: lever values and budgets, the period's ledger, attribution tallies
+                "lever_val", "lever_spent_year", "lever_exhausted", "budget_events", "cum_retained",
+                "ledger_spend", "ledger_spend_induced", "ledger_revenue", "induced_arrivals",
+                "deadweight_arrivals", "pivotal_arrivals", "cost_kappa")
+
+# recurring per-firm subsidies (paid in ``Firm.produce``); the rest are one-off or programme spending
+_RECURRING = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate", "profit_subsidy",
+              "lump_sum", "talent_subsidy", "cost_subsidy")
+_TERM_KINDS = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate", "profit_subsidy",
+               "grant", "lump_sum", "talent_subsidy", "cost_subsidy", "designation")
 
 
 class Firm(CellAgent):
@@ -73,15 +96,126 @@ class Firm(CellAgent):
         self.va = 0.0
         self.jobs = 0.0
         self.cell = model.site_cells[site]
+        # policy state
+        self.arrived_t = -math.inf
+        self.land_disc = 0.0
+        self.induced = False
+        self.pivotal = 0
 
     # stage 1: revision and choice
     def revise(self) -> None:
         m = self.model
         s = self.sector
-        if not m.mobile[s] or m.random.random() >= m.theta_now[s][self.site]:
+        if not m.mobile[s]:
             return
-        v = m.vrows[s][self.site] + m.rng.gumbel(size=m.R)
-        m.applicants[s].append((self, v))
+        u = m.random.random()
+        theta = m.theta_now[s][self.site]
+        boost = m.promo_boost[s][self.site]
+        if u >= min(theta * boost, 1.0):
+            return
+        m.applicants[s].append(self.utility_row(promo_only=u >= min(theta, 1.0)))
+
+    def utility_row(self, promo_only: bool = False) -> tuple:
+        """(firm, V + lever terms + Gumbel shocks, its lever terms, promo_only)."""
+        m = self.model
+        s, cur = self.sector, self.site
+        v = m.vrows[s][cur].copy()
+        terms = []
+        if m.levers:
+            pib = max(m.pibar[s], 1e-300)
+            v[cur] += m.beta * self.land_disc * m.plot_rent[s][cur] / m.aH / pib
+            terms = self.lever_terms(pib)
+            for j, term in terms:
+                if m.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):  # cost levers: in V
+                    v += term
+        v += m.rng.gumbel(size=m.R)
+        return (self, v, terms, promo_only)
+
+    def lever_terms(self, pib: float) -> list:
+        """Each active lever's utility term for this firm at every site (``_choice_terms``)."""
+        m = self.model
+        s, cur = self.sector, self.site
+        out = []
+        for j in m.active_terms[s]:
+            kind = m.lever_kind[j]
+            val = m.lever_val[j]
+            if kind == "friction_cut":
+                if m.lever_city[j][m.site_market[cur]]:
+                    out.append((j, np.zeros(m.R)))  # moves inside the target's cities: no help
+                else:
+                    out.append((j, m.beta * m.vmove[s][cur] * (val * m.lever_mask[j, s]) / pib))
+                continue
+            site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
+            new = m.lever_new[j] and not site_level
+            term = m.rate_u[j, s] * (m.new_factor[j] if new else 1.0)
+            if kind == "grant":
+                stay = 0.0
+            elif not new:
+                stay = m.rate_u[j, s, cur] * (kind != "land_discount" or not m.lever_new[j])
+            elif kind == "land_discount":
+                stay = 0.0
+            else:
+                left = m.lever_years[j] - (m.t - max(self.arrived_t, -1e9))
+                stay = m.rate_u[j, s, cur] * self.eligible(j) * float(m._duration_factor(left))
+            term[cur] = stay
+            out.append((j, term))
+        return out
+
+    def eligible(self, j: int) -> float:
+        """Whether the firm receives lever j where it is now (``_eligible``)."""
+        m = self.model
+        if not m.lever_mask[j, self.sector, self.site] or m.lever_val[j] == 0:
+            return 0.0
+        if not m.lever_new[j] or KINDS[m.lever_kind[j]].get("site_level"):
+            return 1.0
+        ok = (self.arrived_t >= m.lever_start[j] - 1e-9) and (m.t - self.arrived_t < m.lever_years[j])
+        return float(ok)
+
+    def attribute(self, v: np.ndarray, terms: list, cur: int, promo_only: bool) -> None:
+        """After the capacity rule: induced or deadweight, pivotal levers (same draws, PE)."""
+        m = self.model
+        dest = self.site
+        if dest == cur:
+            return
+        if not terms and not promo_only:
+            self.induced, self.pivotal = False, 0
+        else:
+            total = np.zeros(m.R)
+            for _, term in terms:
+                total += term
+            induced = int(np.argmax(v - total)) != dest
+            piv = 0
+            for j, term in terms:
+                if int(np.argmax(v - term)) != dest:
+                    piv |= 1 << j
+            for j in m.active_promo:
+                if promo_only and m.lever_mask[j, self.sector, dest]:
+                    piv |= 1 << j
+                    induced = True
+            self.induced, self.pivotal = induced, piv
+        self.arrived_t = m.t
+        self.land_disc = 0.0
+        # the period's arrivals, induced or deadweight, and per pivotal lever
+        if self.induced:
+            m.induced_arrivals[dest] += 1
+        else:
+            m.deadweight_arrivals[dest] += 1
+        for j in range(len(m.lever_ids)):
+            if (self.pivotal >> j) & 1:
+                m.pivotal_arrivals[j, dest] += 1
+
+    def one_off(self) -> None:
+        """Grants and land discounts (applies_to: new) on arrival or entry."""
+        m = self.model
+        for j in m.active_one_off:
+            if not m.lever_mask[j, self.sector, self.site]:
+                continue
+            if m.lever_kind[j] == "grant":
+                amount = m.lever_val[j] * WAN_TO_YI
+            else:
+                amount = m.lever_val[j] * m.land_price[self.site] * YI_PER_HA_PER_YUAN_M2 * self.land
+            if m.pay(j, self, amount) and m.lever_kind[j] == "land_discount":
+                self.land_disc = min(self.land_disc + m.lever_val[j], 1.0)
 
     def land_need(self, site: int) -> float:
         m = self.model
@@ -117,11 +251,15 @@ class Firm(CellAgent):
     def grow(self) -> None:
         m = self.model
         self.scale *= math.exp(m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
-        m.scale_sum[self.sector * m.R + self.site] += self.scale
+        k = self.sector * m.R + self.site
+        m.scale_sum[k] += self.scale
+        m.count_sr[k] += 1
 
     def tally(self) -> None:
         m = self.model
-        m.scale_sum[self.sector * m.R + self.site] += self.scale
+        k = self.sector * m.R + self.site
+        m.scale_sum[k] += self.scale
+        m.count_sr[k] += 1
 
     # stage 4: production from the market block
     def produce(self) -> None:
@@ -138,6 +276,23 @@ class Firm(CellAgent):
         m.jobs_r[r] += self.jobs
         m.earned[m.site_market[r]] += pi
         m.spent[m.site_market[r] if m.spend_at_site else self.home] += pi
+        if m.ledger_on:
+            # local taxes: share of VAT on value added and of income tax on pre-tax profit
+            if not m.park_flag_origin[r]:
+                pre = max(m.pretax_l[s][r] * self.scale, 0.0)
+                m.revenue_r[r] += (m.vat_local * self.va + m.cit_local * pre) * m.dt
+            if self.induced and m.site_market[r] < m.n_cities:
+                m.induced_firms += 1
+                m.induced_jobs_c[m.site_market[r]] += self.jobs
+            # recurring subsidies, within each lever's budget
+            for j in m.active_recurring:
+                if not m.lever_mask[j, s, r] or not self.eligible(j):
+                    continue
+                if m.lever_kind[j] == "lump_sum":
+                    amount = m.spend_firm[j, s] * m.dt
+                else:
+                    amount = m.spend_scale[j, s, r] * self.scale * m.dt
+                m.pay(j, self, amount)
 
 
 class MesaReference(mesa.Model):
@@ -150,6 +305,16 @@ class MesaReference(mesa.Model):
     _update_freeness = RegionalEconomy._update_freeness
     _net_profit_per_scale = RegionalEconomy._net_profit_per_scale
     _vmat = RegionalEconomy._vmat
+    _move_cost = RegionalEconomy._move_cost
+    _current_wages = RegionalEconomy._current_wages
+    # place-level policy: lever values, budgets, land supply, retention, cost cuts, rates
+    _update_lever_values = PolicyMixin._update_lever_values
+    _site_cost_cut = PolicyMixin._site_cost_cut
+    _base_components = PolicyMixin._base_components
+    _lever_rates = PolicyMixin._lever_rates
+    _duration_factor = PolicyMixin._duration_factor
+    _reset_period_ledger = PolicyMixin._reset_period_ledger
+    _pay_flat = PolicyMixin._pay_flat
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, until: float | None = None,
                  capacity_rule: bool = True, env: RegionalEconomy | None = None) -> None:
@@ -159,7 +324,9 @@ class MesaReference(mesa.Model):
         self.S, self.R, self.Q = env.S, env.R, env.Q  # read by every agent: kept local
         for name in _OWNED_STATE:
             v = getattr(env, name)
-            setattr(self, name, v.copy() if isinstance(v, np.ndarray) else v)
+            setattr(self, name, v.copy() if isinstance(v, (np.ndarray, list)) else v)
+        if env.anchor_rows or env.scn.new_parks:
+            raise ValueError("the Mesa reference has no anchors or new parks")
         self.capacity_rule = capacity_rule
         self.step_count = 0
         self.t = env.t
@@ -210,6 +377,16 @@ class MesaReference(mesa.Model):
         self.va_ratio_l = env.va_ratio.tolist()
         self.jobs_per_l = env.jobs_per.tolist()
         self.spend_at_site = bool(env.sw.owners_spend_at_site)
+        p = env.p
+        self.park_flag_origin = env.is_origin.tolist()
+        self.beta = p.beta
+        self.aH = annuity(p.planning_years, p.interest_rate)
+        self.vat_local = p.local_vat_share * p.vat_rate
+        self.cit_local = p.local_cit_share * p.cit_rate
+        self.ledger_on = True  # revenue is booked in every scenario, as in RegionalEconomy.step
+        self.n_cities = len(env.city_ids)
+        L = len(env.levers)
+        self.new_factor = [float(env._duration_factor(env.lever_years[j])) for j in range(L)]
 
     def _build_firms(self) -> None:
         env = self.env
@@ -267,11 +444,24 @@ class MesaReference(mesa.Model):
             "region_gdp": lambda m: sum(c.gdp for c in m.cities),
             "region_firms": lambda m: firms_sr(m).sum(axis=0)[in_city].sum(),
             "region_arrivals": lambda m: m.arrivals_from[in_city][:, nc:].sum(),
+            # policy (``Recorder._collect_policy``)
+            "fiscal_revenue": lambda m: m.ledger_revenue @ m.site_city_w,
+            "fiscal_spending": lambda m: m.ledger_spend.sum(axis=0) @ m.site_city_w,
+            "induced_arrivals": lambda m: by_city(m.induced_arrivals),
+            "deadweight_arrivals": lambda m: by_city(m.deadweight_arrivals),
+            "park_induced_arrivals": lambda m: m.induced_arrivals[:P].copy(),
+            "lever_spending": lambda m: m.ledger_spend @ m.site_city_w,
+            "lever_spending_induced": lambda m: m.ledger_spend_induced @ m.site_city_w,
+            "pivotal_arrivals": lambda m: np.array([by_city(row) for row in m.pivotal_arrivals]),
+            "lever_value": lambda m: m.lever_val.copy(),
+            "induced_firms": lambda m: m.induced_firms,
+            "induced_jobs": lambda m: list(m.induced_jobs_c),
         }
 
     # ------------------------------------------------------------------ market block
     def _tally_all(self) -> None:
         self.scale_sum = [0.0] * (self.S * self.R)
+        self.count_sr = [0] * (self.S * self.R)
         self.firms.do("tally")
 
     def _market_state(self) -> None:
@@ -283,8 +473,69 @@ class MesaReference(mesa.Model):
                                                    self.g[s], self.phi[s], self.income,
                                                    self.external[s])
         self.net_scale = self._net_profit_per_scale()
-        self.pibar = (self.pi_scale * a).sum(axis=1) / np.maximum(a.sum(axis=1), 1e-300)
+        tot = (self.pi_scale * a).sum(axis=1)
+        self.pibar = tot / np.maximum(a.sum(axis=1), 1e-300)
+        self.pibar_firm = tot / np.maximum(np.asarray(self.count_sr).reshape(self.S, self.R).sum(axis=1), 1)
         self.pi_now = self.pi_scale.tolist()
+        self._lever_rates()
+        self.pretax_l = self._bc["pretax"].tolist()
+        self.plot_rent = (self._bc["land"] / max(self.p.land_rent_rate, 1e-12)).tolist()
+        self._active_levers()
+
+    def _active_levers(self) -> None:
+        """Which levers act this period, by what they do (read by the agents)."""
+        L = len(self.lever_ids)
+        on = [j for j in range(L) if self.lever_val[j] != 0]
+        kinds = self.lever_kind
+        self.active_terms = [[j for j in on if self.lever_mask[j, s].any()
+                              and (kinds[j] == "friction_cut" or kinds[j] in _TERM_KINDS)]
+                             for s in range(self.S)]
+        self.active_promo = [j for j in on if kinds[j] == "promotion"]
+        self.active_one_off = [j for j in on if kinds[j] == "grant"
+                               or (kinds[j] == "land_discount" and self.lever_new[j])]
+        self.active_recurring = [j for j in on if kinds[j] in _RECURRING
+                                 and not (kinds[j] == "land_discount" and self.lever_new[j])]
+
+    # ------------------------------------------------------------------ money
+    def pay(self, j: int, firm: Firm, amount: float) -> bool:
+        """Pay lever j's ``amount`` (亿元) to ``firm`` if its yearly budget allows (agents ask in
+        id order); book it by the firm's site and induced flag."""
+        if amount <= 0:
+            return False
+        cap_s = self.lever_budget[j]
+        if cap_s is not None:
+            if self.cap_hit[j]:
+                return False
+            left = max(cap_s.at(self.t) * WAN_TO_YI - self.lever_spent_year[j], 0.0)
+            if amount > left + 1e-12:
+                self.cap_hit[j] = True
+                self.lever_exhausted[j] = True
+                self.budget_events.append({"lever": self.lever_ids[j], "period": round(self.t, 4)})
+                return False
+        self.lever_spent_year[j] += amount
+        self.ledger_spend[j, firm.site] += amount
+        if firm.induced:
+            self.ledger_spend_induced[j, firm.site] += amount
+        return True
+
+    def _programme_payments(self) -> None:
+        """Spending not tied to firms (promotion and friction-cut programmes, retention, land
+        servicing): place-level, as in ``PolicyMixin._recurring_payments``."""
+        dt = self.dt
+        for j, kind in enumerate(self.lever_kind):
+            v = self.lever_val[j]
+            if v != 0 and kind in ("promotion", "friction_cut") and self.lever_cost[j] is not None:
+                sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
+                self._pay_flat(j, self.lever_cost[j].at(self.t) * WAN_TO_YI * dt, sites)
+            elif v != 0 and kind == "retention":
+                cities = np.flatnonzero(self.lever_mask[j].any(axis=0) @ self.site_city_w > 0)
+                sites = np.array([self.n_parks + c for c in cities])
+                self._pay_flat(j, v * self.levers[j].unit_cost_yuan / 1e8 * dt, sites)
+        for j, kind in enumerate(self.lever_kind):
+            if kind == "land_supply" and self.lever_cost[j] is not None:
+                due = sum(x for d, x in self.lever_cost[j].points if self.t - dt < d <= self.t + 1e-9)
+                if due:
+                    self._pay_flat(j, due * WAN_TO_YI, np.flatnonzero(self.lever_mask[j].any(axis=0)))
 
     def _owner_income(self) -> np.ndarray:
         return np.asarray(self.spent) - np.asarray(self.earned)
@@ -292,12 +543,15 @@ class MesaReference(mesa.Model):
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         self.t = self.start + (self.step_count + 1) * self.dt
+        self._reset_period_ledger()
+        self.cap_hit = [False] * len(self.lever_ids)
         self.update_trends()
         self._market_state()
         self.relocate()
         if self.sw.entry_exit:
             self.exit_and_entry()
         self.scale_sum = [0.0] * (self.S * self.R)
+        self.count_sr = [0] * (self.S * self.R)
         if self.sw.growth:
             gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
             sd = self.p.gibrat_sd * math.sqrt(self.dt)
@@ -308,6 +562,7 @@ class MesaReference(mesa.Model):
             self.firms.do("tally")
         self._market_state()
         self._production()
+        self._programme_payments()
         self.cities_set.do("update", self.t)
         self.parks_set.do("update", self.t)
         self._fill_layers()
@@ -329,21 +584,34 @@ class MesaReference(mesa.Model):
         rel = np.log(self.cost / self.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
-        self.theta_now = np.minimum(theta, 1.0).tolist()
+        self.theta_now = theta.tolist()
+        boost = np.ones((self.S, self.R))
+        for j in self.active_promo:  # promotion campaigns reach firms in the origin regions
+            boost += self.lever_val[j] * (self.lever_mask[j].any(axis=1)[:, None] & self.is_origin[None, :])
+        self.promo_boost = boost.tolist()
         # utilities of every (origin site, destination) pair: computed once per step, per sector
-        self.vrows = [self._vmat(s) if self.mobile[s] else None for s in range(self.S)]
+        self.vmove = [self._move_cost(s) if self.mobile[s] else None for s in range(self.S)]
+        self.vrows = [self._vmat(s, move=self.vmove[s]) if self.mobile[s] else None for s in range(self.S)]
         self.applicants = [[] for _ in range(self.S)]
         self.firms.shuffle_do("revise")
         for s in range(self.S):
             if self.applicants[s]:
                 self._allocate(self.applicants[s])
 
-    def _allocate(self, applicants: list) -> None:
+    def _allocate(self, applicants: list, entry: bool = False) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
         refused takes its next choice (up to four rounds), else stays. Same rule as
-        ``RegionalEconomy._assign``, one applicant at a time."""
+        ``RegionalEconomy._assign``, one applicant at a time. Then each firm that moved is
+        attributed and (unless it is an entrant, paid once its plot is known) paid."""
         R = self.R
-        pending = [[f, v, np.argsort(-v), f.site, 0] for f, v in applicants]
+        start = [f.site for f, *_ in applicants]
+        self._assign_sites(R, [[f, v, np.argsort(-v), f.site, 0] for f, v, *_ in applicants])
+        for (f, v, terms, promo_only), cur in zip(applicants, start):
+            f.attribute(v, terms, cur, promo_only)
+            if not entry and f.site != cur:
+                f.one_off()
+
+    def _assign_sites(self, R: int, pending: list) -> None:
         for _ in range(4):
             if not pending:
                 break
@@ -404,11 +672,12 @@ class MesaReference(mesa.Model):
                       for s in range(self.S)]
         by_sector = defaultdict(list)
         for (s, r), x in zip(born, rel.tolist()):
-            by_sector[s].append(Firm(self, s, r, mean_scale[s] * x, 0.0, self.site_market[r]))
+            f = Firm(self, s, r, mean_scale[s] * x, 0.0, self.site_market[r])
+            f.arrived_t = self.t
+            by_sector[s].append(f)
         for s in sorted(by_sector):
             if self.mobile[s]:
-                self._allocate([(f, self.vrows[s][f.site] + self.rng.gumbel(size=self.R))
-                                for f in by_sector[s]])
+                self._allocate([f.utility_row() for f in by_sector[s]], entry=True)
         # entrants that stayed in their birth park take their land there, after every sector chose
         for s in sorted(by_sector):
             for f in by_sector[s]:
@@ -416,6 +685,10 @@ class MesaReference(mesa.Model):
                     f.land = f.land_need(f.site)
                     self.free_land[f.site] -= f.land
                 self.entries[f.site] += 1
+        if self.levers:  # entrants' grants and land discounts, once their plot is known
+            for s in sorted(by_sector):
+                for f in by_sector[s]:
+                    f.one_off()
 
     def _production(self) -> None:
         n = self.S * self.R
@@ -426,7 +699,11 @@ class MesaReference(mesa.Model):
         self.earned = [0.0] * self.Q
         self.spent = [0.0] * self.Q
         self.fwage_site = self.f_wage[self.site_market_arr].tolist()
+        self.revenue_r = [0.0] * self.R
+        self.induced_firms = 0
+        self.induced_jobs_c = [0.0] * len(self.city_ids)
         self.firms.do("produce")
+        self.ledger_revenue = np.asarray(self.revenue_r)
         nc = len(self.city_ids)
         in_city = self.site_market_arr < nc
         self.city_va = np.bincount(self.site_market_arr[in_city], weights=np.asarray(self.va_r)[in_city],

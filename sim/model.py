@@ -291,11 +291,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
         w = wage_market[self.site_market_arr] / 114029.0
         pw = self.power[self.site_market_arr] / 0.6
-        c = np.empty((self.S, self.R))
-        for s, sec in enumerate(self.sectors):
-            lam = self.data.param(sec, "labour_cost_share")
-            eps = self.data.param(sec, "energy_cost_share")
-            c[s] = w ** lam * pw ** eps
+        shares = self.__dict__.get("_cost_shares")
+        if shares is None:  # (labour, energy) cost shares by sector: data, fixed in a run
+            shares = self._cost_shares = (
+                np.array([self.data.param(sec, "labour_cost_share") for sec in self.sectors])[:, None],
+                np.array([self.data.param(sec, "energy_cost_share") for sec in self.sectors])[:, None])
+        c = w[None, :] ** shares[0] * pw[None, :] ** shares[1]
         return c * self._site_cost_cut()
 
     def _build_firms(self) -> None:
@@ -377,6 +378,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
         self.capital_per = np.array([d.param(s, "capital_per_yi") for s in self.sectors])
         self._init_firm_policy_state(len(self.firm_id))
+        self._grp = None
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -431,51 +433,92 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                     self.constants[s, k] = np.mean(vals) if vals else self.constants[s, self.n_parks + c]
 
     # ------------------------------------------------------------------ economics each step
+    def _by_sector(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Live firms grouped by sector, in array order within a sector: ``(perm, sector[perm],
+        starts, ends, counts)``. Sector ``s`` is ``perm[starts[s]:ends[s]]``, the same firms in the
+        same order as ``np.flatnonzero(alive & (sector == s))``, so sums over a slice equal sums
+        over that mask bit for bit. Cached until the population changes (``_firms_changed``)."""
+        g = self._grp
+        if g is None:
+            if self.alive.all():
+                g = self._group(self.sector)
+            else:
+                idx = np.flatnonzero(self.alive)
+                perm, sec_p, starts, ends, counts = self._group(self.sector[idx])
+                g = (idx[perm], sec_p, starts, ends, counts)
+            self._grp = g
+        return g
+
+    def _group(self, sector: np.ndarray) -> tuple:
+        """Rows of ``sector`` grouped by sector, in row order within a sector (see _by_sector)."""
+        # a stable sort on a small integer type is a radix sort: O(n)
+        perm = np.argsort(sector.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
+        counts = np.bincount(sector, minlength=self.S)
+        ends = np.cumsum(counts)
+        return perm, sector[perm], ends - counts, ends, counts
+
+    def _firms_changed(self) -> None:
+        """The firm arrays were reallocated (exit, entry, anchors): drop what is cached on them."""
+        self._grp = None
+
     def _market_state(self) -> None:
-        """Supply by site, crowding and profits per unit of scale (the market block)."""
-        self.pi_scale = np.zeros((self.S, self.R))
-        for s in range(self.S):
+        """Supply by site, crowding and profits per unit of scale (the market block).
+
+        One pass over the live firms for every sector: (sector, site) supply is one ``bincount``
+        on ``sector·R + site``, and the per-sector sums for π̄ are slices of the sector-grouped
+        arrays (``_by_sector``); the numbers are the same, bit for bit, as per-sector masks."""
+        S, R = self.S, self.R
+        perm, sec_p, starts, ends, counts = self._by_sector()
+        site_p = self.site[perm]
+        scale_p = self.scale[perm]
+        key_p = sec_p * R + site_p
+        raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+        self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
+        self.pi_scale = np.zeros((S, R))
+        for s in range(S):
             self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
-            m = self.alive & (self.sector == s)
-            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            supply = raw[s] * self.g[s]
             income = self.income + self.extra_demand[s] / self.mu[s]  # anchors' local purchases
             self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
                                                    self.phi[s], income, self.external[s])
         self.net_scale = self._net_profit_per_scale()
         if self.sw.cost_of_living:
             self.net_scale = self.net_scale * self._cost_of_living()[None, :]
-        w = np.zeros(self.S)
-        wf = np.zeros(self.S)
-        for s in range(self.S):
-            m = self.alive & (self.sector == s)
-            tot = (self.pi_scale[s, self.site[m]] * self.scale[m]).sum()
-            w[s] = tot / max(self.scale[m].sum(), 1e-300)
-            wf[s] = tot / max(m.sum(), 1)
+        w = np.zeros(S)
+        wf = np.zeros(S)
+        prod = self.pi_scale.ravel()[key_p]
+        prod *= scale_p
+        for s in range(S):
+            a, b = starts[s], ends[s]
+            tot = prod[a:b].sum()
+            w[s] = tot / max(scale_p[a:b].sum(), 1e-300)
+            wf[s] = tot / max(counts[s], 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
+        self._vcache = {}         # V and move costs by sector (``_choose``) are for this state
         self._lever_rates()
 
     def _net_profit_per_scale(self) -> np.ndarray:
         """π_net per unit scale before levers: (op. profit − land rent − finance cost) × (1 − tax).
         Cost levers are already in ``pi_scale`` (through c); the others are added as choice terms
         by ``PolicyMixin._lever_rates`` / ``_choice_terms``, each once."""
-        d, p = self.data, self.p
-        out = np.empty((self.S, self.R))
-        for s, sec in enumerate(self.sectors):
-            y = self.sigma[s] * self.pi_scale[s]
-            land = (self.land_price * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate
-                    * d.param(sec, "land_ha_per_yi") * y)
-            fin = p.interest_rate * d.param(sec, "capital_per_yi") * y
-            out[s] = (self.pi_scale[s] - land - fin) * (1 - p.cit_rate)
-        return out
+        p = self.p
+        # all sectors at once, each product in the same order as sector by sector
+        y = self.sigma[:, None] * self.pi_scale
+        land = (self.land_price * YI_PER_HA_PER_YUAN_M2 * p.land_rent_rate)[None, :] * self.land_int[:, None] * y
+        fin = (p.interest_rate * self.capital_per)[:, None] * y
+        return (self.pi_scale - land - fin) * (1 - p.cit_rate)
 
     def _move_cost(self, s: int) -> np.ndarray:
         """Annualised cost per unit scale of moving from site r0 (row) to r (column); 0 to stay."""
         p = self.p
         if not self.sw.relocation_costs:
             return np.zeros((self.R, self.R))
-        move = (p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0)
-        move = move * self.pi_scale[s][:, None]
+        base = self.__dict__.get("_move_base")  # distances and parameters are fixed in a run
+        if base is None:
+            base = p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
+            self._move_base = base
+        move = base * self.pi_scale[s][:, None]
         np.fill_diagonal(move, 0.0)
         return move
 
@@ -486,19 +529,18 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         all places (its base-year income-weighted mean in logs) so that it ranks places only."""
         logd = np.zeros(self.Q)
         for s in range(self.S):
-            m = self.alive & (self.sector == s)
-            supply = np.bincount(self.site[m], weights=self.scale[m], minlength=self.R) * self.g[s]
+            supply = self._supply_raw[s] * self.g[s]  # from _market_state, this call
             d = market.crowding(supply, self.phi[s], self.external[s])
             logd += self.mu[s] / (self.sigma[s] - 1) * np.log(np.maximum(d, 1e-300))
         if not hasattr(self, "_col_log0"):
             self._col_log0 = float(np.average(logd, weights=self.income0))
         return np.exp(logd - self._col_log0)[self.site_market_arr]
 
-    def _vmat(self, s: int, with_constants: bool = True) -> np.ndarray:
+    def _vmat(self, s: int, with_constants: bool = True, move: np.ndarray | None = None) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
         p = self.p
         pib = max(self.pibar[s], 1e-300)
-        move = self._move_cost(s)
+        move = self._move_cost(s) if move is None else move
         v = p.beta * (self.net_scale[s][None, :] - move) / pib
         v = v + p.leading_sector_bonus * self.lead[s][None, :]
         # a firm may always stay where it is, even at a site that no longer admits its sector
@@ -509,16 +551,24 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
-        self.output = np.where(self.alive, self.sigma[self.sector] * self.pi_scale[self.sector, self.site]
-                               * self.scale, 0.0)
-        self.va = self.output * self.va_ratio[self.sector]
+        # flat (sector, site) index of every firm, kept for the rest of the step (ledger)
+        key = self.sector * self.R + self.site
+        self._key_now = key
+        out = (self.sigma[:, None] * self.pi_scale).ravel()[key]
+        out *= self.scale
+        if not self.alive.all():
+            out[~self.alive] = 0.0
+        self.output = out
+        self.va = out * self.va_ratio[self.sector]
         # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
-        self.jobs = self.output * self.jobs_per[self.sector] / self.f_wage[self.site_market_arr[self.site]]
+        jobs = out * self.jobs_per[self.sector]
+        jobs /= self.f_wage[self.site_market_arr][self.site]
+        self.jobs = jobs
         place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
-        in_city = place < nc
-        self.city_va = np.bincount(place[in_city], weights=self.va[in_city], minlength=nc)
-        self.city_jobs = np.bincount(place[in_city], weights=self.jobs[in_city], minlength=nc)
+        # bins of cities get the same firms in the same order as with a mask ``place < nc``
+        self.city_va = np.bincount(place, weights=self.va, minlength=self.Q)[:nc]
+        self.city_jobs = np.bincount(place, weights=self.jobs, minlength=self.Q)[:nc]
 
     def _snapshot_base(self) -> None:
         nc = len(self.city_ids)
@@ -535,9 +585,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _owner_income(self) -> np.ndarray:
         """Operating profits by the market where they are spent (owners' region, or the site)."""
-        pi = np.where(self.alive, self.pi_scale[self.sector, self.site] * self.scale, 0.0)
-        where = self.site_market_arr[self.site] if self.sw.owners_spend_at_site else self.home
-        earned = np.bincount(self.site_market_arr[self.site], weights=pi, minlength=self.Q)
+        pi = self.pi_scale.ravel()[self.sector * self.R + self.site]
+        pi *= self.scale
+        if not self.alive.all():
+            pi[~self.alive] = 0.0
+        place = self.site_market_arr[self.site]
+        where = place if self.sw.owners_spend_at_site else self.home
+        earned = np.bincount(place, weights=pi, minlength=self.Q)
         spent = np.bincount(where, weights=pi, minlength=self.Q)
         return spent - earned
 
@@ -570,7 +624,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _fill_layers(self) -> None:
         """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
-        by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
+        if self.alive.all():
+            by_site = np.bincount(self.site, weights=self.output, minlength=self.R)
+        else:
+            by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0
@@ -581,7 +638,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         dt = self.dt
         t0 = self.t - dt
         self._update_lever_values()
-        self.f_income *= (1 + self._rates(self.s_income, t0)) ** dt
+        r_income = self._rates(self.s_income, t0)
+        self._r_income = (t0, r_income)  # grow() uses the same rates
+        self.f_income *= (1 + r_income) ** dt
         self.f_wage *= (1 + self._rates(self.s_wage, t0)) ** dt
         self.f_pop *= (1 + self._rates(self.s_pop, t0)) ** dt
         self.f_land *= (1 + self._rates(self.s_land, t0)) ** dt
@@ -604,63 +663,120 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.arrivals[:] = 0
         self.departures[:] = 0
         self.arrivals_from[:] = 0
-        alive = np.flatnonzero(self.alive & self.mobile_sector[self.sector] & ~self.pinned)
+        # per (sector, site) tables looked up through the flat index sector·R + site
+        key = self.sector * self.R + self.site
+        cand = np.broadcast_to(self.mobile_sector[:, None], (self.S, self.R)).ravel()[key]
+        cand &= self.alive
+        if self.pinned.any():
+            cand &= ~self.pinned
+        alive = np.flatnonzero(cand)
         if alive.size == 0:
             return
+        ka = key[alive]
         # cost pressure: home unit cost up relative to the base, beyond the average
         rel = np.log(self.cost / self.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
-        theta = self.theta0[self.sector[alive]] * self.dt * (
-            1 + self.p.cost_pressure_revision * press[self.sector[alive], self.site[alive]])
+        theta_sr = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
+        theta = theta_sr.ravel()[ka]
         # promotion levers (招商): more firms of the target sectors elsewhere look at moving
         boost = np.ones(alive.size)
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
-                outside = self.is_origin[self.site[alive]] & m.any(axis=1)[self.sector[alive]]
+                outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
                 boost += self.lever_val[j] * outside
         u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
         base_rev = u < np.minimum(theta, 1.0)
         revise = u < np.minimum(theta * boost, 1.0)
         rev = alive[revise]
         promo_only = ~base_rev[revise]
+        groups = []
         for s in range(self.S):
             sel = self.sector[rev] == s
-            idx = rev[sel]
-            if idx.size == 0:
-                continue
-            self._choose(idx, s, "choice", promo_only[sel])
+            if sel.any():
+                groups.append((s, rev[sel], promo_only[sel]))
+        self._choose(groups, "choice")
 
-    def _choose(self, idx: np.ndarray, s: int, purpose: str, promo_only: np.ndarray | None = None) -> None:
-        """Firms ``idx`` of sector ``s`` choose a site: base utility (with the land discount they
-        already hold), lever terms, CRN Gumbel draws; parks admit by surplus; arrivals attributed."""
+    def _choose(self, groups: list, purpose: str) -> None:
+        """Each group ``(s, idx, promo_only or None)`` of firms of sector ``s`` chooses a site: base
+        utility (with the land discount they already hold), lever terms, CRN Gumbel draws; parks
+        admit by surplus, sector after sector in the order of ``groups``; arrivals attributed.
+
+        Utilities, shocks, preference orders and attribution are per firm, so they are computed for
+        all groups at once; only the capacity rule (which uses the free land left by the sectors
+        before) and lever payments (budget caps, in firm-id order within a sector) go sector by
+        sector."""
         k = self.step_count
+        R = self.R
+        sizes = [len(g[1]) for g in groups]
+        if not sizes or sum(sizes) == 0:
+            return
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        idx = np.concatenate([g[1] for g in groups])
+        sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
         cur = self.site[idx]
-        pib = max(self.pibar[s], 1e-300)
-        v = self._vmat(s)[cur]
+        pib = np.maximum(self.pibar, 1e-300)[sec]
+        # V and move costs depend on the market state only: once per sector per _market_state
+        v = np.empty((len(idx), R))
+        moves = []
+        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
+            cached = self._vcache.get(s)
+            if cached is None:
+                move = self._move_cost(s)
+                cached = self._vcache[s] = (self._vmat(s, move=move), move)
+            v[a:b] = cached[0][cur[a:b]]
+            moves.append(cached[1])
         rows = np.arange(len(idx))
-        v[rows, cur] += self._land_discount_stay(s, idx, pib)
-        terms = self._choice_terms(s, idx, self._move_cost(s), pib) if self.levers else []
-        for j, term in terms:
+        v[rows, cur] += self._land_discount_stay(sec, idx, pib)
+        terms = self._choice_terms(sec, idx, cur, moves, bounds, pib) if self.levers else []
+        for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual
             if self.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):
                 v += term
-        v = v + rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.R)
-        v = np.where(np.isfinite(v), v, -np.inf)
-        order = np.argsort(-v, axis=1)
-        self._assign(idx, v, order, s)
+        v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
+        v[~np.isfinite(v)] = -np.inf
+        order = self._preference_order(v)
+        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
+            self._assign(gi, v[a:b], order[a:b], s)
         dest = self.site[idx]
-        promo = np.zeros(len(idx), dtype=bool) if promo_only is None else promo_only
-        self._attribute(idx, v, terms, cur, dest, promo)
+        promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
+                                for g, n in zip(groups, sizes)])
+        # a group with no lever term and no promotion-only reviser: every mover is deadweight
+        # (a lever reaches a whole sector or none of it: its first row tells)
+        first = bounds[:-1]
+        if min(sizes) > 0:
+            termed = np.zeros(len(groups), dtype=bool)
+            for _, _, ap in terms:
+                termed |= ap[first]
+            plain = ~termed & ~np.logical_or.reduceat(promo, first)
+        else:
+            plain = np.array([not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
+                              for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
+        self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         moved = dest != cur
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
         if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
-            self._one_off_payments(idx[moved])
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
+
+    ROUNDS = 4  # capacity rounds: a firm refused by a park takes its next choice, up to 3 times
+
+    def _preference_order(self, v: np.ndarray) -> np.ndarray:
+        """Each row's sites by decreasing utility, the first ``ROUNDS`` of them (all the capacity
+        rule can reach): ``argsort(-v)[:, :ROUNDS]`` without sorting the rest. The firm's own site
+        is finite and ends its list, so only finite utilities are ever read; ties between them
+        have probability 0 (continuous Gumbel shocks)."""
+        k = min(self.ROUNDS, v.shape[1])
+        if v.shape[1] <= k or v.shape[0] == 0:
+            return np.argsort(-v, axis=1)
+        neg = -v
+        top = np.argpartition(neg, k - 1, axis=1)[:, :k]
+        return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
 
     def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
@@ -668,7 +784,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         cur = self.site[idx]
         rank = np.zeros(len(idx), dtype=int)
         pending = np.ones(len(idx), dtype=bool)
-        for _ in range(4):
+        for _ in range(self.ROUNDS):
             if not pending.any():
                 break
             rows = np.flatnonzero(pending)
@@ -683,8 +799,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             o = np.lexsort((-surplus, choice))
             rows, choice, need = rows[o], choice[o], need[o]
             csum = np.cumsum(need)
-            start = np.r_[0, np.flatnonzero(np.diff(choice)) + 1]
-            base = np.repeat(csum[start] - need[start], np.diff(np.r_[start, len(choice)]))
+            start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
+            base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
             ok = (csum - base) <= self.free_land[choice] + 1e-12
             acc, rej = rows[ok], rows[~ok]
             self._move(idx[acc], choice[ok], need[ok])
@@ -711,10 +827,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def exit_and_entry(self) -> None:
         k = self.step_count
-        alive = np.flatnonzero(self.alive)
-        u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
-        loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
-        out = alive[((u < self.p.exit_rate * self.dt) | loss) & ~self.pinned[alive]]
+        if self.alive.all():  # the usual case: no dead rows, no gathers
+            u = rng.uniform(self.seed_value, "exit", k, self.firm_id)
+            loss = (self.net_scale < 0).ravel()[self.sector * self.R + self.site]
+            go = (u < self.p.exit_rate * self.dt) | loss
+            go &= ~self.pinned
+            out = np.flatnonzero(go)
+        else:
+            alive = np.flatnonzero(self.alive)
+            u = rng.uniform(self.seed_value, "exit", k, self.firm_id[alive])
+            loss = self.net_scale[self.sector[alive], self.site[alive]] < 0
+            out = alive[((u < self.p.exit_rate * self.dt) | loss) & ~self.pinned[alive]]
         if out.size == 0:
             return
         self.alive[out] = False
@@ -729,23 +852,40 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         born = self.site[out]
         rel = self._draw_sizes(n, int(new_ids[0]))
         rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
-        mean_scale = np.array([self.scale[self.alive & (self.sector == s)].mean()
-                               if (self.alive & (self.sector == s)).any() else 1.0 for s in range(self.S)])
-        self.firm_id = np.r_[self.firm_id, new_ids]
-        self.sector = np.r_[self.sector, sec].astype(np.int32)
-        self.site = np.r_[self.site, born].astype(np.int32)
-        self.scale = np.r_[self.scale, mean_scale[sec] * rel]
-        self.home = np.r_[self.home, self.site_market_arr[born]].astype(np.int32)
-        self.alive = np.r_[self.alive, np.ones(n, dtype=bool)]
-        self.land = np.r_[self.land, np.zeros(n)]
-        self._grow_firm_policy_state(n, self.t)
-        new_idx = np.arange(len(self.firm_id) - n, len(self.firm_id))
+        # the exiting firms leave the arrays and the entrants are appended, in one copy of each
+        # array (the survivors keep their order, so every sum over firms adds the same numbers in
+        # the same order as with a mask over ``alive``)
+        rows = len(self.alive)
+        keep = np.flatnonzero(self.alive)
+        nk = keep.size
+        new = {"firm_id": new_ids, "sector": sec, "site": born, "home": self.site_market_arr[born],
+               "alive": True, "land": 0.0, **self._new_firm_policy_values(self.t)}
+        for name in self.FIRM_ARRAYS:
+            a = getattr(self, name)
+            b = np.empty(nk + n, dtype=a.dtype)
+            np.take(a, keep, out=b[:nk])
+            if name != "scale":
+                b[nk:] = new[name]
+            setattr(self, name, b)
+        for name in ("output", "va", "jobs", "_key_now"):  # rebuilt by _production
+            a = getattr(self, name, None)
+            if a is not None and len(a) == rows:
+                setattr(self, name, a[keep])
+        self._grp = None
+        # mean scale of the surviving firms of each sector (rows :nk, all alive)
+        perm, _, starts, ends, counts = self._group(self.sector[:nk])
+        scale_p = self.scale[perm]
+        mean_scale = np.array([scale_p[starts[s]:ends[s]].mean() if counts[s] else 1.0
+                               for s in range(self.S)])
+        self.scale[nk:] = mean_scale[sec] * rel
+        self._firms_changed()
+        new_idx = np.arange(nk, nk + n)
         # entrants choose like revisers, from their birth site; they need land if in a park
+        groups = []
         for s in np.unique(sec):
-            idx = new_idx[self.sector[new_idx] == s]
-            if not self.mobile_sector[s]:
-                continue
-            self._choose(idx, s, "entry")
+            if self.mobile_sector[s]:
+                groups.append((int(s), new_idx[self.sector[new_idx] == s], None))
+        self._choose(groups, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
         # an entrant stays in its birth park only if its plot fits (in firm-id order); otherwise it
@@ -769,11 +909,22 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def grow(self) -> None:
         """Gibrat growth of firm scale with drift equal to national nominal income growth."""
         alive = np.flatnonzero(self.alive)
-        gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
+        t0 = self.t - self.dt
+        cached = self.__dict__.get("_r_income")
+        rates = cached[1] if cached is not None and cached[0] == t0 else self._rates(self.s_income, t0)
+        gbar = float(np.average(rates, weights=self.income0))
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
-            z = rng.normal(self.seed_value, "growth", self.step_count, self.firm_id[alive])
-            self.scale[alive] *= np.exp(np.log1p(gbar) * self.dt - 0.5 * sd**2 + sd * z)
+            every = alive.size == self.alive.size  # no dead rows (the usual case): no gather
+            z = rng.normal(self.seed_value, "growth", self.step_count,
+                           self.firm_id if every else self.firm_id[alive])
+            z *= sd
+            z += np.log1p(gbar) * self.dt - 0.5 * sd**2
+            np.exp(z, out=z)
+            if every:
+                self.scale *= z
+            else:
+                self.scale[alive] *= z
             return
         # size-dependent volatility sd·(A/Ā_s)^−b (Ā_s the sector's geometric mean size) and
         # tent-shaped (Laplace) shocks: scenario parameters, see docs/validation.md
@@ -793,6 +944,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.scale[alive] = a * np.exp(np.log1p(gbar) * self.dt + corr + sd * z)
 
     # ------------------------------------------------------------------ views
+    # per-firm arrays, one row per firm (row order = order of creation; firm ids are increasing);
+    # output, va and jobs are rebuilt by _production each step
+    FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
+                   "arrived_t", "land_disc", "induced", "pivotal", "pinned")
+
     def run(self, progress=None) -> None:
         for _ in range(self.n_steps):
             self.step()

@@ -143,6 +143,11 @@ class PolicyMixin:
         self.pivotal = np.r_[self.pivotal, np.zeros(n, dtype=np.int64)]
         self.pinned = np.r_[self.pinned, np.zeros(n, dtype=bool)]
 
+    @staticmethod
+    def _new_firm_policy_values(t: float) -> dict:
+        """Policy state of an entrant (the values ``_grow_firm_policy_state`` appends)."""
+        return {"arrived_t": t, "land_disc": 0.0, "induced": False, "pivotal": 0, "pinned": False}
+
     # ------------------------------------------------------------------ values each period
     def _update_lever_values(self) -> None:
         t = self.t
@@ -279,20 +284,29 @@ class PolicyMixin:
         ok = m & (self.arrived_t[firms] >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
         return ok.astype(float) * (self.lever_val[j] != 0)
 
-    def _choice_terms(self, s: int, firms: np.ndarray, move: np.ndarray, pib: float) -> list[tuple[int, np.ndarray]]:
-        """Per active lever touching sector ``s``: its utility term (n × R) for ``firms`` choosing."""
+    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, moves: list,
+                      bounds: np.ndarray, pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
+        in groups ``bounds`` of one sector each with move costs ``moves``; ``pib`` per firm) and
+        the firms it applies to (its target includes their sector). Rows of other sectors are 0."""
         out = []
-        cur = self.site[firms]
-        rows = np.arange(len(firms))
+        n = len(firms)
+        rows = np.arange(n)
         for j, kind in enumerate(self.lever_kind):
-            if self.lever_val[j] == 0 or not self.lever_mask[j, s].any():
+            if self.lever_val[j] == 0:
+                continue
+            applies = self.lever_mask[j].any(axis=1)[sec]
+            if not applies.any():
                 continue
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
-                cut = self.lever_val[j] * self.lever_mask[j, s]
+                cut = self.lever_val[j] * self.lever_mask[j][sec]
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                term = self.p.beta * move[cur] * cut[None, :] / pib * ~inside[:, None]
-                out.append((j, term))
+                mv = np.empty((n, self.R))
+                for move, a, b in zip(moves, bounds[:-1], bounds[1:]):
+                    mv[a:b] = move[cur[a:b]]
+                term = self.p.beta * mv * cut / pib[:, None] * ~inside[:, None]
+                out.append((j, term, applies))
                 continue
             if kind not in ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
                             "profit_subsidy", "grant", "lump_sum", "talent_subsidy", "cost_subsidy",
@@ -301,48 +315,52 @@ class PolicyMixin:
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
             if site_level or not self.lever_new[j]:
                 new_factor = 1.0
-            else:
-                new_factor = float(self._duration_factor(self.lever_years[j]))
-            term = np.repeat(self.rate_u[j, s][None, :] * new_factor, len(firms), axis=0)
+            else:  # a constant of the run (years, horizon, rate)
+                cache = self.__dict__.setdefault("_new_factor", {})
+                new_factor = cache.get(j)
+                if new_factor is None:
+                    new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
+            term = self.rate_u[j][sec] * new_factor  # 0 where the lever does not reach
             # staying: what the firm receives where it is
             if kind == "grant":
-                stay = np.zeros(len(firms))
+                stay = np.zeros(n)
             elif site_level or not self.lever_new[j]:
-                stay = self.rate_u[j, s, cur] * (kind != "land_discount" or not self.lever_new[j])
+                stay = self.rate_u[j][sec, cur] * (kind != "land_discount" or not self.lever_new[j])
             else:
                 left = self.lever_years[j] - (self.t - np.maximum(self.arrived_t[firms], -1e9))
-                stay = self.rate_u[j, s, cur] * self._eligible(j, firms) * self._duration_factor(left)
+                stay = self.rate_u[j][sec, cur] * self._eligible(j, firms) * self._duration_factor(left)
                 if kind == "land_discount":
-                    stay = np.zeros(len(firms))
+                    stay = np.zeros(n)
             term[rows, cur] = stay
-            out.append((j, term))
+            out.append((j, term, applies))
         return out
 
-    def _land_discount_stay(self, s: int, firms: np.ndarray, pib: float) -> np.ndarray:
+    def _land_discount_stay(self, sec: np.ndarray, firms: np.ndarray, pib: np.ndarray) -> np.ndarray:
         """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent)."""
         cur = self.site[firms]
-        plot = self._bc["land"][s, cur] / max(self.p.land_rent_rate, 1e-12)
+        plot = self._bc["land"][sec, cur] / max(self.p.land_rent_rate, 1e-12)
         return self.p.beta * self.land_disc[firms] * plot / annuity(self.p.planning_years, self.p.interest_rate) / pib
 
     # ------------------------------------------------------------------ attribution
-    def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray]],
-                   cur: np.ndarray, dest: np.ndarray, promo_only: np.ndarray) -> None:
+    def _attribute(self, firms: np.ndarray, v_full: np.ndarray, terms: list[tuple[int, np.ndarray, np.ndarray]],
+                   cur: np.ndarray, dest: np.ndarray, promo_only: np.ndarray, plain: np.ndarray) -> None:
         """Flag each arrival induced (its best choice without any policy term differs from where it
         went) and record the pivotal levers (removing that lever alone changes its best choice).
-        Same state, same Gumbel draws: partial equilibrium."""
+        Same state, same Gumbel draws: partial equilibrium. ``plain`` marks firms whose sector
+        group has no lever term and no promotion-only reviser: deadweight, no pivotal lever."""
         moved = dest != cur
-        if not terms and not promo_only.any():
+        if plain.all():
             self.induced[firms[moved]] = False
             self.pivotal[firms[moved]] = 0
             return
         total = np.zeros_like(v_full)
-        for _, term in terms:
+        for _, term, _ in terms:
             total += term
         none_choice = np.argmax(v_full - total, axis=1)
         induced = none_choice != dest
         piv = np.zeros(len(firms), dtype=np.int64)
-        for j, term in terms:
-            flip = np.argmax(v_full - term, axis=1) != dest
+        for j, term, applies in terms:
+            flip = (np.argmax(v_full - term, axis=1) != dest) & applies
             piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
@@ -350,6 +368,8 @@ class PolicyMixin:
                 hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
                 piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
                 induced |= hit
+        induced &= ~plain
+        piv[plain] = 0
         sel = firms[moved]
         self.induced[sel] = induced[moved]
         self.pivotal[sel] = piv[moved]
@@ -425,7 +445,8 @@ class PolicyMixin:
 
     def _recurring_payments(self) -> None:
         dt = self.dt
-        alive = np.flatnonzero(self.alive)
+        every = self.alive.all()  # no dead rows (dead firms leave the arrays at exit)
+        alive = None if every else np.flatnonzero(self.alive)
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
             if v == 0:
@@ -443,7 +464,10 @@ class PolicyMixin:
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+            if every:  # flat (sector, site) index of every firm, from _production this step
+                f = np.flatnonzero(self.lever_mask[j].ravel()[self._key_now])
+            else:
+                f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
             if not len(f):
                 continue
             elig = self._eligible(j, f) > 0
@@ -464,10 +488,20 @@ class PolicyMixin:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
         p, dt = self.p, self.dt
         b = self._bc
-        alive = self.alive & ~self.is_origin[self.site]
-        pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
+        if self.alive.all():  # flat (sector, site) index of every firm, from _production this step
+            pre = b["pretax"].ravel()[self._key_now]
+            pre *= self.scale
+            np.maximum(pre, 0.0, out=pre)
+        else:
+            pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
         rev = (p.local_vat_share * p.vat_rate * self.va + p.local_cit_share * p.cit_rate * pre) * dt
-        self.ledger_revenue = np.bincount(self.site[alive], weights=rev[alive], minlength=self.R)
+        if self.alive.all():
+            # the bins of study-area sites add the same firms in the same order as with a mask
+            self.ledger_revenue = np.bincount(self.site, weights=rev, minlength=self.R)
+            self.ledger_revenue[self.is_origin] = 0.0
+        else:
+            alive = self.alive & ~self.is_origin[self.site]
+            self.ledger_revenue = np.bincount(self.site[alive], weights=rev[alive], minlength=self.R)
 
     def _reset_period_ledger(self) -> None:
         self.ledger_spend[:] = 0.0
@@ -483,9 +517,11 @@ class PolicyMixin:
         ind = self.induced[firms]
         np.add.at(self.induced_arrivals, dest, ind.astype(float))
         np.add.at(self.deadweight_arrivals, dest, (~ind).astype(float))
+        piv = self.pivotal[firms]
+        seen = int(np.bitwise_or.reduce(piv)) if len(piv) else 0  # levers pivotal for any of them
         for j in range(len(self.levers)):
-            hit = (self.pivotal[firms] >> np.int64(j)) & 1
-            if hit.any():
+            if (seen >> j) & 1:
+                hit = (piv >> np.int64(j)) & 1
                 np.add.at(self.pivotal_arrivals[j], dest, hit.astype(float))
 
     # ------------------------------------------------------------------ anchors
@@ -510,6 +546,7 @@ class PolicyMixin:
             self._grow_firm_policy_state(1, self.t)
             self.pinned[-1] = True
             self.induced[-1] = True
+            self._firms_changed()
             self.entries[k] += 1
             if a["input"] is not None and a["share"] > 0:
                 self.extra_demand[a["input"], self.site_market_arr[k]] += a["share"] * a["output"]

@@ -38,8 +38,20 @@ def _mix_inplace(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_KEYS: dict[tuple[int, str, int], np.uint64] = {}
+
+
 def stream_key(seed: int, purpose: str, step: int) -> np.uint64:
-    """A 64-bit key for (run seed, purpose, step)."""
+    """A 64-bit key for (run seed, purpose, step) (memoised: a pure function of its arguments)."""
+    k = _KEYS.get((seed, purpose, step))
+    if k is None:
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        k = _KEYS[(seed, purpose, step)] = _stream_key(seed, purpose, step)
+    return k
+
+
+def _stream_key(seed: int, purpose: str, step: int) -> np.uint64:
     with np.errstate(over="ignore"):
         k = _mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
         k = _mix(np.array([k ^ (np.uint64(PURPOSES[purpose]) * _GOLD)], dtype=np.uint64))[0]
@@ -73,10 +85,44 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
 def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
            col_ids: np.ndarray | None = None) -> np.ndarray:
     u = uniform(seed, purpose, step, ids, ncols, col_ids)
-    return -np.log(-np.log(u))
+    # −log(−log u), in place
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    np.log(u, out=u)
+    np.negative(u, out=u)
+    return u
+
+
+def _to_unit(z: np.ndarray) -> np.ndarray:
+    """53 random bits of uint64 ``z`` (overwritten) -> (0, 1), never exactly 0 or 1."""
+    z >>= np.uint64(11)
+    u = z.astype(np.float64)
+    u += 0.5
+    u *= 1.0 / 9007199254740992.0
+    return u
 
 
 def normal(seed: int, purpose: str, step: int, ids: np.ndarray) -> np.ndarray:
-    """Standard normal draws by Box–Muller from two counter-based uniforms."""
-    u = uniform(seed, purpose, step, ids, 2)
-    return np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
+    """Standard normal draws by Box–Muller from two counter-based uniforms.
+
+    The same numbers, bit for bit, as ``u = uniform(seed, purpose, step, ids, 2)`` and
+    ``sqrt(-2 log u[:, 0]) · cos(2π u[:, 1])``, computed column by column and in place
+    (tests/test_perf_equivalence.py)."""
+    key = stream_key(seed, purpose, step)
+    ids = np.asarray(ids, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        base = ids * _GOLD
+        base ^= key
+        base = _mix_inplace(base)
+        col = _mix(np.arange(2, dtype=np.uint64) * _M2 + key)
+        z1 = base ^ col[1]
+        base ^= col[0]
+        u0 = _to_unit(_mix_inplace(base))
+        u1 = _to_unit(_mix_inplace(z1))
+    np.log(u0, out=u0)
+    u0 *= -2.0
+    np.sqrt(u0, out=u0)
+    u1 *= 2.0 * np.pi
+    np.cos(u1, out=u1)
+    u0 *= u1
+    return u0
