@@ -7,7 +7,7 @@ baseline (a few vectorised passes over the firm arrays), so ``--check`` can be o
 Checked every step:
 
 * **firms**: firms created (initial + entrants + anchors) = alive + exited; ids unique and
-  increasing; every per-firm array has one entry per firm created;
+  increasing; every per-firm array has one entry per firm in the arrays (exited firms are dropped);
 * **no negative** capital (scale), output, value added, jobs, land, free land, land prices, wages,
   population, GDP, incomes, profits per unit scale, arrivals, ledger amounts;
 * **parks**: 0 ≤ occupancy ≤ 1 (free land between 0 and capacity);
@@ -98,13 +98,16 @@ class InvariantChecker:
             a = getattr(m, name, None)
             if a is not None and len(a) != n:
                 out.append(f"{name} has {len(a)} entries for {n} firms")
+        # exiting firms are dropped from the arrays (sim/model.py exit_and_entry), so the arrays
+        # hold the live firms plus at most the dead ones of the current period
         created = self.created0 + self.entered
         alive = int(m.alive.sum())
-        if n != created:
-            out.append(f"{n} firms in the arrays but {created} created (initial + entrants + anchors)")
-        if alive + self.exited != n:
-            out.append(f"firms created {n} != alive {alive} + exited {self.exited}")
-        if n and (m.next_id != int(m.firm_id[-1]) + 1 or (n > 1 and not (np.diff(m.firm_id) > 0).all())):
+        if alive + self.exited != created:
+            out.append(f"firms created {created} (initial + entrants + anchors) != alive {alive} + "
+                       f"exited {self.exited}")
+        if not alive <= n <= created:
+            out.append(f"{n} firms in the arrays, outside [alive {alive}, created {created}]")
+        if n and (m.next_id <= int(m.firm_id[-1]) or (n > 1 and not (np.diff(m.firm_id) > 0).all())):
             out.append("firm ids not unique and increasing")
         if (m.site < 0).any() or (m.site >= m.R).any() or (m.sector < 0).any() or (m.sector >= m.S).any():
             out.append("a firm's site or sector index out of range")
