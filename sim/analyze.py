@@ -332,11 +332,12 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             f"{folder}: no finished runs for this code version; run `run.py sweep` on its "
             f"experiment first"))
     outcomes = list(outcomes or plan["outcomes"])
+    known = [c for c in runs.columns[4 + len(plan["factors"]):]]
     for o in outcomes:
         if o not in runs.columns:
+            near = [c for c in known if c.split(".")[0] == o.split(".")[0]] or known
             raise AnalysisError("--outcome", message=(
-                f"--outcome: got {o!r}; expected one of the runs' outcomes, e.g. "
-                f"{', '.join(c for c in list(runs.columns)[5 + len(plan['factors']):][:6])}"))
+                f"--outcome: got {o!r}; expected an outcome the runs hold, e.g. {', '.join(near[:6])}"))
     setup_font()
     out = Path(out) if out else folder
     out.mkdir(parents=True, exist_ok=True)

@@ -414,7 +414,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
             raise ExperimentError(src, message=(
                 f"{src}: series[{j}]: got {s!r}; expected place.measure with place region or a city "
                 f"and measure one of {', '.join(SERIES_MEASURES)}"))
-    blob = json.dumps({"experiment": exp.model_dump(mode="json"), "base": base.resolved},
+    blob = json.dumps({"experiment": exp.model_dump(mode="json", exclude={"base"}), "base": base.resolved},
                       sort_keys=True, ensure_ascii=False, default=str)
     le.text_hash = hashlib.sha256(blob.encode("utf-8")).hexdigest()
     return le
@@ -519,9 +519,12 @@ def unit_sample(exp: Experiment) -> np.ndarray | None:
         from scipy.stats import qmc
         return qmc.LatinHypercube(d=D, seed=np.random.default_rng(seed)).random(d.samples)
     import warnings
-
-    from SALib.sample import morris as morris_sample
-    from SALib.sample import sobol as sobol_sample
+    try:
+        from SALib.sample import morris as morris_sample
+        from SALib.sample import sobol as sobol_sample
+    except ImportError:
+        raise ExperimentError("design", message=(
+            f"design {d.kind} needs SALib: pip install -e '.[sweep]' (or make test)")) from None
     problem = salib_problem(exp)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -312,8 +312,9 @@ class _Executor:
 
 def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
               scheduler: str | None = None, retry_failed: bool = False, quiet: bool = False,
-              log=sys.stderr) -> tuple[Path, dict]:
-    """Run (or resume) a sweep; returns (sweep folder, counts)."""
+              log=None) -> tuple[Path, dict]:
+    """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr)."""
+    log = log or sys.stderr
     t0 = time.perf_counter()
     le = load_experiment(experiment)
     code = code_version()
@@ -329,18 +330,23 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
     plan.write(folder)
     done = {p.stem for p in runs_dir.glob("*.parquet")}
     failed_before = {p.name[: -len(".error.json")] for p in runs_dir.glob("*.error.json")}
-    todo, skipped = [], 0
+    todo, skipped, seen = [], 0, set()
     for r in plan.runs:
+        if r[3] in seen:  # the same scenario and seed at two points (a list factor in a QMC design)
+            continue
+        seen.add(r[3])
         if r[3] in done or (r[3] in failed_before and not retry_failed):
             skipped += 1
         else:
             todo.append(r)
     workers = workers or os.cpu_count() or 1
-    counts = {"runs": len(plan.runs), "done": 0, "failed": 0, "skipped": skipped,
+    counts = {"runs": len(seen), "done": 0, "failed": 0, "skipped": skipped,
               "skipped_failed_before": sum(1 for r in plan.runs if r[3] in failed_before
                                            and r[3] not in done and not retry_failed)}
     print(f"sweep {le.experiment.name}: {plan.n_points} points x {le.experiment.replicates} "
-          f"replicates = {len(plan.runs)} runs; {skipped} already in {folder.name}, {len(todo)} to run",
+          f"replicates = {len(plan.runs)} runs"
+          + (f" ({len(seen)} distinct)" if len(seen) < len(plan.runs) else "")
+          + f"; {skipped} already in {folder.name}, {len(todo)} to run",
           file=log, flush=True)
     interrupted = False
     if todo:
