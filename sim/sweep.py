@@ -108,8 +108,6 @@ def run_task(task: dict) -> dict:
     t0 = time.perf_counter()
     try:
         pin_threads()
-        if str(ROOT) not in sys.path:
-            sys.path.insert(0, str(ROOT))
         if not _CODE:
             _CODE.append(code_version())
         if task["code"] != _CODE[0]:
