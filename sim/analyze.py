@@ -5,7 +5,8 @@ and writes a new folder ``SWEEP_DIR/analysis_<timestamp>/`` (temporary folder re
 complete; never overwritten) with:
 
 * ``sensitivity.csv`` and ``figures/sensitivity_<outcome>.png``: per outcome and factor, Sobol
-  first-order and total indices with 95% confidence intervals (sobol designs; SALib), Morris μ*, its
+  first-order and total indices with 95% confidence intervals (sobol designs; SALib; with
+  ``second_order`` also ``S2_<other factor>`` and its interval), Morris μ*, its
   confidence interval, μ and σ (morris designs; in units of the outcome per full range of the
   factor), or for grid and Latin-hypercube designs the main-effect swing (largest minus smallest mean
   outcome across the factor's values or quintiles) and Spearman's rank correlation. Outcomes are
@@ -178,6 +179,11 @@ def sensitivity(plan: dict, points, runs, outcome: str) -> tuple[list[dict], str
                 rows.append({"outcome": outcome, "factor": f["name"], "group": f["group"],
                              "S1": res["S1"][j], "S1_conf": res["S1_conf"][j],
                              "ST": res["ST"][j], "ST_conf": res["ST_conf"][j]})
+                if plan["design"]["second_order"]:  # S2 with every other factor (upper triangle)
+                    for m, g in enumerate(facs):
+                        if m > j:
+                            rows[-1][f"S2_{g['name']}"] = res["S2"][j, m]
+                            rows[-1][f"S2_conf_{g['name']}"] = res["S2_conf"][j, m]
         elif kind == "morris":
             from SALib.analyze import morris
             X = np.asarray(plan["unit_sample"])

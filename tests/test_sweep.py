@@ -472,3 +472,23 @@ def test_morris_on_the_model(tmp_path, capsys):
     out = Path(_last_line(capsys.readouterr().out))
     s = pd.read_csv(out / "sensitivity.csv")
     assert set(s.factor) == {"land", "revision"} and s.mu_star.notna().all()
+
+
+def test_variance_split_and_package_labels():
+    from sim.analyze import package_labels, variance_split
+    # y = point effect + replicate effect (shared) + nothing else: no seed noise
+    runs = pd.DataFrame([{"point": i, "replicate": k, "y": 10.0 * i + 3.0 * k}
+                         for i in range(5) for k in range(3)])
+    v = variance_split(runs, "y")
+    assert v["noise"] == pytest.approx(0.0, abs=1e-12)
+    assert v["points"] + v["seeds"] == pytest.approx(1.0)
+    assert v["points"] == pytest.approx(3000 / 3090)  # SS points 3 x 1000, SS seeds 5 x 18
+    plan = {"package_bins": 2, "factors": [
+        {"name": "land", "group": "lever", "spec": {"range": [0.1, 0.5], "values": None}},
+        {"name": "kind", "group": "lever", "spec": {"range": None, "values": ["a", "b"]}},
+        {"name": "w", "group": "uncertainty", "spec": {"range": [0.0, 1.0], "values": None}}]}
+    pts = pd.DataFrame({"land": [0.1, 0.2, 0.35, 0.5, 0.45], "kind": ["a", "b", "a", "b", "a"],
+                        "w": [0.1, 0.2, 0.3, 0.4, 0.5]})
+    assert package_labels(plan, pts) == [
+        "land 0.1–0.3 · kind=a", "land 0.1–0.3 · kind=b", "land 0.3–0.5 · kind=a",
+        "land 0.3–0.5 · kind=b", "land 0.3–0.5 · kind=a"]
