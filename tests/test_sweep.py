@@ -492,3 +492,21 @@ def test_variance_split_and_package_labels():
     assert package_labels(plan, pts) == [
         "land 0.1–0.3 · kind=a", "land 0.1–0.3 · kind=b", "land 0.3–0.5 · kind=a",
         "land 0.3–0.5 · kind=b", "land 0.3–0.5 · kind=a"]
+
+
+def test_worker_frees_each_model():
+    # Mesa 3.3 keeps every model in the class-level Agent._ids table; a worker running hundreds of
+    # runs must drop it, or it grows by ~11 MB per full run (measured: 5.8 GB after 448 runs)
+    from mesa import Agent
+    le = load_experiment(_exp_tiny_path())
+    plan = sweep.Plan(le, sweep.code_version())
+    before = len(Agent._ids)
+    for r in plan.runs[:3]:
+        assert sweep.run_task(plan.task(*r))["ok"]
+    assert len(Agent._ids) == before
+
+
+def _exp_tiny_path() -> Path:
+    import tempfile
+    d = Path(tempfile.mkdtemp())
+    return _exp(d, TINY + "design: {kind: grid}\nlevers: [{name: beta, key: parameters.beta, values: [3, 4, 5]}]\n")
