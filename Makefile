@@ -2,6 +2,7 @@
 #   make run    create .venv on first use, install, run the default scenario
 #   make test   create/update .venv, run the tests (CI=true also runs the slow ones)
 #   make bench  benchmarks/run.py (ARGS="--quick --json"); see benchmarks/README.md
+#   make run ARGS="sweep experiments/smoke.yaml"  batch sweeps (docs/experiments.md)
 PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
@@ -16,7 +17,7 @@ $(VPY):
 	$(VPY) -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -q -e ".[test]"
+	$(VPY) -m pip install -q -e ".[test,sweep]"
 	touch $(STAMP)
 
 run: $(STAMP)

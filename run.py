@@ -167,6 +167,9 @@ def cmd_compare(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     from sim.errors import UserError
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("sweep", "analyze"):  # own arguments: docs/cli.md, sim/sweep.py
+        import sim.sweep
+        return sim.sweep.cmd_sweep(argv[1:]) if argv[0] == "sweep" else sim.sweep.cmd_analyze(argv[1:])
     if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
         from sim.validation import cmd_validate
         return cmd_validate(argv[1:])

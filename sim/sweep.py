@@ -1,0 +1,476 @@
+"""``run.py sweep EXPERIMENT.yaml``: many runs, on this machine or a dask cluster, crash-safe.
+
+The **sweep folder** ``OUT/sweep_<name>_<hash12>/`` is named by a hash of the experiment's validated
+content and its resolved base scenario, so an edited experiment gets a new folder and re-running
+the same file resumes the same one. It holds::
+
+    experiment.yaml     the file as given (copy)
+    plan.json           factors, design, sizes, seeds, code version, run ids (rewritten per invocation)
+    points.csv          point, replicate, seed, run_id and the factor values of every run
+    runs/<run_id>.parquet       one finished run (name, year, value): outcomes and yearly series
+    runs/<run_id>.error.json    a run that raised (error and traceback); retried with --retry-failed
+    log.jsonl           one line per invocation: done, failed, skipped, wall time, runs/minute
+
+A **run id** hashes the run's resolved scenario (base + point), its seed, ``until`` and the model's
+code version (``sim/*.py`` without the experiment, sweep and analysis modules), so finished runs
+are skipped when the same command is re-run and re-done when the model changes. Workers return a
+run's few kilobytes of Parquet to the parent, which writes it atomically (temporary file, then
+``os.replace``) and forgets it; at most ``2 × workers`` runs are in flight, so the parent's memory
+does not grow with the number of runs. A run that raises is recorded and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import os
+import shutil
+import sys
+import time
+import traceback
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from .errors import UserError
+from .experiment import (
+    LoadedExperiment,
+    design_points,
+    design_size,
+    flatten_summary,
+    load_experiment,
+    run_seed,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "plots.py", "compare.py", "validation.py"}
+SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
+
+
+def code_version() -> str:
+    """Hash of the model's source: ``sim/*.py`` except the modules that only run or read sweeps."""
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        if f.name in NOT_MODEL:
+            continue
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def run_id(scenario_hash: str, seed: int, until, code: str) -> str:
+    blob = json.dumps([scenario_hash, int(seed), until, code])
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def pin_threads() -> None:
+    for v in THREAD_VARS:
+        os.environ[v] = "1"
+
+
+# ------------------------------------------------------------------------------------------
+# The worker: one run -> a few kilobytes of Parquet
+# ------------------------------------------------------------------------------------------
+
+_DATA_CACHE: dict = {}
+_CODE: list = []
+
+
+def annual_series(df, names: list[str]) -> dict[str, dict[int, float]]:
+    """Yearly values of ``place.measure`` series: flows per period (fiscal measures, arrivals)
+    summed over the year's simulated periods, other measures averaged over the year's rows
+    (the base year includes its calibrated row)."""
+    import numpy as np
+    out = {}
+    d0 = df[(df.sector == "") & (df.origin == "") & (df.lever == "")]
+    base = float(df.year.min())
+    for name in names:
+        place, meas = name.split(".", 1)
+        d = d0[(d0.place == place) & (d0.measure == meas)]
+        if meas in SERIES_FLOWS:
+            d = d[d.year > base]
+        if d.empty:
+            out[name] = {}
+            continue
+        g = d.groupby(np.floor(d.year.to_numpy() + 1e-9).astype(int)).value
+        vals = g.sum() if meas in SERIES_FLOWS else g.mean()
+        out[name] = {int(y): float(v) for y, v in vals.items()}
+    return out
+
+
+def run_task(task: dict) -> dict:
+    """Run one (scenario, seed) in a worker; never raises for a model error (it is reported)."""
+    t0 = time.perf_counter()
+    try:
+        pin_threads()
+        if not _CODE:
+            _CODE.append(code_version())
+        if task["code"] != _CODE[0]:
+            raise RuntimeError(f"worker's model code {_CODE[0]} differs from the sweep's {task['code']} "
+                               f"(sim at {Path(__file__).resolve().parent}); workers need the same checkout")
+        from .data import load_data
+        from .metrics import Recorder
+        from .model import RegionalEconomy
+        from .scenario import validate_scenario
+        from .summary import build_summary
+        loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
+        key = str(loaded.data_dir)
+        if key not in _DATA_CACHE:
+            _DATA_CACHE[key] = load_data(loaded.data_dir)
+        model = RegionalEconomy(loaded, seed=task["seed"], data=_DATA_CACHE[key], until=task["until"])
+        rec = Recorder()
+        rec.collect(model)
+        for _ in range(model.n_steps):
+            model.step()
+            rec.collect(model)
+        df = rec.frame()
+        wall = time.perf_counter() - t0
+        summ = build_summary(model, df, task["seed"], wall)
+        _release(model)
+        flat = flatten_summary(summ)
+        series = annual_series(df, task["series"])
+        payload = encode_run(task, flat, series, wall)
+        return {"run_id": task["run_id"], "ok": True, "data": payload, "seconds": wall}
+    except Exception as exc:  # noqa: BLE001 -- recorded, the sweep goes on
+        return {"run_id": task["run_id"], "ok": False, "error": f"{type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
+
+
+def _release(model) -> None:
+    """Let a finished model be freed: Mesa 3.3 keeps every model as a key of the class-level
+    ``Agent._ids`` counter table, so a worker would otherwise grow by ~11 MB per full run."""
+    try:
+        from mesa import Agent
+        ids = getattr(Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(model, None)
+    except ImportError:
+        pass
+
+
+def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    names, years, values = [], [], []
+    for k, v in flat.items():
+        names.append(k)
+        years.append(None)
+        values.append(v)
+    for k, s in series.items():
+        for y, v in s.items():
+            names.append("series:" + k)
+            years.append(int(y))
+            values.append(v)
+    meta = {"run_id": task["run_id"], "point": task["point"], "replicate": task["replicate"],
+            "seed": task["seed"], "until": task["until"], "code": task["code"],
+            "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
+    table = pa.table({"name": pa.array(names, pa.string()), "year": pa.array(years, pa.int32()),
+                      "value": pa.array(values, pa.float64())})
+    table = table.replace_schema_metadata({"sweep_run": json.dumps(meta)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def read_run(path: Path) -> tuple[dict, object]:
+    """(metadata, DataFrame name/year/value) of one stored run."""
+    import pyarrow.parquet as pq
+    t = pq.read_table(path)
+    meta = json.loads(t.schema.metadata[b"sweep_run"])
+    return meta, t.to_pandas()
+
+
+# ------------------------------------------------------------------------------------------
+# The store
+# ------------------------------------------------------------------------------------------
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def sweep_dir(out: Path, le: LoadedExperiment) -> Path:
+    return out / f"sweep_{le.experiment.name}_{le.text_hash[:12]}"
+
+
+class Plan:
+    """Every run of a sweep: point, replicate, seed, run id; built from the experiment alone."""
+
+    def __init__(self, le: LoadedExperiment, code: str):
+        exp = le.experiment
+        self.le, self.code = le, code
+        self.values, self.unit = design_points(exp)
+        self.n_points = len(self.values)
+        assert self.n_points == design_size(exp), (self.n_points, design_size(exp))
+        self.hashes = []
+        for i, vals in enumerate(self.values):
+            try:
+                self.hashes.append(le.scenario_for(vals).hash)
+            except UserError as e:
+                names = ", ".join(f"{f.name}={v!r}" for f, v in zip(exp.factors, vals))
+                raise UserError(str(le.path), message=(
+                    f"{le.path}: design point {i} ({names}) makes the scenario invalid: {e}")) from None
+        self.runs = []  # (point, replicate, seed, run id)
+        for k in range(exp.replicates):
+            for i in range(self.n_points):
+                seed = run_seed(exp.seed, i, k, exp.common_random_numbers)
+                self.runs.append((i, k, seed, run_id(self.hashes[i], seed, exp.until, code)))
+
+    def task(self, point: int, replicate: int, seed: int, rid: str) -> dict:
+        le = self.le
+        scn = le.scenario_for(self.values[point])
+        return {"run_id": rid, "point": point, "replicate": replicate, "seed": seed,
+                "until": le.experiment.until, "scenario": scn.resolved, "src": str(le.base.path),
+                "path": str(le.base.path), "series": list(le.experiment.series), "code": self.code}
+
+    def write(self, folder: Path) -> None:
+        import csv
+        exp = self.le.experiment
+        plan = {
+            "experiment": exp.name, "experiment_path": str(self.le.path),
+            "experiment_hash": self.le.text_hash, "base": str(self.le.base.path),
+            "base_hash": self.le.base.hash, "code_version": self.code,
+            "design": exp.design.model_dump(mode="json"), "n_points": self.n_points,
+            "replicates": exp.replicates, "n_runs": len(self.runs), "seed": exp.seed,
+            "common_random_numbers": exp.common_random_numbers, "until": exp.until,
+            "factors": [{"name": f.name, "group": "lever" if f in exp.levers else "uncertainty",
+                         "keys": f.keys, "label": f.label,
+                         "spec": f.model_dump(mode="json", exclude={"name", "label", "key"})}
+                        for f in exp.factors],
+            "outcomes": list(exp.outcomes), "series": list(exp.series),
+            "package_bins": exp.package_bins,
+            "unit_sample": None if self.unit is None else self.unit.tolist(),
+        }
+        _atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["point", "replicate", "seed", "run_id", *[f.name for f in exp.factors]])
+        for i, k, seed, rid in self.runs:
+            w.writerow([i, k, seed, rid, *[json.dumps(v, ensure_ascii=False) if not isinstance(
+                v, (int, float)) else v for v in self.values[i]]])
+        _atomic_write(folder / "points.csv", buf.getvalue().encode("utf-8"))
+
+
+# ------------------------------------------------------------------------------------------
+# Executors
+# ------------------------------------------------------------------------------------------
+
+
+class _Executor:
+    """A process pool on this machine, or a dask.distributed cluster through the same interface."""
+
+    def __init__(self, workers: int, scheduler: str | None):
+        self.cluster = self.client = None
+        self.workers = workers
+        pin_threads()  # inherited by spawned workers before they import numpy
+        if scheduler is None:
+            import multiprocessing as mp
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
+                                            initializer=pin_threads)
+            self.kind = f"process pool ({workers} workers)"
+            return
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise UserError("--scheduler", message=(
+                "--scheduler: dask.distributed is not installed; pip install -e '.[sweep]'")) from None
+        if scheduler == "local":
+            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=40)
+            self.client = Client(self.cluster)
+            self.kind = f"dask LocalCluster ({workers} workers)"
+        else:
+            try:
+                self.client = Client(scheduler, timeout=20)
+            except (OSError, TimeoutError, ValueError) as e:
+                raise UserError("--scheduler", message=(
+                    f"--scheduler: cannot reach {scheduler!r} ({type(e).__name__}); expected local "
+                    f"or a running scheduler address such as tcp://host:8786")) from None
+            n = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
+            self.workers = max(1, n)
+            self.kind = f"dask cluster at {scheduler} ({self.workers} worker threads)"
+        self.pool = self.client.get_executor(pure=False)
+
+    def submit(self, fn, *args):
+        return self.pool.submit(fn, *args)
+
+    def close(self, cancel: bool = False) -> None:
+        try:
+            if self.client is None:
+                self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
+            else:
+                self.client.close()
+                if self.cluster is not None:
+                    self.cluster.close()
+        except Exception:  # noqa: BLE001, S110 -- closing after Ctrl-C may meet half-dead workers
+            pass
+
+
+# ------------------------------------------------------------------------------------------
+# Running
+# ------------------------------------------------------------------------------------------
+
+
+def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
+              scheduler: str | None = None, retry_failed: bool = False, quiet: bool = False,
+              log=None) -> tuple[Path, dict]:
+    """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr)."""
+    log = log or sys.stderr
+    t0 = time.perf_counter()
+    le = load_experiment(experiment)
+    code = code_version()
+    plan = Plan(le, code)
+    folder = sweep_dir(Path(out), le)
+    runs_dir = folder / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for stale in runs_dir.glob(".tmp-*"):
+        stale.unlink(missing_ok=True)
+    exp_copy = folder / "experiment.yaml"
+    if not exp_copy.exists():
+        shutil.copyfile(le.path, exp_copy)
+    plan.write(folder)
+    done = {p.stem for p in runs_dir.glob("*.parquet")}
+    failed_before = {p.name[: -len(".error.json")] for p in runs_dir.glob("*.error.json")}
+    todo, skipped, seen = [], 0, set()
+    for r in plan.runs:
+        if r[3] in seen:  # the same scenario and seed at two points (a list factor in a QMC design)
+            continue
+        seen.add(r[3])
+        if r[3] in done or (r[3] in failed_before and not retry_failed):
+            skipped += 1
+        else:
+            todo.append(r)
+    workers = workers or os.cpu_count() or 1
+    counts = {"runs": len(seen), "done": 0, "failed": 0, "skipped": skipped,
+              "skipped_failed_before": sum(1 for r in plan.runs if r[3] in failed_before
+                                           and r[3] not in done and not retry_failed)}
+    print(f"sweep {le.experiment.name}: {plan.n_points} points x {le.experiment.replicates} "
+          f"replicates = {len(plan.runs)} runs"
+          + (f" ({len(seen)} distinct)" if len(seen) < len(plan.runs) else "")
+          + f"; {skipped} already in {folder.name}, {len(todo)} to run",
+          file=log, flush=True)
+    interrupted = False
+    if todo:
+        ex = _Executor(min(workers, len(todo)) if scheduler is None else workers, scheduler)
+        print(f"sweep: on {ex.kind}", file=log, flush=True)
+        bar = None
+        if not quiet:
+            from tqdm import tqdm
+            bar = tqdm(total=len(todo), file=log, unit="run", desc=le.experiment.name,
+                       mininterval=1.0, smoothing=0.1)
+        window = max(2, 2 * ex.workers)
+        inflight: dict = {}
+
+        def handle(fut) -> None:
+            rid = inflight.pop(fut)
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001 -- the worker process died (killed, out of memory)
+                res = {"run_id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}",
+                       "traceback": traceback.format_exc(), "seconds": math.nan}
+            if res["ok"]:
+                _atomic_write(runs_dir / f"{rid}.parquet", res["data"])
+                (runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
+                counts["done"] += 1
+            else:
+                rec = {k: res[k] for k in ("run_id", "error", "traceback", "seconds")}
+                i, k, s, _ = task_of[rid]
+                rec["run"] = {"point": i, "replicate": k, "seed": s}
+                _atomic_write(runs_dir / f"{rid}.error.json",
+                              json.dumps(rec, ensure_ascii=False, indent=1, default=str).encode())
+                counts["failed"] += 1
+                print(f"sweep: run {rid} (point {rec['run']['point']}, replicate "
+                      f"{rec['run']['replicate']}) failed: {res['error']}", file=log, flush=True)
+            if bar is not None:
+                bar.update(1)
+            task_of.pop(rid, None)
+
+        task_of: dict = {}
+        try:
+            for i, k, seed, rid in todo:
+                while len(inflight) >= window:
+                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        handle(f)
+                task_of[rid] = (i, k, seed, rid)
+                inflight[ex.submit(run_task, plan.task(i, k, seed, rid))] = rid
+            while inflight:
+                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for f in finished:
+                    handle(f)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            if bar is not None:
+                bar.close()
+            ex.close(cancel=interrupted)
+    wall = time.perf_counter() - t0
+    ran = counts["done"] + counts["failed"]
+    counts["wall_seconds"] = round(wall, 2)
+    counts["runs_per_minute"] = round(ran / wall * 60, 2) if wall > 0 else None
+    counts["interrupted"] = interrupted
+    counts["workers"] = workers if scheduler is None else scheduler
+    with open(folder / "log.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"finished": dt.datetime.now().isoformat(timespec="seconds"),
+                             "code_version": code, **counts}) + "\n")
+    print(f"sweep: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped "
+          f"(of {counts['runs']}); wall {wall:.1f} s; {counts['runs_per_minute']} runs/minute"
+          + ("; interrupted: re-run the same command to resume" if interrupted else ""),
+          file=log, flush=True)
+    if interrupted:
+        raise KeyboardInterrupt
+    return folder.resolve(), counts
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="run.py sweep", description="Run the runs of an experiment file (docs/experiments.md).")
+    p.add_argument("experiment", metavar="EXPERIMENT.yaml")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes on this machine, or LocalCluster workers (default: the core count)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: 'local' (a LocalCluster) or tcp://host:8786")
+    p.add_argument("--out", default=str(ROOT / "results"), help="folder for sweep folders")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def cmd_sweep(argv: list[str]) -> int:
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else 2
+    try:
+        if args.workers is not None and not 1 <= args.workers <= 4096:
+            raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
+        folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
+                              args.retry_failed, args.quiet)
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    print(folder)
+    return 0
+
+
+def cmd_analyze(argv: list[str]) -> int:
+    from .analyze import cmd_analyze as _cmd
+    return _cmd(argv)
