@@ -341,9 +341,19 @@ def _format(src: str, exc: ValidationError) -> ExperimentError:
     loc = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
     etype, msg, value = err.get("type", ""), err.get("msg", ""), err.get("input")
     if etype == "extra_forbidden":
-        return ExperimentError(src, message=f"{src}: {loc}: unknown key")
+        model: Any = Experiment
+        for part in [str(p) for p in err.get("loc", ())][:-1]:
+            if part.isdigit():
+                continue
+            field = getattr(model, "model_fields", {}).get(part)
+            model = Factor if part in ("levers", "uncertainties") else (
+                field.annotation if field is not None else None)
+        allowed = sorted(getattr(model, "model_fields", {}) or {})
+        return ExperimentError(src, message=(
+            f"{src}: {loc}: unknown key; expected one of {', '.join(allowed)}" if allowed
+            else f"{src}: {loc}: unknown key; expected a known key (docs/experiments.md)"))
     if etype == "missing":
-        return ExperimentError(src, message=f"{src}: {loc}: missing required key")
+        return ExperimentError(src, message=f"{src}: {loc}: missing; expected this required key")
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     shown = "" if isinstance(value, (dict, list)) else f"got {value!r}; "
@@ -393,13 +403,16 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 try:
                     data_v = apply_values(base.resolved, [(f.keys, v)])
                 except KeyError as e:
-                    raise ExperimentError(src, message=f"{where}: key: {e.args[0]}") from None
+                    raise ExperimentError(src, message=(
+                        f"{where}: key: {e.args[0]}; expected a key of the base scenario "
+                        "(levers.<id>.value for a lever)")) from None
                 try:
                     validate_scenario(data_v, src="scenario", path=base.path)
                 except ScenarioError as e:
                     msg = str(e).removeprefix("scenario: ")
                     raise ExperimentError(src, message=(
-                        f"{where}: value {v!r} makes the scenario invalid: {msg}")) from None
+                        f"{where}: value {v!r} makes the scenario invalid: {msg}"
+                        + ("" if "expected" in msg else "; expected a value the scenario accepts"))) from None
     valid = outcome_names(scn, data)
     for kind, names in (("outcomes", exp.outcomes),):
         for j, o in enumerate(names):

@@ -609,9 +609,91 @@ def test_mutated_data_csv_is_a_one_line_error(case):
 # experiment files (issue 5): the same properties once sim/experiment.py exists
 # ------------------------------------------------------------------------------------------------
 
-@pytest.mark.skipif(importlib.util.find_spec("sim.experiment") is None,
-                    reason="experiment files (issue 5, sim/experiment.py) are not on this branch yet: "
-                           "hook for hostile experiment files")
-def test_hostile_experiment_files_hook():
-    pytest.fail("sim.experiment now exists: write the hostile-input properties for experiment files "
-                "(mutate a valid experiment file like test_mutated_scenario_is_a_one_line_error)")
+EXPERIMENT = ROOT / "experiments" / "smoke.yaml"
+
+
+@st.composite
+def experiment_mistakes(draw):
+    """A valid experiment file (experiments/smoke.yaml) with one mistake that must be caught before
+    anything runs: (document, key that the message must name)."""
+    d = yaml.safe_load(EXPERIMENT.read_text(encoding="utf-8"))
+    d["base"] = str(ROOT / "scenarios" / "jxn_transfer_zone.yaml")
+    kind = draw(st.sampled_from([
+        "unknown_top", "replicates", "seed", "until", "design_kind", "no_outcomes", "bad_outcome",
+        "factor_key_lever", "factor_key_unknown", "factor_values_empty", "factor_points", "name",
+        "missing_base", "missing_name", "nan_range"]))
+    note(kind)
+    if kind == "unknown_top":
+        k = draw(st.text("abcdefghijklmnopqrstuvwxyz_", min_size=3, max_size=12).filter(
+            lambda x: x not in d and x not in ("description", "package_bins", "series", "levers",
+                                               "uncertainties", "set", "design", "outcomes")))
+        d[k] = draw(st.integers())
+        return d, k
+    if kind in ("replicates", "seed"):
+        d[kind] = draw(st.one_of(st.integers(max_value=0 if kind == "replicates" else -1),
+                                 st.integers(min_value=2**63), st.text(min_size=1, max_size=5),
+                                 st.just(float("nan"))))
+        return d, kind
+    if kind == "until":
+        d["until"] = draw(st.one_of(st.integers(max_value=1990), st.integers(min_value=2101),
+                                    st.sampled_from(["soon", [2025]])))
+        return d, "until"
+    if kind == "design_kind":
+        d["design"] = {"kind": draw(st.sampled_from(["bogus", "", "GRID", 5]))}
+        return d, "design"
+    if kind == "no_outcomes":
+        d["outcomes"] = []
+        return d, "outcomes"
+    if kind == "bad_outcome":
+        d["outcomes"] = list(d["outcomes"]) + [draw(st.sampled_from(
+            ["region.no_such_outcome", "火星.gdp_end_yi", "target.no_such_target.met", ""]))]
+        return d, "outcomes"
+    if kind == "factor_key_lever":
+        d["levers"][0]["key"] = "levers.no_such_lever.value"
+        return d, "key"
+    if kind == "factor_key_unknown":
+        d["uncertainties"][0]["key"] = draw(st.sampled_from(
+            ["parameters.no_such_param", "trends.wage_growth.火星", "nonsense"]))
+        return d, "key"
+    if kind == "factor_values_empty":
+        d["levers"][0]["values"] = []
+        return d, "values"
+    if kind == "factor_points":
+        d["levers"][1]["points"] = draw(st.one_of(st.integers(max_value=0), st.integers(min_value=101)))
+        return d, "points"
+    if kind == "name":
+        d["name"] = draw(st.sampled_from(["bad name", "", "a/b", "x" * 81]))
+        return d, "name"
+    if kind == "missing_base":
+        d["base"] = "no_such_scenario.yaml"
+        return d, "base"
+    if kind == "missing_name":
+        del d["name"]
+        return d, "name"
+    d["uncertainties"][0]["range"] = [float("nan"), 0.09]
+    return d, "range"
+
+
+@SETTINGS
+@given(experiment_mistakes())
+def test_mutated_experiment_is_a_one_line_error(case):
+    d, key = case
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        f = tmp / "exp_mutant.yaml"
+        f.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        out = tmp / "out"
+        code, err = _run(["sweep", str(f), "--out", str(out), "--workers", "1"])
+        line = assert_one_line_error(code, err, out, "exp_mutant.yaml")
+        assert key in line, (key, line)
+
+
+@pytest.mark.parametrize("raw, what", [(b"", "empty"), (b"\x00\x01\x02name: x", "binary"),
+                                       (b"name: \xff\xfe smoke\n", "non-UTF-8"),
+                                       (b"name: a\nname: b\n", "duplicate key")])
+def test_broken_experiment_file_is_a_one_line_error(tmp_path, raw, what):
+    f = tmp_path / "exp_broken.yaml"
+    f.write_bytes(raw)
+    out = tmp_path / "out"
+    code, err = _run(["sweep", str(f), "--out", str(out)])
+    assert_one_line_error(code, err, out, "exp_broken.yaml")
