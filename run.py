@@ -68,7 +68,7 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     ``loaded`` / ``data``: an already validated scenario and data (``rerun``).
     """
     from sim import results
-    from sim.metrics import Recorder
+    from sim.metrics import record_run
     from sim.model import RegionalEconomy
     from sim.plots import run_figures
     from sim.scenario import load_scenario
@@ -85,29 +85,16 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
             return found, results.read_json(found / "summary.json")
     t0 = time.perf_counter()
     model = RegionalEconomy(loaded, seed=seed, until=until, data=data)
-    checker = None
-    if check:
-        from sim.invariants import InvariantChecker
-        checker = InvariantChecker(model)
-        checker.check()
-    rec = Recorder()
-    rec.collect(model)
     bar = None
     if not quiet:
         from tqdm import tqdm
         bar = tqdm(total=model.n_steps, file=sys.stderr, desc=scn.name, unit="step", mininterval=0.5)
-    for _ in range(model.n_steps):
-        model.step()
-        rec.collect(model)
-        if checker is not None:
-            checker.check()
-        if bar is not None:
-            bar.update(1)
+    rec = record_run(model, check=check, on_step=None if bar is None else (lambda: bar.update(1)))
     if bar is not None:
         bar.close()
     wall = time.perf_counter() - t0
     df = rec.frame()
-    if checker is not None:
+    if check:
         from sim.invariants import check_outputs
         check_outputs(df)
     tmp, final = results.new_run_dir(out, scn.name, seed, loaded.hash)
@@ -165,8 +152,19 @@ def cmd_compare(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command: the user's mistake -> one line on stderr, exit 2; Ctrl-C -> exit 130."""
     from sim.errors import UserError
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ("sweep", "analyze"):  # own arguments: docs/cli.md, sim/sweep.py
         import sim.sweep
         return sim.sweep.cmd_sweep(argv[1:]) if argv[0] == "sweep" else sim.sweep.cmd_analyze(argv[1:])
@@ -183,14 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else 2
-    try:
-        return cmd_compare(args) if args.command == "compare" else cmd_run(args)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    return cmd_compare(args) if args.command == "compare" else cmd_run(args)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import json
 import math
 import re
 import shutil
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -551,10 +550,6 @@ def cmd_analyze(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else 2
-    try:
-        path = analyze(Path(args.sweep_dir), args.outcome or None, args.out)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out)  # errors: run.main
     print(path)
     return 0

@@ -147,15 +147,7 @@ def run_comparison(args, execute_run) -> Path:
         target_sets = {n: [s["targets"] for _, s in runs[n]] for n in names}
         target_sets.update(base_targets)
         for n, tg in target_sets.items():
-            for i, t in enumerate(tg[0]):
-                vals = [r[i]["value"] for r in tg if r[i]["value"] is not None]
-                mets = [r[i]["met"] for r in tg if r[i]["met"] is not None]
-                target_rows.append({
-                    "scenario": n, "target": t["id"], "label": t["label"], "unit": t["unit"],
-                    "at_least": t["at_least"], "at_most": t["at_most"], "year": t["year"],
-                    "probability_met": round(float(np.mean(mets)), 4) if mets else None,
-                    "value_p5": _q(vals, 5), "value_p50": _q(vals, 50), "value_p95": _q(vals, 95),
-                    "replicates": len(tg)})
+            target_rows += [{"scenario": n, **row} for row in target_table(tg)]
         dd = pd.concat(diffs, ignore_index=True)
         dd.to_parquet(tmp / "differences.parquet", index=False)
         rows = []
@@ -179,6 +171,21 @@ def run_comparison(args, execute_run) -> Path:
         results.abandon(tmp)
         raise
     return path
+
+
+def target_table(per_replicate: list[list[dict]]) -> list[dict]:
+    """One row per target over replicates (each a list of ``targets.evaluate`` dicts): probability
+    met (None if no replicate reaches the target's year) and 5/50/95% of its value."""
+    rows = []
+    for i, t in enumerate(per_replicate[0] if per_replicate else []):
+        vals = [r[i]["value"] for r in per_replicate if r[i]["value"] is not None]
+        mets = [r[i]["met"] for r in per_replicate if r[i]["met"] is not None]
+        rows.append({"target": t["id"], "label": t["label"], "unit": t["unit"], "year": t["year"],
+                     "at_least": t["at_least"], "at_most": t["at_most"],
+                     "probability_met": round(float(np.mean(mets)), 4) if mets else None,
+                     "value_p5": _q(vals, 5), "value_p50": _q(vals, 50), "value_p95": _q(vals, 95),
+                     "replicates": len(per_replicate)})
+    return rows
 
 
 def _q(vals, q):
@@ -225,15 +232,7 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
     try:
         frames = [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs]
         tg = [evaluate(df, ld.scenario.targets) for df in frames]
-        rows = []
-        for i, t in enumerate(tg[0] if tg else []):
-            vals = [r[i]["value"] for r in tg if r[i]["value"] is not None]
-            mets = [r[i]["met"] for r in tg if r[i]["met"] is not None]
-            rows.append({"target": t["id"], "label": t["label"], "unit": t["unit"], "year": t["year"],
-                         "at_least": t["at_least"], "at_most": t["at_most"],
-                         "probability_met": round(float(np.mean(mets)), 4) if mets else None,
-                         "value_p5": _q(vals, 5), "value_p50": _q(vals, 50), "value_p95": _q(vals, 95),
-                         "replicates": len(tg)})
+        rows = target_table(tg)
         pd.DataFrame(rows).to_csv(tmp / "targets.csv", index=False)
         heads = {}
         for key_ in ("gdp_end", "industrial_output_end", "jobs_end", "induced_arrivals_total",

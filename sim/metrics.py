@@ -171,3 +171,23 @@ class Recorder:
 def _kind_unit(kind: str) -> str:
     from .levers import KINDS
     return KINDS[kind]["unit"]
+
+
+def record_run(model, check: bool = False, on_step=None) -> Recorder:
+    """Step ``model`` to its end, collecting every period (the base included); with ``check`` the
+    invariants are checked before the first step and after each (sim/invariants.py)."""
+    checker = None
+    if check:
+        from .invariants import InvariantChecker
+        checker = InvariantChecker(model)
+        checker.check()
+    rec = Recorder()
+    rec.collect(model)
+    for _ in range(model.n_steps):
+        model.step()
+        rec.collect(model)
+        if checker is not None:
+            checker.check()
+        if on_step is not None:
+            on_step()
+    return rec

@@ -13,6 +13,7 @@ from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 from . import market, rng
 from .data import RegionData, load_data
 from .geography import GridSpec, Network
+from .levers import KINDS
 from .location import calibrate_constants
 from .policy import PolicyMixin
 from .scenario import LoadedScenario, check_trend_places
@@ -733,7 +734,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual
-            if self.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):
+            if not KINDS[self.lever_kind[j]].get("site_level"):
                 v += term
         v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
         v[~np.isfinite(v)] = -np.inf

@@ -103,7 +103,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
         s = g.groupby("year").value.sum().cumsum()
         if s.iloc[-1] > 0:
             ax.plot(s.index, s.values, label=org)
-    ax.set_title("Cumulative firm arrivals into study-area cities by origin 按来源地累计迁入企业")
+    ax.set_title("Cumulative firm arrivals into study-area cities by previous location (city or coastal region) 按来源地累计迁入企业")
     ax.set_xlabel("year")
     ax.set_ylabel("arrivals (firms, cumulative)")
     ax.grid(alpha=0.3)

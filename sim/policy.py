@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from .errors import ScenarioError
-from .levers import KINDS
-from .scenario import Schedule, parse_date, parse_schedule
+from .levers import CHOICE_KINDS, KINDS
+from .scenario import parse_date, parse_schedule
 
 YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
 WAN_TO_YI = 1e-4  # 1 万元 = 1e-4 亿元
@@ -183,7 +183,7 @@ class PolicyMixin:
         wages = self._current_wages()[self.site_market_arr]
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
-            if v == 0 or kind not in ("talent_subsidy", "cost_subsidy"):
+            if v == 0 or not KINDS[kind].get("site_level"):
                 continue
             if kind == "cost_subsidy":
                 kappa = np.full((self.S, self.R), v)
@@ -244,7 +244,7 @@ class PolicyMixin:
                 money = spend = v * tax
             elif kind == "profit_subsidy":
                 money, spend = v * self.pi_scale * (1 - p.cit_rate * 0), v * self.pi_scale
-            elif kind in ("talent_subsidy", "cost_subsidy"):
+            elif KINDS[kind].get("site_level"):  # talent and cost subsidies
                 # partial equilibrium: profit at the same crowding without this lever's cost cut
                 money = net_nopol * (1 - (1 - self.cost_kappa[j]) ** (self.sigma[:, None] - 1))
                 kap = self.cost_kappa[j]
@@ -308,9 +308,7 @@ class PolicyMixin:
                 term = self.p.beta * mv * cut / pib[:, None] * ~inside[:, None]
                 out.append((j, term, applies))
                 continue
-            if kind not in ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
-                            "profit_subsidy", "grant", "lump_sum", "talent_subsidy", "cost_subsidy",
-                            "designation"):
+            if kind not in CHOICE_KINDS:
                 continue
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
             if site_level or not self.lever_new[j]:
@@ -392,18 +390,20 @@ class PolicyMixin:
             paid[order] = ok_sorted
             paid &= amounts > 0
             if not ok_sorted.all():
-                self.lever_exhausted[j] = True
-                self.budget_events.append({"lever": self.lever_ids[j], "year": int(math.floor(self.t + 1e-9)),
-                                           "period": round(self.t, 4),
-                                           "cap_wan": round(cap / WAN_TO_YI, 4),
-                                           "spent_wan": round((self.lever_spent_year[j] + amounts[paid].sum())
-                                                              / WAN_TO_YI, 4)})
+                self._cap_reached(j, cap, self.lever_spent_year[j] + amounts[paid].sum())
         amt = np.where(paid, amounts, 0.0)
         self.lever_spent_year[j] += amt.sum()
         sites = self.site[firms]
         np.add.at(self.ledger_spend[j], sites, amt)
         np.add.at(self.ledger_spend_induced[j], sites, np.where(self.induced[firms], amt, 0.0))
         return paid
+
+    def _cap_reached(self, j: int, cap_yi: float, spent_yi: float) -> None:
+        """Lever ``j``'s budget is spent: it stops for the rest of the calendar year (recorded)."""
+        self.lever_exhausted[j] = True
+        self.budget_events.append({"lever": self.lever_ids[j], "year": int(math.floor(self.t + 1e-9)),
+                                   "period": round(self.t, 4), "cap_wan": round(cap_yi / WAN_TO_YI, 4),
+                                   "spent_wan": round(spent_yi / WAN_TO_YI, 4)})
 
     def _pay_flat(self, j: int, amount: float, sites: np.ndarray) -> None:
         """Programme spending not tied to firms (promotion, land servicing), split over ``sites``."""
@@ -413,10 +413,7 @@ class PolicyMixin:
         if cap_s is not None:
             left = max(cap_s.at(self.t) * WAN_TO_YI - self.lever_spent_year[j], 0.0)
             if amount > left + 1e-12:
-                self.lever_exhausted[j] = True
-                self.budget_events.append({"lever": self.lever_ids[j], "year": int(math.floor(self.t + 1e-9)),
-                                           "period": round(self.t, 4), "cap_wan": round(cap_s.at(self.t), 4),
-                                           "spent_wan": round((self.lever_spent_year[j] + left) / WAN_TO_YI, 4)})
+                self._cap_reached(j, cap_s.at(self.t) * WAN_TO_YI, self.lever_spent_year[j] + left)
                 amount = left
         self.lever_spent_year[j] += amount
         np.add.at(self.ledger_spend[j], sites, amount / len(sites))
@@ -550,6 +547,3 @@ class PolicyMixin:
             self.entries[k] += 1
             if a["input"] is not None and a["share"] > 0:
                 self.extra_demand[a["input"], self.site_market_arr[k]] += a["share"] * a["output"]
-
-    def schedule_value(self, sched: Schedule, t: float) -> float:  # pragma: no cover - helper
-        return sched.at(t)

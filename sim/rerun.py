@@ -121,25 +121,19 @@ def cmd_rerun(argv: list[str], execute_run) -> int:
     import pandas as pd
 
     from . import results
-    try:
-        args = _parser().parse_args(argv)
-        rdir = Path(args.result_dir)
-        man = load_manifest(rdir)
-        src = str(rdir / "manifest.json")
-        loaded, data = loaded_from_manifest(man, src)
-        seed, until = man["seed"], man["until"]
-        if not isinstance(seed, int) or seed < 0 or not (until is None or isinstance(until, int)):
-            raise UserError(src, "seed/until", (seed, until), "a non-negative integer seed and an integer or null until")
-        out = Path(args.out) if args.out else rdir.resolve().parent
-        path, _ = execute_run(str(man.get("scenario_path", src)), list(man.get("overrides", [])), seed, until,
-                              out, quiet=args.quiet, check=args.check, loaded=loaded, data=data,
-                              extra_manifest={"rerun_of": str(rdir.resolve())})
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    # user errors and Ctrl-C become exit codes in run.main
+    args = _parser().parse_args(argv)
+    rdir = Path(args.result_dir)
+    man = load_manifest(rdir)
+    src = str(rdir / "manifest.json")
+    loaded, data = loaded_from_manifest(man, src)
+    seed, until = man["seed"], man["until"]
+    if not isinstance(seed, int) or seed < 0 or not (until is None or isinstance(until, int)):
+        raise UserError(src, "seed/until", (seed, until), "a non-negative integer seed and an integer or null until")
+    out = Path(args.out) if args.out else rdir.resolve().parent
+    path, _ = execute_run(str(man.get("scenario_path", src)), list(man.get("overrides", [])), seed, until,
+                          out, quiet=args.quiet, check=args.check, loaded=loaded, data=data,
+                          extra_manifest={"rerun_of": str(rdir.resolve())})
     old = pd.read_parquet(rdir / "trajectories.parquet")
     new = pd.read_parquet(path / "trajectories.parquet")
     same, summary = compare_trajectories(old, new)
@@ -157,20 +151,8 @@ def simulate(scenario: str, overrides: list[str] | tuple[str, ...] = (), seed: i
              until: int | None = None, check: bool = False):
     """Run a scenario in memory and return its trajectories frame (no folder written). Used by the
     reproducibility tests, in this process and in worker processes."""
-    from .metrics import Recorder
+    from .metrics import record_run
     from .model import RegionalEconomy
     from .scenario import load_scenario
     model = RegionalEconomy(load_scenario(scenario, list(overrides)), seed=seed, until=until)
-    checker = None
-    if check:
-        from .invariants import InvariantChecker
-        checker = InvariantChecker(model)
-        checker.check()
-    rec = Recorder()
-    rec.collect(model)
-    for _ in range(model.n_steps):
-        model.step()
-        rec.collect(model)
-        if checker is not None:
-            checker.check()
-    return rec.frame()
+    return record_run(model, check=check).frame()

@@ -59,27 +59,26 @@ def _stream_key(seed: int, purpose: str, step: int) -> np.uint64:
     return k
 
 
+def _firm_base(ids: np.ndarray, key: np.uint64) -> np.ndarray:
+    """The mixed per-firm counter of a stream (the caller wraps it in errstate(over="ignore"))."""
+    base = np.asarray(ids, dtype=np.uint64) * _GOLD
+    base ^= key
+    return _mix_inplace(base)
+
+
 def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
             col_ids: np.ndarray | None = None) -> np.ndarray:
     """Uniform(0, 1) draws indexed by firm id (and column): shape (n,) or (n, ncols)."""
     key = stream_key(seed, purpose, step)
-    ids = np.asarray(ids, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        base = ids * _GOLD
-        base ^= key
-        base = _mix_inplace(base)
+        base = _firm_base(ids, key)
         if ncols is None and col_ids is None:
             z = _mix_inplace(base)
         else:
             cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
                     else np.asarray(col_ids, dtype=np.uint64))
             z = _mix_inplace(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
-    # 53 random bits -> (0, 1), never exactly 0 or 1
-    z >>= np.uint64(11)
-    u = z.astype(np.float64)
-    u += 0.5
-    u *= 1.0 / 9007199254740992.0
-    return u
+    return _to_unit(z)
 
 
 def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
@@ -109,11 +108,8 @@ def normal(seed: int, purpose: str, step: int, ids: np.ndarray) -> np.ndarray:
     ``sqrt(-2 log u[:, 0]) · cos(2π u[:, 1])``, computed column by column and in place
     (tests/test_perf_equivalence.py)."""
     key = stream_key(seed, purpose, step)
-    ids = np.asarray(ids, dtype=np.uint64)
     with np.errstate(over="ignore"):
-        base = ids * _GOLD
-        base ^= key
-        base = _mix_inplace(base)
+        base = _firm_base(ids, key)
         col = _mix(np.arange(2, dtype=np.uint64) * _M2 + key)
         z1 = base ^ col[1]
         base ^= col[0]

@@ -475,6 +475,8 @@ def _format_validation_error(src: str, exc: ValidationError, data: dict) -> Scen
     for prefix in ("Value error, ", "Assertion failed, "):
         expected = expected.removeprefix(prefix)
     expected = expected[0].lower() + expected[1:] if expected else "a valid value"
+    if etype == "string_pattern_mismatch":  # ids and names: say it in words, not as a regex
+        expected = "letters, digits, '_', '-' or '.' only (no spaces)"
     if isinstance(value, dict):  # a whole entry failed a cross-field check: name it, not its dump
         ident = f" (id {value['id']!r})" if isinstance(value.get("id"), str) else ""
         return ScenarioError(src, key, message=f"{src}: {key}{ident}: expected {expected}")

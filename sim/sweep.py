@@ -456,17 +456,11 @@ def cmd_sweep(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else 2
-    try:
-        if args.workers is not None and not 1 <= args.workers <= 4096:
-            raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
-        folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
-                              args.retry_failed, args.quiet)
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    # user errors and Ctrl-C become exit codes in run.main
+    if args.workers is not None and not 1 <= args.workers <= 4096:
+        raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
+    folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
+                          args.retry_failed, args.quiet)
     print(folder)
     return 0
 

@@ -574,24 +574,21 @@ def _print_result(res: dict, as_json: bool) -> None:
 
 def cmd_validate(argv: list[str]) -> int:
     """``python run.py validate CASE …`` (docs/cli.md). Exit 0 when it ran, 2 on bad input."""
-    try:
-        args = parse_args(list(argv))
-        if args.case == "all":
-            if args.sets:
-                raise _usage("validate all takes no --set (it runs its own configurations)")
-            path = validate_all(args.out, quick=args.quick, sets=args.sets)
-            print(path)
-            return 0
-        cfg = resolve_config(args.case, args.sets)
-        if args.case == "footloose-capital":
-            res = run_footloose_capital(cfg)
-        else:
-            res = run_footloose_entrepreneur(cfg)
-        _print_result(res, args.json)
+    # user errors become exit code 2 in run.main
+    args = parse_args(list(argv))
+    if args.case == "all":
+        if args.sets:
+            raise _usage("validate all takes no --set (it runs its own configurations)")
+        path = validate_all(args.out, quick=args.quick, sets=args.sets)
+        print(path)
         return 0
-    except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    cfg = resolve_config(args.case, args.sets)
+    if args.case == "footloose-capital":
+        res = run_footloose_capital(cfg)
+    else:
+        res = run_footloose_entrepreneur(cfg)
+    _print_result(res, args.json)
+    return 0
 
 
 # ------------------------------------------------------------------------------------------
