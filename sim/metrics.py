@@ -53,10 +53,10 @@ class Recorder:
         cities = m.city_ids
         alive = m.alive
         if alive.all():  # the usual case: dead firms leave the arrays at exit
-            site, sector, output, va, jobs = m.site, m.sector, m.output, m.va, m.jobs
+            site, sector, output, va, jobs, land = m.site, m.sector, m.output, m.va, m.jobs, m.land
         else:
-            site, sector, output, va, jobs = (m.site[alive], m.sector[alive], m.output[alive],
-                                              m.va[alive], m.jobs[alive])
+            site, sector, output, va, jobs, land = (m.site[alive], m.sector[alive], m.output[alive],
+                                                    m.va[alive], m.jobs[alive], m.land[alive])
         place = m.site_market_arr[site]
         in_city = place < nc
         industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
@@ -97,6 +97,7 @@ class Recorder:
         self.add(y, pids, "departures", m.departures[:P], "firms/period")
         self.add(y, pids, "occupancy", [pk.occupancy for pk in m.parks], "share")
         self.add(y, pids, "land_price", m.land_price[:P], "yuan/m²")
+        self.add(y, pids, "land_used", by_site(land)[:P], "ha")  # 亩均 indicators (run.py report)
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
         from_city = np.zeros((Q, Q))
@@ -137,6 +138,7 @@ class Recorder:
         dw_c = np.bincount(m.site_market_arr, weights=m.deadweight_arrivals, minlength=m.Q)[:nc]
         self.add(y, cities, "induced_arrivals", ind_c, "firms/period")
         self.add(y, cities, "deadweight_arrivals", dw_c, "firms/period")
+        self.add(y, pids, "tax_revenue", m.ledger_revenue[:P], "亿元/period")  # before splitting to cities
         self.add(y, pids, "induced_arrivals", m.induced_arrivals[:P], "firms/period")
         self.add(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P], "firms/period")
         for j, lid in enumerate(m.lever_ids):
