@@ -171,6 +171,9 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
         from sim.validation import cmd_validate
         return cmd_validate(argv[1:])
+    if argv and argv[0] == "report":  # own arguments: docs/cli.md, sim/report.py
+        from sim.report import cmd_report
+        return cmd_report(argv[1:])
     if argv and argv[0] == "rerun":  # own arguments: docs/cli.md, sim/rerun.py
         from sim.rerun import cmd_rerun
         return cmd_rerun(argv[1:], execute_run)
