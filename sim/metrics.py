@@ -53,10 +53,10 @@ class Recorder:
         cities = m.city_ids
         alive = m.alive
         if alive.all():  # the usual case: dead firms leave the arrays at exit
-            site, sector, output, va, jobs, land = m.site, m.sector, m.output, m.va, m.jobs, m.land
+            site, sector, output, va, jobs = m.site, m.sector, m.output, m.va, m.jobs
         else:
-            site, sector, output, va, jobs, land = (m.site[alive], m.sector[alive], m.output[alive],
-                                                    m.va[alive], m.jobs[alive], m.land[alive])
+            site, sector, output, va, jobs = (m.site[alive], m.sector[alive], m.output[alive],
+                                              m.va[alive], m.jobs[alive])
         place = m.site_market_arr[site]
         in_city = place < nc
         industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
@@ -97,7 +97,10 @@ class Recorder:
         self.add(y, pids, "departures", m.departures[:P], "firms/period")
         self.add(y, pids, "occupancy", [pk.occupancy for pk in m.parks], "share")
         self.add(y, pids, "land_price", m.land_price[:P], "yuan/m²")
-        self.add(y, pids, "land_used", by_site(land)[:P], "ha")  # 亩均 indicators (run.py report)
+        # land in use (capacity − free land; nothing before a new park opens): 亩均 indicators
+        cap = np.array([pk.capacity for pk in m.parks], dtype=float)
+        opened = m.park_opens[:P] <= y + 1e-9
+        self.add(y, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
         from_city = np.zeros((Q, Q))

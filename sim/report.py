@@ -12,9 +12,11 @@ The report never writes into the folder it reads: it goes to a new folder
 ``DIR/<timestamp>_<source folder>_<lang>/`` (default ``DIR`` = ``results/reports``), written to a
 hidden temporary folder and renamed into place. The last line of stdout is the HTML file's path.
 
-亩均 indicators (per park, per mu of the land its firms hold; 1 ha = 15 亩):
+亩均 indicators (per park, per mu of land in use, i.e. capacity − free land = occupancy × capacity,
+the recorder's ``land_used``; 1 ha = 15 亩):
   亩均产值 = industrial output (万元/year) / land used (亩);
-  亩均税收 = local VAT and income-tax share collected from the park's firms (万元/year) / land used.
+  亩均税收 = local VAT and income-tax share collected from the park's firms (``tax_revenue``,
+  万元/year) / land used.
 Base year: output and land of the calibrated base state; tax (no flow at the base state) from the
 simulated periods of the base year, annualised. End year: means over the last calendar year's
 periods (tax annualised). Ensembles and comparisons: the mean over replicates of each indicator.
@@ -78,8 +80,10 @@ TEXT = {
         "ce.cost_per_ge_job_wan": "每个新增就业成本（一般均衡）", "ce.fiscal_payback_year": "财政回本年份",
         "levels": "各情景绝对水平（重复模拟均值）",
         "target": "目标", "year": "年份", "threshold": "目标值", "prob": "达成概率", "met": "是否达成",
-        "yes": "达成", "no": "未达成", "not_reached": "模拟未到目标年份", "value_q": "数值（5% / 50% / 95%）",
-        "park": "园区", "city": "城市", "land": "用地（公顷）", "output": "工业产值（亿元/年）",
+        "yes": "达成", "no": "未达成", "not_reached": "模拟未到目标年份", "same_params": "与 {n} 相同。",
+        "item.target": "规划目标", "item.new park": "新园区", "item.anchor": "龙头项目",
+        "item.transport project": "交通项目", "group.base": "基期", "value_q": "数值（5% / 50% / 95%）",
+        "park": "园区", "city": "城市", "land": "已用地（公顷）", "output": "工业产值（亿元/年）",
         "mu_output": "亩均产值（万元/亩）", "mu_tax": "亩均税收（万元/亩）", "tax": "税收（亿元/年）",
         "park_arrivals": "迁入企业（累计）", "capacity": "规划面积（公顷）",
         "lever": "政策工具", "kind": "类型", "label": "说明", "schedule": "时间安排（日期: 数值）",
@@ -94,7 +98,7 @@ TEXT = {
         "manifest_key": "项目", "runs": "各次运行", "full_manifest": "完整清单（JSON）",
         "seed": "随机种子", "until": "截止年份", "overrides": "命令行覆盖",
         "note.base_tax": "基期产值与用地为校准基期值；基期税收为基期年度模拟季度的年化值（基期时点无税收流量）。",
-        "note.mu": "亩均 = 年值 ÷ 园区企业占用土地（1 公顷 = 15 亩）；税收为地方留成的增值税和所得税（返还前）。",
+        "note.mu": "亩均 = 年值 ÷ 园区已用地（规划面积减空闲土地，即入驻率 × 面积；1 公顷 = 15 亩；基期入驻率来自 parks.csv，多为假设）；税收仅为地方留成的增值税和所得税（返还前），低于通常统计的全口径亩均税收。",
         "note.no_land": "该结果生成于记录园区用地与税收之前（缺少 land_used、tax_revenue），无法计算亩均指标；请用当前版本重新运行。",
         "note.missing_runs": "以下运行文件夹已不存在，相关内容从缺：",
         "note.pe_ge": "局部均衡（PE）：同一状态、同一随机数下，去掉政策后企业的选择是否改变；一般均衡（GE）：政策情景减基准情景，含城市间挤出与工资效应。",
@@ -139,7 +143,9 @@ TEXT = {
         "ce.cost_per_ge_job_wan": "Cost per extra job (GE)", "ce.fiscal_payback_year": "Fiscal payback year",
         "levels": "Levels per scenario (mean over replicates)",
         "target": "Target", "year": "Year", "threshold": "Threshold", "prob": "Probability met", "met": "Met",
-        "yes": "met", "no": "not met", "not_reached": "run ends before the target year",
+        "yes": "met", "no": "not met", "not_reached": "run ends before the target year", "same_params": "Same as {n}.",
+        "item.target": "target", "item.new park": "new park", "item.anchor": "anchor project",
+        "item.transport project": "transport project", "group.base": "base year",
         "value_q": "Value (5% / 50% / 95%)",
         "park": "Park", "city": "City", "land": "Land used (ha)", "output": "Industrial output (亿元/year)",
         "mu_output": "Output per mu (万元/亩)", "mu_tax": "Tax per mu (万元/亩)", "tax": "Tax (亿元/year)",
@@ -158,8 +164,9 @@ TEXT = {
         "seed": "Seed", "until": "Until", "overrides": "Overrides",
         "note.base_tax": "Base-year output and land are the calibrated base state; base-year tax is the "
                          "annualised tax of the simulated periods of the base year (the base state has no flow).",
-        "note.mu": "Per mu = annual value ÷ land held by the park's firms (1 ha = 15 亩); tax is the local share "
-                   "of VAT and income tax (before rebates).",
+        "note.mu": "Per mu = annual value ÷ land in use at the park (capacity − free land = occupancy × capacity; "
+                   "1 ha = 15 亩; base-year occupancy from parks.csv, mostly an assumption); tax is only the local "
+                   "share of VAT and income tax (before rebates), below the all-tax 亩均税收 of the statistics.",
         "note.no_land": "This result was written before parks' land and tax were recorded (no land_used, "
                         "tax_revenue rows): no per-mu indicators. Run the scenario again with this version.",
         "note.missing_runs": "These run folders no longer exist; what needs them is left out:",
@@ -338,17 +345,17 @@ def _periods_per_year(df) -> int:
     import numpy as np
     ys = np.unique(df.year.to_numpy())
     d = np.diff(ys)
-    return int(round(1.0 / d.min())) if len(d) else 1
+    return round(1.0 / d.min()) if len(d) else 1
 
 
-def park_indicators(df) -> "object":
+def park_indicators(df) -> object:
     """One row per park: land, output, tax and per-mu indicators in the base and end years."""
     import numpy as np
     import pandas as pd
     if not {"land_used", "tax_revenue"} <= set(df.measure.unique()):
         return None
     base = float(df.year.min())
-    end_y = int(math.floor(float(df.year.max()) + 1e-9))
+    end_y = math.floor(float(df.year.max()) + 1e-9)
     per_year = _periods_per_year(df)
     pk = df[(df.sector == "") & (df.origin == "") & (df.lever == "")]
     parks = list(dict.fromkeys(pk[pk.measure == "land_used"].place))
@@ -381,7 +388,7 @@ def park_indicators(df) -> "object":
     return out
 
 
-def mean_indicators(frames) -> "object":
+def mean_indicators(frames) -> object:
     tabs = [park_indicators(f) for f in frames]
     if not tabs or any(t is None for t in tabs):
         return None
@@ -455,7 +462,7 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
     for (lat, lon), ks in by_node.items():
         for i, k in enumerate(ks):
             a = 2 * np.pi * i / max(len(ks), 1)
-            r = 0.0 if len(ks) == 1 else 0.12
+            r = 0.0 if len(ks) == 1 else 0.15
             xy[k] = (lon + r * np.cos(a), lat + r * np.sin(a))
     vmax = max(float(t["arrivals"].max()) for t in tabs.values()) or 1.0
     scale = 1500.0 / vmax
@@ -464,7 +471,7 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
     for ax, (name, t) in zip(axes[0], tabs.items()):
         for c, (lat, lon) in geo["cities"].items():
             ax.scatter(lon, lat, marker="+", color="0.4", s=30, zorder=1)
-            ax.annotate(c if zh else c, (lon, lat), fontsize=8, color="0.35", xytext=(3, -10),
+            ax.annotate(c, (lon, lat), fontsize=8, color="0.35", xytext=(3, -10),
                         textcoords="offset points")
         ids = [k for k in t.index if k in xy]
         x = np.array([xy[k][0] for k in ids])
@@ -474,10 +481,14 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
         ax.scatter(x, y, s=arr * scale + 4, color="tab:orange", alpha=0.45, edgecolor="tab:orange",
                    label=T["all_arr"], zorder=2)
         ax.scatter(x, y, s=ind * scale, color="tab:red", alpha=0.8, label=T["ind_arr"], zorder=3)
-        for k in [ids[i] for i in np.argsort(-arr)[:8] if arr[i] > 0]:
-            lab = geo["parks"][k][2] if zh else k
-            ax.annotate(f"{lab} {t.loc[k, 'arrivals']:.0f}", xy[k], fontsize=7, xytext=(6, 4),
-                        textcoords="offset points", zorder=4)
+        offsets = [(8, 6), (8, -12), (8, 18), (8, -24), (8, 30), (8, -36)]
+        for j, k in enumerate([ids[i] for i in np.argsort(-arr)[:6] if arr[i] > 0]):
+            lab = geo["parks"][k][2].split(" (")[0].split("（")[0] if zh else k
+            dx, dy = offsets[j % len(offsets)]
+            ax.annotate(f"{lab} {t.loc[k, 'arrivals']:.0f}", xy[k], fontsize=7, xytext=(dx, dy),
+                        textcoords="offset points", ha="left" if dx > 0 else "right", zorder=4,
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
+                        arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
         ax.set_title(name)
         ax.set_xlabel(T["lon"])
         ax.set_ylabel(T["lat"])
@@ -599,6 +610,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#555}
+.nw{white-space:nowrap}.wide{overflow-x:auto}table.parks{font-size:.8em}
 .note{font-size:.85em;color:#555}.warn{color:#a40000}
 .assumption{background:#fff4d6}
 .meta td:first-child{font-weight:bold;white-space:nowrap}
@@ -607,6 +619,13 @@ details{margin:.4em 0}summary{cursor:pointer}
 nav ol{columns:2;font-size:.92em}
 footer{margin-top:3em;font-size:.8em;color:#777}
 """
+
+
+UNITS_ZH = {"亿元/year": "亿元/年", "persons": "人", "firms": "家", "year": "年", "万元": "万元", "亿元": "亿元"}
+
+
+def _u(unit: str, T: dict) -> str:
+    return UNITS_ZH.get(unit, unit) if T is TEXT["zh"] else unit
 
 
 def _cell(key: str, value, digits: int = 2) -> str:
@@ -668,7 +687,7 @@ def _headline_run(src: Source, T: dict) -> str:
     rows = []
     for k, unit, dg in (("gdp", "亿元/year", 2), ("industrial_output", "亿元/year", 2), ("jobs", "persons", 0),
                         ("firms", "firms", 0)):
-        rows.append(f"<tr><td>{E(T[k])}</td><td>{E(unit)}</td>{_cell(f'region.{k}_base', r.get(f'{k}_base'), dg)}"
+        rows.append(f"<tr><td>{E(T[k])}</td><td>{E(_u(unit, T))}</td>{_cell(f'region.{k}_base', r.get(f'{k}_base'), dg)}"
                     f"{_cell(f'region.{k}_end', r.get(f'{k}_end'), dg)}</tr>")
     spent = r.get("fiscal_spending_total_yi")
     for label, key, unit, val, dg in (
@@ -680,7 +699,7 @@ def _headline_run(src: Source, T: dict) -> str:
             ("cost", "region.fiscal_spending_total_yi", "亿元", spent, 3),
             ("cost_job", "derived.cost_per_induced_job_wan", "万元", cost_per(spent, r.get("induced_jobs_end")), 2),
             ("cost_firm", "derived.cost_per_induced_firm_wan", "万元", cost_per(spent, r.get("induced_arrivals_total")), 2)):
-        rows.append(f"<tr><td>{E(T[label])}</td><td>{E(unit)}</td><td></td>{_cell(key, val, dg)}</tr>")
+        rows.append(f"<tr><td>{E(T[label])}</td><td>{E(_u(unit, T))}</td><td></td>{_cell(key, val, dg)}</tr>")
     head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {fmt(end_y, 2)}"]
     return _table(head, rows, "headline")
 
@@ -695,7 +714,7 @@ def _headline_ensemble(src: Source, T: dict) -> str:
     for k, v in reg.items():
         lab, unit, dg = labels.get(k, (None, "", 2))
         text = T[lab] if lab else k
-        rows.append(f"<tr><td>{E(text)}</td><td>{E(unit)}</td>{_cell(f'region.{k}.mean', v.get('mean'), dg)}"
+        rows.append(f"<tr><td>{E(text)}</td><td>{E(_u(unit, T))}</td>{_cell(f'region.{k}.mean', v.get('mean'), dg)}"
                     f"{_cell(f'region.{k}.p5', v.get('p5'), dg)}{_cell(f'region.{k}.p95', v.get('p95'), dg)}</tr>")
     if src.runs[name]:
         sums = src.run_summaries(name)
@@ -703,7 +722,7 @@ def _headline_ensemble(src: Source, T: dict) -> str:
                  ("cost_job", "万元", 2, [cost_per(x["region"].get("fiscal_spending_total_yi"),
                                                   x["region"].get("induced_jobs_end")) for x in sums]))
         for lab, unit, dg, xs in extra:
-            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit)}</td>{_cell(f'runs.{lab}.mean', _mean(xs), dg)}"
+            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(_u(unit, T))}</td>{_cell(f'runs.{lab}.mean', _mean(xs), dg)}"
                         f"{_cell(f'runs.{lab}.p5', _q(xs, 5), dg)}{_cell(f'runs.{lab}.p95', _q(xs, 95), dg)}</tr>")
     head = [T["indicator"], T["unit"], T["mean"], "5%", "95%"]
     n = len(src.summary.get("seeds", []))
@@ -731,7 +750,7 @@ def _headline_comparison(src: Source, T: dict) -> str:
                 ("cost", "亿元", 3, lambda r: r.get("fiscal_spending_total_yi"))):
             cells = "".join(_cell(f"levels.{n}.{lab}", _mean([get(x["region"]) for x in src.run_summaries(n)]), dg)
                             for n in src.names)
-            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit)}</td>{cells}</tr>")
+            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(_u(unit, T))}</td>{cells}</tr>")
         out.append(f"<h3>{E(T['levels'])}</h3>" + _table([T["indicator"], T["unit"], *src.names], rows))
     ce = _read_csv(src.folder / "cost_effectiveness.csv")
     cols = [c for c in CE_UNITS if ce and c in ce[0]]
@@ -746,7 +765,7 @@ def _headline_comparison(src: Source, T: dict) -> str:
                 band = f" ({fmt(r[c + '_p5'], dg)} – {fmt(r[c + '_p95'], dg)})"
             cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
                       f"{E(fmt(v, dg))}{E(band)}</td>")
-        rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(CE_UNITS[c])}</td>{cells}</tr>")
+        rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(_u(CE_UNITS[c], T))}</td>{cells}</tr>")
     head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({T['band']})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + _table(head, rows, "headline") + f"<p class='note'>{E(T['note.pe_ge'])}</p>")
     return "".join(out)
@@ -795,10 +814,13 @@ def _parks_section(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str
     out = [f"<p class='note'>{E(T['note.mu'])} {E(T['note.base_tax'])}</p>"]
     first = next(iter(tabs.values()))
     by, ey = first.attrs["base_year"], first.attrs["end_year"]
-    head = [T["park"], T["city"], f"{T['land']} {by}", f"{T['mu_output']} {by}", f"{T['mu_tax']} {by}"]
-    for n in tabs:
-        sfx = f" {n} {ey}" if len(tabs) > 1 else f" {ey}"
-        head += [T["land"] + sfx, T["mu_output"] + sfx, T["mu_tax"] + sfx, T["park_arrivals"] + sfx]
+    sub = [T["land"], T["mu_output"], T["mu_tax"]]
+    groups = f"<th colspan='3'>{E(T['group.base'])} {by}</th>" + "".join(
+        f"<th colspan='4'>{E(n)} {ey}</th>" for n in tabs)
+    subs = "".join(f"<th>{E(h)}</th>" for h in sub) + "".join(
+        f"<th>{E(h)}</th>" for _ in tabs for h in (*sub, T["park_arrivals"]))
+    head_html = (f"<thead><tr><th rowspan='2'>{E(T['park'])}</th><th rowspan='2'>{E(T['city'])}</th>{groups}</tr>"
+                 f"<tr>{subs}</tr></thead>")
     rows = []
     for k in first.index:
         name, city = (geo["parks"].get(k, (0, 0, k, ""))[2:4])
@@ -811,8 +833,8 @@ def _parks_section(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str
                       + _cell(f"park.{n}.{k}.mu_tax_end_wan", _num(t.loc[k, "mu_tax_end_wan"]), 2)
                       + _cell(f"park.{n}.{k}.arrivals", _num(t.loc[k, "arrivals"]), 1))
         label = f"{name} ({k})" if zh else f"{k} ({name})"
-        rows.append(f"<tr><td>{E(label)}</td><td>{E(city)}</td>{cells}</tr>")
-    out.append(_table(head, rows, "parks"))
+        rows.append(f"<tr><td>{E(label)}</td><td class='nw'>{E(city)}</td>{cells}</tr>")
+    out.append(f"<div class='wide'><table class='parks'>{head_html}<tbody>{''.join(rows)}</tbody></table></div>")
     return "".join(out)
 
 
@@ -855,9 +877,9 @@ def _levers_section(src: Source, T: dict, lang_fig: dict) -> str:
 
 
 def _assumptions_section(src: Source, T: dict) -> str:
-    from .scenario import Parameters
     out = []
     seen_data = set()
+    prev_params = None
     for n in src.names:
         man = src.manifest(n) if src.runs.get(n) else None
         if man is None:
@@ -869,8 +891,8 @@ def _assumptions_section(src: Source, T: dict) -> str:
         for t in rs.get("targets", []):
             rows.append(("target", t["id"], t.get("label", ""), t.get("source", "")))
         for p in rs.get("new_parks", []):
-            rows.append(("new park", p["id"], f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, "
-                                              f"opens {p.get('opens', '')}", p.get("source", "")))
+            what = f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, opens {p.get('opens', '')}"
+            rows.append(("new park", p["id"], what, p.get("source", "")))
         for a in rs.get("anchors", []):
             rows.append(("anchor", a.get("id", ""), a.get("label", a.get("name_zh", "")), a.get("source", "")))
         proj = {}
@@ -882,21 +904,17 @@ def _assumptions_section(src: Source, T: dict) -> str:
         if rows:
             out.append(f"<h4>{E(T['other_items'])}</h4>")
             out.append(_table([T["kind"], "id", T["label"], T["mark"]], [
-                f"<tr><td>{E(k)}</td><td>{E(i)}</td><td>{E(lab)}</td>"
+                f"<tr><td>{E(T['item.' + k])}</td><td>{E(i)}</td><td>{E(lab)}</td>"
                 f"<td class='{'assumption' if _is_assumption(s) else ''}'>{E(s)}</td></tr>"
                 for k, i, lab, s in rows]))
         # parameters
-        prow = []
-        fields = Parameters.model_fields
-        for k, v in (rs.get("parameters") or {}).items():
-            f = fields.get(k)
-            dflt = f.default if f is not None else None
-            differs = f is not None and v != dflt
-            val = E(str(v))
-            prow.append(f"<tr><td>{E(k)}</td><td class='n'>{'<b>' + val + '</b>' if differs else val}</td>"
-                        f"<td class='n'>{E(str(dflt))}</td><td>{E(f.description if f else '')}</td></tr>")
-        out.append(f"<h4>{E(T['params'])}</h4><p class='note'>{E(T['params_note'])}</p>")
-        out.append(_table([T["param"], T["value"], T["default"], T["description"]], prow))
+        params = rs.get("parameters") or {}
+        out.append(f"<h4>{E(T['params'])}</h4>")
+        if prev_params is not None and params == prev_params[1]:
+            out.append(f"<p>{E(T['same_params'].format(n=prev_params[0]))}</p>")
+        else:
+            out.append(_params_table(params, T))
+        prev_params = (n, params)
         # data files (once per data folder)
         dd = str(man.get("data_dir", ""))
         if dd in seen_data:
@@ -917,6 +935,20 @@ def _assumptions_section(src: Source, T: dict) -> str:
             out.append(f"<details><summary>{E(summ)}</summary>"
                        + (_table([" · ".join(cols), T["mark"]], [body]) if flagged else "") + "</details>")
     return "".join(out)
+
+
+def _params_table(params: dict, T: dict) -> str:
+    from .scenario import Parameters
+    fields = Parameters.model_fields
+    prow = []
+    for k, v in params.items():
+        f = fields.get(k)
+        dflt = f.default if f is not None else None
+        val = E(str(v))
+        prow.append(f"<tr><td>{E(k)}</td><td class='n'>{'<b>' + val + '</b>' if f is not None and v != dflt else val}"
+                    f"</td><td class='n'>{E(str(dflt))}</td><td>{E(f.description if f else '')}</td></tr>")
+    return (f"<p class='note'>{E(T['params_note'])}</p>"
+            + _table([T["param"], T["value"], T["default"], T["description"]], prow))
 
 
 def _file_state(path: Path, want: str, T: dict) -> str:
@@ -967,6 +999,26 @@ def _manifest_section(src: Source, T: dict) -> str:
 # the page
 # ------------------------------------------------------------------------------------------------
 
+CAPTIONS = {
+    "zh": {"diff_gdp.png": "地区生产总值：政策情景减基准情景", "diff_industrial_output.png": "工业总产值：政策减基准",
+           "diff_jobs.png": "就业：政策减基准", "fiscal_balance.png": "政策的累计财政收支（新增收入减支出）",
+           "arrivals_by_park_": "各园区迁入企业：诱发、无谓与基准", "arrivals_by_origin.png": "迁入企业的来源地",
+           "fan_gdp.png": "地区生产总值扇形图（中位数、25–75% 与 5–95% 区间）",
+           "fan_industrial_output.png": "工业总产值扇形图（中位数、25–75% 与 5–95% 区间）",
+           "gdp_by_city.png": "各市地区生产总值", "industrial_output_by_sector.png": "分行业工业产值",
+           "firms_jobs_by_park.png": "各园区企业数与就业", "map.png": "研究区域产值分布",
+           "levers_spending_and_attribution.png": "政策支出与迁入企业归因"},
+    "en": {"diff_gdp.png": "GDP: policy minus baseline", "diff_industrial_output.png": "Industrial output: policy minus baseline",
+           "diff_jobs.png": "Jobs: policy minus baseline", "fiscal_balance.png": "Cumulative fiscal balance of the levers",
+           "arrivals_by_park_": "Arrivals by park: induced, deadweight and baseline",
+           "arrivals_by_origin.png": "Arrivals by previous location",
+           "fan_gdp.png": "GDP fan chart (median, 25–75% and 5–95%)",
+           "fan_industrial_output.png": "Industrial output fan chart (median, 25–75% and 5–95%)",
+           "gdp_by_city.png": "GDP by city", "industrial_output_by_sector.png": "Industrial output by sector",
+           "firms_jobs_by_park.png": "Firms and jobs by park", "map.png": "Industrial output across the study area",
+           "levers_spending_and_attribution.png": "Lever spending and attribution of arrivals"},
+}
+
 RUN_FIGS = ("gdp_by_city.png", "industrial_output_by_sector.png", "firms_jobs_by_park.png",
             "arrivals_by_origin.png", "map.png", "levers_spending_and_attribution.png")
 DIFF_FIGS = ("diff_gdp.png", "diff_industrial_output.png", "diff_jobs.png", "fiscal_balance.png")
@@ -981,9 +1033,11 @@ def build_html(src: Source, lang: str) -> str:
     figdir = src.folder / "figures"
     used: set[str] = set()
 
-    def reuse(name: str, caption: str) -> str:
+    def reuse(name: str, caption: str | None = None) -> str:
         used.add(name)
-        return _fig(_png_file(figdir / name), caption)
+        caps = CAPTIONS[lang]
+        cap = caption or caps.get(name) or next((v for k, v in caps.items() if name.startswith(k)), name)
+        return _fig(_png_file(figdir / name), f"{cap} ({name})")
 
     ok_runs = all(src.runs[n] for n in src.names)
     geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None)
@@ -1006,12 +1060,13 @@ def build_html(src: Source, lang: str) -> str:
     if src.kind == "comparison":
         body = _fig(fig_fan_levels(src, TF), T["fig.fan"]) if ok_runs else ""
         sections.append(("fans", T["fans"], body or f"<p class='note'>{E(T['note.missing_runs'])}</p>"))
-        body = "".join(reuse(f, f) for f in DIFF_FIGS)
-        body += "".join(reuse(f"arrivals_by_park_{p}.png", f"arrivals_by_park_{p}.png") for p in src.names[1:])
+        body = "".join(reuse(f) for f in DIFF_FIGS)
+        body += "".join(reuse(f"arrivals_by_park_{p}.png", f"{CAPTIONS[lang]['arrivals_by_park_']}: {p}")
+                        for p in src.names[1:])
+        body += reuse("arrivals_by_origin.png")
         sections.append(("diffs", T["diffs"], body))
     elif src.kind == "ensemble":
-        sections.append(("fans", T["fans"], reuse("fan_gdp.png", "fan_gdp.png")
-                         + reuse("fan_industrial_output.png", "fan_industrial_output.png")))
+        sections.append(("fans", T["fans"], reuse("fan_gdp.png") + reuse("fan_industrial_output.png")))
     else:
         sections.append(("diffs", T["diffs"], f"<p class='note'>{E(T['note.no_diff'])}</p>"))
     # map and parks
@@ -1033,7 +1088,7 @@ def build_html(src: Source, lang: str) -> str:
             used.discard(f)
     rest = sorted(p.name for p in figdir.glob("*.png") if p.name not in used) if figdir.is_dir() else []
     if rest:
-        sections.append(("other", T["other"], "".join(reuse(f, f) for f in rest)))
+        sections.append(("other", T["other"], "".join(reuse(f) for f in rest)))
     # page
     kind = T[f"kind.{src.kind}"]
     notes = ""

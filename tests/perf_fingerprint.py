@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.metrics import Recorder  # noqa: E402
-from sim.model import RegionalEconomy  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.metrics import Recorder
+from sim.model import RegionalEconomy
+from sim.scenario import load_scenario
 
 # measures the Recorder gained after the fingerprints were pinned (additions, not changes): left
 # out so that the pinned hashes keep checking every row that existed then
