@@ -583,7 +583,7 @@ def fig_fan_levels(src: Source, T: dict) -> str | None:
                                 label=f"{n} 5–95%")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(T["year_axis"])
-        ax.set_ylabel(unit)
+        ax.set_ylabel(_u(unit, T))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.suptitle(f"{T['fig.fan']} ({len(src.runs[src.names[0]])} {T['replicates']})")
@@ -700,8 +700,16 @@ def _headline_run(src: Source, T: dict) -> str:
             ("cost_job", "derived.cost_per_induced_job_wan", "万元", cost_per(spent, r.get("induced_jobs_end")), 2),
             ("cost_firm", "derived.cost_per_induced_firm_wan", "万元", cost_per(spent, r.get("induced_arrivals_total")), 2)):
         rows.append(f"<tr><td>{E(T[label])}</td><td>{E(_u(unit, T))}</td><td></td>{_cell(key, val, dg)}</tr>")
-    head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {fmt(end_y, 2)}"]
-    return _table(head, rows, "headline")
+    head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {_quarter(end_y)}"]
+    return _table(head, rows, "headline") + f"<p class='note'>{E(T['note.no_diff'])}</p>"
+
+
+def _quarter(year) -> str:
+    """2025.75 -> 2025Q4 (``year`` in the trajectories is the period's start)."""
+    y = _num(year)
+    if y is None:
+        return "—"
+    return f"{math.floor(y + 1e-9)}Q{round((y - math.floor(y + 1e-9)) * 4) + 1}"
 
 
 def _headline_ensemble(src: Source, T: dict) -> str:
@@ -1067,8 +1075,6 @@ def build_html(src: Source, lang: str) -> str:
         sections.append(("diffs", T["diffs"], body))
     elif src.kind == "ensemble":
         sections.append(("fans", T["fans"], reuse("fan_gdp.png") + reuse("fan_industrial_output.png")))
-    else:
-        sections.append(("diffs", T["diffs"], f"<p class='note'>{E(T['note.no_diff'])}</p>"))
     # map and parks
     if tabs:
         sections.append(("map", T["map"], _fig(fig_park_map(tabs, geo, TF, zh_fig), T["fig.map"])))
