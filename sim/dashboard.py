@@ -300,7 +300,7 @@ class DashboardEconomy(RegionalEconomy):
         if not self.step_count:
             return f"{self.start:.0f} base"
         y = math.floor(self.t + 1e-9)
-        return f"{y}Q{int(round((self.t - y) * 4)) + 1}"
+        return f"{y}Q{round((self.t - y) * 4) + 1}"
 
 
 # ---------------------------------------------------------------------- the SolaraViz page
@@ -403,32 +403,38 @@ def ZoneParksPlot(model):
                  label=f"output, {_park_name(model)}")
     ax2.set_ylabel("industrial output (亿元/year)")
     lines = ax.get_lines() + ax2.get_lines()
-    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="upper left")
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=8, loc="best", framealpha=0.7)
     _show(fig)
+
+
+def _flows(model, key: str) -> tuple[list[float], list[float]]:
+    """A per-quarter flow from the first simulated quarter on (the base row holds no flow)."""
+    return model.history["year"][1:], model.history.get(key, [])[1:]
 
 
 def ArrivalsPlot(model):
     """Arrivals into the zone's parks per quarter, induced by the levers or not (attribution)."""
-    h = model.history
     fig, ax = _figure(model, f"Arrivals into {ZONE_LABEL} parks", "arrivals (firms/quarter)")
-    ax.plot(h["year"], h["zone_arrivals"], color="tab:green", label="all arrivals")
-    ax.plot(h["year"], h["zone_induced_arrivals"], color="tab:purple", label="induced by levers")
-    if "park_arrivals" in h:
-        ax.plot(h["year"], h["park_arrivals"], color="tab:green", ls="--",
+    ax.plot(*_flows(model, "zone_arrivals"), color="tab:green", label="all arrivals")
+    ax.plot(*_flows(model, "zone_induced_arrivals"), color="tab:purple", label="induced by levers")
+    if "park_arrivals" in model.history:
+        ax.plot(*_flows(model, "park_arrivals"), color="tab:green", ls="--",
                 label=f"all arrivals, {_park_name(model)}")
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="best", framealpha=0.7)
     _show(fig)
 
 
 def FiscalPlot(model):
-    """Zone cities' revenue and lever spending per quarter; the dashboard levers' spending."""
-    h = model.history
-    fig, ax = _figure(model, "Fiscal: 四平 + 辽源 + 通化", "亿元/quarter")
-    ax.plot(h["year"], h["zone_fiscal_revenue"], color="black", label="revenue (local taxes)")
-    ax.plot(h["year"], h["zone_fiscal_spending"], color="tab:red", label="all levers' spending")
+    """Zone cities' revenue (left axis) and lever spending (right axis) per quarter."""
+    fig, ax = _figure(model, "Fiscal: 四平 + 辽源 + 通化", "revenue (亿元/quarter)")
+    ax.plot(*_flows(model, "zone_fiscal_revenue"), color="black", label="revenue (local taxes)")
+    ax2 = ax.twinx()
+    ax2.plot(*_flows(model, "zone_fiscal_spending"), color="tab:red", lw=2, label="all levers' spending")
     for kind, lid in model.dash_lever.items():
-        ax.plot(h["year"], h.get(f"spending:{lid}", []), lw=1, label=f"{LEVERS[kind]['label']}")
-    ax.legend(fontsize=7, loc="upper left", ncol=2)
+        ax2.plot(*_flows(model, f"spending:{lid}"), lw=1, label=LEVERS[kind]["label"])
+    ax2.set_ylabel("lever spending (亿元/quarter)")
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], fontsize=7, loc="best", ncol=2, framealpha=0.7)
     _show(fig)
 
 
@@ -534,6 +540,7 @@ def cmd_dashboard(argv: list[str]) -> int:
     """``run.py dashboard [--port N] [--host H]``: serve the dashboard with ``solara run`` until
     Ctrl-C. The URL is printed on stdout (its last line); solara's log goes to stderr."""
     import argparse
+    import signal
     import socket
     import subprocess
     import sys
@@ -556,7 +563,7 @@ def cmd_dashboard(argv: list[str]) -> int:
     if missing:
         raise UserError("dashboard", message=(
             f"dashboard: missing {', '.join(missing)}; install the extra: "
-            "pip install -e '.[dashboard]' (make install does)"))
+            "pip install -e '.[dashboard]' (make dashboard and make test do)"))
     try:
         with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as s:
             s.bind((args.host, args.port))
@@ -569,6 +576,11 @@ def cmd_dashboard(argv: list[str]) -> int:
     print("dashboard: starting solara (Ctrl-C stops it); open the URL below", file=sys.stderr)
     print(f"http://{host}:{args.port}/", flush=True)
     proc = subprocess.Popen(cmd, stdout=sys.stderr, cwd=str(ROOT))
+
+    def _stop(signum, frame):  # a kill of this process stops the server too
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _stop)
     try:
         return proc.wait()
     except KeyboardInterrupt:
