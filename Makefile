@@ -3,6 +3,7 @@
 #   make test   create/update .venv, run the tests (CI=true also runs the slow ones)
 #   make bench  benchmarks/run.py (ARGS="--quick --json"); see benchmarks/README.md
 #   make run ARGS="sweep experiments/smoke.yaml"  batch sweeps (docs/experiments.md)
+#   make dashboard  interactive SolaraViz dashboard on http://127.0.0.1:8765/ (ARGS="--port N")
 PY      ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
@@ -10,14 +11,14 @@ STAMP   := $(VENV)/.installed
 ARGS    ?=
 PYTEST_MARK := $(if $(filter true,$(CI)),-m "",)
 
-.PHONY: run test test-all lint bench clean-venv
+.PHONY: run test test-all lint bench dashboard clean-venv
 
 $(VPY):
 	$(PY) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -q -e ".[test,sweep]"
+	$(VPY) -m pip install -q -e ".[test,sweep,dashboard]"
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -31,6 +32,9 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) benchmarks/run.py $(ARGS)
+
+dashboard: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 $(VPY) run.py dashboard $(ARGS)
 
 lint: $(STAMP)
 	$(VPY) -m ruff check sim run.py tests

@@ -1,0 +1,171 @@
+"""The dashboard's model in-process, no browser (sim/dashboard.py; the page: test_dashboard_browser.py).
+
+A slider value must reach the model's lever schedule, so that the lever in force, the payments, the
+ledger and the attribution of arrivals all use it, exactly as a scenario file with that value would.
+"""
+
+import socket
+
+import numpy as np
+import pytest
+
+from sim.dashboard import (
+    ALL_PARKS,
+    LEVERS,
+    SCENARIO_DIR,
+    DashboardEconomy,
+    build_scenario,
+    default_values,
+    status_html,
+    zone_parks,
+)
+from sim.errors import UserError
+from sim.metrics import record_run
+from sim.model import RegionalEconomy
+from sim.scenario import load_scenario
+
+ZERO = {k: 0.0 for k in LEVERS}
+
+
+def steps(m, n):
+    for _ in range(n):
+        m.step()
+    return m
+
+
+def test_default_sliders_are_jxn_transfer_zone_exactly():
+    """With the sliders at their defaults the dashboard runs jxn_transfer_zone.yaml itself (same
+    resolved scenario, same hash) and its zone figures are run.py's trajectories."""
+    assert default_values() == {"land_discount": 0.3, "interest_subsidy": 1.0, "tax_rebate": 0.4,
+                                "talent_subsidy": 10000.0}
+    file = load_scenario(SCENARIO_DIR / "jxn_transfer_zone.yaml")
+    assert build_scenario().hash == file.hash
+    run = RegionalEconomy(file, until=2024)  # 11 steps: 2022Q2 .. 2024Q4
+    df = record_run(run).frame()
+    dash = steps(DashboardEconomy(), run.n_steps)
+    zone = set(dash.zone_park_ids)
+    assert len(zone) == 12 and zone == set(zone_parks())
+    cities = ["四平", "辽源", "通化"]
+    for measure, key in (("firms", "zone_firms"), ("induced_arrivals", "zone_induced_arrivals"),
+                         ("industrial_output", "zone_industrial_output")):
+        d = df[(df.measure == measure) & df.place.isin(zone) & (df.sector == "")]
+        assert np.allclose(d.groupby("year").value.sum().to_numpy(), dash.history[key], rtol=1e-12)
+    d = df[(df.measure == "lever_spending") & (df.lever == "jxn_land") & df.place.isin(cities)]
+    assert np.allclose(d.groupby("year").value.sum().to_numpy(), dash.history["spending:jxn_land"])
+    assert dash.cumulative("spending:jxn_land") > 0
+
+
+def test_land_slider_reaches_lever_payments_and_firms():
+    """land_discount 0 / 0.3 / 0.6: the value in force from 2023-09 (scenario date), the discount
+    the arriving firms hold, and land spending growing with the slider."""
+    out = {}
+    for v in (0.0, 0.3, 0.6):
+        m = steps(DashboardEconomy(land_discount=v), 6)  # 2023Q3 (t = 2023.5): before 2023-09
+        assert m.lever_in_force("land_discount") == 0.0
+        steps(m, 6)  # to 2025Q1
+        assert m.lever_in_force("land_discount") == v
+        j = m.lever_ids.index("jxn_land")
+        assert m.lever_val[j] == v
+        held = m.land_disc[m.land_disc > 0]
+        # firms that bought a plot in a zone park under the lever hold exactly the slider's discount
+        assert (v == 0 and held.size == 0) or (held.size > 0 and np.allclose(held, v))
+        out[v] = m.cumulative("spending:jxn_land")
+    assert out[0.0] == 0.0 < out[0.3] < out[0.6]
+
+
+def test_zero_sliders_on_baseline_are_the_baseline_and_defaults_induce_arrivals():
+    """On baseline.yaml the sliders add jxn's levers: at 0 the run is the baseline bit for bit (no
+    spending, no induced arrival); at the defaults the zone pays and some arrivals are induced."""
+    base = steps(RegionalEconomy(load_scenario(SCENARIO_DIR / "baseline.yaml")), 12)
+    zero = steps(DashboardEconomy(scenario="baseline", **ZERO), 12)
+    assert set(zero.lever_ids) == {spec["id"] for spec in LEVERS.values()}
+    assert np.array_equal(zero.site, base.site) and np.array_equal(zero.scale, base.scale)
+    assert zero.cumulative("zone_fiscal_spending") == 0.0
+    assert zero.cumulative("zone_induced_arrivals") == 0.0
+    on = steps(DashboardEconomy(scenario="baseline"), 12)
+    assert on.cumulative("zone_fiscal_spending") > 0
+    assert on.cumulative("zone_induced_arrivals") > 0
+    assert not np.array_equal(on.site, base.site)
+
+
+def test_one_park_splits_the_levers():
+    """park = lishu_etdz: the sliders drive '<id>.lishu_etdz' at that park only; the other eleven
+    parks keep the scenario's values; budget caps are split by capacity and add up."""
+    m = DashboardEconomy(park="lishu_etdz", talent_subsidy=20000.0)
+    k = m.site_ids.index("lishu_etdz")
+    one = m.lever_ids.index("jxn_talent.lishu_etdz")
+    rest = m.lever_ids.index("jxn_talent")
+    assert set(np.flatnonzero(m.lever_mask[one].any(axis=0))) == {k}
+    reached = set(np.flatnonzero(m.lever_mask[rest].any(axis=0)))
+    assert k not in reached and len(reached) == 11
+    caps = {lv.id: lv.budget_wan_per_year for lv in m.scn.levers}
+    assert caps["jxn_interest"] + caps["jxn_interest.lishu_etdz"] == pytest.approx(20000)
+    assert caps["jxn_talent"] + caps["jxn_talent.lishu_etdz"] == pytest.approx(15000)
+    assert 0 < caps["jxn_talent.lishu_etdz"] < caps["jxn_talent"]
+    steps(m, 9)  # 2024Q2: the talent levers run from 2024
+    assert m.lever_in_force("talent_subsidy") == 20000.0 and m.lever_val[rest] == 10000.0
+    spend = m.ledger_spend[one]
+    assert spend[k] > 0 and np.count_nonzero(spend) == 1
+    assert m.history["park_firms"][-1] > 0
+
+
+def test_mistakes_are_user_errors():
+    for kwargs, word in (({"scenario": "nope"}, "scenario"), ({"park": "cc_auto_etdz"}, "park"),
+                         ({"land_discount": 1.5}, "land_discount"), ({"seed": "abc"}, "seed"),
+                         ({"seed": -1}, "seed"), ({"talent_subsidy": float("nan")}, "talent_subsidy")):
+        with pytest.raises(UserError, match=word):
+            DashboardEconomy(**kwargs)
+
+
+def test_seed_and_horizon():
+    """An empty seed is the scenario's; a given one changes the draws; the model stops at the
+    scenario's horizon (SolaraViz disables play and step when ``running`` is False)."""
+    a = DashboardEconomy(scenario="baseline", seed="")
+    b = DashboardEconomy(scenario="baseline", seed="7")
+    assert a.seed_value == 20230228 and b.seed_value == 7
+    steps(a, a.n_steps - 1)
+    assert a.running
+    a.step()
+    assert not a.running and a.t == 2035.75 and a.quarter_label() == "2035Q4"
+    n = len(a.history["year"])
+    a.step()
+    assert a.step_count == a.n_steps and len(a.history["year"]) == n
+
+
+def test_status_card_shows_the_model():
+    m = steps(DashboardEconomy(land_discount=0.5), 7)
+    html = status_html(m)
+    assert 'data-testid="in-force-land_discount" style="text-align:right;padding:0 6px">0.5<' in html
+    assert 'data-testid="period" style="text-align:right;padding:0 6px">2023Q4<' in html
+    spent = f"{m.cumulative('spending:jxn_land'):.4f}"
+    assert f'data-testid="spent-land_discount" style="text-align:right;padding:0 6px">{spent}<' in html
+    assert m.dash_park == ALL_PARKS and "all zone parks" in html
+
+
+def test_map_portrayal():
+    pytest.importorskip("solara", reason="the dashboard extra is not installed")
+    from sim.dashboard import portray
+    m = steps(DashboardEconomy(), 8)
+    styles = {pk.id: portray(pk) for pk in m.parks}
+    big, small = (max(m.parks, key=lambda p: m.park_output[p.site]),
+                  min(m.parks, key=lambda p: m.park_output[p.site]))
+    assert styles[big.id].size > styles[small.id].size
+    most = max(m.parks, key=lambda p: m.park_arrivals_cum[p.site])
+    none = [p for p in m.parks if m.park_arrivals_cum[p.site] == 0]
+    assert none and styles[most.id].color != styles[none[0].id].color
+    assert styles["siping_etdz"].edgecolors[:3] == (0.0, 0.0, 0.0)  # zone parks: black edge
+    assert portray(m.cities[0]).marker == "s"
+
+
+def test_command_mistakes(capsys, monkeypatch):
+    import run
+    assert run.main(["dashboard", "--port", "70000"]) == 2
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        busy = s.getsockname()[1]
+        assert run.main(["dashboard", "--port", str(busy)]) == 2
+    monkeypatch.setattr("sim.dashboard.missing_packages", lambda: ["solara"])
+    assert run.main(["dashboard"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "65535" in err[0] and "free port" in err[1] and ".[dashboard]" in err[2]
