@@ -400,8 +400,9 @@ def expected_arrivals(m, target: np.ndarray, tax_factor: float = 1.0) -> float:
     """Expected arrivals at the sites ``target`` (bool mask) from all other sites in one period,
     with net profit at the target multiplied by ``tax_factor`` = (1−t')/(1−t): the model's own
     logit choice (``_vmat``) under a site-specific income-tax rate t' (the lever the policy branch
-    adds). No simulation noise: the exact expectation of the choice step."""
-    from .location import logit_probabilities
+    adds). No simulation noise: the exact expectation of the choice step (nested logit with the
+    model's nests and ``nest_lambda``; ``tax_factor`` may also be an array over ``target``)."""
+    from .location import nested_logit_probabilities
     w = _choosers(m)
     saved = m.net_scale.copy()
     try:
@@ -412,7 +413,7 @@ def expected_arrivals(m, target: np.ndarray, tax_factor: float = 1.0) -> float:
                 continue
             sel = m.sector == s
             per_site = np.bincount(m.site[sel], weights=w[sel], minlength=m.R)
-            p = logit_probabilities(m._vmat(s))
+            p = nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
             src = ~target
             total += float(per_site[src] @ p[src][:, target].sum(axis=1))
     finally:
@@ -454,6 +455,91 @@ def tax_elasticities(m, rel_change: float = 0.1) -> dict:
     out["between_parks"] = float(np.average(park_e, weights=park_w))
     out["between_parks_range"] = [float(min(park_e)), float(max(park_e))]
     return out
+
+
+def expected_arrivals_by_site(m, factor: np.ndarray | None = None) -> np.ndarray:
+    """Expected arrivals at every site from all other sites in one period (revisers and
+    replacement entrants, the model's nested logit), with net profit at each site multiplied by
+    ``factor[r]`` (an income-tax change there); the state is left unchanged."""
+    from .location import nested_logit_probabilities
+    w = _choosers(m)
+    saved = m.net_scale.copy()
+    out = np.zeros(m.R)
+    try:
+        if factor is not None:
+            m.net_scale *= np.asarray(factor)[None, :]
+        for s in range(m.S):
+            if not m.mobile_sector[s]:
+                continue
+            sel = m.sector == s
+            per_site = np.bincount(m.site[sel], weights=w[sel], minlength=m.R)
+            p = nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
+            out += per_site @ p - per_site * np.diag(p)
+    finally:
+        m.net_scale[:] = saved
+    return out
+
+
+# the simulated check of the tax elasticity (docs/validation.md §3)
+SIM_TAX = {"rebate": 0.3, "until": 2026, "seeds": 8, "cities": 6}
+
+
+def simulated_tax_check(overrides: list[str] = (), rebate: float = SIM_TAX["rebate"],
+                        until: float = SIM_TAX["until"], seeds: int = SIM_TAX["seeds"],
+                        cities: int = SIM_TAX["cities"]) -> dict:
+    """Simulated arrivals under a park-level income-tax cut against the expected-arrivals
+    computation (``expected_arrivals_by_site``), with common random numbers.
+
+    Targets: in each of the ``cities`` study-area cities with the most expected park arrivals at
+    the base state, its park with the most (one treated park per nest, so each responds like a
+    park whose tax alone changes). The baseline (plus ``overrides``) runs from 2022 to ``until``
+    for seeds 1..``seeds`` twice: without and with a ``tax_rebate`` lever (``applies_to: all``,
+    value ``rebate``: the income-tax rate t → t(1 − rebate) at the targets). Simulated: the
+    targets' arrivals summed over steps and seeds, A1 with the lever and A0 without. Expected:
+    at the state each step of the lever-free run starts from, the exact expected arrivals with
+    and without the tax cut (E1, E0), summed alike. Arc elasticities ln(A1/A0)/ln(1 − rebate) and
+    ln(E1/E0)/ln(1 − rebate); the simulated one's standard error by the jackknife over seeds."""
+    from .model import RegionalEconomy
+    from .scenario import load_scenario
+    t0 = time.perf_counter()
+    base = load_scenario(BASELINE, list(overrides))
+    m = RegionalEconomy(base, seed=1, until=base.scenario.horizon.start)
+    e0 = expected_arrivals_by_site(m)
+    in_area = m.site_market_arr[:m.n_parks]
+    by_city = np.bincount(in_area, weights=e0[:m.n_parks], minlength=len(m.city_ids))
+    chosen = np.argsort(-by_city, kind="stable")[:cities]
+    parks = [int(np.flatnonzero(in_area == c)[np.argmax(e0[:m.n_parks][in_area == c])])
+             for c in chosen]
+    ids = [m.site_ids[k] for k in parks]
+    lever = [{"id": "validation_tax", "kind": "tax_rebate", "value": rebate, "unit": "share",
+              "target": {"parks": ids}, "applies_to": "all", "source": "validation"}]
+    with_lever = load_scenario(BASELINE, list(overrides) + ["levers=" + json.dumps(lever)])
+    t = m.p.cit_rate
+    factor = np.ones(m.R)
+    factor[parks] = (1 - t * (1 - rebate)) / (1 - t)
+    a0, a1, x0, x1 = (np.zeros(seeds) for _ in range(4))
+    for i, seed in enumerate(range(1, seeds + 1)):
+        m0 = RegionalEconomy(base, seed=seed, until=until)
+        m1 = RegionalEconomy(with_lever, seed=seed, until=until)
+        for _ in range(m0.n_steps):
+            x0[i] += expected_arrivals_by_site(m0)[parks].sum()
+            x1[i] += expected_arrivals_by_site(m0, factor)[parks].sum()
+            m0.step()
+            m1.step()
+            a0[i] += m0.arrivals[parks].sum()
+            a1[i] += m1.arrivals[parks].sum()
+    dlt = math.log(1 - rebate)
+
+    def arc(x, y):
+        return math.log(y.sum() / x.sum()) / dlt
+    jack = np.array([arc(np.delete(a0, i), np.delete(a1, i)) for i in range(seeds)])
+    se = float(np.sqrt((seeds - 1) / seeds * ((jack - jack.mean()) ** 2).sum()))
+    return {"parks": ids, "rebate": rebate, "until": until, "seeds": seeds,
+            "arrivals_without": float(a0.sum()), "arrivals_with": float(a1.sum()),
+            "expected_without": float(x0.sum()), "expected_with": float(x1.sum()),
+            "simulated_elasticity": arc(a0, a1), "simulated_se": se,
+            "expected_elasticity": arc(x0, x1), "overrides": list(overrides),
+            "seconds": round(time.perf_counter() - t0, 1)}
 
 
 def baseline_facts(overrides: list[str] = (), seed: int | None = None) -> dict:
