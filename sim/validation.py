@@ -913,7 +913,7 @@ def _fig_growth(path: Path, facts: dict) -> None:
 def _fact_rows(name: str, f: dict, contrast: bool = False) -> list[dict]:
     """Stylized-fact rows; a ``contrast`` run (the old growth process) is shown, not judged."""
     t, g = f["tail_jobs"], f["growth"]
-    note = " (imposed by the growth parameters)"
+    note = "" if contrast else " (imposed by the growth parameters)"
 
     def ok(x):
         return None if contrast else x
