@@ -110,9 +110,9 @@ def test_calibrated_constants_make_counts_stationary(lam):
 
 @pytest.fixture(scope="module")
 def base_elasticities():
+    from sim import validation as v
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
-    from sim import validation as v
     out = {}
     for lam in (1.0, 0.7, 0.4):
         m = RegionalEconomy(load_scenario(v.BASELINE, [f"parameters.nest_lambda={lam}"]), until=2022)
