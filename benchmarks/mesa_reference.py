@@ -18,11 +18,13 @@ What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison i
   and parks are ``sim.model.City`` / ``sim.model.Park`` ``FixedAgent``s of this model. Whatever the
   place-level step does (and later levers that enter there), the reference does too.
 * Firm-level rules are re-written per agent, in the same order as ``RegionalEconomy.step``:
-  revision with probability θ_s·dt·(1 + κ·pressure) and logit choice over the same sites (Gumbel
-  shocks from ``model.rng``, one call per revising firm); the same capacity rule (parks admit movers
+  revision with probability θ_s·dt·(1 + κ·pressure) and (nested) logit choice over the same sites
+  (Gumbel shocks and, when ``nest_lambda`` < 1, the positive-stable nest terms of
+  ``sim.rng.nest_shocks``, from ``model.rng``, one call per revising firm); the same capacity rule (parks admit movers
   sector by sector in order of utility surplus until free land is used, refused firms take their
   next choice for up to four rounds); exit (hazard or loss) with a local spin-off entrant that
-  chooses like a reviser; Gibrat growth; production from the same market block.
+  chooses like a reviser; Gibrat growth (Laplace shocks with size-dependent s.d., or log-normal,
+  as the scenario says); production from the same market block.
 * Market crowding is computed once per market evaluation at the model level (numpy on the
   (sector × site) totals that the agents accumulate in the same pass that grows them), never per
   agent: a fair yardstick, not a slow one.
@@ -56,7 +58,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from sim import market
+from sim import market, rng
 from sim.levers import KINDS
 from sim.model import City, Park, RegionalEconomy
 from sim.policy import WAN_TO_YI, YI_PER_HA_PER_YUAN_M2, PolicyMixin, annuity
@@ -128,7 +130,13 @@ class Firm(CellAgent):
             for j, term in terms:
                 if m.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):  # cost levers: in V
                     v += term
-        v += m.rng.gumbel(size=m.R)
+        e = m.rng.gumbel(size=m.R)
+        if m.nest_lam != 1.0:  # nested logit: the same shock construction as sim.rng.nested_gumbel
+            sites, pos, ids = m.nest_layout
+            uv = m.rng.random((1, 2 * len(ids)))
+            log_s = rng.log_positive_stable(m.nest_lam, uv[:, :len(ids)], uv[:, len(ids):])
+            e = rng.nest_shocks(e[None, :], m.nest_lam, sites, pos, log_s)[0]
+        v += e
         return (self, v, terms, promo_only)
 
     def lever_terms(self, pib: float) -> list:
@@ -250,7 +258,18 @@ class Firm(CellAgent):
     # stage 3: Gibrat growth; the firm reports its scale for the market block
     def grow(self) -> None:
         m = self.model
-        self.scale *= math.exp(m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
+        if m.growth_plain:
+            self.scale *= math.exp(m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
+        else:  # RegionalEconomy.grow's size-dependent s.d. and Laplace (or normal) shocks
+            sd = min(m.growth_sd * math.exp(-m.p.gibrat_size_elasticity
+                                            * (math.log(self.scale) - m.log_ref[self.sector])), 1.0)
+            if m.p.gibrat_shock == "laplace":
+                u = m.random.random() - 0.5
+                z = -math.copysign(1.0, u) * math.log1p(-2 * abs(u)) / math.sqrt(2.0)
+                corr = math.log1p(-0.5 * sd * sd)
+            else:
+                z, corr = m.random.gauss(0.0, 1.0), -0.5 * sd * sd
+            self.scale *= math.exp(m.drift_base + corr + sd * z)
         k = self.sector * m.R + self.site
         m.scale_sum[k] += self.scale
         m.count_sr[k] += 1
@@ -328,6 +347,7 @@ class MesaReference(mesa.Model):
         if env.anchor_rows or env.scn.new_parks:
             raise ValueError("the Mesa reference has no anchors or new parks")
         self.capacity_rule = capacity_rule
+        self.nest_lam = env.p.nest_lambda  # nested logit (nests: env.site_nest, env.nest_layout)
         self.step_count = 0
         self.t = env.t
         self._build_grid_and_places()
@@ -556,7 +576,15 @@ class MesaReference(mesa.Model):
             gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
             sd = self.p.gibrat_sd * math.sqrt(self.dt)
             self.drift = math.log1p(gbar) * self.dt - 0.5 * sd * sd
+            self.drift_base = math.log1p(gbar) * self.dt
             self.growth_sd = sd
+            self.growth_plain = self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0
+            if not self.growth_plain:  # each sector's mean log scale (Ā_s), over this step's firms
+                tot, cnt = [0.0] * self.S, [0] * self.S
+                for f in self.firms:
+                    tot[f.sector] += math.log(f.scale)
+                    cnt[f.sector] += 1
+                self.log_ref = [t / max(c, 1) for t, c in zip(tot, cnt)]
             self.firms.do("grow")
         else:
             self.firms.do("tally")

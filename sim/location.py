@@ -1,6 +1,14 @@
-"""Revision, logit site choice and the calibration of location constants (MODEL.md §4, §8).
+"""Revision, (nested) logit site choice and the calibration of location constants (MODEL.md §4, §8).
 
 Pure array functions: utilities in, probabilities / choices / constants out.
+
+Nested logit (McFadden 1978; Train 2009 ch. 4): sites are grouped in nests (a study-area city's
+parks and its outside-park site form one nest; each origin region is a nest of its own) with a
+dissimilarity λ ∈ (0, 1]. With I_n = ln Σ_{k∈n} e^{V_k/λ}, the choice probability is
+
+    P_j = e^{V_j/λ} / e^{I_n(j)} · e^{λ I_n(j)} / Σ_m e^{λ I_m};
+
+λ = 1 is the plain logit. The simulation draws the matching shocks (``sim.rng.nested_gumbel``).
 """
 
 from __future__ import annotations
@@ -15,25 +23,57 @@ def logit_probabilities(v: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def nest_matrix(nest: np.ndarray) -> np.ndarray:
+    """One-hot (C, N) matrix of the nest of each alternative (nest ids 0..N−1)."""
+    nest = np.asarray(nest)
+    out = np.zeros((len(nest), int(nest.max()) + 1))
+    out[np.arange(len(nest)), nest] = 1.0
+    return out
+
+
+def nested_logit_probabilities(v: np.ndarray, nest: np.ndarray | None = None,
+                               lam: float = 1.0) -> np.ndarray:
+    """Nested-logit choice probabilities of utilities ``v`` (rows × C); ``nest[j]`` the nest of
+    alternative j, ``lam`` the dissimilarity (0 < λ ≤ 1). −inf entries get probability 0 (a nest
+    with no finite entry gets none). λ = 1 (or no nests) is :func:`logit_probabilities`, exactly."""
+    if nest is None or lam == 1.0:
+        return logit_probabilities(v)
+    v = np.atleast_2d(v)
+    onehot = nest_matrix(nest)
+    top = np.max(v, axis=-1, keepdims=True)
+    e = np.exp((v - top) / lam)                      # e^{(V_j − M)/λ} ≤ 1, the largest is 1
+    inner = e @ onehot                               # e^{I_n − M/λ} per nest
+    within = e / np.maximum(inner @ onehot.T, 1e-300)  # P(j | its nest)
+    w = inner ** lam                                 # e^{λ I_n − M}
+    between = w / w.sum(axis=-1, keepdims=True)      # P(nest)
+    return within * (between @ onehot.T)
+
+
 def logit_share_after_shock(s: float, delta: float) -> float:
     """Closed form: with constants calibrated to share s, a utility gain δ in one of two
     alternatives moves its choice probability to s·e^δ / (1 − s + s·e^δ)."""
     return s * np.exp(delta) / (1.0 - s + s * np.exp(delta))
 
 
-def transition_matrix(vmat: np.ndarray, constants: np.ndarray) -> np.ndarray:
+def transition_matrix(vmat: np.ndarray, constants: np.ndarray, nest: np.ndarray | None = None,
+                      lam: float = 1.0) -> np.ndarray:
     """P[r0, r]: probability that a revising firm at r0 chooses r, given deterministic utilities
-    ``vmat[r0, r]`` (−inf where r is not a candidate) and site constants."""
-    return logit_probabilities(vmat + constants[None, :])
+    ``vmat[r0, r]`` (−inf where r is not a candidate), site constants, and the nests of the sites
+    with dissimilarity ``lam`` (plain logit when λ = 1)."""
+    return nested_logit_probabilities(vmat + constants[None, :], nest, lam)
 
 
 def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
+                        nest: np.ndarray | None = None, lam: float = 1.0,
                         tol: float = 1e-8, max_iter: int = 2000) -> np.ndarray:
     """Location constants a_r that make ``counts`` a stationary point of the choice dynamics.
 
     Expected arrivals at r (Σ_r0 θ_r0 N_r0 P(r|r0)) equal expected departures plus stayers (θ_r N_r)
-    for every site with firms; a BLP-style contraction a_r += log(target / predicted). Sites with
-    no firms get the lowest calibrated constant minus 8 (they attract very few firms but stay open).
+    for every site with firms; a BLP-style contraction a_r += λ·log(target / predicted) (Berry
+    1994: in the nested logit a constant moves its own share with elasticity up to 1/λ, so the
+    plain step is damped by λ; λ = 1 is the plain contraction, exactly). Sites with no firms get
+    the lowest calibrated constant minus 8λ (the same within-nest odds e^−8 as in the plain logit:
+    they attract very few firms but stay open).
     """
     counts = np.asarray(counts, dtype=float)
     has = counts > 0
@@ -43,15 +83,17 @@ def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
     a[~has] = -30.0
     target = theta * counts
     for _ in range(max_iter):
-        p = transition_matrix(vmat, a)
+        p = transition_matrix(vmat, a, nest, lam)
         pred = (theta * counts) @ p
         step = np.zeros_like(a)
         step[has] = np.log(target[has] / np.maximum(pred[has], 1e-300))
+        if lam != 1.0:
+            step *= lam
         a += step
         a[has] -= a[has].mean()
         if np.max(np.abs(step)) < tol:
             break
-    floor = a[has].min() - 8.0
+    floor = a[has].min() - 8.0 * lam
     a[~has] = floor
     return a
 

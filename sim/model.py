@@ -415,6 +415,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self.scale[m] = self.base_output[m] * per[self.site[m]] / self.g[s, self.site[m]]
         self.theta0 = np.array([d.param(s, "revision_rate") for s in self.sectors]) * self.p.revision_scale
         self.constants = np.zeros((self.S, self.R))
+        # nested logit: a city's parks and outside site are one nest, each origin its own
+        self.site_nest = self.site_market_arr
+        self.nest_layout = rng.nest_layout(self.site_nest)
         self._market_state()
         if self.sw.location_constants:
             for s in range(self.S):
@@ -422,7 +425,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                     continue
                 vmat = self._vmat(s, with_constants=False)
                 counts = np.bincount(self.site[self.sector == s], minlength=self.R).astype(float)
-                self.constants[s] = calibrate_constants(vmat, counts, np.ones(self.R))
+                self.constants[s] = calibrate_constants(vmat, counts, np.ones(self.R),
+                                                        self.site_nest, self.p.nest_lambda)
             # a park the scenario builds has no base firms to calibrate on: it takes the mean
             # constant of its city's existing parks for the sector (else the city's outside site)
             for k in np.flatnonzero(self.park_opens > -np.inf):
@@ -736,7 +740,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             # term is kept only to remove them in the attribution counterfactual
             if not KINDS[self.lever_kind[j]].get("site_level"):
                 v += term
-        v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
+        v += rng.nested_gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.site_nest,
+                               self.p.nest_lambda, self.nest_layout)
         v[~np.isfinite(v)] = -np.inf
         order = self._preference_order(v)
         for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):

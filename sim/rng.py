@@ -16,7 +16,9 @@ _GOLD = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 PURPOSES = {"revise": 1, "choice": 2, "growth": 3, "exit": 4, "entry": 5, "entry_size": 6,
-            "entry_home": 7, "init": 8, "growth2": 9}
+            "entry_home": 7, "init": 8, "growth2": 9,
+            # nested logit: the positive-stable nest terms of the choice shocks (``nested_gumbel``)
+            "choice_nest": 10, "entry_nest": 11}
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
@@ -90,6 +92,63 @@ def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | Non
     np.log(u, out=u)
     np.negative(u, out=u)
     return u
+
+
+def log_positive_stable(lam: float, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """ln S for S positive λ-stable with Laplace transform E e^(−sS) = e^(−s^λ), 0 < λ < 1, from
+    two independent Uniform(0, 1) arrays: Kanter's (1975) representation (Chambers, Mallows &
+    Stuck 1976) with A = πu ~ Uniform(0, π) and W = −ln v ~ Exp(1):
+    S = sin(λA) / sin(A)^(1/λ) · (sin((1−λ)A) / W)^((1−λ)/λ)."""
+    a = np.pi * np.asarray(u, dtype=float)
+    w = -np.log(v)
+    return (np.log(np.sin(lam * a)) - np.log(np.sin(a)) / lam
+            + (1.0 - lam) / lam * (np.log(np.sin((1.0 - lam) * a)) - np.log(w)))
+
+
+def nest_layout(nest: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the nest id of every site: (sites in nests of more than one site, their nest's
+    position among those nests, the ids of those nests). Singleton nests need no nest term."""
+    nest = np.asarray(nest)
+    ids, counts = np.unique(nest, return_counts=True)
+    multi_ids = ids[counts > 1]
+    sites = np.flatnonzero(np.isin(nest, multi_ids))
+    return sites, np.searchsorted(multi_ids, nest[sites]), multi_ids
+
+
+def nest_shocks(e: np.ndarray, lam: float, sites: np.ndarray, pos: np.ndarray,
+                log_s: np.ndarray) -> np.ndarray:
+    """Turn iid standard Gumbel ``e`` (n, R) into nested-logit shocks, in place:
+    ε_j = λ·(e_j + ln S_n(j)) at ``sites`` (nest ``pos`` of ``log_s``, shape (n, nests)), with S_n
+    iid positive λ-stable per (firm, nest). Then exp(−ε_j) = (E_j/S_n)^λ with E_j ~ Exp(1), and
+    P(ε_j ≤ x_j ∀j∈n) = E_S exp(−S Σ_j e^(−x_j/λ)) = exp(−(Σ_j e^(−x_j/λ))^λ): the GEV distribution of
+    the nested logit (Cardell 1997). A singleton nest's shock is standard Gumbel for any λ, so
+    it is left as ``e`` (exact)."""
+    if sites.size:
+        sub = e[:, sites]
+        sub += log_s[:, pos]
+        sub *= lam
+        e[:, sites] = sub
+    return e
+
+
+def nested_gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, nest: np.ndarray,
+                  lam: float, layout: tuple | None = None) -> np.ndarray:
+    """Choice shocks (n, R) of the nested logit with nests ``nest`` (one id per site) and
+    dissimilarity ``lam``: Gumbel draws of stream ``purpose`` (the same numbers as
+    :func:`gumbel`) plus the nest terms of :func:`nest_shocks` from stream ``purpose + "_nest"``
+    (two uniforms per firm and nest: columns 2·nest and 2·nest + 1). λ = 1 returns
+    :func:`gumbel` itself (plain logit, the same bits)."""
+    e = gumbel(seed, purpose, step, ids, len(nest))
+    if lam == 1.0:
+        return e
+    sites, pos, multi_ids = nest_layout(nest) if layout is None else layout
+    if sites.size == 0:
+        return e
+    cols = np.concatenate([2 * multi_ids, 2 * multi_ids + 1])
+    uv = uniform(seed, purpose + "_nest", step, ids, col_ids=cols)
+    k = len(multi_ids)
+    log_s = log_positive_stable(lam, uv[:, :k], uv[:, k:])
+    return nest_shocks(e, lam, sites, pos, log_s)
 
 
 def _to_unit(z: np.ndarray) -> np.ndarray:

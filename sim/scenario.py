@@ -188,6 +188,11 @@ class Firms(_Strict):
     size_ratio_max: float = Field(2000.0, gt=1, le=1e6, description="largest / smallest initial firm size")
 
 
+# nested-logit dissimilarity (docs/validation.md §3, docs/decisions.md): an assumption calibrated
+# to the between-parks tax elasticity band: the largest of λ ∈ {1, 0.7, 0.5, 0.4, 0.3} inside it
+NEST_LAMBDA = 0.4
+
+
 class Parameters(_Strict):
     """Behavioural and accounting parameters (units in the descriptions)."""
 
@@ -241,11 +246,15 @@ class Parameters(_Strict):
                                      description="non-modelled producers X_q as a multiple of "
                                                  "market income E_q (theory cases: 0)")
     gibrat_shock: Literal["normal", "laplace"] = Field(
-        "normal", description="distribution of log growth shocks (laplace: tent-shaped, "
-                              "Stanley et al. 1996)")
-    gibrat_size_elasticity: float = Field(0.0, ge=0, le=1,
+        "laplace", description="distribution of log growth shocks (laplace: tent-shaped, "
+                               "Stanley et al. 1996; normal: log-normal Gibrat)")
+    gibrat_size_elasticity: float = Field(0.2, ge=0, le=1,
                                           description="growth s.d. falls with size as size^-b "
                                                       "(Amaral et al. 1997: b about 0.15-0.2)")
+    nest_lambda: float = Field(NEST_LAMBDA, gt=0, le=1,
+                               description="nested-logit dissimilarity of the site choice: a "
+                                           "city's parks and outside site form a nest (1 = plain "
+                                           "logit; assumption, plausible range 0.3-0.7)")
 
     @field_validator("*")
     @classmethod

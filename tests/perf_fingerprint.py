@@ -29,15 +29,21 @@ FIRM_FIELDS = ("sector", "site", "scale", "home", "land", "output", "va", "jobs"
 
 
 # (scenario, overrides, until): levers of every kind the seeds use, new parks, an anchor, the
-# cost-of-living switch and the size-dependent Laplace growth variant
+# cost-of-living switch and the size-dependent Laplace growth variant. The fingerprints pin the
+# model as it was before the nested logit and the literature growth defaults: each case restores
+# the old settings explicitly (OLD), so they also prove that λ = 1 and log-normal growth
+# reproduce the old model bit for bit.
+OLD = ("parameters.nest_lambda=1", "parameters.gibrat_shock=normal",
+       "parameters.gibrat_size_elasticity=0")
+OLD_CHOICE = ("parameters.nest_lambda=1",)
 CASES = [
-    ("baseline.yaml", (), 2025),
-    ("jxn_transfer_zone.yaml", (), 2025),
-    ("changchun_siping.yaml", (), 2026),
-    ("six_city_integration.yaml", (), 2025.5),
-    ("theory/footloose-entrepreneur.yaml", (), 2024),
-    ("baseline.yaml", ("parameters.gibrat_shock=laplace", "parameters.gibrat_size_elasticity=0.2",
-                       "firms.scale=0.3"), 2024),
+    ("baseline.yaml", OLD, 2025),
+    ("jxn_transfer_zone.yaml", OLD, 2025),
+    ("changchun_siping.yaml", OLD, 2026),
+    ("six_city_integration.yaml", OLD, 2025.5),
+    ("theory/footloose-entrepreneur.yaml", OLD, 2024),
+    ("baseline.yaml", OLD_CHOICE + ("parameters.gibrat_shock=laplace",
+                                    "parameters.gibrat_size_elasticity=0.2", "firms.scale=0.3"), 2024),
 ]
 
 
