@@ -250,6 +250,136 @@ def variance_split(runs, outcome: str) -> dict | None:
 
 
 # ------------------------------------------------------------------------------------------
+# Scenario discovery (PRIM on the lever dimensions)
+# ------------------------------------------------------------------------------------------
+
+ROBUST_SHARE = 0.8   # "met in at least 80% of the sampled futures"
+PEEL_ALPHA = 0.05    # share of the box's runs cut off per peeling step
+
+
+def parse_threshold(text: str) -> dict:
+    """``OUTCOME>=VALUE`` or ``OUTCOME<=VALUE`` (``--threshold``) -> a threshold dict."""
+    m = re.fullmatch(r"\s*([^<>=\s]+)\s*(>=|<=)\s*([-+0-9.eE_,]+)\s*", text)
+    try:
+        v = float(m.group(3).replace(",", "").replace("_", "")) if m else math.nan
+    except ValueError:
+        v = math.nan
+    if not m or not math.isfinite(v):
+        raise AnalysisError("--threshold", message=(
+            f"--threshold: got {text!r}; expected OUTCOME>=VALUE or OUTCOME<=VALUE, "
+            f"e.g. region.induced_arrivals_total>=1000"))
+    o, op = m.group(1), m.group(2)
+    t = {"outcome": o, "min": v if op == ">=" else None, "max": v if op == "<=" else None}
+    t["text"] = f"{o} {'≥' if op == '>=' else '≤'} {v:,.6g}"
+    return t
+
+
+def _criteria(plan: dict, runs, thresholds: list[dict]) -> list[dict]:
+    """What discovery looks at: each plan target (target.<id>.met) and each outcome threshold,
+    with y per run (1 met, 0 not, NaN: the run does not say, e.g. it ends before the year)."""
+    labels = {t["id"]: t.get("label") or t["id"] for t in plan.get("targets", [])}
+    out = []
+    for c in runs.columns:
+        if c.startswith("target.") and c.endswith(".met"):
+            tid = c.removeprefix("target.").removesuffix(".met")
+            out.append({"target": tid, "kind": "plan target", "label": labels.get(tid, tid),
+                        "y": runs[c].to_numpy(dtype=float)})
+    for t in thresholds:
+        v = runs[t["outcome"]].to_numpy(dtype=float)
+        ok = np.ones(len(v), dtype=bool)
+        if t.get("min") is not None:
+            ok &= v >= t["min"]
+        if t.get("max") is not None:
+            ok &= v <= t["max"]
+        out.append({"target": t["text"], "kind": "outcome threshold", "label": t["text"],
+                    "y": np.where(np.isnan(v), np.nan, ok.astype(float))})
+    return out
+
+
+def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
+                       share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> list[dict]:
+    """Per plan target and outcome threshold: the lever box found by PRIM (sim/prim.py) in which
+    the target is met in at least ``share`` of the runs (sampled futures), with its density,
+    coverage and number of runs, and a plain-language sentence; or the densest box and a sentence
+    saying that no box reaches ``share``."""
+    from . import prim
+    levers = [f for f in plan["factors"] if f["group"] == "lever"]
+    units = {f["name"]: f.get("unit", "") for f in levers}
+    rows = []
+    for c in _criteria(plan, runs, thresholds or []):
+        y = c["y"]
+        have = ~np.isnan(y)
+        row = {"target": c["target"], "kind": c["kind"], "label": c["label"],
+               "runs": int(have.sum()), "runs_meeting": int(np.nansum(y)),
+               "share_meeting": float(np.nanmean(y)) if have.any() else None, "found": False,
+               "conditions": None, "limits": None, "density": None, "coverage": None,
+               "runs_in_box": None, "mass": None}
+        what = c["label"]
+        if not have.any():
+            row["sentence"] = f"{what}: no run reaches the target's year; nothing to discover."
+            rows.append(row)
+            continue
+        if not levers:
+            row["sentence"] = f"{what}: the experiment has no levers; nothing to discover."
+            rows.append(row)
+            continue
+        if row["runs_meeting"] == 0:
+            row["sentence"] = (f"{what}: met in none of the {row['runs']} runs; no lever setting "
+                               f"in the sampled ranges meets it.")
+            rows.append(row)
+            continue
+        X = {}
+        for f in levers:
+            col = runs.loc[have, f["name"]]
+            try:
+                X[f["name"]] = col.to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                X[f["name"]] = col.astype(str).to_numpy(dtype=object)
+        chosen, densest, _ = prim.find_box(X, y[have], threshold=share, alpha=alpha)
+        box = chosen if chosen is not None else densest
+        cond = prim.describe(box, units=units, fmt=_fmt)
+        row.update({"found": chosen is not None, "conditions": cond,
+                    "limits": json.dumps({**{k: [None if not math.isfinite(a) else a,
+                                                 None if not math.isfinite(b) else b]
+                                             for k, (a, b) in box.limits.items()
+                                             if k in box.restricted()},
+                                          **{k: sorted(map(str, v)) for k, v in box.allowed.items()}},
+                                         ensure_ascii=False),
+                    "density": round(box.density, 4), "coverage": round(box.coverage, 4),
+                    "runs_in_box": box.n, "mass": round(box.mass, 4)})
+        stats = f"(density {box.density:.2f}, coverage {box.coverage:.2f}, {box.n} runs)"
+        if chosen is not None:
+            row["sentence"] = (f"{cond}: {what} met in {box.density:.0%} of sampled futures {stats}")
+        else:
+            row["sentence"] = (f"{what}: no lever box reaches {share:.0%}; the best, {cond}, meets it "
+                               f"in {box.density:.0%} of sampled futures {stats}")
+        rows.append(row)
+    return rows
+
+
+def _discovery_md(rows: list[dict], share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> str:
+    head = (f"Lever thresholds under which each target is met in at least {share:.0%} of the sampled "
+            f"futures (every run is one future: a draw of the uncertainties and a seed). Method: PRIM "
+            f"(Friedman & Fisher 1999) on the lever dimensions only, peeling {alpha:.0%} of the box's "
+            f"runs per step down to 5% of all runs; the box chosen has density ≥ {share:.0%} and the "
+            f"highest coverage; restrictions not needed for that are dropped (sim/prim.py). "
+            f"Density: share of the runs in the box that meet the target. Coverage: share of all "
+            f"target-meeting runs that lie in the box.\n\n")
+    if not rows:
+        return head + "No plan targets in the base scenario and no outcome thresholds.\n"
+    L = [f"| target | lever thresholds | ≥ {share:.0%}? | density | coverage | runs in box | "
+         "met over all runs |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        d = "—" if r["density"] is None else f"{r['density']:.2f}"
+        cv = "—" if r["coverage"] is None else f"{r['coverage']:.2f}"
+        n = "—" if r["runs_in_box"] is None else str(r["runs_in_box"])
+        allr = "—" if r["share_meeting"] is None else f"{r['share_meeting']:.0%} of {r['runs']}"
+        reach = "yes" if r["found"] else "**no**"
+        L.append(f"| {r['label']} | {r['conditions'] or '—'} | {reach} | {d} | {cv} | {n} | {allr} |")
+    return head + "\n".join(L) + "\n\n" + "\n".join(f"- {r['sentence']}" for r in rows) + "\n"
+
+
+# ------------------------------------------------------------------------------------------
 # Figures
 # ------------------------------------------------------------------------------------------
 
@@ -324,7 +454,8 @@ def _plot_fan(fan, series: str, path: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = None) -> Path:
+def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = None,
+            thresholds: list[str] | None = None) -> Path:
     import pandas as pd
 
     from .plots import setup_font
@@ -343,6 +474,12 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             near = [c for c in known if c.split(".")[0] == o.split(".")[0]] or known
             raise AnalysisError("--outcome", message=(
                 f"--outcome: got {o!r}; expected an outcome the runs hold, e.g. {', '.join(near[:6])}"))
+    thr = list(plan.get("thresholds", [])) + [parse_threshold(t) for t in thresholds or []]
+    for t in thr:
+        if t["outcome"] not in runs.columns:
+            raise AnalysisError("--threshold", message=(
+                f"--threshold: got outcome {t['outcome']!r}; expected an outcome the runs hold, "
+                f"e.g. {', '.join(known[:6])}"))
     setup_font()
     out = Path(out) if out else folder
     out.mkdir(parents=True, exist_ok=True)
@@ -407,13 +544,17 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
         tdf = pd.DataFrame(trows)
         tdf.to_csv(tmp / "targets.csv", index=False)
         (tmp / "targets.md").write_text(_targets_md(tdf), encoding="utf-8")
+        # scenario discovery: lever thresholds that meet each target in >= 80% of futures
+        disc = scenario_discovery(plan, runs, thr)
+        pd.DataFrame(disc).to_csv(tmp / "scenario_discovery.csv", index=False)
+        (tmp / "scenario_discovery.md").write_text(_discovery_md(disc), encoding="utf-8")
         info = {"sweep": str(folder.resolve()), "experiment": plan["experiment"],
                 "design": plan["design"], "n_points": plan["n_points"],
                 "replicates": plan["replicates"], "runs_planned": plan["n_runs"],
                 "runs_finished": len(runs), "runs_failed": len(errors), "errors": errors[:50],
                 "code_version": plan["code_version"], "outcomes": outcomes,
                 "sensitivity": sens_rows, "sensitivity_skipped": skipped, "noise": noise,
-                "targets": trows, "outcomes_by_package": orows}
+                "targets": trows, "outcomes_by_package": orows, "scenario_discovery": disc}
         (tmp / "summary.md").write_text(_summary_md(plan, runs, info, tdf), encoding="utf-8")
         (tmp / "analysis.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str),
                                            encoding="utf-8")
@@ -529,6 +670,10 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
                          f"mean {score.loc[worst, 'mean']:.0%}).")
             L.append("")
         L.append(_targets_md(tdf))
+    if info.get("scenario_discovery"):
+        L.append(f"## Lever thresholds that meet a target in ≥ {ROBUST_SHARE:.0%} of sampled futures")
+        L.append("")
+        L.append(_discovery_md(info["scenario_discovery"]))
     if info["runs_failed"]:
         L.append(f"{info['runs_failed']} runs failed; their errors are in `runs/*.error.json` of the sweep "
                  "folder and in analysis.json.")
@@ -542,6 +687,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", action="append", default=[], metavar="NAME",
                    help="an outcome to analyse (repeatable; default: the experiment's outcomes)")
     p.add_argument("--out", default=None, help="where the analysis folder goes (default: SWEEP_DIR)")
+    p.add_argument("--threshold", action="append", default=[], metavar="OUTCOME>=VALUE",
+                   help="an outcome threshold for scenario discovery (repeatable; OUTCOME<=VALUE too), "
+                        "in addition to the plan targets and the experiment's thresholds")
     return p
 
 
@@ -550,6 +698,7 @@ def cmd_analyze(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else 2
-    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out)  # errors: run.main
+    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out,
+                   args.threshold)  # errors: run.main
     print(path)
     return 0

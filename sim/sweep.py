@@ -48,7 +48,8 @@ from .experiment import (
 ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "plots.py", "compare.py", "validation.py"}
+NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "prim.py", "plots.py", "compare.py",
+             "validation.py"}
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
 
@@ -244,11 +245,14 @@ class Plan:
             "replicates": exp.replicates, "n_runs": len(self.runs), "seed": exp.seed,
             "common_random_numbers": exp.common_random_numbers, "until": exp.until,
             "factors": [{"name": f.name, "group": "lever" if f in exp.levers else "uncertainty",
-                         "keys": f.keys, "label": f.label,
-                         "spec": f.model_dump(mode="json", exclude={"name", "label", "key"})}
+                         "keys": f.keys, "label": f.label, "unit": f.unit,
+                         "spec": f.model_dump(mode="json", exclude={"name", "label", "key", "unit"})}
                         for f in exp.factors],
             "outcomes": list(exp.outcomes), "series": list(exp.series),
             "package_bins": exp.package_bins,
+            "thresholds": [{**t.model_dump(mode="json"), "text": t.text} for t in exp.thresholds],
+            "targets": [{"id": t.id, "label": t.label, "year": t.year}
+                        for t in self.le.base.scenario.targets],
             "unit_sample": None if self.unit is None else self.unit.tolist(),
         }
         _atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
