@@ -66,27 +66,36 @@ def load_sweep(folder: Path):
     for n in names:  # list factors were written as JSON text
         if points[n].dtype == object:
             points[n] = points[n].map(_maybe_json)
-    rows, series, errors = [], [], []
+    import pyarrow.parquet as pq
+    rows, errors = [], []
+    ser_cols: dict[str, list] = {"run_id": [], "point": [], "series": [], "year": [], "value": []}
     runs_dir = folder / "runs"
     for r in points.itertuples(index=False):
         p = runs_dir / f"{r.run_id}.parquet"
-        if p.is_file():
-            _, df = read_run(p)
-            sc = df[df.year.isna()]
+        if p.is_file():  # pyarrow columns, no pandas per run (thousands of runs)
+            t = pq.read_table(p)
+            nm = t.column("name").to_pylist()
+            yr = t.column("year").to_numpy(zero_copy_only=False).astype(float)
+            val = t.column("value").to_numpy(zero_copy_only=False)
+            scalar = np.isnan(yr)
             row = {"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed,
-                   **{n: getattr(r, n) for n in names}, **dict(zip(sc.name, sc.value))}
+                   **{n: getattr(r, n) for n in names},
+                   **{nm[i]: float(val[i]) for i in np.flatnonzero(scalar)}}
             rows.append(row)
-            se = df[df.year.notna()].copy()
-            se["series"] = se.name.str.removeprefix("series:")
-            se["run_id"], se["point"] = r.run_id, r.point
-            series.append(se[["run_id", "point", "series", "year", "value"]])
+            idx = np.flatnonzero(~scalar)
+            ser_cols["run_id"] += [r.run_id] * len(idx)
+            ser_cols["point"] += [r.point] * len(idx)
+            ser_cols["series"] += [nm[i].removeprefix("series:") for i in idx]
+            ser_cols["year"].append(yr[idx])
+            ser_cols["value"].append(val[idx])
         elif (runs_dir / f"{r.run_id}.error.json").is_file():
             e = json.loads((runs_dir / f"{r.run_id}.error.json").read_text(encoding="utf-8"))
             errors.append({"run_id": r.run_id, "point": int(r.point), "replicate": int(r.replicate),
                            "error": e.get("error")})
     runs = pd.DataFrame(rows)
-    ser = (pd.concat(series, ignore_index=True) if series
-           else pd.DataFrame(columns=["run_id", "point", "series", "year", "value"]))
+    for k in ("year", "value"):
+        ser_cols[k] = np.concatenate(ser_cols[k]) if ser_cols[k] else np.array([], dtype=float)
+    ser = pd.DataFrame(ser_cols)
     return plan, points, runs, ser, errors
 
 
@@ -367,8 +376,8 @@ def _discovery_md(rows: list[dict], share: float = ROBUST_SHARE, alpha: float = 
             f"target-meeting runs that lie in the box.\n\n")
     if not rows:
         return head + "No plan targets in the base scenario and no outcome thresholds.\n"
-    L = [f"| target | lever thresholds | ≥ {share:.0%}? | density | coverage | runs in box | "
-         "met over all runs |", "|---|---|---|---|---|---|---|"]
+    L = [(f"| target | lever thresholds | ≥ {share:.0%}? | density | coverage | runs in box | "
+          "met over all runs |"), "|---|---|---|---|---|---|---|"]
     for r in rows:
         d = "—" if r["density"] is None else f"{r['density']:.2f}"
         cv = "—" if r["coverage"] is None else f"{r['coverage']:.2f}"

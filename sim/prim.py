@@ -181,9 +181,9 @@ def drop_unneeded(box: Box, X: dict, y: np.ndarray, threshold: float = 0.8) -> B
             else:
                 nb.limits[k] = (-math.inf, math.inf)
             _stats(nb, _inside(X, nb), y, total)
-            if nb.density >= threshold and nb.hits >= cur.hits:
-                if best is None or (nb.hits, nb.density) > (best.hits, best.density):
-                    best = nb
+            if nb.density >= threshold and nb.hits >= cur.hits and (
+                    best is None or (nb.hits, nb.density) > (best.hits, best.density)):
+                best = nb
         if best is None:
             return cur
         cur = best

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_prim_finds_a_known_box(seed):
     assert traj[0].n == len(y) and traj[0].coverage == 1.0
     assert traj[0].density == pytest.approx(y.mean())
     assert 0.05 * len(y) <= traj[-1].n < 0.1 * len(y)
-    assert all(b.n > c.n for b, c in zip(traj, traj[1:]))
+    assert all(b.n > c.n for b, c in itertools.pairwise(traj))
 
 
 @pytest.mark.parametrize("seed", [4, 5, 6])
