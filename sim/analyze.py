@@ -55,7 +55,6 @@ def load_sweep(folder: Path):
     """(plan, runs: DataFrame one row per finished run, series: long DataFrame, errors: list)."""
     import pandas as pd
 
-    from .sweep import read_run
     plan_path = folder / "plan.json"
     if not plan_path.is_file():
         raise AnalysisError(str(folder), message=(
