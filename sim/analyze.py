@@ -40,6 +40,10 @@ import numpy as np
 from .errors import UserError
 
 QUANTILES = (5, 25, 50, 75, 95)
+SERIES_UNITS = {"gdp": "亿元/year", "industrial_output": "亿元/year", "jobs": "persons",
+                "firms": "firms", "population": "万人", "wage": "yuan/year",
+                "fiscal_balance": "亿元 in the year", "fiscal_revenue": "亿元 in the year",
+                "fiscal_spending": "亿元 in the year", "arrivals": "firms in the year"}
 
 
 class AnalysisError(UserError):
@@ -343,7 +347,7 @@ def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
                 X[f["name"]] = col.to_numpy(dtype=float)
             except (TypeError, ValueError):
                 X[f["name"]] = col.astype(str).to_numpy(dtype=object)
-        chosen, densest, _ = prim.find_box(X, y[have], threshold=share, alpha=alpha)
+        chosen, densest, traj = prim.find_box(X, y[have], threshold=share, alpha=alpha)
         box = chosen if chosen is not None else densest
         cond = prim.describe(box, units=units, fmt=_fmt)
         row.update({"found": chosen is not None, "conditions": cond,
@@ -354,7 +358,8 @@ def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
                                           **{k: sorted(map(str, v)) for k, v in box.allowed.items()}},
                                          ensure_ascii=False),
                     "density": round(box.density, 4), "coverage": round(box.coverage, 4),
-                    "runs_in_box": box.n, "mass": round(box.mass, 4)})
+                    "runs_in_box": box.n, "mass": round(box.mass, 4),
+                    "trajectory": [(b.coverage, b.density, b.n) for b in traj]})
         stats = f"(density {box.density:.2f}, coverage {box.coverage:.2f}, {box.n} runs)"
         if chosen is not None:
             row["sentence"] = (f"{cond}: {what} met in {box.density:.0%} of sampled futures {stats}")
@@ -363,6 +368,28 @@ def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
                                f"in {box.density:.0%} of sampled futures {stats}")
         rows.append(row)
     return rows
+
+
+def _plot_discovery(row: dict, path: Path, share: float = ROBUST_SHARE) -> None:
+    """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
+    import matplotlib.pyplot as plt
+    cov, den, n = (np.array(v, dtype=float) for v in zip(*row["trajectory"]))
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    sc = ax.scatter(cov, den, c=n, cmap="viridis", s=18, label="boxes of the peeling trajectory")
+    fig.colorbar(sc, ax=ax, label="runs in the box")
+    ax.axhline(share, color="tab:red", ls="--", lw=1, label=f"density {share:.0%}")
+    ax.plot([row["coverage"]], [row["density"]], marker="*", ms=16, color="tab:red", ls="none",
+            label="chosen box" if row["found"] else "densest box (below the line)")
+    ax.set_xlabel("coverage (share of all target-meeting runs in the box)")
+    ax.set_ylabel("density (share of the box's runs meeting the target)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"PRIM: {row['label']}\n{row['conditions']}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def _discovery_md(rows: list[dict], share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> str:
@@ -417,14 +444,19 @@ def _plot_sensitivity(rows: list[dict], kind: str, outcome: str, path: Path) -> 
             ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", color=c)
             ax.annotate(r["factor"], (r["mu_star"], r["sigma"]), fontsize=8, xytext=(4, 4),
                         textcoords="offset points")
-        ax.set_xlabel("μ* (effect of the full range)")
-        ax.set_ylabel("σ (interaction / non-linearity)")
+        ax.set_xlabel(f"μ* (effect of the full range, units of {outcome})")
+        ax.set_ylabel(f"σ (interaction / non-linearity, units of {outcome})")
     else:
         ax.barh(y, [r["main_effect_swing"] for r in rows], color=colors, edgecolor="k")
         ax.set_xlabel("main-effect swing (outcome units)")
     if kind != "morris":
         ax.set_yticks(y, names)
         ax.invert_yaxis()
+        ax.set_ylabel("factor")
+    if kind != "sobol":
+        from matplotlib.patches import Patch
+        ax.legend(handles=[Patch(color="tab:blue", label="lever"),
+                           Patch(color="tab:orange", label="uncertainty")], fontsize=8)
     ax.set_title(f"{outcome}\n(blue: levers, orange: uncertainties)", fontsize=10)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -447,10 +479,14 @@ def _plot_fan(fan, series: str, path: Path) -> None:
         ax.fill_between(q.year, q.p25, q.p75, alpha=0.35, color="tab:blue", label="25–75%")
         ax.plot(q.year, q.p50, color="tab:blue", label="median")
         ax.set_title(f"{pk}\n(runs: {int(q.runs.max())})", fontsize=8)
+        ax.set_xlabel("year")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
+    unit = SERIES_UNITS.get(series.split(".", 1)[-1], "")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{series} ({unit})" if unit else series)
     fig.suptitle(f"{series}: fan chart per lever package", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -554,6 +590,11 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
         (tmp / "targets.md").write_text(_targets_md(tdf), encoding="utf-8")
         # scenario discovery: lever thresholds that meet each target in >= 80% of futures
         disc = scenario_discovery(plan, runs, thr)
+        for r in disc:
+            if r.get("trajectory"):
+                name = r["target"].replace("≥", "ge").replace("≤", "le")
+                _plot_discovery(r, figs / f"discovery_{_slug(name)}.png")
+            r.pop("trajectory", None)
         pd.DataFrame(disc).to_csv(tmp / "scenario_discovery.csv", index=False)
         (tmp / "scenario_discovery.md").write_text(_discovery_md(disc), encoding="utf-8")
         info = {"sweep": str(folder.resolve()), "experiment": plan["experiment"],

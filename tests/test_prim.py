@@ -174,6 +174,9 @@ def test_analyze_writes_the_discovery_table(tmp_path, capsys):
     assert bool(low.found) and set(lim) == {"talent"} and lim["talent"][0] is None
     assert lim["talent"][1] == pytest.approx(13750, abs=1000)
     assert "talent ≤ 1" in low.sentence and "yuan/person-year" in low.sentence
+    figs = {f.name for f in (out / "figures").glob("discovery_*.png")}
+    assert figs == {"discovery_zone_arrivals_2035.png", "discovery_region_jobs_end_ge_1_5.png",
+                    "discovery_region_jobs_end_le_1_1.png"}  # ≥ and ≤ do not collide
     md = (out / "scenario_discovery.md").read_text(encoding="utf-8")
     assert "PRIM" in md and "coverage" in md and "| **no** |" in md
     assert "Lever thresholds that meet a target" in (out / "summary.md").read_text(encoding="utf-8")
