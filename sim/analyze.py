@@ -18,6 +18,10 @@ complete; never overwritten) with:
   are cut into ``package_bins`` equal-width bins of their range);
 * ``targets.csv`` / ``targets.md``: per package and plan target, the probability the target is met
   over the package's runs (runs ending before the target's year do not count);
+* ``scenario_discovery.csv`` / ``.md`` and ``figures/discovery_<target>.png``: per plan target and
+  outcome threshold, the lever thresholds under which it is met in at least 80% of the sampled
+  futures (PRIM on the lever dimensions, ``sim/prim.py``) with density, coverage and runs in the
+  box, or a sentence saying no box reaches 80%;
 * ``outcomes.csv``: per package and outcome, mean and 5/50/95%;
 * ``summary.md``: in plain language, which levers and uncertainties matter most for which outcome,
   and which package meets the targets most reliably; ``analysis.json``: all of it.

@@ -310,6 +310,7 @@ def test_dask_local_cluster_gives_the_same_numbers(smoke_sweep, tmp_path):
     assert r.returncode == 0, r.stderr
     other = Path(_last_line(r.stdout))
     assert other.name == folder.name and "dask LocalCluster" in r.stderr
+    assert {sweep.read_run(q)[0]["blas_threads"] for q in (other / "runs").glob("*.parquet")} == {1}
     a, b = _runs(folder), _runs(other)
     assert set(a) == set(b) and len(a) == 16
     for rid in a:
