@@ -18,6 +18,10 @@ complete; never overwritten) with:
   are cut into ``package_bins`` equal-width bins of their range);
 * ``targets.csv`` / ``targets.md``: per package and plan target, the probability the target is met
   over the package's runs (runs ending before the target's year do not count);
+* ``scenario_discovery.csv`` / ``.md`` and ``figures/discovery_<target>.png``: per plan target and
+  outcome threshold, the lever thresholds under which it is met in at least 80% of the sampled
+  futures (PRIM on the lever dimensions, ``sim/prim.py``) with density, coverage and runs in the
+  box, or a sentence saying no box reaches 80%;
 * ``outcomes.csv``: per package and outcome, mean and 5/50/95%;
 * ``summary.md``: in plain language, which levers and uncertainties matter most for which outcome,
   and which package meets the targets most reliably; ``analysis.json``: all of it.
@@ -40,6 +44,10 @@ import numpy as np
 from .errors import UserError
 
 QUANTILES = (5, 25, 50, 75, 95)
+SERIES_UNITS = {"gdp": "亿元/year", "industrial_output": "亿元/year", "jobs": "persons",
+                "firms": "firms", "population": "万人", "wage": "yuan/year",
+                "fiscal_balance": "亿元 in the year", "fiscal_revenue": "亿元 in the year",
+                "fiscal_spending": "亿元 in the year", "arrivals": "firms in the year"}
 
 
 class AnalysisError(UserError):
@@ -55,7 +63,6 @@ def load_sweep(folder: Path):
     """(plan, runs: DataFrame one row per finished run, series: long DataFrame, errors: list)."""
     import pandas as pd
 
-    from .sweep import read_run
     plan_path = folder / "plan.json"
     if not plan_path.is_file():
         raise AnalysisError(str(folder), message=(
@@ -66,27 +73,36 @@ def load_sweep(folder: Path):
     for n in names:  # list factors were written as JSON text
         if points[n].dtype == object:
             points[n] = points[n].map(_maybe_json)
-    rows, series, errors = [], [], []
+    import pyarrow.parquet as pq
+    rows, errors = [], []
+    ser_cols: dict[str, list] = {"run_id": [], "point": [], "series": [], "year": [], "value": []}
     runs_dir = folder / "runs"
     for r in points.itertuples(index=False):
         p = runs_dir / f"{r.run_id}.parquet"
-        if p.is_file():
-            _, df = read_run(p)
-            sc = df[df.year.isna()]
+        if p.is_file():  # pyarrow columns, no pandas per run (thousands of runs)
+            t = pq.read_table(p)
+            nm = t.column("name").to_pylist()
+            yr = t.column("year").to_numpy(zero_copy_only=False).astype(float)
+            val = t.column("value").to_numpy(zero_copy_only=False)
+            scalar = np.isnan(yr)
             row = {"run_id": r.run_id, "point": r.point, "replicate": r.replicate, "seed": r.seed,
-                   **{n: getattr(r, n) for n in names}, **dict(zip(sc.name, sc.value))}
+                   **{n: getattr(r, n) for n in names},
+                   **{nm[i]: float(val[i]) for i in np.flatnonzero(scalar)}}
             rows.append(row)
-            se = df[df.year.notna()].copy()
-            se["series"] = se.name.str.removeprefix("series:")
-            se["run_id"], se["point"] = r.run_id, r.point
-            series.append(se[["run_id", "point", "series", "year", "value"]])
+            idx = np.flatnonzero(~scalar)
+            ser_cols["run_id"] += [r.run_id] * len(idx)
+            ser_cols["point"] += [r.point] * len(idx)
+            ser_cols["series"] += [nm[i].removeprefix("series:") for i in idx]
+            ser_cols["year"].append(yr[idx])
+            ser_cols["value"].append(val[idx])
         elif (runs_dir / f"{r.run_id}.error.json").is_file():
             e = json.loads((runs_dir / f"{r.run_id}.error.json").read_text(encoding="utf-8"))
             errors.append({"run_id": r.run_id, "point": int(r.point), "replicate": int(r.replicate),
                            "error": e.get("error")})
     runs = pd.DataFrame(rows)
-    ser = (pd.concat(series, ignore_index=True) if series
-           else pd.DataFrame(columns=["run_id", "point", "series", "year", "value"]))
+    for k in ("year", "value"):
+        ser_cols[k] = np.concatenate(ser_cols[k]) if ser_cols[k] else np.array([], dtype=float)
+    ser = pd.DataFrame(ser_cols)
     return plan, points, runs, ser, errors
 
 
@@ -250,6 +266,159 @@ def variance_split(runs, outcome: str) -> dict | None:
 
 
 # ------------------------------------------------------------------------------------------
+# Scenario discovery (PRIM on the lever dimensions)
+# ------------------------------------------------------------------------------------------
+
+ROBUST_SHARE = 0.8   # "met in at least 80% of the sampled futures"
+PEEL_ALPHA = 0.05    # share of the box's runs cut off per peeling step
+
+
+def parse_threshold(text: str) -> dict:
+    """``OUTCOME>=VALUE`` or ``OUTCOME<=VALUE`` (``--threshold``) -> a threshold dict."""
+    m = re.fullmatch(r"\s*([^<>=\s]+)\s*(>=|<=)\s*([-+0-9.eE_,]+)\s*", text)
+    try:
+        v = float(m.group(3).replace(",", "").replace("_", "")) if m else math.nan
+    except ValueError:
+        v = math.nan
+    if not m or not math.isfinite(v):
+        raise AnalysisError("--threshold", message=(
+            f"--threshold: got {text!r}; expected OUTCOME>=VALUE or OUTCOME<=VALUE, "
+            f"e.g. region.induced_arrivals_total>=1000"))
+    o, op = m.group(1), m.group(2)
+    t = {"outcome": o, "min": v if op == ">=" else None, "max": v if op == "<=" else None}
+    t["text"] = f"{o} {'≥' if op == '>=' else '≤'} {v:,.6g}"
+    return t
+
+
+def _criteria(plan: dict, runs, thresholds: list[dict]) -> list[dict]:
+    """What discovery looks at: each plan target (target.<id>.met) and each outcome threshold,
+    with y per run (1 met, 0 not, NaN: the run does not say, e.g. it ends before the year)."""
+    labels = {t["id"]: t.get("label") or t["id"] for t in plan.get("targets", [])}
+    out = []
+    for c in runs.columns:
+        if c.startswith("target.") and c.endswith(".met"):
+            tid = c.removeprefix("target.").removesuffix(".met")
+            out.append({"target": tid, "kind": "plan target", "label": labels.get(tid, tid),
+                        "y": runs[c].to_numpy(dtype=float)})
+    for t in thresholds:
+        v = runs[t["outcome"]].to_numpy(dtype=float)
+        ok = np.ones(len(v), dtype=bool)
+        if t.get("min") is not None:
+            ok &= v >= t["min"]
+        if t.get("max") is not None:
+            ok &= v <= t["max"]
+        out.append({"target": t["text"], "kind": "outcome threshold", "label": t["text"],
+                    "y": np.where(np.isnan(v), np.nan, ok.astype(float))})
+    return out
+
+
+def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
+                       share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> list[dict]:
+    """Per plan target and outcome threshold: the lever box found by PRIM (sim/prim.py) in which
+    the target is met in at least ``share`` of the runs (sampled futures), with its density,
+    coverage and number of runs, and a plain-language sentence; or the densest box and a sentence
+    saying that no box reaches ``share``."""
+    from . import prim
+    levers = [f for f in plan["factors"] if f["group"] == "lever"]
+    units = {f["name"]: f.get("unit", "") for f in levers}
+    rows = []
+    for c in _criteria(plan, runs, thresholds or []):
+        y = c["y"]
+        have = ~np.isnan(y)
+        row = {"target": c["target"], "kind": c["kind"], "label": c["label"],
+               "runs": int(have.sum()), "runs_meeting": int(np.nansum(y)),
+               "share_meeting": float(np.nanmean(y)) if have.any() else None, "found": False,
+               "conditions": None, "limits": None, "density": None, "coverage": None,
+               "runs_in_box": None, "mass": None}
+        what = c["label"]
+        if not have.any():
+            row["sentence"] = f"{what}: no run reaches the target's year; nothing to discover."
+            rows.append(row)
+            continue
+        if not levers:
+            row["sentence"] = f"{what}: the experiment has no levers; nothing to discover."
+            rows.append(row)
+            continue
+        if row["runs_meeting"] == 0:
+            row["sentence"] = (f"{what}: met in none of the {row['runs']} runs; no lever setting "
+                               f"in the sampled ranges meets it.")
+            rows.append(row)
+            continue
+        X = {}
+        for f in levers:
+            col = runs.loc[have, f["name"]]
+            try:
+                X[f["name"]] = col.to_numpy(dtype=float)
+            except (TypeError, ValueError):
+                X[f["name"]] = col.astype(str).to_numpy(dtype=object)
+        chosen, densest, traj = prim.find_box(X, y[have], threshold=share, alpha=alpha)
+        box = chosen if chosen is not None else densest
+        cond = prim.describe(box, units=units, fmt=_fmt)
+        row.update({"found": chosen is not None, "conditions": cond,
+                    "limits": json.dumps({**{k: [None if not math.isfinite(a) else a,
+                                                 None if not math.isfinite(b) else b]
+                                             for k, (a, b) in box.limits.items()
+                                             if k in box.restricted()},
+                                          **{k: sorted(map(str, v)) for k, v in box.allowed.items()}},
+                                         ensure_ascii=False),
+                    "density": round(box.density, 4), "coverage": round(box.coverage, 4),
+                    "runs_in_box": box.n, "mass": round(box.mass, 4),
+                    "trajectory": [(b.coverage, b.density, b.n) for b in traj]})
+        stats = f"(density {box.density:.2f}, coverage {box.coverage:.2f}, {box.n} runs)"
+        if chosen is not None:
+            row["sentence"] = (f"{cond}: {what} met in {box.density:.0%} of sampled futures {stats}")
+        else:
+            row["sentence"] = (f"{what}: no lever box reaches {share:.0%}; the best, {cond}, meets it "
+                               f"in {box.density:.0%} of sampled futures {stats}")
+        rows.append(row)
+    return rows
+
+
+def _plot_discovery(row: dict, path: Path, share: float = ROBUST_SHARE) -> None:
+    """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
+    import matplotlib.pyplot as plt
+    cov, den, n = (np.array(v, dtype=float) for v in zip(*row["trajectory"]))
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    sc = ax.scatter(cov, den, c=n, cmap="viridis", s=18, label="boxes of the peeling trajectory")
+    fig.colorbar(sc, ax=ax, label="runs in the box")
+    ax.axhline(share, color="tab:red", ls="--", lw=1, label=f"density {share:.0%}")
+    ax.plot([row["coverage"]], [row["density"]], marker="*", ms=16, color="tab:red", ls="none",
+            label="chosen box" if row["found"] else "densest box (below the line)")
+    ax.set_xlabel("coverage (share of all target-meeting runs in the box)")
+    ax.set_ylabel("density (share of the box's runs meeting the target)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"PRIM: {row['label']}\n{row['conditions']}", fontsize=9)
+    ax.legend(fontsize=8, loc="lower left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _discovery_md(rows: list[dict], share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> str:
+    head = (f"Lever thresholds under which each target is met in at least {share:.0%} of the sampled "
+            f"futures (every run is one future: a draw of the uncertainties and a seed). Method: PRIM "
+            f"(Friedman & Fisher 1999) on the lever dimensions only, peeling {alpha:.0%} of the box's "
+            f"runs per step down to 5% of all runs; the box chosen has density ≥ {share:.0%} and the "
+            f"highest coverage; restrictions not needed for that are dropped (sim/prim.py). "
+            f"Density: share of the runs in the box that meet the target. Coverage: share of all "
+            f"target-meeting runs that lie in the box.\n\n")
+    if not rows:
+        return head + "No plan targets in the base scenario and no outcome thresholds.\n"
+    L = [(f"| target | lever thresholds | ≥ {share:.0%}? | density | coverage | runs in box | "
+          "met over all runs |"), "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        d = "—" if r["density"] is None else f"{r['density']:.2f}"
+        cv = "—" if r["coverage"] is None else f"{r['coverage']:.2f}"
+        n = "—" if r["runs_in_box"] is None else str(r["runs_in_box"])
+        allr = "—" if r["share_meeting"] is None else f"{r['share_meeting']:.0%} of {r['runs']}"
+        reach = "yes" if r["found"] else "**no**"
+        L.append(f"| {r['label']} | {r['conditions'] or '—'} | {reach} | {d} | {cv} | {n} | {allr} |")
+    return head + "\n".join(L) + "\n\n" + "\n".join(f"- {r['sentence']}" for r in rows) + "\n"
+
+
+# ------------------------------------------------------------------------------------------
 # Figures
 # ------------------------------------------------------------------------------------------
 
@@ -279,14 +448,19 @@ def _plot_sensitivity(rows: list[dict], kind: str, outcome: str, path: Path) -> 
             ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", color=c)
             ax.annotate(r["factor"], (r["mu_star"], r["sigma"]), fontsize=8, xytext=(4, 4),
                         textcoords="offset points")
-        ax.set_xlabel("μ* (effect of the full range)")
-        ax.set_ylabel("σ (interaction / non-linearity)")
+        ax.set_xlabel(f"μ* (effect of the full range, units of {outcome})")
+        ax.set_ylabel(f"σ (interaction / non-linearity, units of {outcome})")
     else:
         ax.barh(y, [r["main_effect_swing"] for r in rows], color=colors, edgecolor="k")
         ax.set_xlabel("main-effect swing (outcome units)")
     if kind != "morris":
         ax.set_yticks(y, names)
         ax.invert_yaxis()
+        ax.set_ylabel("factor")
+    if kind != "sobol":
+        from matplotlib.patches import Patch
+        ax.legend(handles=[Patch(color="tab:blue", label="lever"),
+                           Patch(color="tab:orange", label="uncertainty")], fontsize=8)
     ax.set_title(f"{outcome}\n(blue: levers, orange: uncertainties)", fontsize=10)
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -309,10 +483,14 @@ def _plot_fan(fan, series: str, path: Path) -> None:
         ax.fill_between(q.year, q.p25, q.p75, alpha=0.35, color="tab:blue", label="25–75%")
         ax.plot(q.year, q.p50, color="tab:blue", label="median")
         ax.set_title(f"{pk}\n(runs: {int(q.runs.max())})", fontsize=8)
+        ax.set_xlabel("year")
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
+    unit = SERIES_UNITS.get(series.split(".", 1)[-1], "")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{series} ({unit})" if unit else series)
     fig.suptitle(f"{series}: fan chart per lever package", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -324,7 +502,8 @@ def _plot_fan(fan, series: str, path: Path) -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = None) -> Path:
+def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = None,
+            thresholds: list[str] | None = None) -> Path:
     import pandas as pd
 
     from .plots import setup_font
@@ -343,6 +522,12 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             near = [c for c in known if c.split(".")[0] == o.split(".")[0]] or known
             raise AnalysisError("--outcome", message=(
                 f"--outcome: got {o!r}; expected an outcome the runs hold, e.g. {', '.join(near[:6])}"))
+    thr = list(plan.get("thresholds", [])) + [parse_threshold(t) for t in thresholds or []]
+    for t in thr:
+        if t["outcome"] not in runs.columns:
+            raise AnalysisError("--threshold", message=(
+                f"--threshold: got outcome {t['outcome']!r}; expected an outcome the runs hold, "
+                f"e.g. {', '.join(known[:6])}"))
     setup_font()
     out = Path(out) if out else folder
     out.mkdir(parents=True, exist_ok=True)
@@ -407,13 +592,22 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
         tdf = pd.DataFrame(trows)
         tdf.to_csv(tmp / "targets.csv", index=False)
         (tmp / "targets.md").write_text(_targets_md(tdf), encoding="utf-8")
+        # scenario discovery: lever thresholds that meet each target in >= 80% of futures
+        disc = scenario_discovery(plan, runs, thr)
+        for r in disc:
+            if r.get("trajectory"):
+                name = r["target"].replace("≥", "ge").replace("≤", "le")
+                _plot_discovery(r, figs / f"discovery_{_slug(name)}.png")
+            r.pop("trajectory", None)
+        pd.DataFrame(disc).to_csv(tmp / "scenario_discovery.csv", index=False)
+        (tmp / "scenario_discovery.md").write_text(_discovery_md(disc), encoding="utf-8")
         info = {"sweep": str(folder.resolve()), "experiment": plan["experiment"],
                 "design": plan["design"], "n_points": plan["n_points"],
                 "replicates": plan["replicates"], "runs_planned": plan["n_runs"],
                 "runs_finished": len(runs), "runs_failed": len(errors), "errors": errors[:50],
                 "code_version": plan["code_version"], "outcomes": outcomes,
                 "sensitivity": sens_rows, "sensitivity_skipped": skipped, "noise": noise,
-                "targets": trows, "outcomes_by_package": orows}
+                "targets": trows, "outcomes_by_package": orows, "scenario_discovery": disc}
         (tmp / "summary.md").write_text(_summary_md(plan, runs, info, tdf), encoding="utf-8")
         (tmp / "analysis.json").write_text(json.dumps(info, ensure_ascii=False, indent=1, default=str),
                                            encoding="utf-8")
@@ -529,6 +723,10 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
                          f"mean {score.loc[worst, 'mean']:.0%}).")
             L.append("")
         L.append(_targets_md(tdf))
+    if info.get("scenario_discovery"):
+        L.append(f"## Lever thresholds that meet a target in ≥ {ROBUST_SHARE:.0%} of sampled futures")
+        L.append("")
+        L.append(_discovery_md(info["scenario_discovery"]))
     if info["runs_failed"]:
         L.append(f"{info['runs_failed']} runs failed; their errors are in `runs/*.error.json` of the sweep "
                  "folder and in analysis.json.")
@@ -542,6 +740,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--outcome", action="append", default=[], metavar="NAME",
                    help="an outcome to analyse (repeatable; default: the experiment's outcomes)")
     p.add_argument("--out", default=None, help="where the analysis folder goes (default: SWEEP_DIR)")
+    p.add_argument("--threshold", action="append", default=[], metavar="OUTCOME>=VALUE",
+                   help="an outcome threshold for scenario discovery (repeatable; OUTCOME<=VALUE too), "
+                        "in addition to the plan targets and the experiment's thresholds")
     return p
 
 
@@ -550,6 +751,7 @@ def cmd_analyze(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else 2
-    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out)  # errors: run.main
+    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out,
+                   args.threshold)  # errors: run.main
     print(path)
     return 0

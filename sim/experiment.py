@@ -122,6 +122,7 @@ class Distribution(_Strict):
 class Factor(_Strict):
     name: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
     label: str = ""
+    unit: str = Field("", max_length=40, description="shown after the factor's values (analysis only)")
     key: str | list[str] = Field(..., description="dotted scenario key(s) set to the factor's value")
     range: tuple[float, float] | None = None
     values: list[Any] | None = Field(None, min_length=1)
@@ -206,6 +207,39 @@ class Design(_Strict):
         return self
 
 
+class Threshold(_Strict):
+    """An outcome threshold for scenario discovery (analysis only): met when the run's outcome is
+    at least ``min`` and/or at most ``max``."""
+
+    outcome: str
+    min: float | None = None
+    max: float | None = None
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Threshold:
+        if self.min is None and self.max is None:
+            raise ValueError("min and/or max (the outcome's acceptable values)")
+        for k in ("min", "max"):
+            v = getattr(self, k)
+            if v is not None and not math.isfinite(v):
+                raise ValueError(f"{k}: a finite number")
+        if self.min is not None and self.max is not None and not self.min <= self.max:
+            raise ValueError("min <= max")
+        return self
+
+    @property
+    def text(self) -> str:
+        if self.label:
+            return self.label
+        parts = []
+        if self.min is not None:
+            parts.append(f"≥ {self.min:,.6g}")
+        if self.max is not None:
+            parts.append(f"≤ {self.max:,.6g}")
+        return f"{self.outcome} {' and '.join(parts)}"
+
+
 DEFAULT_SERIES = ("region.gdp", "region.industrial_output", "region.jobs", "region.firms")
 
 
@@ -226,6 +260,8 @@ class Experiment(_Strict):
                               description="place.measure yearly series for fan charts")
     package_bins: int = Field(2, ge=1, le=10,
                               description="fan charts, targets: bins per continuous lever")
+    thresholds: list[Threshold] = Field(default_factory=list,
+                                        description="outcome thresholds for scenario discovery")
 
     @model_validator(mode="after")
     def _check(self) -> Experiment:
@@ -346,8 +382,8 @@ def _format(src: str, exc: ValidationError) -> ExperimentError:
             if part.isdigit():
                 continue
             field = getattr(model, "model_fields", {}).get(part)
-            model = Factor if part in ("levers", "uncertainties") else (
-                field.annotation if field is not None else None)
+            model = Factor if part in ("levers", "uncertainties") else Threshold if (
+                part == "thresholds") else (field.annotation if field is not None else None)
         allowed = sorted(getattr(model, "model_fields", {}) or {})
         return ExperimentError(src, message=(
             f"{src}: {loc}: unknown key; expected one of {', '.join(allowed)}" if allowed
@@ -414,12 +450,14 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                         f"{where}: value {v!r} makes the scenario invalid: {msg}"
                         + ("" if "expected" in msg else "; expected a value the scenario accepts"))) from None
     valid = outcome_names(scn, data)
-    for kind, names in (("outcomes", exp.outcomes),):
+    for kind, names in (("outcomes", exp.outcomes),
+                        ("thresholds", [t.outcome for t in exp.thresholds])):
         for j, o in enumerate(names):
             if o not in valid:
                 close = sorted(n for n in valid if n.split(".")[0] == o.split(".")[0])[:8]
                 raise ExperimentError(src, message=(
-                    f"{src}: {kind}[{j}]: got {o!r}; expected an outcome name such as "
+                    f"{src}: {kind}[{j}]{'.outcome' if kind == 'thresholds' else ''}: got {o!r}; "
+                    f"expected an outcome name such as "
                     f"{', '.join(close or sorted(valid)[:8])} (docs/experiments.md)"))
     valid_series = series_names(scn, data)
     for j, s in enumerate(exp.series):
@@ -427,10 +465,20 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
             raise ExperimentError(src, message=(
                 f"{src}: series[{j}]: got {s!r}; expected place.measure with place region or a city "
                 f"and measure one of {', '.join(SERIES_MEASURES)}"))
-    blob = json.dumps({"experiment": exp.model_dump(mode="json", exclude={"base"}), "base": base.resolved},
+    blob = json.dumps({"experiment": hashed_content(exp), "base": base.resolved},
                       sort_keys=True, ensure_ascii=False, default=str)
     le.text_hash = hashlib.sha256(blob.encode("utf-8")).hexdigest()
     return le
+
+
+def hashed_content(exp: Experiment) -> dict:
+    """What names the sweep folder: the experiment without what only the analysis reads (units,
+    outcome thresholds), so adding those to a finished study does not start a new folder."""
+    d = exp.model_dump(mode="json", exclude={"base", "thresholds"})
+    for group in ("levers", "uncertainties"):
+        for f in d[group]:
+            f.pop("unit", None)
+    return d
 
 
 # ------------------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ from .experiment import (
 ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "plots.py", "compare.py", "validation.py"}
+NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "prim.py", "plots.py", "compare.py",
+             "validation.py"}
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
 
@@ -68,9 +69,28 @@ def run_id(scenario_hash: str, seed: int, until, code: str) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
 
 
-def pin_threads() -> None:
+def pin_env() -> None:
     for v in THREAD_VARS:
         os.environ[v] = "1"
+
+
+def pin_threads() -> None:
+    """One BLAS/OpenMP thread: set the variables (read when numpy loads, so they must be set
+    before a worker imports it: the parent sets them before it starts the pool, and spawned
+    processes inherit them) and, with threadpoolctl, limit the already loaded libraries too
+    (a dask worker started by hand may have imported numpy before)."""
+    pin_env()
+    if not _THREADS:
+        try:
+            from threadpoolctl import threadpool_info, threadpool_limits
+        except ImportError:
+            _THREADS.append(None)
+            return
+        threadpool_limits(limits=1)
+        _THREADS.append(max((p.get("num_threads", 1) for p in threadpool_info()), default=1))
+
+
+_THREADS: list = []  # BLAS/OpenMP threads of this process after pinning (None: unknown)
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,6 +188,7 @@ def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
             values.append(v)
     meta = {"run_id": task["run_id"], "point": task["point"], "replicate": task["replicate"],
             "seed": task["seed"], "until": task["until"], "code": task["code"],
+            "blas_threads": _THREADS[0] if _THREADS else None,
             "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
     table = pa.table({"name": pa.array(names, pa.string()), "year": pa.array(years, pa.int32()),
                       "value": pa.array(values, pa.float64())})
@@ -190,10 +211,23 @@ def read_run(path: Path) -> tuple[dict, object]:
 # ------------------------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+PAUSE_VAR = "SIM_SWEEP_TEST_PAUSE_IN_WRITE"  # tests only: seconds to wait half-way through a run's write
+
+
+def _atomic_write(path: Path, data: bytes, pause: float = 0.0) -> None:
+    """Write to ``.tmp-<name>-<pid>``, flush to disk, rename into place: a crash leaves the whole
+    file or none (and maybe a temporary file, which nothing reads and the next sweep deletes).
+    ``pause`` (tests only) waits after the first half is on disk, so a test can kill the sweep
+    in the middle of a write."""
     tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
     with open(tmp, "wb") as fh:
-        fh.write(data)
+        if pause > 0:
+            fh.write(data[: len(data) // 2])
+            fh.flush()
+            time.sleep(pause)
+            fh.write(data[len(data) // 2:])
+        else:
+            fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
@@ -244,11 +278,14 @@ class Plan:
             "replicates": exp.replicates, "n_runs": len(self.runs), "seed": exp.seed,
             "common_random_numbers": exp.common_random_numbers, "until": exp.until,
             "factors": [{"name": f.name, "group": "lever" if f in exp.levers else "uncertainty",
-                         "keys": f.keys, "label": f.label,
-                         "spec": f.model_dump(mode="json", exclude={"name", "label", "key"})}
+                         "keys": f.keys, "label": f.label, "unit": f.unit,
+                         "spec": f.model_dump(mode="json", exclude={"name", "label", "key", "unit"})}
                         for f in exp.factors],
             "outcomes": list(exp.outcomes), "series": list(exp.series),
             "package_bins": exp.package_bins,
+            "thresholds": [{**t.model_dump(mode="json"), "text": t.text} for t in exp.thresholds],
+            "targets": [{"id": t.id, "label": t.label, "year": t.year}
+                        for t in self.le.base.scenario.targets],
             "unit_sample": None if self.unit is None else self.unit.tolist(),
         }
         _atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
@@ -272,7 +309,7 @@ class _Executor:
     def __init__(self, workers: int, scheduler: str | None):
         self.cluster = self.client = None
         self.workers = workers
-        pin_threads()  # inherited by spawned workers before they import numpy
+        pin_env()  # inherited by spawned workers before they import numpy
         if scheduler is None:
             import multiprocessing as mp
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
@@ -360,6 +397,7 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
           + f"; {skipped} already in {folder.name}, {len(todo)} to run",
           file=log, flush=True)
     interrupted = False
+    pause = float(os.environ.get(PAUSE_VAR) or 0.0)
     if todo:
         ex = _Executor(min(workers, len(todo)) if scheduler is None else workers, scheduler)
         print(f"sweep: on {ex.kind}", file=log, flush=True)
@@ -379,7 +417,7 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
                 res = {"run_id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}",
                        "traceback": traceback.format_exc(), "seconds": math.nan}
             if res["ok"]:
-                _atomic_write(runs_dir / f"{rid}.parquet", res["data"])
+                _atomic_write(runs_dir / f"{rid}.parquet", res["data"], pause)
                 (runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
                 counts["done"] += 1
             else:
