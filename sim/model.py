@@ -521,7 +521,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             return np.zeros((self.R, self.R))
         base = self.__dict__.get("_move_base")  # distances and parameters are fixed in a run
         if base is None:
-            base = p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
+            same = self.site_market_arr[:, None] == self.site_market_arr[None, :]
+            fixed = np.where(same, p.relocation_cost_within_city_share, 1.0) * p.relocation_cost_fixed
+            base = fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
             self._move_base = base
         move = base * self.pi_scale[s][:, None]
         np.fill_diagonal(move, 0.0)

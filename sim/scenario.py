@@ -207,6 +207,12 @@ class Parameters(_Strict):
                                          description="cost of moving, in years of operating profit")
     relocation_cost_per_1000km: float = Field(0.5, ge=0, le=100,
                                               description="extra moving cost per 1000 km")
+    relocation_cost_within_city_share: float = Field(
+        NEST_LAMBDA, ge=0, le=1,
+        description="fixed moving cost of a move inside one city (e.g. into its park: 退城入园) as "
+                    "a share of relocation_cost_fixed (workforce and suppliers stay; assumption, "
+                    "range 0.2-1; the default equals nest_lambda, so that inside a city the "
+                    "nested logit weighs staying against moving as the plain logit did)")
     leading_sector_bonus: float = Field(0.5, ge=0, le=20,
                                         description="utility bonus of a park for its leading sectors")
     land_rent_rate: float = Field(0.05, ge=0, le=1,

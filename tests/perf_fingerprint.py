@@ -33,9 +33,9 @@ FIRM_FIELDS = ("sector", "site", "scale", "home", "land", "output", "va", "jobs"
 # model as it was before the nested logit and the literature growth defaults: each case restores
 # the old settings explicitly (OLD), so they also prove that λ = 1 and log-normal growth
 # reproduce the old model bit for bit.
-OLD = ("parameters.nest_lambda=1", "parameters.gibrat_shock=normal",
+OLD = ("parameters.nest_lambda=1", "parameters.relocation_cost_within_city_share=1", "parameters.gibrat_shock=normal",
        "parameters.gibrat_size_elasticity=0")
-OLD_CHOICE = ("parameters.nest_lambda=1",)
+OLD_CHOICE = ("parameters.nest_lambda=1", "parameters.relocation_cost_within_city_share=1")
 CASES = [
     ("baseline.yaml", OLD, 2025),
     ("jxn_transfer_zone.yaml", OLD, 2025),

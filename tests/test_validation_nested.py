@@ -148,3 +148,27 @@ def test_lambda_below_one_changes_the_baseline_run():
     a = fingerprint(*run("baseline.yaml", 2022.5, overrides=small + ("parameters.nest_lambda=1",)))
     b = fingerprint(*run("baseline.yaml", 2022.5, overrides=small + ("parameters.nest_lambda=0.4",)))
     assert a["firms"] != b["firms"]
+
+
+def _same_city_arrivals(overrides, steps=16):
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario("scenarios/baseline.yaml", list(overrides)), seed=3)
+    dest = np.flatnonzero(~m.is_origin)
+    same = 0
+    for _ in range(steps):
+        m.step()
+        same += int(m.arrivals_from[dest, m.site_market_arr[dest]].sum())
+    return same
+
+
+def test_within_city_moves_survive_the_nested_logit():
+    """With λ < 1 the full fixed moving cost, seen on the within-nest scale λ, all but stops moves
+    inside one city (退城入园); the within-city cost share (default λ) restores them to the plain
+    logit's level (docs/model.md §4)."""
+    plain = _same_city_arrivals(["parameters.nest_lambda=1", "parameters.relocation_cost_within_city_share=1"])
+    full_cost = _same_city_arrivals(["parameters.relocation_cost_within_city_share=1"])
+    shipped = _same_city_arrivals([])
+    assert plain >= 30, plain
+    assert full_cost <= 0.2 * plain, (full_cost, plain)
+    assert 0.5 * plain <= shipped <= 2 * plain, (shipped, plain)
