@@ -414,7 +414,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
         self.capital_per = np.array([d.param(s, "capital_per_yi") for s in self.sectors])
         self._init_firm_policy_state(len(self.firm_id))
-        self._grp = None
+        self._grp = self._fx = self._ms = self._pop = None
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -495,7 +495,41 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _firms_changed(self) -> None:
         """The firm arrays were reallocated (exit, entry, anchors): drop what is cached on them."""
-        self._grp = None
+        self._grp = self._pop = None
+        self._sites_changed()
+
+    def _sites_changed(self) -> None:
+        """Some firm changed site (or scale: ``_ms`` only): drop the caches that depend on sites."""
+        self._fx = self._ms = None
+
+    def _firm_index(self) -> dict:
+        """Per-firm index arrays (``intp``, for fast gathers and bincounts) of the current sites,
+        cached until a firm moves or the population changes: ``key`` = sector·R + site (the flat
+        index into (sector, site) tables) and ``place`` = the market (city or origin) of the site."""
+        fx = self._fx
+        if fx is None:
+            site = self.site.astype(np.intp)
+            key = self.sector.astype(np.intp)
+            key *= self.R
+            key += site
+            fx = self._fx = {"site": site, "key": key, "place": self.site_market_arr[site]}
+        return fx
+
+    def _population_index(self) -> dict:
+        """Per-firm arrays that change only with the population (not with moves): ``home``
+        (``intp``), the rows that may revise (mobile sector, not pinned) and their firm ids."""
+        pop = self._pop
+        if pop is None:
+            cand = self.mobile_sector[self.sector]
+            pinned = bool(self.pinned.any())
+            if pinned:
+                cand &= ~self.pinned
+            if not self.alive.all():
+                cand &= self.alive
+            rows = np.flatnonzero(cand)
+            pop = self._pop = {"home": self.home.astype(np.intp), "cand": rows,
+                               "cand_ids": self.firm_id[rows], "pinned": pinned}
+        return pop
 
     def _market_state(self) -> None:
         """Supply by site, crowding and profits per unit of scale (the market block).
@@ -505,10 +539,14 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         arrays (``_by_sector``); the numbers are the same, bit for bit, as per-sector masks."""
         S, R = self.S, self.R
         perm, sec_p, starts, ends, counts = self._by_sector()
-        site_p = self.site[perm]
-        scale_p = self.scale[perm]
-        key_p = sec_p * R + site_p
-        raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+        ms = self._ms  # what depends on sites and scales only (kept while no firm moves or grows)
+        if ms is None:
+            key_p = self._firm_index()["key"][perm]
+            scale_p = self.scale[perm]
+            raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+            den = [max(scale_p[a:b].sum(), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            ms = self._ms = (key_p, scale_p, raw, den)
+        key_p, scale_p, raw, den = ms
         self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
         self.pi_scale = np.zeros((S, R))
         for s in range(S):
@@ -522,13 +560,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self.net_scale = self.net_scale * self._cost_of_living()[None, :]
         w = np.zeros(S)
         wf = np.zeros(S)
-        prod = self.pi_scale.ravel()[key_p]
+        prod = self.pi_scale.ravel().take(key_p)
         prod *= scale_p
-        for s in range(S):
-            a, b = starts[s], ends[s]
+        for s, a, b, c in zip(range(S), starts.tolist(), ends.tolist(), counts.tolist()):
             tot = prod[a:b].sum()
-            w[s] = tot / max(scale_p[a:b].sum(), 1e-300)
-            wf[s] = tot / max(counts[s], 1)
+            w[s] = tot / den[s]
+            wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
         self._vcache = {}         # V and move costs by sector (``_choose``) are for this state
@@ -587,20 +624,23 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
-        # flat (sector, site) index of every firm, kept for the rest of the step (ledger)
-        key = self.sector * self.R + self.site
-        self._key_now = key
-        out = (self.sigma[:, None] * self.pi_scale).ravel()[key]
+        fx = self._firm_index()  # flat (sector, site) index of every firm, and its market
+        key, place = fx["key"], fx["place"]
+        S, R = self.S, self.R
+        out = (self.sigma[:, None] * self.pi_scale).ravel().take(key)
         out *= self.scale
         if not self.alive.all():
             out[~self.alive] = 0.0
         self.output = out
-        self.va = out * self.va_ratio[self.sector]
+        # per-sector parameters looked up through (sector, site) tables: the same numbers
+        tabs = self.__dict__.get("_sector_tabs")
+        if tabs is None:
+            tabs = self._sector_tabs = (np.repeat(self.va_ratio, R), np.repeat(self.jobs_per, R))
+        self.va = out * tabs[0].take(key)
         # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
-        jobs = out * self.jobs_per[self.sector]
-        jobs /= self.f_wage[self.site_market_arr][self.site]
+        jobs = out * tabs[1].take(key)
+        jobs /= self.f_wage[self.site_market_arr].take(fx["site"])
         self.jobs = jobs
-        place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
         # bins of cities get the same firms in the same order as with a mask ``place < nc``
         self.city_va = np.bincount(place, weights=self.va, minlength=self.Q)[:nc]
@@ -621,12 +661,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _owner_income(self) -> np.ndarray:
         """Operating profits by the market where they are spent (owners' region, or the site)."""
-        pi = self.pi_scale.ravel()[self.sector * self.R + self.site]
+        fx = self._firm_index()
+        place = fx["place"]
+        pi = self.pi_scale.ravel().take(fx["key"])
         pi *= self.scale
         if not self.alive.all():
             pi[~self.alive] = 0.0
-        place = self.site_market_arr[self.site]
-        where = place if self.sw.owners_spend_at_site else self.home
+        where = place if self.sw.owners_spend_at_site else self._population_index()["home"]
         earned = np.bincount(place, weights=pi, minlength=self.Q)
         spent = np.bincount(where, weights=pi, minlength=self.Q)
         return spent - earned
@@ -661,9 +702,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def _fill_layers(self) -> None:
         """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
         if self.alive.all():
-            by_site = np.bincount(self.site, weights=self.output, minlength=self.R)
+            by_site = np.bincount(self._firm_index()["site"], weights=self.output, minlength=self.R)
         else:
             by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
+        self.site_output = by_site  # read by the Recorder (the same bincount)
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0
@@ -700,38 +742,38 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.departures[:] = 0
         self.arrivals_from[:] = 0
         # per (sector, site) tables looked up through the flat index sector·R + site
-        key = self.sector * self.R + self.site
-        cand = np.broadcast_to(self.mobile_sector[:, None], (self.S, self.R)).ravel()[key]
-        cand &= self.alive
-        if self.pinned.any():
-            cand &= ~self.pinned
-        alive = np.flatnonzero(cand)
+        pop = self._population_index()  # live firms of mobile sectors, not pinned
+        alive = pop["cand"]
         if alive.size == 0:
             return
-        ka = key[alive]
+        ka = self._firm_index()["key"].take(alive)
         # cost pressure: home unit cost up relative to the base, beyond the average
         rel = np.log(self.cost / self.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta_sr = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
-        theta = theta_sr.ravel()[ka]
+        theta = theta_sr.ravel().take(ka)
+        u = rng.uniform(self.seed_value, "revise", k, pop["cand_ids"])
+        base_rev = u < np.minimum(theta, 1.0)
         # promotion levers (招商): more firms of the target sectors elsewhere look at moving
-        boost = np.ones(alive.size)
-        for j, kind in enumerate(self.lever_kind):
-            if kind == "promotion" and self.lever_val[j] != 0:
+        promos = [j for j, kind in enumerate(self.lever_kind) if kind == "promotion" and self.lever_val[j] != 0]
+        if promos:
+            boost = np.ones(alive.size)
+            for j in promos:
                 m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
                 outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
                 boost += self.lever_val[j] * outside
-        u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
-        base_rev = u < np.minimum(theta, 1.0)
-        revise = u < np.minimum(theta * boost, 1.0)
-        rev = alive[revise]
-        promo_only = ~base_rev[revise]
+            revise = u < np.minimum(theta * boost, 1.0)
+            rev = alive[revise]
+            promo_only = ~base_rev[revise]
+        else:  # boost 1: theta · 1 = theta
+            rev = alive[base_rev]
+            promo_only = np.zeros(rev.size, dtype=bool)
         groups = []
-        for s in range(self.S):
-            sel = self.sector[rev] == s
-            if sel.any():
-                groups.append((s, rev[sel], promo_only[sel]))
+        sec_rev = self.sector[rev]
+        for s in np.unique(sec_rev).tolist():
+            sel = sec_rev == s
+            groups.append((s, rev[sel], promo_only[sel]))
         self._choose(groups, "choice")
 
     def _choose(self, groups: list, purpose: str) -> None:
@@ -860,14 +902,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         np.subtract.at(self.free_land, dest, land)
         self.land[firms] = land
         self.site[firms] = dest
+        self._sites_changed()
 
     def exit_and_entry(self) -> None:
         k = self.step_count
         if self.alive.all():  # the usual case: no dead rows, no gathers
             u = rng.uniform(self.seed_value, "exit", k, self.firm_id)
-            loss = (self.net_scale < 0).ravel()[self.sector * self.R + self.site]
-            go = (u < self.p.exit_rate * self.dt) | loss
-            go &= ~self.pinned
+            loss = (self.net_scale < 0).ravel().take(self._firm_index()["key"])
+            go = u < self.p.exit_rate * self.dt
+            go |= loss
+            if self._population_index()["pinned"]:
+                go &= ~self.pinned
             out = np.flatnonzero(go)
         else:
             alive = np.flatnonzero(self.alive)
@@ -891,30 +936,44 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         # the exiting firms leave the arrays and the entrants are appended, in one copy of each
         # array (the survivors keep their order, so every sum over firms adds the same numbers in
         # the same order as with a mask over ``alive``)
-        rows = len(self.alive)
         keep = np.flatnonzero(self.alive)
         nk = keep.size
         new = {"firm_id": new_ids, "sector": sec, "site": born, "home": self.site_market_arr[born],
                "alive": True, "land": 0.0, **self._new_firm_policy_values(self.t)}
         for name in self.FIRM_ARRAYS:
+            if name == "alive":  # survivors and entrants: every row is alive
+                self.alive = np.ones(nk + n, dtype=bool)
+                continue
             a = getattr(self, name)
             b = np.empty(nk + n, dtype=a.dtype)
             np.take(a, keep, out=b[:nk])
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)
-        for name in ("output", "va", "jobs", "_key_now"):  # rebuilt by _production
-            a = getattr(self, name, None)
-            if a is not None and len(a) == rows:
-                setattr(self, name, a[keep])
-        self._grp = None
+        # output, value added and jobs are rebuilt by _production before anything reads them
+        self.output = self.va = self.jobs = None
         # mean scale of the surviving firms of each sector (rows :nk, all alive)
+        S = self.S
         perm, _, starts, ends, counts = self._group(self.sector[:nk])
         scale_p = self.scale[perm]
-        mean_scale = np.array([scale_p[starts[s]:ends[s]].mean() if counts[s] else 1.0
-                               for s in range(self.S)])
+        st, en, ct = starts.tolist(), ends.tolist(), counts.tolist()
+        mean_scale = np.array([scale_p[st[s]:en[s]].mean() if ct[s] else 1.0 for s in range(S)])
         self.scale[nk:] = mean_scale[sec] * rel
         self._firms_changed()
+        # the sector grouping of all rows (``_by_sector``): each sector's survivors, then its
+        # entrants, in row order (what a stable sort of the new sector array gives)
+        oe = np.argsort(sec.astype(np.int8 if S < 128 else np.int32), kind="stable") + nk
+        ce = np.bincount(sec, minlength=S)
+        ee = np.cumsum(ce).tolist()
+        parts = []
+        for s in range(S):
+            parts.append(perm[st[s]:en[s]])
+            parts.append(oe[ee[s] - ce[s]:ee[s]])
+        counts_all = counts + ce
+        ends_all = np.cumsum(counts_all)
+        perm_all = np.concatenate(parts)
+        self._grp = (perm_all, np.repeat(np.arange(S, dtype=self.sector.dtype), counts_all),
+                     ends_all - counts_all, ends_all, counts_all)
         new_idx = np.arange(nk, nk + n)
         # entrants choose like revisers, from their birth site; they need land if in a park
         groups = []
@@ -935,6 +994,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             fits = np.empty(len(o), dtype=bool)
             fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
             self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
+            self._sites_changed()
             park_new, need = park_new[fits], need[fits]
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
@@ -944,6 +1004,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def grow(self) -> None:
         """Gibrat growth of firm scale with drift equal to national nominal income growth."""
+        self._ms = None  # the market block's sums over scale
         alive = np.flatnonzero(self.alive)
         t0 = self.t - self.dt
         cached = self.__dict__.get("_r_income")

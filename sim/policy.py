@@ -461,8 +461,8 @@ class PolicyMixin:
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            if every:  # flat (sector, site) index of every firm, from _production this step
-                f = np.flatnonzero(self.lever_mask[j].ravel()[self._key_now])
+            if every:  # flat (sector, site) index of every firm
+                f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
             else:
                 f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
             if not len(f):
@@ -485,16 +485,20 @@ class PolicyMixin:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
         p, dt = self.p, self.dt
         b = self._bc
-        if self.alive.all():  # flat (sector, site) index of every firm, from _production this step
-            pre = b["pretax"].ravel()[self._key_now]
+        if self.alive.all():  # flat (sector, site) index of every firm
+            pre = b["pretax"].ravel().take(self._firm_index()["key"])
             pre *= self.scale
             np.maximum(pre, 0.0, out=pre)
         else:
             pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
-        rev = (p.local_vat_share * p.vat_rate * self.va + p.local_cit_share * p.cit_rate * pre) * dt
+        # (vat share · vat rate · va + cit share · cit rate · pre) · dt, in place: the same operations
+        rev = self.va * (p.local_vat_share * p.vat_rate)
+        pre *= p.local_cit_share * p.cit_rate
+        rev += pre
+        rev *= dt
         if self.alive.all():
             # the bins of study-area sites add the same firms in the same order as with a mask
-            self.ledger_revenue = np.bincount(self.site, weights=rev, minlength=self.R)
+            self.ledger_revenue = np.bincount(self._firm_index()["site"], weights=rev, minlength=self.R)
             self.ledger_revenue[self.is_origin] = 0.0
         else:
             alive = self.alive & ~self.is_origin[self.site]
