@@ -568,7 +568,6 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
-        self._vcache = {}         # V and move costs by sector (``_choose``) are for this state
         self._lever_rates()
 
     def _net_profit_per_scale(self) -> np.ndarray:
@@ -621,6 +620,36 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         if with_constants:
             v = v + self.constants[s][None, :]
         return v
+
+    def _v_rows(self, sec: np.ndarray, cur: np.ndarray, pib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row ``cur[i]`` of ``_vmat(sec[i])`` and of ``_move_cost(sec[i])`` for every chooser i, all
+        sectors at once and only the rows needed: the same element-wise operations on the same
+        numbers as the full matrices, so the same bits (tests/test_perf_internals.py). ``pib`` is
+        max(π̄, 1e-300) of each chooser's sector."""
+        p = self.p
+        n, R = len(sec), self.R
+        rows = np.arange(n)
+        if self.sw.relocation_costs:
+            base = self.__dict__.get("_move_base")  # as in _move_cost
+            if base is None:
+                base = p.relocation_cost_fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
+                self._move_base = base
+            move = base[cur]
+            move *= self.pi_scale[sec, cur][:, None]
+            move[rows, cur] = 0.0
+        else:
+            move = np.zeros((n, R))
+        v = self.net_scale[sec]
+        v -= move
+        v *= p.beta
+        v /= pib[:, None]
+        v += p.leading_sector_bonus * self.lead[sec]
+        # a firm may always stay where it is, even at a site that no longer admits its sector
+        ok = self.admit[sec]
+        ok[rows, cur] = True
+        v[~ok] = -np.inf
+        v += self.constants[sec]
+        return v, move
 
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
@@ -795,19 +824,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
         cur = self.site[idx]
         pib = np.maximum(self.pibar, 1e-300)[sec]
-        # V and move costs depend on the market state only: once per sector per _market_state
-        v = np.empty((len(idx), R))
-        moves = []
-        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
-            cached = self._vcache.get(s)
-            if cached is None:
-                move = self._move_cost(s)
-                cached = self._vcache[s] = (self._vmat(s, move=move), move)
-            v[a:b] = cached[0][cur[a:b]]
-            moves.append(cached[1])
+        v, move = self._v_rows(sec, cur, pib)  # each firm's row of V and of move costs
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(sec, idx, pib)
-        terms = self._choice_terms(sec, idx, cur, moves, bounds, pib) if self.levers else []
+        terms = self._choice_terms(sec, idx, cur, move, pib) if self.levers else []
         for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual

@@ -284,11 +284,11 @@ class PolicyMixin:
         ok = m & (self.arrived_t[firms] >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
         return ok.astype(float) * (self.lever_val[j] != 0)
 
-    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, moves: list,
-                      bounds: np.ndarray, pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, move: np.ndarray,
+                      pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
-        in groups ``bounds`` of one sector each with move costs ``moves``; ``pib`` per firm) and
-        the firms it applies to (its target includes their sector). Rows of other sectors are 0."""
+        with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
+        includes their sector). Rows of other sectors are 0."""
         out = []
         n = len(firms)
         rows = np.arange(n)
@@ -302,10 +302,7 @@ class PolicyMixin:
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j][sec]
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                mv = np.empty((n, self.R))
-                for move, a, b in zip(moves, bounds[:-1], bounds[1:]):
-                    mv[a:b] = move[cur[a:b]]
-                term = self.p.beta * mv * cut / pib[:, None] * ~inside[:, None]
+                term = self.p.beta * move * cut / pib[:, None] * ~inside[:, None]
                 out.append((j, term, applies))
                 continue
             if kind not in CHOICE_KINDS:
