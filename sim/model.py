@@ -836,9 +836,24 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
         v[~np.isfinite(v)] = -np.inf
         order = self._preference_order(v)
-        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
-            self._assign(gi, v[a:b], order[a:b], s)
+        # a group in which every firm's first choice is where it is has nothing to assign
+        first_moves = order[:, 0] != cur
+        if min(sizes) > 0:
+            busy = np.logical_or.reduceat(first_moves, bounds[:-1]).tolist()
+        else:
+            busy = [first_moves[a:b].any() for a, b in zip(bounds[:-1], bounds[1:])]
+        for (s, gi, _), a, b, go in zip(groups, bounds[:-1], bounds[1:], busy):
+            if go:
+                self._assign(gi, v[a:b], order[a:b], s, cur[a:b])
         dest = self.site[idx]
+        moved = dest != cur
+        if moved.any():  # arrival and departure counts (integers, in floats)
+            R, Q = self.R, self.Q
+            src_m, dst_m = cur[moved].astype(np.intp), dest[moved].astype(np.intp)
+            self.departures += np.bincount(src_m, minlength=R)
+            self.arrivals += np.bincount(dst_m, minlength=R)
+            self.arrivals_from += np.bincount(dst_m * Q + self.site_market_arr[src_m],
+                                              minlength=R * Q).reshape(R, Q)
         promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
                                 for g, n in zip(groups, sizes)])
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
@@ -853,7 +868,6 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             plain = np.array([not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
                               for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
-        moved = dest != cur
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
         if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
@@ -876,30 +890,44 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         top = np.argpartition(neg, k - 1, axis=1)[:, :k]
         return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
 
-    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
-        """Parks admit movers in order of utility surplus until their free land is used; a firm
-        refused takes its next choice (up to 3 rounds), else stays."""
-        cur = self.site[idx]
-        rank = np.zeros(len(idx), dtype=int)
+    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int, cur: np.ndarray) -> None:
+        """Parks admit movers (firms ``idx`` of sector ``s`` at sites ``cur``) in order of utility
+        surplus until their free land is used; a firm refused takes its next choice (up to 3
+        rounds), else stays. Arrival and departure counts are the caller's (``_choose``)."""
+        rank = np.zeros(len(idx), dtype=np.intp)
         pending = np.ones(len(idx), dtype=bool)
+        # land intensity × σ of the sector (the first two factors of _land_need's product)
+        li_sig = self.land_int[s] * self.sigma[s]
+        pi_s = self.pi_scale[s]
         for _ in range(self.ROUNDS):
-            if not pending.any():
-                break
             rows = np.flatnonzero(pending)
+            if rows.size == 0:
+                break
             choice = order[rows, rank[rows]]
             stay = choice == cur[rows]
             pending[rows[stay]] = False
-            rows, choice = rows[~stay], choice[~stay]
+            go = ~stay
+            rows, choice = rows[go], choice[go]
             if rows.size == 0:
                 break
-            need = self._land_need(idx[rows], choice)
+            firms = idx[rows]
+            park = self.is_park[choice]
+            # _land_need for one sector: the same product, in the same order
+            need = np.where(park, li_sig * pi_s[choice] * self.scale[firms], 0.0)
             surplus = v[rows, choice] - v[rows, cur[rows]]
             o = np.lexsort((-surplus, choice))
             rows, choice, need = rows[o], choice[o], need[o]
-            csum = np.cumsum(need)
-            start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
-            base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
-            ok = (csum - base) <= self.free_land[choice] + 1e-12
+            if park.any():
+                csum = np.cumsum(need)
+                start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
+                base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
+                ok = (csum - base) <= self.free_land[choice] + 1e-12
+            else:  # no park among the choices: nothing needs land (free land off parks is inf)
+                ok = None
+            if ok is None or ok.all():
+                self._move(idx[rows], choice, need)
+                pending[rows] = False
+                continue
             acc, rej = rows[ok], rows[~ok]
             self._move(idx[acc], choice[ok], need[ok])
             pending[acc] = False
@@ -914,9 +942,6 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _move(self, firms: np.ndarray, dest: np.ndarray, land: np.ndarray) -> None:
         src = self.site[firms]
-        np.add.at(self.departures, src, 1)
-        np.add.at(self.arrivals, dest, 1)
-        np.add.at(self.arrivals_from, (dest, self.site_market_arr[src]), 1)
         freed = np.where(self.is_park[src], self.land[firms], 0.0)
         np.add.at(self.free_land, src, freed)
         np.subtract.at(self.free_land, dest, land)
