@@ -798,17 +798,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         else:  # boost 1: theta · 1 = theta
             rev = alive[base_rev]
             promo_only = np.zeros(rev.size, dtype=bool)
-        groups = []
+        # by sector (a stable sort keeps row order within a sector)
         sec_rev = self.sector[rev]
-        for s in np.unique(sec_rev).tolist():
-            sel = sec_rev == s
-            groups.append((s, rev[sel], promo_only[sel]))
-        self._choose(groups, "choice")
+        o = np.argsort(sec_rev.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
+        self._choose(rev[o], sec_rev[o].astype(np.intp), promo_only[o], "choice")
 
-    def _choose(self, groups: list, purpose: str) -> None:
-        """Each group ``(s, idx, promo_only or None)`` of firms of sector ``s`` chooses a site: base
-        utility (with the land discount they already hold), lever terms, CRN Gumbel draws; parks
-        admit by surplus, sector after sector in the order of ``groups``; arrivals attributed.
+    def _choose(self, idx: np.ndarray, sec: np.ndarray, promo: np.ndarray | None, purpose: str) -> None:
+        """Firms ``idx`` of sectors ``sec`` (grouped by sector in increasing order, in row order
+        within a sector; ``promo``: revising only because of a promotion lever, or None) choose a
+        site: base utility (with the land discount they already hold), lever terms, CRN Gumbel
+        draws; parks admit by surplus, sector after sector; arrivals attributed.
 
         Utilities, shocks, preference orders and attribution are per firm, so they are computed for
         all groups at once; only the capacity rule (which uses the free land left by the sectors
@@ -816,12 +815,15 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sector."""
         k = self.step_count
         R = self.R
-        sizes = [len(g[1]) for g in groups]
-        if not sizes or sum(sizes) == 0:
+        if len(idx) == 0:
             return
+        counts = np.bincount(sec, minlength=self.S)
+        secs = np.flatnonzero(counts)
+        sizes = counts[secs]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
-        idx = np.concatenate([g[1] for g in groups])
-        sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
+        b0, b1 = bounds[:-1].tolist(), bounds[1:].tolist()
+        if promo is None:
+            promo = np.zeros(len(idx), dtype=bool)
         cur = self.site[idx]
         pib = np.maximum(self.pibar, 1e-300)[sec]
         v, move = self._v_rows(sec, cur, pib)  # each firm's row of V and of move costs
@@ -837,14 +839,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v[~np.isfinite(v)] = -np.inf
         order = self._preference_order(v)
         # a group in which every firm's first choice is where it is has nothing to assign
-        first_moves = order[:, 0] != cur
-        if min(sizes) > 0:
-            busy = np.logical_or.reduceat(first_moves, bounds[:-1]).tolist()
-        else:
-            busy = [first_moves[a:b].any() for a, b in zip(bounds[:-1], bounds[1:])]
-        for (s, gi, _), a, b, go in zip(groups, bounds[:-1], bounds[1:], busy):
+        busy = np.logical_or.reduceat(order[:, 0] != cur, bounds[:-1]).tolist()
+        for s, a, b, go in zip(secs.tolist(), b0, b1, busy):
             if go:
-                self._assign(gi, v[a:b], order[a:b], s, cur[a:b])
+                self._assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
         dest = self.site[idx]
         moved = dest != cur
         if moved.any():  # arrival and departure counts (integers, in floats)
@@ -854,24 +852,18 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             self.arrivals += np.bincount(dst_m, minlength=R)
             self.arrivals_from += np.bincount(dst_m * Q + self.site_market_arr[src_m],
                                               minlength=R * Q).reshape(R, Q)
-        promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
-                                for g, n in zip(groups, sizes)])
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
         # (a lever reaches a whole sector or none of it: its first row tells)
         first = bounds[:-1]
-        if min(sizes) > 0:
-            termed = np.zeros(len(groups), dtype=bool)
-            for _, _, ap in terms:
-                termed |= ap[first]
-            plain = ~termed & ~np.logical_or.reduceat(promo, first)
-        else:
-            plain = np.array([not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
-                              for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
+        termed = np.zeros(len(secs), dtype=bool)
+        for _, _, ap in terms:
+            termed |= ap[first]
+        plain = ~termed & ~np.logical_or.reduceat(promo, first)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
-        if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
-            for a, b in zip(bounds[:-1], bounds[1:]):
+        if purpose == "choice" and self.levers:  # entrants are paid in exit_and_entry
+            for a, b in zip(b0, b1):
                 self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
@@ -1020,12 +1012,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self._grp = (perm_all, np.repeat(np.arange(S, dtype=self.sector.dtype), counts_all),
                      ends_all - counts_all, ends_all, counts_all)
         new_idx = np.arange(nk, nk + n)
-        # entrants choose like revisers, from their birth site; they need land if in a park
-        groups = []
-        for s in np.unique(sec):
-            if self.mobile_sector[s]:
-                groups.append((int(s), new_idx[self.sector[new_idx] == s], None))
-        self._choose(groups, "entry")
+        # entrants choose like revisers, from their birth site (those of mobile sectors, by sector
+        # in row order: ``oe`` above); they need land if in a park
+        chooser = oe[self.mobile_sector[sec[oe - nk]]]
+        self._choose(chooser, self.sector[chooser].astype(np.intp), None, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
         # an entrant stays in its birth park only if its plot fits (in firm-id order); otherwise it
