@@ -6,6 +6,7 @@ struct-of-arrays population (no per-firm Python object). Money in 亿元/year, p
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import os
 import platform
@@ -53,6 +54,25 @@ def tune_malloc() -> bool:
         return False
     M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
     return bool(mallopt(M_MMAP_THRESHOLD, 32 * 2**20)) and bool(mallopt(M_TRIM_THRESHOLD, 256 * 2**20))
+
+
+class Schedules(list):
+    """The dated schedules of several places (a list of ``scenario.Schedule``); ``at(t)`` gives all
+    their values as a read-only array, memoised per interval between the schedules' dates (a
+    schedule's value at t depends only on which of its dates are ≤ t + 1e-9)."""
+
+    def __init__(self, items) -> None:
+        super().__init__(items)
+        self._dates = sorted({d for sch in self for d, _ in sch.points})
+        self._memo: dict[int, np.ndarray] = {}
+
+    def at(self, t: float) -> np.ndarray:
+        i = bisect.bisect_right(self._dates, t + 1e-9)
+        a = self._memo.get(i)
+        if a is None:
+            a = self._memo[i] = np.array([sch.at(t) for sch in self])
+            a.flags.writeable = False
+        return a
 
 
 class City(FixedAgent):
@@ -251,12 +271,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         """Dated growth schedules per place (scenario ``trends``) and cumulative factors since 2022."""
         tr = self.scn.trends
         check_trend_places(tr, self.market_ids, self.city_ids, str(self.loaded.path))
-        self.s_income = [tr.schedule("income_growth", q, g) for q, g in zip(self.market_ids, self.income_growth)]
-        self.s_wage = [tr.schedule("wage_growth", q, g) for q, g in zip(self.market_ids, self.wage_growth_market)]
-        self.s_pop = [tr.schedule("population_growth", c, g) for c, g in zip(self.city_ids, self.city_pop_growth)]
+        self.s_income = Schedules(tr.schedule("income_growth", q, g)
+                                  for q, g in zip(self.market_ids, self.income_growth))
+        self.s_wage = Schedules(tr.schedule("wage_growth", q, g)
+                                for q, g in zip(self.market_ids, self.wage_growth_market))
+        self.s_pop = Schedules(tr.schedule("population_growth", c, g)
+                               for c, g in zip(self.city_ids, self.city_pop_growth))
         land_place = [self.park_rows[k]["city"] if k < self.n_parks else self.market_ids[self.site_market[k]]
                       for k in range(self.R)]
-        self.s_land = [tr.schedule("land_price_growth", pl, g) for pl, g in zip(land_place, self.land_growth_site)]
+        self.s_land = Schedules(tr.schedule("land_price_growth", pl, g)
+                                for pl, g in zip(land_place, self.land_growth_site))
         self.f_income = np.ones(self.Q)
         self.f_wage = np.ones(self.Q)
         self.f_pop = np.ones(len(self.city_ids))
@@ -264,6 +288,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     @staticmethod
     def _rates(schedules, t: float) -> np.ndarray:
+        if isinstance(schedules, Schedules):
+            return schedules.at(t)
         return np.array([s.at(t) for s in schedules])
 
     def _build_network(self) -> None:
@@ -549,10 +575,15 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         key_p, scale_p, raw, den = ms
         self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
         self.pi_scale = np.zeros((S, R))
+        if self.__dict__.get("_g_for") is not self.cost:  # g = c^(1−σ) changes with c only
+            for s in range(S):
+                self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
+            self._g_for = self.cost
+        extra = self.extra_demand.any(axis=1).tolist()
         for s in range(S):
-            self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
             supply = raw[s] * self.g[s]
-            income = self.income + self.extra_demand[s] / self.mu[s]  # anchors' local purchases
+            # anchors' local purchases (income + 0 = income: skipped where there are none)
+            income = self.income + self.extra_demand[s] / self.mu[s] if extra[s] else self.income
             self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
                                                    self.phi[s], income, self.external[s])
         self.net_scale = self._net_profit_per_scale()
@@ -983,7 +1014,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                 continue
             a = getattr(self, name)
             b = np.empty(nk + n, dtype=a.dtype)
-            np.take(a, keep, out=b[:nk])
+            np.take(a, keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)
@@ -994,7 +1025,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         perm, _, starts, ends, counts = self._group(self.sector[:nk])
         scale_p = self.scale[perm]
         st, en, ct = starts.tolist(), ends.tolist(), counts.tolist()
-        mean_scale = np.array([scale_p[st[s]:en[s]].mean() if ct[s] else 1.0 for s in range(S)])
+        # sum / count: what ndarray.mean computes (the same pairwise sum, one division)
+        mean_scale = np.array([scale_p[st[s]:en[s]].sum() / ct[s] if ct[s] else 1.0 for s in range(S)])
         self.scale[nk:] = mean_scale[sec] * rel
         self._firms_changed()
         # the sector grouping of all rows (``_by_sector``): each sector's survivors, then its
@@ -1044,7 +1076,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         t0 = self.t - self.dt
         cached = self.__dict__.get("_r_income")
         rates = cached[1] if cached is not None and cached[0] == t0 else self._rates(self.s_income, t0)
-        gbar = float(np.average(rates, weights=self.income0))
+        # np.average(rates, weights=income0) without its checks: Σ rates·w / Σ w
+        w = self.income0
+        gbar = float(np.multiply(rates, w).sum() / w.sum())
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
             every = alive.size == self.alive.size  # no dead rows (the usual case): no gather
