@@ -869,11 +869,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
         v[~np.isfinite(v)] = -np.inf
         order = self._preference_order(v)
-        # a group in which every firm's first choice is where it is has nothing to assign
-        busy = np.logical_or.reduceat(order[:, 0] != cur, bounds[:-1]).tolist()
-        for s, a, b, go in zip(secs.tolist(), b0, b1, busy):
-            if go:
-                self._assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
+        self._assign_all(idx, v, order, sec, cur, secs, b0, b1)
         dest = self.site[idx]
         moved = dest != cur
         if moved.any():  # arrival and departure counts (integers, in floats)
@@ -913,12 +909,83 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         top = np.argpartition(neg, k - 1, axis=1)[:, :k]
         return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
 
-    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int, cur: np.ndarray) -> None:
+    def _assign_all(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, sec: np.ndarray,
+                    cur: np.ndarray, secs: np.ndarray, b0: list, b1: list) -> None:
+        """The capacity rule (``_assign``) for every sector group of ``_choose``, sector after
+        sector, with the first round's per-firm work done for all groups at once.
+
+        In a group's first round, the firms whose first choice is another site are sorted by
+        (choice, −surplus), as ``_assign`` sorts them; only the admission test reads free land
+        (left by the groups before), so it and the moves go group by group, and a group with
+        refusals finishes its later rounds (``_assign``) before the next group. Free-land updates
+        of groups whose movers were all admitted are applied later in one ``np.add.at``, in the
+        same order (a − x = a + (−x) exactly), but always before free land is read again."""
+        mrows = np.flatnonzero(order[:, 0] != cur)
+        if mrows.size == 0:
+            return
+        msec = sec[mrows]
+        choice = order[mrows, 0]
+        firms = idx[mrows]
+        park = self.is_park[choice]
+        # _land_need: the same product, in the same order
+        need = np.where(park, self.land_int[msec] * self.sigma[msec] * self.pi_scale[msec, choice]
+                        * self.scale[firms], 0.0)
+        surplus = v[mrows, choice] - v[mrows, cur[mrows]]
+        o = np.lexsort((-surplus, choice, msec))  # stable: by sector, then as in _assign
+        mrows, msec, choice, firms, need, park = (x[o] for x in (mrows, msec, choice, firms, need, park))
+        # groups with movers: their slices of the sorted arrays (contiguous, in sector order)
+        ga = np.searchsorted(msec, secs, side="left")
+        gb = np.searchsorted(msec, secs, side="right")
+        busy = np.flatnonzero(gb > ga)
+        gpark = np.logical_or.reduceat(park, ga[busy]).tolist()
+        sites, vals = [], []  # deferred free-land updates, in order
+
+        def flush() -> None:
+            if sites:
+                np.add.at(self.free_land, np.concatenate(sites), np.concatenate(vals))
+                sites.clear()
+                vals.clear()
+
+        for g, s, a, b, has_park in zip(busy.tolist(), secs[busy].tolist(), ga[busy].tolist(),
+                                        gb[busy].tolist(), gpark):
+            ch, nd, fm = choice[a:b], need[a:b], firms[a:b]
+            ok = None
+            if has_park:
+                flush()
+                csum = np.cumsum(nd)
+                start = np.concatenate(([0], np.flatnonzero(np.diff(ch)) + 1))
+                base = np.repeat(csum[start] - nd[start], np.diff(np.append(start, len(ch))))
+                ok = (csum - base) <= self.free_land[ch] + 1e-12
+                if ok.all():
+                    ok = None
+            if ok is None:  # every mover admitted
+                src = self.site[fm]
+                sites += [src, ch]
+                vals += [np.where(self.is_park[src], self.land[fm], 0.0), -nd]
+                self.land[fm] = nd
+                self.site[fm] = ch
+                continue
+            self._move(fm[ok], ch[ok], nd[ok])
+            # the refused go on with their next choices (rounds 2..) before the next sector
+            lo, hi = b0[g], b1[g]
+            rank = np.zeros(hi - lo, dtype=np.intp)
+            pending = np.zeros(hi - lo, dtype=bool)
+            rej = mrows[a:b][~ok] - lo
+            rank[rej] = 1
+            pending[rej] = rank[rej] < order.shape[1]
+            self._assign(idx[lo:hi], v[lo:hi], order[lo:hi], s, cur[lo:hi], rank, pending)
+        flush()
+        self._sites_changed()
+
+    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int, cur: np.ndarray,
+                rank: np.ndarray | None = None, pending: np.ndarray | None = None) -> None:
         """Parks admit movers (firms ``idx`` of sector ``s`` at sites ``cur``) in order of utility
         surplus until their free land is used; a firm refused takes its next choice (up to 3
-        rounds), else stays. Arrival and departure counts are the caller's (``_choose``)."""
-        rank = np.zeros(len(idx), dtype=np.intp)
-        pending = np.ones(len(idx), dtype=bool)
+        rounds), else stays. Arrival and departure counts are the caller's (``_choose``).
+        ``rank``, ``pending``: the state after the first round (``_assign_all``)."""
+        if rank is None:
+            rank = np.zeros(len(idx), dtype=np.intp)
+            pending = np.ones(len(idx), dtype=bool)
         # land intensity × σ of the sector (the first two factors of _land_need's product)
         li_sig = self.land_int[s] * self.sigma[s]
         pi_s = self.pi_scale[s]
