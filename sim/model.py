@@ -868,8 +868,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                 v += term
         v += rng.gumbel(self.seed_value, purpose, k, self.firm_id[idx], R)
         v[~np.isfinite(v)] = -np.inf
-        order = self._preference_order(v)
-        self._assign_all(idx, v, order, sec, cur, secs, b0, b1)
+        # first choices; the full preference order only for firms a park refuses (_assign_all)
+        self._assign_all(idx, v, np.argmax(v, axis=1), sec, cur, secs, b0, b1)
         dest = self.site[idx]
         moved = dest != cur
         if moved.any():  # arrival and departure counts (integers, in floats)
@@ -909,10 +909,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         top = np.argpartition(neg, k - 1, axis=1)[:, :k]
         return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
 
-    def _assign_all(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, sec: np.ndarray,
+    def _assign_all(self, idx: np.ndarray, v: np.ndarray, first: np.ndarray, sec: np.ndarray,
                     cur: np.ndarray, secs: np.ndarray, b0: list, b1: list) -> None:
         """The capacity rule (``_assign``) for every sector group of ``_choose``, sector after
-        sector, with the first round's per-firm work done for all groups at once.
+        sector, with the first round's per-firm work done for all groups at once. ``first``: each
+        firm's first choice, ``argmax(v)``, which is ``_preference_order(v)[:, 0]`` (the maximum is
+        finite, the firm's own site; exact ties have probability 0 with continuous shocks); the
+        preference order itself is computed only for the groups where a park refuses someone.
 
         In a group's first round, the firms whose first choice is another site are sorted by
         (choice, −surplus), as ``_assign`` sorts them; only the admission test reads free land
@@ -920,11 +923,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         refusals finishes its later rounds (``_assign``) before the next group. Free-land updates
         of groups whose movers were all admitted are applied later in one ``np.add.at``, in the
         same order (a − x = a + (−x) exactly), but always before free land is read again."""
-        mrows = np.flatnonzero(order[:, 0] != cur)
+        mrows = np.flatnonzero(first != cur)
         if mrows.size == 0:
             return
         msec = sec[mrows]
-        choice = order[mrows, 0]
+        choice = first[mrows]
         firms = idx[mrows]
         park = self.is_park[choice]
         # _land_need: the same product, in the same order
@@ -972,8 +975,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             pending = np.zeros(hi - lo, dtype=bool)
             rej = mrows[a:b][~ok] - lo
             rank[rej] = 1
+            order = self._preference_order(v[lo:hi])
             pending[rej] = rank[rej] < order.shape[1]
-            self._assign(idx[lo:hi], v[lo:hi], order[lo:hi], s, cur[lo:hi], rank, pending)
+            self._assign(idx[lo:hi], v[lo:hi], order, s, cur[lo:hi], rank, pending)
         flush()
         self._sites_changed()
 

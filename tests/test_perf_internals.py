@@ -45,8 +45,11 @@ def test_chooser_rows_equal_rows_of_the_full_matrices():
     assert np.isneginf(v).any() and np.isfinite(v).any()  # sites that do not admit the sector, and some that do
 
 
-def _assign_group_by_group(self, idx, v, order, sec, cur, secs, b0, b1):
-    """The capacity rule as before the batching: each sector group from its first round."""
+def _assign_group_by_group(self, idx, v, first, sec, cur, secs, b0, b1):
+    """The capacity rule as before the batching: the full preference order of every chooser, each
+    sector group from its first round."""
+    order = self._preference_order(v)
+    assert np.array_equal(order[:, 0], first)  # argmax is the head of the preference order
     for s, a, b in zip(secs.tolist(), b0, b1):
         self._assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
 
