@@ -574,18 +574,20 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             ms = self._ms = (key_p, scale_p, raw, den)
         key_p, scale_p, raw, den = ms
         self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
-        self.pi_scale = np.zeros((S, R))
         if self.__dict__.get("_g_for") is not self.cost:  # g = c^(1−σ) changes with c only
             for s in range(S):
                 self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
             self._g_for = self.cost
-        extra = self.extra_demand.any(axis=1).tolist()
-        for s in range(S):
-            supply = raw[s] * self.g[s]
-            # anchors' local purchases (income + 0 = income: skipped where there are none)
-            income = self.income + self.extra_demand[s] / self.mu[s] if extra[s] else self.income
-            self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
-                                                   self.phi[s], income, self.external[s])
+        supply = raw * self.g
+        extra = self.extra_demand.any(axis=1)
+        if extra.any():  # anchors' local purchases (income + 0 = income: added where there are some)
+            income = np.repeat(self.income[None, :], S, axis=0)
+            income[extra] += self.extra_demand[extra] / self.mu[extra][:, None]
+        else:
+            income = self.income
+        # all sectors at once: the same products as market.site_profits sector by sector
+        self.pi_scale = market.site_profits_all(self.mu, self.sigma, supply, self.g, self.phi, income,
+                                                self.external)
         self.net_scale = self._net_profit_per_scale()
         if self.sw.cost_of_living:
             self.net_scale = self.net_scale * self._cost_of_living()[None, :]

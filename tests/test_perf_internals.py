@@ -121,3 +121,21 @@ def test_caches_equal_a_fresh_computation_after_every_step(name):
         g = np.array([m.cost[s] ** (1.0 - m.sigma[s]) for s in range(m.S)])
         assert np.array_equal(m.g, g)
     assert m.pinned.any() or name != "changchun_siping.yaml"  # the anchor was placed
+
+
+def test_market_block_for_all_sectors_equals_sector_by_sector():
+    from sim import market
+    m = _model("changchun_siping.yaml", 2025.0)  # an anchor: its local purchases raise one sector's income
+    for _ in range(m.n_steps):
+        m.step()
+    assert m.extra_demand.any()
+    supply = m._supply_raw * m.g
+    income = np.repeat(m.income[None, :], m.S, axis=0)
+    for s in range(m.S):
+        if m.extra_demand[s].any():
+            income[s] = m.income + m.extra_demand[s] / m.mu[s]
+    got = market.site_profits_all(m.mu, m.sigma, supply, m.g, m.phi, income, m.external)
+    for s in range(m.S):
+        one = market.site_profits(m.mu[s], m.sigma[s], supply[s], m.g[s], m.phi[s], income[s], m.external[s])
+        assert np.array_equal(got[s].view(np.uint64), one.view(np.uint64)), s
+    assert np.array_equal(got, m.pi_scale)
