@@ -66,6 +66,18 @@ def site_profits(mu: float, sigma: float, supply: np.ndarray, g: np.ndarray, phi
     return profit_per_scale(mu, sigma, g, market_potential(phi, income, d))
 
 
+def site_profits_all(mu: np.ndarray, sigma: np.ndarray, supply: np.ndarray, g: np.ndarray,
+                     phi: np.ndarray, income: np.ndarray, external: np.ndarray) -> np.ndarray:
+    """:func:`site_profits` for every sector at once: shapes (S,), (S,), (S,R), (S,R), (S,R,Q),
+    (S,Q) or (Q,), (S,Q) -> (S,R). Stacked ``matmul`` runs the same BLAS matrix-vector product
+    per sector as the sector-by-sector calls, so the numbers are the same bit for bit
+    (tests/test_perf_internals.py); the model's step calls this one."""
+    income = np.broadcast_to(income, external.shape)
+    d = np.matmul(supply[:, None, :], phi)[:, 0, :] + external            # crowding Δ_s,q
+    mp = np.matmul(phi, (income / d)[:, :, None])[:, :, 0]                # market potential
+    return (mu / sigma)[:, None] * g * mp
+
+
 def calibrate_supply(target_sales: np.ndarray, mu: float, phi: np.ndarray, income: np.ndarray,
                      external: np.ndarray, g: np.ndarray | None = None, tol: float = 1e-11,
                      max_iter: int = 10000) -> np.ndarray:

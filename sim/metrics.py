@@ -52,111 +52,138 @@ class Recorder:
         nc = len(m.city_ids)
         cities = m.city_ids
         alive = m.alive
-        if alive.all():  # the usual case: dead firms leave the arrays at exit
-            site, sector, output, va, jobs = m.site, m.sector, m.output, m.va, m.jobs
+        Q, R, S = m.Q, m.R, m.S
+        tab = _tables(m)
+        industrial = tab["industrial"]
+        every = alive.all()  # the usual case: dead firms leave the arrays at exit
+        if every:
+            # per-firm index arrays of the model (intp), and the totals its step already took
+            # with the same bincounts: value added and jobs by city (_production), output by
+            # site (_fill_layers)
+            fx = m._firm_index()
+            key, site, place = fx["key"], fx["site"], fx["place"]
+            sector, output, jobs = m.sector, m.output, m.jobs
+            va_c, jobs_c, out_r = m.city_va, m.city_jobs, m.site_output
+            firms_sr = fx.get("count")
+            if firms_sr is None:
+                firms_sr = fx["count"] = np.bincount(key, minlength=S * R).reshape(S, R)
+            firms_r = firms_sr.sum(axis=0)
+            firms_c = np.bincount(m.site_market_arr, weights=firms_r, minlength=Q)[:nc]
+            ind_place = tab["ind_place"].take(key)  # the city of a firm of an industrial sector, else nc
+            ind = ind_place < nc
+            ind_c = np.bincount(ind_place, weights=output, minlength=nc + 1)[:nc]
+            sec_place = tab["sec_place"].take(key)
         else:
             site, sector, output, va, jobs = (m.site[alive], m.sector[alive], m.output[alive],
                                               m.va[alive], m.jobs[alive])
-        place = m.site_market_arr[site]
+            place = m.site_market_arr[site]
+            va_c = np.bincount(place, weights=va, minlength=Q)[:nc]
+            jobs_c = np.bincount(place, weights=jobs, minlength=Q)[:nc]
+            out_r = np.bincount(site, weights=output, minlength=R)
+            firms_r = np.bincount(site, minlength=R)
+            firms_c = np.bincount(place, minlength=Q)[:nc]
+            ind = (place < nc) & industrial[sector]
+            ind_c = np.bincount(place[ind], weights=output[ind], minlength=nc)
+            sec_place = sector * Q + place
         in_city = place < nc
-        industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
-        ind = in_city & industrial[sector]
-        Q, R = m.Q, m.R
+        put = self._put
 
-        def by_place(w=None):  # by city (market) q: the bins of cities add only firms in cities
-            return np.bincount(place, weights=w, minlength=Q)[:nc]
-
-        def by_site(w=None):
-            return np.bincount(site, weights=w, minlength=R)
-
-        self.add(y, cities, "gdp", [c.gdp for c in m.cities], "亿元/year")
-        self.add(y, cities, "population", [c.population for c in m.cities], "万人")
-        self.add(y, cities, "wage", [c.wage for c in m.cities], "yuan/year")
+        put(y, cities, "gdp", np.array([c.gdp for c in m.cities], dtype=float), "亿元/year")
+        put(y, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
+        put(y, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
         out_ind = output[ind]
-        self.add(y, cities, "industrial_output",
-                 np.bincount(place[ind], weights=out_ind, minlength=nc), "亿元/year")
-        self.add(y, cities, "value_added", by_place(va), "亿元/year")
-        self.add(y, cities, "firms", by_place(), "firms")
-        self.add(y, cities, "jobs", by_place(jobs), "persons")
+        put(y, cities, "industrial_output", ind_c, "亿元/year")
+        put(y, cities, "value_added", va_c.astype(float), "亿元/year")
+        put(y, cities, "firms", firms_c.astype(float), "firms")
+        put(y, cities, "jobs", jobs_c.astype(float), "persons")
         arr_c = np.bincount(m.site_market_arr, weights=m.arrivals, minlength=m.Q)[:nc]
         dep_c = np.bincount(m.site_market_arr, weights=m.departures, minlength=m.Q)[:nc]
-        self.add(y, cities, "arrivals", arr_c, "firms/period")
-        self.add(y, cities, "departures", dep_c, "firms/period")
-        by_sec = np.bincount(sector * Q + place, weights=output, minlength=m.S * Q).reshape(m.S, Q)
+        put(y, cities, "arrivals", arr_c, "firms/period")
+        put(y, cities, "departures", dep_c, "firms/period")
+        by_sec = np.bincount(sec_place, weights=output, minlength=S * Q).reshape(S, Q)
         for s, sec in enumerate(m.sectors):
-            self.add(y, cities, "industrial_output" if industrial[s] else "output",
-                     by_sec[s, :nc], "亿元/year", sector=sec)
+            put(y, cities, "industrial_output" if industrial[s] else "output", by_sec[s, :nc],
+                "亿元/year", sector=sec)
         # parks (and origins below): per-site totals
-        firms_r, jobs_r, out_r = by_site(), by_site(jobs), by_site(output)
+        jobs_r = np.bincount(site, weights=jobs, minlength=R)
+        firms_r = firms_r.astype(float)
         P = m.n_parks
-        pids = m.site_ids[:P]
-        self.add(y, pids, "firms", firms_r[:P], "firms")
-        self.add(y, pids, "jobs", jobs_r[:P], "persons")
-        self.add(y, pids, "industrial_output", out_r[:P], "亿元/year")
-        self.add(y, pids, "arrivals", m.arrivals[:P], "firms/period")
-        self.add(y, pids, "departures", m.departures[:P], "firms/period")
-        self.add(y, pids, "occupancy", [pk.occupancy for pk in m.parks], "share")
-        self.add(y, pids, "land_price", m.land_price[:P], "yuan/m²")
+        pids = tab["pids"]
+        put(y, pids, "firms", firms_r[:P], "firms")
+        put(y, pids, "jobs", jobs_r[:P], "persons")
+        put(y, pids, "industrial_output", out_r[:P].copy(), "亿元/year")
+        put(y, pids, "arrivals", m.arrivals[:P].copy(), "firms/period")
+        put(y, pids, "departures", m.departures[:P].copy(), "firms/period")
+        put(y, pids, "occupancy", 1.0 - m.free_land[:P] / np.array([pk.capacity for pk in m.parks]), "share")
+        put(y, pids, "land_price", m.land_price[:P].copy(), "yuan/m²")
         # land in use (capacity − free land; nothing before a new park opens): 亩均 indicators
         cap = np.array([pk.capacity for pk in m.parks], dtype=float)
         opened = m.park_opens[:P] <= y + 1e-9
-        self.add(y, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
+        put(y, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
         from_city = np.zeros((Q, Q))
         np.add.at(from_city, m.site_market_arr, m.arrivals_from)
+        by_city = from_city[:nc].T.copy()  # (origin q, city)
+        for q, c in tab["self_origin"]:
+            by_city[q, c] = 0.0  # moves inside a city are not arrivals from outside
         for q, org in enumerate(m.market_ids):
-            by_city = from_city[:nc, q].copy()
-            if org in cities:
-                by_city[cities.index(org)] = 0.0  # moves inside a city are not arrivals from outside
-            self.add(y, cities, "arrivals_by_origin", by_city, "firms/period", origin=org)
+            put(y, cities, "arrivals_by_origin", by_city[q], "firms/period", origin=org)
         # origin regions
-        oids = [m.site_ids[k] for k in range(m.R) if m.is_origin[k]]
-        ok = np.flatnonzero(m.is_origin)
-        self.add(y, oids, "firms", firms_r[ok], "firms")
-        self.add(y, oids, "industrial_output", out_r[ok], "亿元/year")
-        self.add(y, oids, "departures", m.departures[ok], "firms/period")
-        self._collect_policy(m, y, place if alive.all() else None)
+        oids, ok = tab["oids"], tab["ok"]
+        put(y, oids, "firms", firms_r[ok], "firms")
+        put(y, oids, "industrial_output", out_r[ok], "亿元/year")
+        put(y, oids, "departures", m.departures[ok], "firms/period")
+        self._collect_policy(m, y, in_city if every else None)
         # region
         self.add(y, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
         self.add(y, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
-        self.add(y, ["region"], "firms", int(in_city.sum()), "firms")
+        self.add(y, ["region"], "firms", int(firms_r[tab["in_city_site"]].sum()), "firms")
         self.add(y, ["region"], "jobs", jobs[in_city].sum(), "persons")
         into_area = m.site_market_arr < nc
         self.add(y, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
-    def _collect_policy(self, m, y: float, place: np.ndarray | None = None) -> None:
-        """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values."""
+    def _put(self, year: float, places, measure: str, vals: np.ndarray, unit: str, sector: str = "",
+             origin: str = "", lever: str = "") -> None:
+        """:meth:`add` for ``collect``: ``vals`` is a float array of one value per place that no one
+        else holds (no copy, no checks)."""
+        self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever))
+
+    def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
+        """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values. ``in_city``:
+        whether each firm's site is in a city (given when every row is alive)."""
         nc = len(m.city_ids)
         W = m.site_city_w  # (R, cities): who collects and pays at each site
         cities = m.city_ids
         P = m.n_parks
         pids = m.site_ids[:P]
+        put = self._put  # fresh arrays only; views of model arrays are copied
         rev_c = m.ledger_revenue @ W
         spend_c = m.ledger_spend.sum(axis=0) @ W if len(m.levers) else np.zeros(nc)
-        self.add(y, cities, "fiscal_revenue", rev_c, "亿元/period")
-        self.add(y, cities, "fiscal_spending", spend_c, "亿元/period")
-        self.add(y, cities, "fiscal_balance", rev_c - spend_c, "亿元/period")
+        put(y, cities, "fiscal_revenue", rev_c, "亿元/period")
+        put(y, cities, "fiscal_spending", spend_c, "亿元/period")
+        put(y, cities, "fiscal_balance", rev_c - spend_c, "亿元/period")
         ind_c = np.bincount(m.site_market_arr, weights=m.induced_arrivals, minlength=m.Q)[:nc]
         dw_c = np.bincount(m.site_market_arr, weights=m.deadweight_arrivals, minlength=m.Q)[:nc]
-        self.add(y, cities, "induced_arrivals", ind_c, "firms/period")
-        self.add(y, cities, "deadweight_arrivals", dw_c, "firms/period")
-        self.add(y, pids, "tax_revenue", m.ledger_revenue[:P], "亿元/period")  # before splitting to cities
-        self.add(y, pids, "induced_arrivals", m.induced_arrivals[:P], "firms/period")
-        self.add(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P], "firms/period")
+        put(y, cities, "induced_arrivals", ind_c, "firms/period")
+        put(y, cities, "deadweight_arrivals", dw_c, "firms/period")
+        put(y, pids, "tax_revenue", m.ledger_revenue[:P].copy(), "亿元/period")  # before splitting to cities
+        put(y, pids, "induced_arrivals", m.induced_arrivals[:P].copy(), "firms/period")
+        put(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P].copy(), "firms/period")
         for j, lid in enumerate(m.lever_ids):
             sc = m.ledger_spend[j] @ W
             si = m.ledger_spend_induced[j] @ W
-            self.add(y, cities, "lever_spending", sc, "亿元/period", lever=lid)
-            self.add(y, cities, "lever_spending_induced", si, "亿元/period", lever=lid)
-            self.add(y, cities, "pivotal_arrivals",
-                     np.bincount(m.site_market_arr, weights=m.pivotal_arrivals[j], minlength=m.Q)[:nc],
-                     "firms/period", lever=lid)
+            put(y, cities, "lever_spending", sc, "亿元/period", lever=lid)
+            put(y, cities, "lever_spending_induced", si, "亿元/period", lever=lid)
+            put(y, cities, "pivotal_arrivals",
+                np.bincount(m.site_market_arr, weights=m.pivotal_arrivals[j], minlength=m.Q)[:nc],
+                "firms/period", lever=lid)
             self.add(y, ["region"], "lever_value", m.lever_val[j], m.levers[j].unit or
                      _kind_unit(m.lever_kind[j]), lever=lid)
-        if place is None:  # market of every firm's site (given when every row is alive)
-            place = m.site_market_arr[m.site]
-        held = np.flatnonzero(m.alive & m.induced & (place < nc))
+        if in_city is None:
+            held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
+        else:  # every row alive
+            held = np.flatnonzero(m.induced & in_city)
         self.add(y, ["region"], "fiscal_revenue", rev_c.sum(), "亿元/period")
         self.add(y, ["region"], "fiscal_spending", spend_c.sum(), "亿元/period")
         self.add(y, ["region"], "fiscal_balance", rev_c.sum() - spend_c.sum(), "亿元/period")
@@ -164,13 +191,37 @@ class Recorder:
         self.add(y, ["region"], "deadweight_arrivals", dw_c.sum(), "firms/period")
         self.add(y, ["region"], "induced_firms", int(held.size), "firms")
         self.add(y, ["region"], "induced_jobs", float(m.jobs[held].sum()), "persons")
-        self.add(y, cities, "induced_jobs",
-                 np.bincount(m.site_market_arr[m.site[held]], weights=m.jobs[held], minlength=m.Q)[:nc],
-                 "persons")
+        put(y, cities, "induced_jobs",
+            np.bincount(m.site_market_arr[m.site[held]], weights=m.jobs[held], minlength=m.Q)[:nc],
+            "persons")
 
     def frame(self):
         import pandas as pd
         return pd.DataFrame(self.cols)
+
+
+def _tables(m) -> dict:
+    """Labels and (sector, site) look-up tables of a model for ``collect``: fixed in a run, kept in
+    the model's ``__dict__`` (one dict, no per-firm arrays)."""
+    tab = m.__dict__.get("_recorder_tables")
+    if tab is None:
+        nc = len(m.city_ids)
+        industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
+        mk = m.site_market_arr.astype(np.intp)
+        ind_place = np.where(industrial[:, None] & (mk < nc)[None, :], mk[None, :], nc)
+        sec_place = np.arange(m.S, dtype=np.intp)[:, None] * m.Q + mk[None, :]
+        tab = m.__dict__["_recorder_tables"] = {
+            "industrial": industrial,
+            "ind_place": ind_place.astype(np.intp).ravel(),
+            "sec_place": sec_place.ravel(),
+            "pids": tuple(m.site_ids[: m.n_parks]),
+            "oids": tuple(m.site_ids[k] for k in range(m.R) if m.is_origin[k]),
+            "ok": np.flatnonzero(m.is_origin),
+            "in_city_site": mk < nc,
+            "self_origin": [(q, m.city_ids.index(org)) for q, org in enumerate(m.market_ids)
+                            if org in m.city_ids],
+        }
+    return tab
 
 
 def _kind_unit(kind: str) -> str:

@@ -6,6 +6,12 @@ struct-of-arrays population (no per-firm Python object). Money in 亿元/year, p
 
 from __future__ import annotations
 
+import bisect
+import ctypes
+import os
+import platform
+import sys
+
 import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
@@ -19,6 +25,54 @@ from .policy import PolicyMixin
 from .scenario import LoadedScenario, check_trend_places
 
 YI_PER_HA_PER_YUAN_M2 = 1e4 / 1e8  # 1 yuan/m² over 1 ha = 1e4 yuan = 1e-4 亿元
+
+_MALLOC_TUNED = False
+
+
+def tune_malloc() -> bool:
+    """Keep freed numpy buffers in the process (glibc on Linux; once per process).
+
+    A step allocates dozens of per-firm temporaries (800 kB each at 100k firms). With glibc's
+    defaults, blocks above the mmap threshold are mapped and unmapped on every allocation and the
+    heap top is trimmed whenever more than twice the last such block is free, so each temporary
+    comes back as fresh pages and every page faults on first write (about 900 faults per step at
+    100k firms, a third of the step's time). Blocks up to 32 MB (4M firms) now come from the
+    heap and up to 256 MB of free heap is kept for reuse. Results do not change (allocation only).
+    Skipped where glibc is not the C library, when the user set any ``MALLOC_*_`` variable, or
+    with ``SIM_MALLOC=default``. Returns whether the settings were applied."""
+    global _MALLOC_TUNED
+    if _MALLOC_TUNED:
+        return False
+    _MALLOC_TUNED = True
+    if (not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc"
+            or os.environ.get("SIM_MALLOC") == "default"
+            or any(k.startswith("MALLOC_") and k.endswith("_") for k in os.environ)):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, 32 * 2**20)) and bool(mallopt(M_TRIM_THRESHOLD, 256 * 2**20))
+
+
+class Schedules(list):
+    """The dated schedules of several places (a list of ``scenario.Schedule``); ``at(t)`` gives all
+    their values as a read-only array, memoised per interval between the schedules' dates (a
+    schedule's value at t depends only on which of its dates are ≤ t + 1e-9)."""
+
+    def __init__(self, items) -> None:
+        super().__init__(items)
+        self._dates = sorted({d for sch in self for d, _ in sch.points})
+        self._memo: dict[int, np.ndarray] = {}
+
+    def at(self, t: float) -> np.ndarray:
+        i = bisect.bisect_right(self._dates, t + 1e-9)
+        a = self._memo.get(i)
+        if a is None:
+            a = self._memo[i] = np.array([sch.at(t) for sch in self])
+            a.flags.writeable = False
+        return a
 
 
 class City(FixedAgent):
@@ -78,6 +132,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def __init__(self, loaded: LoadedScenario, seed: int | None = None,
                  data: RegionData | None = None, until: float | None = None) -> None:
         self.seed_value = int(loaded.scenario.seed if seed is None else seed)
+        tune_malloc()
         super().__init__(rng=self.seed_value)
         self.loaded, self.scn = loaded, loaded.scenario
         self.p, self.sw = self.scn.parameters, self.scn.switches
@@ -216,12 +271,16 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         """Dated growth schedules per place (scenario ``trends``) and cumulative factors since 2022."""
         tr = self.scn.trends
         check_trend_places(tr, self.market_ids, self.city_ids, str(self.loaded.path))
-        self.s_income = [tr.schedule("income_growth", q, g) for q, g in zip(self.market_ids, self.income_growth)]
-        self.s_wage = [tr.schedule("wage_growth", q, g) for q, g in zip(self.market_ids, self.wage_growth_market)]
-        self.s_pop = [tr.schedule("population_growth", c, g) for c, g in zip(self.city_ids, self.city_pop_growth)]
+        self.s_income = Schedules(tr.schedule("income_growth", q, g)
+                                  for q, g in zip(self.market_ids, self.income_growth))
+        self.s_wage = Schedules(tr.schedule("wage_growth", q, g)
+                                for q, g in zip(self.market_ids, self.wage_growth_market))
+        self.s_pop = Schedules(tr.schedule("population_growth", c, g)
+                               for c, g in zip(self.city_ids, self.city_pop_growth))
         land_place = [self.park_rows[k]["city"] if k < self.n_parks else self.market_ids[self.site_market[k]]
                       for k in range(self.R)]
-        self.s_land = [tr.schedule("land_price_growth", pl, g) for pl, g in zip(land_place, self.land_growth_site)]
+        self.s_land = Schedules(tr.schedule("land_price_growth", pl, g)
+                                for pl, g in zip(land_place, self.land_growth_site))
         self.f_income = np.ones(self.Q)
         self.f_wage = np.ones(self.Q)
         self.f_pop = np.ones(len(self.city_ids))
@@ -229,6 +288,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     @staticmethod
     def _rates(schedules, t: float) -> np.ndarray:
+        if isinstance(schedules, Schedules):
+            return schedules.at(t)
         return np.array([s.at(t) for s in schedules])
 
     def _build_network(self) -> None:
@@ -379,7 +440,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.land = np.where(self.is_park[self.site], self.land_int[self.sector] * self.base_output, 0.0)
         self.capital_per = np.array([d.param(s, "capital_per_yi") for s in self.sectors])
         self._init_firm_policy_state(len(self.firm_id))
-        self._grp = None
+        self._grp = self._fx = self._ms = self._pop = None
 
     def _draw_sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -464,7 +525,41 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _firms_changed(self) -> None:
         """The firm arrays were reallocated (exit, entry, anchors): drop what is cached on them."""
-        self._grp = None
+        self._grp = self._pop = None
+        self._sites_changed()
+
+    def _sites_changed(self) -> None:
+        """Some firm changed site (or scale: ``_ms`` only): drop the caches that depend on sites."""
+        self._fx = self._ms = None
+
+    def _firm_index(self) -> dict:
+        """Per-firm index arrays (``intp``, for fast gathers and bincounts) of the current sites,
+        cached until a firm moves or the population changes: ``key`` = sector·R + site (the flat
+        index into (sector, site) tables) and ``place`` = the market (city or origin) of the site."""
+        fx = self._fx
+        if fx is None:
+            site = self.site.astype(np.intp)
+            key = self.sector.astype(np.intp)
+            key *= self.R
+            key += site
+            fx = self._fx = {"site": site, "key": key, "place": self.site_market_arr[site]}
+        return fx
+
+    def _population_index(self) -> dict:
+        """Per-firm arrays that change only with the population (not with moves): ``home``
+        (``intp``), the rows that may revise (mobile sector, not pinned) and their firm ids."""
+        pop = self._pop
+        if pop is None:
+            cand = self.mobile_sector[self.sector]
+            pinned = bool(self.pinned.any())
+            if pinned:
+                cand &= ~self.pinned
+            if not self.alive.all():
+                cand &= self.alive
+            rows = np.flatnonzero(cand)
+            pop = self._pop = {"home": self.home.astype(np.intp), "cand": rows,
+                               "cand_ids": self.firm_id[rows], "pinned": pinned}
+        return pop
 
     def _market_state(self) -> None:
         """Supply by site, crowding and profits per unit of scale (the market block).
@@ -474,33 +569,42 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         arrays (``_by_sector``); the numbers are the same, bit for bit, as per-sector masks."""
         S, R = self.S, self.R
         perm, sec_p, starts, ends, counts = self._by_sector()
-        site_p = self.site[perm]
-        scale_p = self.scale[perm]
-        key_p = sec_p * R + site_p
-        raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+        ms = self._ms  # what depends on sites and scales only (kept while no firm moves or grows)
+        if ms is None:
+            key_p = self._firm_index()["key"][perm]
+            scale_p = self.scale[perm]
+            raw = np.bincount(key_p, weights=scale_p, minlength=S * R).reshape(S, R)
+            den = [max(scale_p[a:b].sum(), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            ms = self._ms = (key_p, scale_p, raw, den)
+        key_p, scale_p, raw, den = ms
         self._supply_raw = raw  # Σ scale by (sector, site), before the cost factor g
-        self.pi_scale = np.zeros((S, R))
-        for s in range(S):
-            self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
-            supply = raw[s] * self.g[s]
-            income = self.income + self.extra_demand[s] / self.mu[s]  # anchors' local purchases
-            self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], supply, self.g[s],
-                                                   self.phi[s], income, self.external[s])
+        if self.__dict__.get("_g_for") is not self.cost:  # g = c^(1−σ) changes with c only
+            for s in range(S):
+                self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
+            self._g_for = self.cost
+        supply = raw * self.g
+        extra = self.extra_demand.any(axis=1)
+        if extra.any():  # anchors' local purchases (income + 0 = income: added where there are some)
+            income = np.repeat(self.income[None, :], S, axis=0)
+            income[extra] += self.extra_demand[extra] / self.mu[extra][:, None]
+        else:
+            income = self.income
+        # all sectors at once: the same products as market.site_profits sector by sector
+        self.pi_scale = market.site_profits_all(self.mu, self.sigma, supply, self.g, self.phi, income,
+                                                self.external)
         self.net_scale = self._net_profit_per_scale()
         if self.sw.cost_of_living:
             self.net_scale = self.net_scale * self._cost_of_living()[None, :]
         w = np.zeros(S)
         wf = np.zeros(S)
-        prod = self.pi_scale.ravel()[key_p]
+        prod = self.pi_scale.ravel().take(key_p)
         prod *= scale_p
-        for s in range(S):
-            a, b = starts[s], ends[s]
+        for s, a, b, c in zip(range(S), starts.tolist(), ends.tolist(), counts.tolist()):
             tot = prod[a:b].sum()
-            w[s] = tot / max(scale_p[a:b].sum(), 1e-300)
-            wf[s] = tot / max(counts[s], 1)
+            w[s] = tot / den[s]
+            wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
-        self._vcache = {}         # V and move costs by sector (``_choose``) are for this state
         self._lever_rates()
 
     def _net_profit_per_scale(self) -> np.ndarray:
@@ -514,18 +618,23 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         fin = (p.interest_rate * self.capital_per)[:, None] * y
         return (self.pi_scale - land - fin) * (1 - p.cit_rate)
 
-    def _move_cost(self, s: int) -> np.ndarray:
-        """Annualised cost per unit scale of moving from site r0 (row) to r (column); 0 to stay."""
-        p = self.p
-        if not self.sw.relocation_costs:
-            return np.zeros((self.R, self.R))
-        base = self.__dict__.get("_move_base")  # distances and parameters are fixed in a run
+    def _move_base_matrix(self) -> np.ndarray:
+        """Moving cost from r0 (row) to r in years of operating profit: a fixed part (a share of it
+        for a move inside one city: workforce and suppliers stay) plus a part per 1000 km. Distances
+        and parameters are fixed in a run, so it is computed once."""
+        base = self.__dict__.get("_move_base")
         if base is None:
+            p = self.p
             same = self.site_market_arr[:, None] == self.site_market_arr[None, :]
             fixed = np.where(same, p.relocation_cost_within_city_share, 1.0) * p.relocation_cost_fixed
-            base = fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
-            self._move_base = base
-        move = base * self.pi_scale[s][:, None]
+            base = self._move_base = fixed + p.relocation_cost_per_1000km * self.site_dist_km / 1000.0
+        return base
+
+    def _move_cost(self, s: int) -> np.ndarray:
+        """Annualised cost per unit scale of moving from site r0 (row) to r (column); 0 to stay."""
+        if not self.sw.relocation_costs:
+            return np.zeros((self.R, self.R))
+        move = self._move_base_matrix() * self.pi_scale[s][:, None]
         np.fill_diagonal(move, 0.0)
         return move
 
@@ -556,22 +665,51 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             v = v + self.constants[s][None, :]
         return v
 
+    def _v_rows(self, sec: np.ndarray, cur: np.ndarray, pib: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Row ``cur[i]`` of ``_vmat(sec[i])`` and of ``_move_cost(sec[i])`` for every chooser i, all
+        sectors at once and only the rows needed: the same element-wise operations on the same
+        numbers as the full matrices, so the same bits (tests/test_perf_internals.py). ``pib`` is
+        max(π̄, 1e-300) of each chooser's sector."""
+        p = self.p
+        n, R = len(sec), self.R
+        rows = np.arange(n)
+        if self.sw.relocation_costs:
+            move = self._move_base_matrix()[cur]
+            move *= self.pi_scale[sec, cur][:, None]
+            move[rows, cur] = 0.0
+        else:
+            move = np.zeros((n, R))
+        v = self.net_scale[sec]
+        v -= move
+        v *= p.beta
+        v /= pib[:, None]
+        v += p.leading_sector_bonus * self.lead[sec]
+        # a firm may always stay where it is, even at a site that no longer admits its sector
+        ok = self.admit[sec]
+        ok[rows, cur] = True
+        v[~ok] = -np.inf
+        v += self.constants[sec]
+        return v, move
+
     def _production(self) -> None:
         """Output, value added, jobs per firm and per city (亿元/year, persons)."""
-        # flat (sector, site) index of every firm, kept for the rest of the step (ledger)
-        key = self.sector * self.R + self.site
-        self._key_now = key
-        out = (self.sigma[:, None] * self.pi_scale).ravel()[key]
+        fx = self._firm_index()  # flat (sector, site) index of every firm, and its market
+        key, place = fx["key"], fx["place"]
+        S, R = self.S, self.R
+        out = (self.sigma[:, None] * self.pi_scale).ravel().take(key)
         out *= self.scale
         if not self.alive.all():
             out[~self.alive] = 0.0
         self.output = out
-        self.va = out * self.va_ratio[self.sector]
+        # per-sector parameters looked up through (sector, site) tables: the same numbers
+        tabs = self.__dict__.get("_sector_tabs")
+        if tabs is None:
+            tabs = self._sector_tabs = (np.repeat(self.va_ratio, R), np.repeat(self.jobs_per, R))
+        self.va = out * tabs[0].take(key)
         # persons per 亿元 of 2022 output: nominal labour productivity rises with the wage trend
-        jobs = out * self.jobs_per[self.sector]
-        jobs /= self.f_wage[self.site_market_arr][self.site]
+        jobs = out * tabs[1].take(key)
+        jobs /= self.f_wage[self.site_market_arr].take(fx["site"])
         self.jobs = jobs
-        place = self.site_market_arr[self.site]
         nc = len(self.city_ids)
         # bins of cities get the same firms in the same order as with a mask ``place < nc``
         self.city_va = np.bincount(place, weights=self.va, minlength=self.Q)[:nc]
@@ -592,12 +730,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _owner_income(self) -> np.ndarray:
         """Operating profits by the market where they are spent (owners' region, or the site)."""
-        pi = self.pi_scale.ravel()[self.sector * self.R + self.site]
+        fx = self._firm_index()
+        place = fx["place"]
+        pi = self.pi_scale.ravel().take(fx["key"])
         pi *= self.scale
         if not self.alive.all():
             pi[~self.alive] = 0.0
-        place = self.site_market_arr[self.site]
-        where = place if self.sw.owners_spend_at_site else self.home
+        where = place if self.sw.owners_spend_at_site else self._population_index()["home"]
         earned = np.bincount(place, weights=pi, minlength=self.Q)
         spent = np.bincount(where, weights=pi, minlength=self.Q)
         return spent - earned
@@ -632,9 +771,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     def _fill_layers(self) -> None:
         """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
         if self.alive.all():
-            by_site = np.bincount(self.site, weights=self.output, minlength=self.R)
+            by_site = np.bincount(self._firm_index()["site"], weights=self.output, minlength=self.R)
         else:
             by_site = np.bincount(self.site[self.alive], weights=self.output[self.alive], minlength=self.R)
+        self.site_output = by_site  # read by the Recorder (the same bincount)
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0
@@ -671,44 +811,43 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.departures[:] = 0
         self.arrivals_from[:] = 0
         # per (sector, site) tables looked up through the flat index sector·R + site
-        key = self.sector * self.R + self.site
-        cand = np.broadcast_to(self.mobile_sector[:, None], (self.S, self.R)).ravel()[key]
-        cand &= self.alive
-        if self.pinned.any():
-            cand &= ~self.pinned
-        alive = np.flatnonzero(cand)
+        pop = self._population_index()  # live firms of mobile sectors, not pinned
+        alive = pop["cand"]
         if alive.size == 0:
             return
-        ka = key[alive]
+        ka = self._firm_index()["key"].take(alive)
         # cost pressure: home unit cost up relative to the base, beyond the average
         rel = np.log(self.cost / self.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta_sr = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
-        theta = theta_sr.ravel()[ka]
+        theta = theta_sr.ravel().take(ka)
+        u = rng.uniform(self.seed_value, "revise", k, pop["cand_ids"])
+        base_rev = u < np.minimum(theta, 1.0)
         # promotion levers (招商): more firms of the target sectors elsewhere look at moving
-        boost = np.ones(alive.size)
-        for j, kind in enumerate(self.lever_kind):
-            if kind == "promotion" and self.lever_val[j] != 0:
+        promos = [j for j, kind in enumerate(self.lever_kind) if kind == "promotion" and self.lever_val[j] != 0]
+        if promos:
+            boost = np.ones(alive.size)
+            for j in promos:
                 m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
                 outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
                 boost += self.lever_val[j] * outside
-        u = rng.uniform(self.seed_value, "revise", k, self.firm_id[alive])
-        base_rev = u < np.minimum(theta, 1.0)
-        revise = u < np.minimum(theta * boost, 1.0)
-        rev = alive[revise]
-        promo_only = ~base_rev[revise]
-        groups = []
-        for s in range(self.S):
-            sel = self.sector[rev] == s
-            if sel.any():
-                groups.append((s, rev[sel], promo_only[sel]))
-        self._choose(groups, "choice")
+            revise = u < np.minimum(theta * boost, 1.0)
+            rev = alive[revise]
+            promo_only = ~base_rev[revise]
+        else:  # boost 1: theta · 1 = theta
+            rev = alive[base_rev]
+            promo_only = np.zeros(rev.size, dtype=bool)
+        # by sector (a stable sort keeps row order within a sector)
+        sec_rev = self.sector[rev]
+        o = np.argsort(sec_rev.astype(np.int8 if self.S < 128 else np.int32), kind="stable")
+        self._choose(rev[o], sec_rev[o].astype(np.intp), promo_only[o], "choice")
 
-    def _choose(self, groups: list, purpose: str) -> None:
-        """Each group ``(s, idx, promo_only or None)`` of firms of sector ``s`` chooses a site: base
-        utility (with the land discount they already hold), lever terms, CRN Gumbel draws; parks
-        admit by surplus, sector after sector in the order of ``groups``; arrivals attributed.
+    def _choose(self, idx: np.ndarray, sec: np.ndarray, promo: np.ndarray | None, purpose: str) -> None:
+        """Firms ``idx`` of sectors ``sec`` (grouped by sector in increasing order, in row order
+        within a sector; ``promo``: revising only because of a promotion lever, or None) choose a
+        site: base utility (with the land discount they already hold), lever terms, CRN Gumbel
+        draws; parks admit by surplus, sector after sector; arrivals attributed.
 
         Utilities, shocks, preference orders and attribution are per firm, so they are computed for
         all groups at once; only the capacity rule (which uses the free land left by the sectors
@@ -716,27 +855,21 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sector."""
         k = self.step_count
         R = self.R
-        sizes = [len(g[1]) for g in groups]
-        if not sizes or sum(sizes) == 0:
+        if len(idx) == 0:
             return
+        counts = np.bincount(sec, minlength=self.S)
+        secs = np.flatnonzero(counts)
+        sizes = counts[secs]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
-        idx = np.concatenate([g[1] for g in groups])
-        sec = np.repeat(np.array([g[0] for g in groups], dtype=np.intp), sizes)
+        b0, b1 = bounds[:-1].tolist(), bounds[1:].tolist()
+        if promo is None:
+            promo = np.zeros(len(idx), dtype=bool)
         cur = self.site[idx]
         pib = np.maximum(self.pibar, 1e-300)[sec]
-        # V and move costs depend on the market state only: once per sector per _market_state
-        v = np.empty((len(idx), R))
-        moves = []
-        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
-            cached = self._vcache.get(s)
-            if cached is None:
-                move = self._move_cost(s)
-                cached = self._vcache[s] = (self._vmat(s, move=move), move)
-            v[a:b] = cached[0][cur[a:b]]
-            moves.append(cached[1])
+        v, move = self._v_rows(sec, cur, pib)  # each firm's row of V and of move costs
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(sec, idx, pib)
-        terms = self._choice_terms(sec, idx, cur, moves, bounds, pib) if self.levers else []
+        terms = self._choice_terms(sec, idx, cur, move, pib) if self.levers else []
         for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual
@@ -745,29 +878,29 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v += rng.nested_gumbel(self.seed_value, purpose, k, self.firm_id[idx], self.site_nest,
                                self.p.nest_lambda, self.nest_layout)
         v[~np.isfinite(v)] = -np.inf
-        order = self._preference_order(v)
-        for (s, gi, _), a, b in zip(groups, bounds[:-1], bounds[1:]):
-            self._assign(gi, v[a:b], order[a:b], s)
+        # first choices; the full preference order only for firms a park refuses (_assign_all)
+        self._assign_all(idx, v, np.argmax(v, axis=1), sec, cur, secs, b0, b1)
         dest = self.site[idx]
-        promo = np.concatenate([np.zeros(n, dtype=bool) if g[2] is None else g[2]
-                                for g, n in zip(groups, sizes)])
+        moved = dest != cur
+        if moved.any():  # arrival and departure counts (integers, in floats)
+            R, Q = self.R, self.Q
+            src_m, dst_m = cur[moved].astype(np.intp), dest[moved].astype(np.intp)
+            self.departures += np.bincount(src_m, minlength=R)
+            self.arrivals += np.bincount(dst_m, minlength=R)
+            self.arrivals_from += np.bincount(dst_m * Q + self.site_market_arr[src_m],
+                                              minlength=R * Q).reshape(R, Q)
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
         # (a lever reaches a whole sector or none of it: its first row tells)
         first = bounds[:-1]
-        if min(sizes) > 0:
-            termed = np.zeros(len(groups), dtype=bool)
-            for _, _, ap in terms:
-                termed |= ap[first]
-            plain = ~termed & ~np.logical_or.reduceat(promo, first)
-        else:
-            plain = np.array([not any(ap[a:b].any() for _, _, ap in terms) and not promo[a:b].any()
-                              for a, b in zip(bounds[:-1], bounds[1:])], dtype=bool)
+        termed = np.zeros(len(secs), dtype=bool)
+        for _, _, ap in terms:
+            termed |= ap[first]
+        plain = ~termed & ~np.logical_or.reduceat(promo, first)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
-        moved = dest != cur
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
-        if purpose == "choice":  # entrants are paid in exit_and_entry, once their plot is known
-            for a, b in zip(bounds[:-1], bounds[1:]):
+        if purpose == "choice" and self.levers:  # entrants are paid in exit_and_entry
+            for a, b in zip(b0, b1):
                 self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
@@ -786,30 +919,119 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         top = np.argpartition(neg, k - 1, axis=1)[:, :k]
         return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
 
-    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int) -> None:
-        """Parks admit movers in order of utility surplus until their free land is used; a firm
-        refused takes its next choice (up to 3 rounds), else stays."""
-        cur = self.site[idx]
-        rank = np.zeros(len(idx), dtype=int)
-        pending = np.ones(len(idx), dtype=bool)
+    def _assign_all(self, idx: np.ndarray, v: np.ndarray, first: np.ndarray, sec: np.ndarray,
+                    cur: np.ndarray, secs: np.ndarray, b0: list, b1: list) -> None:
+        """The capacity rule (``_assign``) for every sector group of ``_choose``, sector after
+        sector, with the first round's per-firm work done for all groups at once. ``first``: each
+        firm's first choice, ``argmax(v)``, which is ``_preference_order(v)[:, 0]`` (the maximum is
+        finite, the firm's own site; exact ties have probability 0 with continuous shocks); the
+        preference order itself is computed only for the groups where a park refuses someone.
+
+        In a group's first round, the firms whose first choice is another site are sorted by
+        (choice, −surplus), as ``_assign`` sorts them; only the admission test reads free land
+        (left by the groups before), so it and the moves go group by group, and a group with
+        refusals finishes its later rounds (``_assign``) before the next group. Free-land updates
+        of groups whose movers were all admitted are applied later in one ``np.add.at``, in the
+        same order (a − x = a + (−x) exactly), but always before free land is read again."""
+        mrows = np.flatnonzero(first != cur)
+        if mrows.size == 0:
+            return
+        msec = sec[mrows]
+        choice = first[mrows]
+        firms = idx[mrows]
+        park = self.is_park[choice]
+        # _land_need: the same product, in the same order
+        need = np.where(park, self.land_int[msec] * self.sigma[msec] * self.pi_scale[msec, choice]
+                        * self.scale[firms], 0.0)
+        surplus = v[mrows, choice] - v[mrows, cur[mrows]]
+        o = np.lexsort((-surplus, choice, msec))  # stable: by sector, then as in _assign
+        mrows, msec, choice, firms, need, park = (x[o] for x in (mrows, msec, choice, firms, need, park))
+        # groups with movers: their slices of the sorted arrays (contiguous, in sector order)
+        ga = np.searchsorted(msec, secs, side="left")
+        gb = np.searchsorted(msec, secs, side="right")
+        busy = np.flatnonzero(gb > ga)
+        gpark = np.logical_or.reduceat(park, ga[busy]).tolist()
+        sites, vals = [], []  # deferred free-land updates, in order
+
+        def flush() -> None:
+            if sites:
+                np.add.at(self.free_land, np.concatenate(sites), np.concatenate(vals))
+                sites.clear()
+                vals.clear()
+
+        for g, s, a, b, has_park in zip(busy.tolist(), secs[busy].tolist(), ga[busy].tolist(),
+                                        gb[busy].tolist(), gpark):
+            ch, nd, fm = choice[a:b], need[a:b], firms[a:b]
+            ok = None
+            if has_park:
+                flush()
+                csum = np.cumsum(nd)
+                start = np.concatenate(([0], np.flatnonzero(np.diff(ch)) + 1))
+                base = np.repeat(csum[start] - nd[start], np.diff(np.append(start, len(ch))))
+                ok = (csum - base) <= self.free_land[ch] + 1e-12
+                if ok.all():
+                    ok = None
+            if ok is None:  # every mover admitted
+                src = self.site[fm]
+                sites += [src, ch]
+                vals += [np.where(self.is_park[src], self.land[fm], 0.0), -nd]
+                self.land[fm] = nd
+                self.site[fm] = ch
+                continue
+            self._move(fm[ok], ch[ok], nd[ok])
+            # the refused go on with their next choices (rounds 2..) before the next sector
+            lo, hi = b0[g], b1[g]
+            rank = np.zeros(hi - lo, dtype=np.intp)
+            pending = np.zeros(hi - lo, dtype=bool)
+            rej = mrows[a:b][~ok] - lo
+            rank[rej] = 1
+            order = self._preference_order(v[lo:hi])
+            pending[rej] = rank[rej] < order.shape[1]
+            self._assign(idx[lo:hi], v[lo:hi], order, s, cur[lo:hi], rank, pending)
+        flush()
+        self._sites_changed()
+
+    def _assign(self, idx: np.ndarray, v: np.ndarray, order: np.ndarray, s: int, cur: np.ndarray,
+                rank: np.ndarray | None = None, pending: np.ndarray | None = None) -> None:
+        """Parks admit movers (firms ``idx`` of sector ``s`` at sites ``cur``) in order of utility
+        surplus until their free land is used; a firm refused takes its next choice (up to 3
+        rounds), else stays. Arrival and departure counts are the caller's (``_choose``).
+        ``rank``, ``pending``: the state after the first round (``_assign_all``)."""
+        if rank is None:
+            rank = np.zeros(len(idx), dtype=np.intp)
+            pending = np.ones(len(idx), dtype=bool)
+        # land intensity × σ of the sector (the first two factors of _land_need's product)
+        li_sig = self.land_int[s] * self.sigma[s]
+        pi_s = self.pi_scale[s]
         for _ in range(self.ROUNDS):
-            if not pending.any():
-                break
             rows = np.flatnonzero(pending)
+            if rows.size == 0:
+                break
             choice = order[rows, rank[rows]]
             stay = choice == cur[rows]
             pending[rows[stay]] = False
-            rows, choice = rows[~stay], choice[~stay]
+            go = ~stay
+            rows, choice = rows[go], choice[go]
             if rows.size == 0:
                 break
-            need = self._land_need(idx[rows], choice)
+            firms = idx[rows]
+            park = self.is_park[choice]
+            # _land_need for one sector: the same product, in the same order
+            need = np.where(park, li_sig * pi_s[choice] * self.scale[firms], 0.0)
             surplus = v[rows, choice] - v[rows, cur[rows]]
             o = np.lexsort((-surplus, choice))
             rows, choice, need = rows[o], choice[o], need[o]
-            csum = np.cumsum(need)
-            start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
-            base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
-            ok = (csum - base) <= self.free_land[choice] + 1e-12
+            if park.any():
+                csum = np.cumsum(need)
+                start = np.concatenate(([0], np.flatnonzero(np.diff(choice)) + 1))
+                base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(choice))))
+                ok = (csum - base) <= self.free_land[choice] + 1e-12
+            else:  # no park among the choices: nothing needs land (free land off parks is inf)
+                ok = None
+            if ok is None or ok.all():
+                self._move(idx[rows], choice, need)
+                pending[rows] = False
+                continue
             acc, rej = rows[ok], rows[~ok]
             self._move(idx[acc], choice[ok], need[ok])
             pending[acc] = False
@@ -824,22 +1046,22 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _move(self, firms: np.ndarray, dest: np.ndarray, land: np.ndarray) -> None:
         src = self.site[firms]
-        np.add.at(self.departures, src, 1)
-        np.add.at(self.arrivals, dest, 1)
-        np.add.at(self.arrivals_from, (dest, self.site_market_arr[src]), 1)
         freed = np.where(self.is_park[src], self.land[firms], 0.0)
         np.add.at(self.free_land, src, freed)
         np.subtract.at(self.free_land, dest, land)
         self.land[firms] = land
         self.site[firms] = dest
+        self._sites_changed()
 
     def exit_and_entry(self) -> None:
         k = self.step_count
         if self.alive.all():  # the usual case: no dead rows, no gathers
             u = rng.uniform(self.seed_value, "exit", k, self.firm_id)
-            loss = (self.net_scale < 0).ravel()[self.sector * self.R + self.site]
-            go = (u < self.p.exit_rate * self.dt) | loss
-            go &= ~self.pinned
+            loss = (self.net_scale < 0).ravel().take(self._firm_index()["key"])
+            go = u < self.p.exit_rate * self.dt
+            go |= loss
+            if self._population_index()["pinned"]:
+                go &= ~self.pinned
             out = np.flatnonzero(go)
         else:
             alive = np.flatnonzero(self.alive)
@@ -863,37 +1085,50 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         # the exiting firms leave the arrays and the entrants are appended, in one copy of each
         # array (the survivors keep their order, so every sum over firms adds the same numbers in
         # the same order as with a mask over ``alive``)
-        rows = len(self.alive)
         keep = np.flatnonzero(self.alive)
         nk = keep.size
         new = {"firm_id": new_ids, "sector": sec, "site": born, "home": self.site_market_arr[born],
                "alive": True, "land": 0.0, **self._new_firm_policy_values(self.t)}
         for name in self.FIRM_ARRAYS:
+            if name == "alive":  # survivors and entrants: every row is alive
+                self.alive = np.ones(nk + n, dtype=bool)
+                continue
             a = getattr(self, name)
             b = np.empty(nk + n, dtype=a.dtype)
-            np.take(a, keep, out=b[:nk])
+            np.take(a, keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)
-        for name in ("output", "va", "jobs", "_key_now"):  # rebuilt by _production
-            a = getattr(self, name, None)
-            if a is not None and len(a) == rows:
-                setattr(self, name, a[keep])
-        self._grp = None
+        # output, value added and jobs are rebuilt by _production before anything reads them
+        self.output = self.va = self.jobs = None
         # mean scale of the surviving firms of each sector (rows :nk, all alive)
+        S = self.S
         perm, _, starts, ends, counts = self._group(self.sector[:nk])
         scale_p = self.scale[perm]
-        mean_scale = np.array([scale_p[starts[s]:ends[s]].mean() if counts[s] else 1.0
-                               for s in range(self.S)])
+        st, en, ct = starts.tolist(), ends.tolist(), counts.tolist()
+        # sum / count: what ndarray.mean computes (the same pairwise sum, one division)
+        mean_scale = np.array([scale_p[st[s]:en[s]].sum() / ct[s] if ct[s] else 1.0 for s in range(S)])
         self.scale[nk:] = mean_scale[sec] * rel
         self._firms_changed()
+        # the sector grouping of all rows (``_by_sector``): each sector's survivors, then its
+        # entrants, in row order (what a stable sort of the new sector array gives)
+        oe = np.argsort(sec.astype(np.int8 if S < 128 else np.int32), kind="stable") + nk
+        ce = np.bincount(sec, minlength=S)
+        ee = np.cumsum(ce).tolist()
+        parts = []
+        for s in range(S):
+            parts.append(perm[st[s]:en[s]])
+            parts.append(oe[ee[s] - ce[s]:ee[s]])
+        counts_all = counts + ce
+        ends_all = np.cumsum(counts_all)
+        perm_all = np.concatenate(parts)
+        self._grp = (perm_all, np.repeat(np.arange(S, dtype=self.sector.dtype), counts_all),
+                     ends_all - counts_all, ends_all, counts_all)
         new_idx = np.arange(nk, nk + n)
-        # entrants choose like revisers, from their birth site; they need land if in a park
-        groups = []
-        for s in np.unique(sec):
-            if self.mobile_sector[s]:
-                groups.append((int(s), new_idx[self.sector[new_idx] == s], None))
-        self._choose(groups, "entry")
+        # entrants choose like revisers, from their birth site (those of mobile sectors, by sector
+        # in row order: ``oe`` above); they need land if in a park
+        chooser = oe[self.mobile_sector[sec[oe - nk]]]
+        self._choose(chooser, self.sector[chooser].astype(np.intp), None, "entry")
         park_new = new_idx[self.is_park[self.site[new_idx]] & (self.land[new_idx] == 0)]
         need = self._land_need(park_new, self.site[park_new])
         # an entrant stays in its birth park only if its plot fits (in firm-id order); otherwise it
@@ -907,6 +1142,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             fits = np.empty(len(o), dtype=bool)
             fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
             self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
+            self._sites_changed()
             park_new, need = park_new[fits], need[fits]
         self.land[park_new] = need
         np.subtract.at(self.free_land, self.site[park_new], need)
@@ -916,11 +1152,14 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def grow(self) -> None:
         """Gibrat growth of firm scale with drift equal to national nominal income growth."""
+        self._ms = None  # the market block's sums over scale
         alive = np.flatnonzero(self.alive)
         t0 = self.t - self.dt
         cached = self.__dict__.get("_r_income")
         rates = cached[1] if cached is not None and cached[0] == t0 else self._rates(self.s_income, t0)
-        gbar = float(np.average(rates, weights=self.income0))
+        # np.average(rates, weights=income0) without its checks: Σ rates·w / Σ w
+        w = self.income0
+        gbar = float(np.multiply(rates, w).sum() / w.sum())
         sd = self.p.gibrat_sd * np.sqrt(self.dt)
         if self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0:
             every = alive.size == self.alive.size  # no dead rows (the usual case): no gather

@@ -284,11 +284,11 @@ class PolicyMixin:
         ok = m & (self.arrived_t[firms] >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
         return ok.astype(float) * (self.lever_val[j] != 0)
 
-    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, moves: list,
-                      bounds: np.ndarray, pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, move: np.ndarray,
+                      pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
-        in groups ``bounds`` of one sector each with move costs ``moves``; ``pib`` per firm) and
-        the firms it applies to (its target includes their sector). Rows of other sectors are 0."""
+        with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
+        includes their sector). Rows of other sectors are 0."""
         out = []
         n = len(firms)
         rows = np.arange(n)
@@ -302,10 +302,7 @@ class PolicyMixin:
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j][sec]
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                mv = np.empty((n, self.R))
-                for move, a, b in zip(moves, bounds[:-1], bounds[1:]):
-                    mv[a:b] = move[cur[a:b]]
-                term = self.p.beta * mv * cut / pib[:, None] * ~inside[:, None]
+                term = self.p.beta * move * cut / pib[:, None] * ~inside[:, None]
                 out.append((j, term, applies))
                 continue
             if kind not in CHOICE_KINDS:
@@ -461,8 +458,8 @@ class PolicyMixin:
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            if every:  # flat (sector, site) index of every firm, from _production this step
-                f = np.flatnonzero(self.lever_mask[j].ravel()[self._key_now])
+            if every:  # flat (sector, site) index of every firm
+                f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
             else:
                 f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
             if not len(f):
@@ -485,16 +482,20 @@ class PolicyMixin:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
         p, dt = self.p, self.dt
         b = self._bc
-        if self.alive.all():  # flat (sector, site) index of every firm, from _production this step
-            pre = b["pretax"].ravel()[self._key_now]
+        if self.alive.all():  # flat (sector, site) index of every firm
+            pre = b["pretax"].ravel().take(self._firm_index()["key"])
             pre *= self.scale
             np.maximum(pre, 0.0, out=pre)
         else:
             pre = np.maximum(b["pretax"][self.sector, self.site] * self.scale, 0.0)
-        rev = (p.local_vat_share * p.vat_rate * self.va + p.local_cit_share * p.cit_rate * pre) * dt
+        # (vat share · vat rate · va + cit share · cit rate · pre) · dt, in place: the same operations
+        rev = self.va * (p.local_vat_share * p.vat_rate)
+        pre *= p.local_cit_share * p.cit_rate
+        rev += pre
+        rev *= dt
         if self.alive.all():
             # the bins of study-area sites add the same firms in the same order as with a mask
-            self.ledger_revenue = np.bincount(self.site, weights=rev, minlength=self.R)
+            self.ledger_revenue = np.bincount(self._firm_index()["site"], weights=rev, minlength=self.R)
             self.ledger_revenue[self.is_origin] = 0.0
         else:
             alive = self.alive & ~self.is_origin[self.site]

@@ -53,7 +53,26 @@ def stream_key(seed: int, purpose: str, step: int) -> np.uint64:
     return k
 
 
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix_int(z: int) -> int:
+    """:func:`_mix` on one Python int (arithmetic mod 2⁶⁴; the same bits, ~10× faster than
+    through one-element arrays)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 def _stream_key(seed: int, purpose: str, step: int) -> np.uint64:
+    k = _mix_int(seed & _MASK)
+    k = _mix_int(k ^ ((PURPOSES[purpose] * 0x9E3779B97F4A7C15) & _MASK))
+    k = _mix_int(k ^ (((step + 1) * 0xBF58476D1CE4E5B9) & _MASK))
+    return np.uint64(k)
+
+
+def _stream_key_arrays(seed: int, purpose: str, step: int) -> np.uint64:
+    """The original numpy form of :func:`_stream_key` (kept for the equivalence test)."""
     with np.errstate(over="ignore"):
         k = _mix(np.array([seed & 0xFFFFFFFFFFFFFFFF], dtype=np.uint64))[0]
         k = _mix(np.array([k ^ (np.uint64(PURPOSES[purpose]) * _GOLD)], dtype=np.uint64))[0]

@@ -1,0 +1,142 @@
+"""The shortcuts of the second performance pass (issue 6) give the same bits as the straightforward
+code they replaced: Python-int stream keys, per-chooser rows of V, the batched capacity rule, the
+memoised schedules, and the caches kept on the model (index arrays, sector grouping, market sums).
+tests/test_perf_equivalence.py pins whole runs; these check each piece where it can be made to
+matter (full parks, many choosers, every step's caches)."""
+import numpy as np
+import pytest
+
+from sim import rng
+from sim.model import RegionalEconomy, Schedules
+from sim.scenario import load_scenario
+from tests.perf_fingerprint import ROOT
+
+
+def _model(name="changchun_siping.yaml", until=2024.0, overrides=()):
+    return RegionalEconomy(load_scenario(ROOT / "scenarios" / name, list(overrides)), until=until)
+
+
+def test_stream_keys_from_python_ints_equal_the_numpy_form():
+    seeds = [0, 1, 42, 2**31 - 1, 2**40 + 7, 2**64 - 1, 2**70 + 3, -5]
+    for seed in seeds:
+        for purpose in rng.PURPOSES:
+            for step in (0, 1, 7, 219, 10**7 + 3, 2**33):
+                a = rng._stream_key(seed, purpose, step)
+                b = rng._stream_key_arrays(seed, purpose, step)
+                assert type(a) is np.uint64 and a == b, (seed, purpose, step)
+
+
+def test_chooser_rows_equal_rows_of_the_full_matrices():
+    m = _model("jxn_transfer_zone.yaml", 2024.5)
+    for _ in range(3):
+        m.step()
+    m._market_state()
+    r = np.random.default_rng(3)
+    sec = np.repeat(np.flatnonzero(m.mobile_sector), 40)
+    cur = r.integers(0, m.R, sec.size)
+    pib = np.maximum(m.pibar, 1e-300)[sec]
+    v, move = m._v_rows(sec, cur, pib)
+    for s in np.unique(sec):
+        sel = sec == s
+        mv = m._move_cost(s)
+        full = m._vmat(s, move=mv)
+        assert np.array_equal(v[sel].view(np.uint64), full[cur[sel]].view(np.uint64))
+        assert np.array_equal(move[sel].view(np.uint64), mv[cur[sel]].view(np.uint64))
+    assert np.isneginf(v).any() and np.isfinite(v).any()  # sites that do not admit the sector, and some that do
+
+
+def _assign_group_by_group(self, idx, v, first, sec, cur, secs, b0, b1):
+    """The capacity rule as before the batching: the full preference order of every chooser, each
+    sector group from its first round."""
+    order = self._preference_order(v)
+    assert np.array_equal(order[:, 0], first)  # argmax is the head of the preference order
+    for s, a, b in zip(secs.tolist(), b0, b1):
+        self._assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
+
+
+def test_batched_capacity_rule_equals_group_by_group(monkeypatch):
+    # parks nearly full and revision × 15: many movers refused, later rounds used (× 15, not × 6:
+    # with the nested logit fewer movers pick a park)
+    ov = ("parameters.revision_scale=15",)
+
+    def run(batched):
+        if not batched:
+            monkeypatch.setattr(RegionalEconomy, "_assign_all", _assign_group_by_group)
+        m = _model(overrides=ov, until=2023.75)
+        m.free_land[: m.n_parks] *= 0.02
+        refused = []
+        orig = RegionalEconomy._assign
+
+        def spy(self, idx, v, order, s, cur, rank=None, pending=None):
+            orig(self, idx, v, order, s, cur, rank, pending)
+            # firms that wanted another site first and did not get it were refused there
+            refused.append(int(((order[:, 0] != cur) & (self.site[idx] != order[:, 0])).sum()))
+
+        monkeypatch.setattr(RegionalEconomy, "_assign", spy)
+        for _ in range(m.n_steps):
+            m.step()
+        monkeypatch.undo()
+        return m, sum(refused)
+
+    a, _ = run(True)
+    b, refused = run(False)
+    assert refused > 50  # parks did refuse firms (who then took a later choice or stayed)
+    for name in ("site", "land", "scale", "free_land", "arrivals", "departures", "arrivals_from",
+                 "induced", "pivotal", "arrived_t"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape and np.array_equal(np.asarray(x).view(np.uint8), np.asarray(y).view(np.uint8)), name
+
+
+def test_memoised_schedules_equal_each_schedules_value():
+    m = _model("baseline.yaml", 2025.0, ("trends.wage_growth={长三角: {2024: 0.20, 2026-07: 0.03}}",
+                                         "trends.income_growth={四平: {2023-04: 0.05, 2030: 0.02}}"))
+    for lst in (m.s_income, m.s_wage, m.s_pop, m.s_land):
+        assert isinstance(lst, Schedules)
+        for t in np.arange(2021.0, 2036.0, 0.125):
+            got = lst.at(float(t))
+            assert not got.flags.writeable
+            assert np.array_equal(got, np.array([sch.at(float(t)) for sch in lst]))
+    assert len(m.s_income._dates) > 2 and len(m.s_wage._dates) > 2  # dated changes were tested
+
+
+@pytest.mark.parametrize("name", ["changchun_siping.yaml", "jxn_transfer_zone.yaml"])
+def test_caches_equal_a_fresh_computation_after_every_step(name):
+    # a missed invalidation (a move, an exit, an anchor, growth) would leave a stale cache
+    m = _model(name, 2024.75)
+    for _ in range(m.n_steps):
+        m.step()
+        fx = m._firm_index()
+        key = m.sector.astype(np.intp) * m.R + m.site
+        assert np.array_equal(fx["key"], key) and np.array_equal(fx["site"], m.site)
+        assert np.array_equal(fx["place"], m.site_market_arr[m.site])
+        perm = m._by_sector()[0]
+        assert np.array_equal(perm, np.argsort(m.sector, kind="stable"))
+        pop = m._population_index()
+        cand = np.flatnonzero(m.mobile_sector[m.sector] & ~m.pinned & m.alive)
+        assert np.array_equal(pop["cand"], cand) and np.array_equal(pop["cand_ids"], m.firm_id[cand])
+        assert np.array_equal(pop["home"], m.home)
+        if m._ms is not None:
+            raw = np.bincount(key, weights=m.scale, minlength=m.S * m.R).reshape(m.S, m.R)
+            assert np.array_equal(m._ms[2], raw)
+        assert np.array_equal(m.site_output, np.bincount(m.site, weights=m.output, minlength=m.R))
+        g = np.array([m.cost[s] ** (1.0 - m.sigma[s]) for s in range(m.S)])
+        assert np.array_equal(m.g, g)
+    assert m.pinned.any() or name != "changchun_siping.yaml"  # the anchor was placed
+
+
+def test_market_block_for_all_sectors_equals_sector_by_sector():
+    from sim import market
+    m = _model("changchun_siping.yaml", 2025.0)  # an anchor: its local purchases raise one sector's income
+    for _ in range(m.n_steps):
+        m.step()
+    assert m.extra_demand.any()
+    supply = m._supply_raw * m.g
+    income = np.repeat(m.income[None, :], m.S, axis=0)
+    for s in range(m.S):
+        if m.extra_demand[s].any():
+            income[s] = m.income + m.extra_demand[s] / m.mu[s]
+    got = market.site_profits_all(m.mu, m.sigma, supply, m.g, m.phi, income, m.external)
+    for s in range(m.S):
+        one = market.site_profits(m.mu[s], m.sigma[s], supply[s], m.g[s], m.phi[s], income[s], m.external[s])
+        assert np.array_equal(got[s].view(np.uint64), one.view(np.uint64)), s
+    assert np.array_equal(got, m.pi_scale)
