@@ -129,6 +129,30 @@ class PolicyMixin:
         self.deadweight_arrivals = np.zeros(self.R)
         self.pivotal_arrivals = np.zeros((L, self.R))
 
+    def _lever_consts(self) -> dict:
+        """What follows from the levers' targets alone (``lever_mask``, fixed after
+        ``_build_levers``), computed once: per lever whether it reaches anything, its sectors (a
+        boolean row and a set), its sites, and for retention levers the cities it pays in."""
+        lc = self.__dict__.get("_lever_consts_cache")
+        if lc is None or lc["mask"] is not self.lever_mask:
+            mask = self.lever_mask
+            L = len(mask)
+            sec = mask.any(axis=2)  # (L, S)
+            cities = [None] * L
+            for j, kind in enumerate(self.lever_kind):
+                if kind == "retention":
+                    cities[j] = mask[j].any(axis=0) @ self.site_city_w > 0
+            lc = self.__dict__["_lever_consts_cache"] = {
+                "mask": mask,
+                "any": [bool(mask[j].any()) for j in range(L)],
+                "sec": sec,
+                "sec_set": [frozenset(np.flatnonzero(sec[j]).tolist()) for j in range(L)],
+                "sites": [np.flatnonzero(mask[j].any(axis=0)) for j in range(L)],
+                "ret_cities": cities,
+                "ret_city_idx": [None if c is None else np.flatnonzero(c) for c in cities],
+            }
+        return lc
+
     def _init_firm_policy_state(self, n: int) -> None:
         self.arrived_t = np.full(n, -np.inf)
         self.land_disc = np.zeros(n)
@@ -171,7 +195,7 @@ class PolicyMixin:
                         self.parks[k].free0 += added
                         self.free_land[k] = max(self.free_land[k] + added, 0.0)
             elif kind == "retention":
-                cities = self.lever_mask[j].any(axis=0) @ self.site_city_w > 0
+                cities = self._lever_consts()["ret_cities"][j]
                 self.cum_retained[cities] += self.lever_val[j] * self.dt
 
     def _site_cost_cut(self) -> np.ndarray:
@@ -223,11 +247,12 @@ class PolicyMixin:
         keep = 1 - p.cit_rate
         tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
         net_nopol = self.net_scale
+        reaches = self._lever_consts()["any"]
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
-            m = self.lever_mask[j]
-            if v == 0 or not m.any():
+            if v == 0 or not reaches[j]:
                 continue
+            m = self.lever_mask[j]
             money = spend = None
             if kind == "land_discount" and self.lever_new[j]:
                 # one-off saving on the plot's price, valued like a grant over the planning horizon
@@ -292,12 +317,19 @@ class PolicyMixin:
         out = []
         n = len(firms)
         rows = np.arange(n)
+        lc = self._lever_consts()
+        present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())  # sectors choosing
+        applies_of: dict[frozenset, np.ndarray] = {}  # levers with the same sectors: one array
+        arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
         for j, kind in enumerate(self.lever_kind):
             if self.lever_val[j] == 0:
                 continue
-            applies = self.lever_mask[j].any(axis=1)[sec]
-            if not applies.any():
+            ss = lc["sec_set"][j]
+            if not ss & present:  # its target includes none of the choosers' sectors
                 continue
+            applies = applies_of.get(ss)
+            if applies is None:
+                applies = applies_of[ss] = lc["sec"][j][sec]
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j][sec]
@@ -317,15 +349,22 @@ class PolicyMixin:
                     new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
             term = self.rate_u[j][sec] * new_factor  # 0 where the lever does not reach
             # staying: what the firm receives where it is
-            if kind == "grant":
-                stay = np.zeros(n)
+            if kind == "grant" or (kind == "land_discount" and self.lever_new[j]):
+                stay = np.zeros(n)  # a one-off on arrival: nothing for staying
             elif site_level or not self.lever_new[j]:
                 stay = self.rate_u[j][sec, cur] * (kind != "land_discount" or not self.lever_new[j])
             else:
-                left = self.lever_years[j] - (self.t - np.maximum(self.arrived_t[firms], -1e9))
-                stay = self.rate_u[j][sec, cur] * self._eligible(j, firms) * self._duration_factor(left)
-                if kind == "land_discount":
-                    stay = np.zeros(n)
+                # ``_eligible(j, firms) * _duration_factor(left)`` with the per-firm gathers shared
+                # by the levers (``sec``, ``cur`` are the firms' sector and site): same operations
+                if arr is None:
+                    arr = self.arrived_t[firms]
+                    since = self.t - np.maximum(arr, -1e9)
+                    age = self.t - arr
+                    key = sec * self.R + cur
+                left = self.lever_years[j] - since
+                m = self.lever_mask[j].ravel().take(key)
+                ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
+                stay = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
             term[rows, cur] = stay
             out.append((j, term, applies))
         return out
