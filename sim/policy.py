@@ -360,7 +360,7 @@ class PolicyMixin:
                     arr = self.arrived_t[firms]
                     since = self.t - np.maximum(arr, -1e9)
                     age = self.t - arr
-                    key = sec * self.R + cur
+                    key = sec.astype(np.intp, copy=False) * self.R + cur
                 left = self.lever_years[j] - since
                 m = self.lever_mask[j].ravel().take(key)
                 ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
@@ -387,26 +387,32 @@ class PolicyMixin:
             self.induced[firms[moved]] = False
             self.pivotal[firms[moved]] = 0
             return
-        total = np.zeros_like(v_full)
+        # only the movers' flags are kept: the same row-wise operations on their rows alone
+        mi = np.flatnonzero(moved)
+        if not len(mi):
+            return
+        sel = firms[mi]
+        v_m, dest_m = v_full[mi], dest[mi]
+        total = np.zeros_like(v_m)
         for _, term, _ in terms:
-            total += term
-        none_choice = np.argmax(v_full - total, axis=1)
-        induced = none_choice != dest
-        piv = np.zeros(len(firms), dtype=np.int64)
+            total += term[mi]
+        none_choice = np.argmax(v_m - total, axis=1)
+        induced = none_choice != dest_m
+        piv = np.zeros(len(mi), dtype=np.int64)
         for j, term, applies in terms:
-            flip = (np.argmax(v_full - term, axis=1) != dest) & applies
-            piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
+            flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
+            piv[flip] |= np.int64(1) << np.int64(j)
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 # it looked only because of the campaign and came to the campaign's places
-                hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
-                piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
+                hit = promo_only[mi] & self.lever_mask[j][self.sector[sel], dest_m]
+                piv[hit] |= np.int64(1) << np.int64(j)
                 induced |= hit
-        induced &= ~plain
-        piv[plain] = 0
-        sel = firms[moved]
-        self.induced[sel] = induced[moved]
-        self.pivotal[sel] = piv[moved]
+        pl = plain[mi]
+        induced &= ~pl
+        piv[pl] = 0
+        self.induced[sel] = induced
+        self.pivotal[sel] = piv
 
     # ------------------------------------------------------------------ money
     def _pay(self, j: int, firms: np.ndarray, amounts: np.ndarray) -> np.ndarray:
