@@ -170,16 +170,23 @@ class Recorder:
         put(y, pids, "tax_revenue", m.ledger_revenue[:P].copy(), "亿元/period")  # before splitting to cities
         put(y, pids, "induced_arrivals", m.induced_arrivals[:P].copy(), "firms/period")
         put(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P].copy(), "firms/period")
+        L = len(m.lever_ids)
+        if L:
+            # one bincount for every lever: bin (lever, city) adds the same sites in the same order
+            piv_all = np.bincount(_lever_market(m), weights=m.pivotal_arrivals.ravel(),
+                                  minlength=L * m.Q).reshape(L, m.Q)
+            # a lever that spent nothing this period: its row of zeros is what ``0 @ W`` gives
+            spent = m.ledger_spend.any(axis=1).tolist()
+            spent_ind = m.ledger_spend_induced.any(axis=1).tolist()
+            vals = m.lever_val.tolist()
+            units = _lever_units(m)
         for j, lid in enumerate(m.lever_ids):
-            sc = m.ledger_spend[j] @ W
-            si = m.ledger_spend_induced[j] @ W
+            sc = m.ledger_spend[j] @ W if spent[j] else np.zeros(nc)
+            si = m.ledger_spend_induced[j] @ W if spent_ind[j] else np.zeros(nc)
             put(y, cities, "lever_spending", sc, "亿元/period", lever=lid)
             put(y, cities, "lever_spending_induced", si, "亿元/period", lever=lid)
-            put(y, cities, "pivotal_arrivals",
-                np.bincount(m.site_market_arr, weights=m.pivotal_arrivals[j], minlength=m.Q)[:nc],
-                "firms/period", lever=lid)
-            self.add(y, ["region"], "lever_value", m.lever_val[j], m.levers[j].unit or
-                     _kind_unit(m.lever_kind[j]), lever=lid)
+            put(y, cities, "pivotal_arrivals", piv_all[j, :nc], "firms/period", lever=lid)
+            put(y, ("region",), "lever_value", np.array([vals[j]]), units[j], lever=lid)
         if in_city is None:
             held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
         else:  # every row alive
@@ -222,6 +229,25 @@ def _tables(m) -> dict:
                             if org in m.city_ids],
         }
     return tab
+
+
+def _lever_market(m) -> np.ndarray:
+    """Bin of (lever, site) in a (lever, market) table, row by row (fixed in a run)."""
+    key = m.__dict__.get("_recorder_lever_market")
+    if key is None or len(key) != m.pivotal_arrivals.size:
+        L = len(m.lever_ids)
+        key = (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel()
+        m.__dict__["_recorder_lever_market"] = key
+    return key
+
+
+def _lever_units(m) -> list[str]:
+    """Each lever's unit (its own, or its kind's), fixed in a run."""
+    units = m.__dict__.get("_recorder_lever_units")
+    if units is None:
+        units = m.__dict__["_recorder_lever_units"] = [lv.unit or _kind_unit(k)
+                                                        for lv, k in zip(m.levers, m.lever_kind)]
+    return units
 
 
 def _kind_unit(kind: str) -> str:
