@@ -142,6 +142,7 @@ class PolicyMixin:
             for j, kind in enumerate(self.lever_kind):
                 if kind == "retention":
                     cities[j] = mask[j].any(axis=0) @ self.site_city_w > 0
+            first: dict[bytes, int] = {}
             lc = self.__dict__["_lever_consts_cache"] = {
                 "mask": mask,
                 "any": [bool(mask[j].any()) for j in range(L)],
@@ -150,6 +151,10 @@ class PolicyMixin:
                 "sites": [np.flatnonzero(mask[j].any(axis=0)) for j in range(L)],
                 "ret_cities": cities,
                 "ret_city_idx": [None if c is None else np.flatnonzero(c) for c in cities],
+                # levers with the same target (sectors × sites) share one group number
+                "group": [first.setdefault(mask[j].tobytes(), j) for j in range(L)],
+                "one_off": [j for j, kind in enumerate(self.lever_kind)
+                            if kind == "grant" or (kind == "land_discount" and self.lever_new[j])],
             }
         return lc
 
@@ -464,12 +469,13 @@ class PolicyMixin:
         """Grants and land discounts (applies_to: new) for firms that arrived or entered this period."""
         if len(arrivals) == 0:
             return
-        sec, site = self.sector[arrivals], self.site[arrivals]
-        for j, kind in enumerate(self.lever_kind):
-            if self.lever_val[j] == 0 or kind not in ("grant", "land_discount"):
+        sec = site = None
+        for j in self._lever_consts()["one_off"]:  # grants and land discounts (applies_to: new)
+            if self.lever_val[j] == 0:
                 continue
-            if kind == "land_discount" and not self.lever_new[j]:
-                continue
+            kind = self.lever_kind[j]
+            if sec is None:
+                sec, site = self.sector[arrivals], self.site[arrivals]
             m = self.lever_mask[j][sec, site]
             f = arrivals[m]
             if not len(f):
@@ -486,31 +492,42 @@ class PolicyMixin:
         dt = self.dt
         every = self.alive.all()  # no dead rows (dead firms leave the arrays at exit)
         alive = None if every else np.flatnonzero(self.alive)
+        lc = self._lever_consts()
+        reached: dict[int, tuple] = {}
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
             if v == 0:
                 continue
             if kind in ("promotion", "friction_cut"):
                 if self.lever_cost[j] is not None:
-                    sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
+                    sites = lc["sites"][j]
                     self._pay_flat(j, self.lever_cost[j].at(self.t) * WAN_TO_YI * dt, sites)
                 continue
             if kind == "retention":
-                cities = np.flatnonzero(self.lever_mask[j].any(axis=0) @ self.site_city_w > 0)
+                cities = lc["ret_city_idx"][j]
                 sites = np.array([self.n_parks + c for c in cities])
                 amount = v * self.levers[j].unit_cost_yuan / 1e8 * dt
                 self._pay_flat(j, amount, sites)
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            if every:  # flat (sector, site) index of every firm
-                f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
-            else:
-                f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+            # the firms the lever's target reaches (levers with the same target: found once)
+            g = lc["group"][j]
+            got = reached.get(g)
+            if got is None:
+                if every:  # flat (sector, site) index of every firm
+                    f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
+                else:
+                    f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+                got = reached[g] = (f, self.arrived_t[f] if len(f) else None)
+            f, arr = got
             if not len(f):
                 continue
-            elig = self._eligible(j, f) > 0
-            f = f[elig]
+            if self.lever_new[j] and not KINDS[kind].get("site_level"):
+                # ``_eligible``: every one of them is in the target, so only its dates remain
+                age = self.t - arr
+                f = f[(arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])]
+            # (otherwise ``_eligible`` is 1 for all of them: the lever is on and they are in its target)
             if kind == "lump_sum":
                 amounts = np.full(len(f), 0.0) + self.spend_firm[j, self.sector[f]] * dt
             else:
@@ -521,7 +538,7 @@ class PolicyMixin:
             if kind == "land_supply" and self.lever_cost[j] is not None:
                 due = sum(v for d, v in self.lever_cost[j].points if self.t - dt < d <= self.t + 1e-9)
                 if due:
-                    self._pay_flat(j, due * WAN_TO_YI, np.flatnonzero(self.lever_mask[j].any(axis=0)))
+                    self._pay_flat(j, due * WAN_TO_YI, lc["sites"][j])
 
     def _collect_revenue(self) -> None:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
