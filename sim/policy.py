@@ -319,59 +319,61 @@ class PolicyMixin:
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
         with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
         includes their sector). Rows of other sectors are 0."""
-        out = []
         n = len(firms)
-        rows = np.arange(n)
         lc = self._lever_consts()
+        self._term_stack = None
         present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())  # sectors choosing
-        applies_of: dict[frozenset, np.ndarray] = {}  # levers with the same sectors: one array
-        arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
+        js = []
         for j, kind in enumerate(self.lever_kind):
             if self.lever_val[j] == 0:
                 continue
-            ss = lc["sec_set"][j]
-            if not ss & present:  # its target includes none of the choosers' sectors
+            if not lc["sec_set"][j] & present:  # its target includes none of the choosers' sectors
                 continue
-            applies = applies_of.get(ss)
-            if applies is None:
-                applies = applies_of[ss] = lc["sec"][j][sec]
+            if kind == "friction_cut" or kind in CHOICE_KINDS:
+                js.append(j)
+        if not js:
+            return []
+        # every lever's rows at once (K × n × R, lever order), then each lever's own changes in place
+        jarr = np.array(js, dtype=np.intp)
+        T = self.rate_u[jarr[:, None], sec[None, :]]
+        A = lc["sec"][jarr[:, None], sec[None, :]]  # the firms each lever applies to
+        rows = np.arange(n)
+        arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
+        for k, j in enumerate(js):
+            kind = self.lever_kind[j]
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j][sec]
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                term = self.p.beta * move * cut / pib[:, None] * ~inside[:, None]
-                out.append((j, term, applies))
-                continue
-            if kind not in CHOICE_KINDS:
+                np.multiply(self.p.beta * move * cut / pib[:, None], ~inside[:, None], out=T[k])
                 continue
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
-            if site_level or not self.lever_new[j]:
-                new_factor = 1.0
-            else:  # a constant of the run (years, horizon, rate)
-                cache = self.__dict__.setdefault("_new_factor", {})
+            new = self.lever_new[j] and not site_level
+            if new:  # (otherwise the factor is 1: x · 1 = x)
+                cache = self.__dict__.setdefault("_new_factor", {})  # a constant of the run
                 new_factor = cache.get(j)
                 if new_factor is None:
                     new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
-            term = self.rate_u[j][sec] * new_factor  # 0 where the lever does not reach
+                T[k] *= new_factor  # 0 where the lever does not reach
             # staying: what the firm receives where it is
             if kind == "grant" or (kind == "land_discount" and self.lever_new[j]):
-                stay = np.zeros(n)  # a one-off on arrival: nothing for staying
-            elif site_level or not self.lever_new[j]:
-                stay = self.rate_u[j][sec, cur] * (kind != "land_discount" or not self.lever_new[j])
-            else:
-                # ``_eligible(j, firms) * _duration_factor(left)`` with the per-firm gathers shared
-                # by the levers (``sec``, ``cur`` are the firms' sector and site): same operations
-                if arr is None:
-                    arr = self.arrived_t[firms]
-                    since = self.t - np.maximum(arr, -1e9)
-                    age = self.t - arr
-                    key = sec.astype(np.intp, copy=False) * self.R + cur
-                left = self.lever_years[j] - since
-                m = self.lever_mask[j].ravel().take(key)
-                ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
-                stay = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
-            term[rows, cur] = stay
-            out.append((j, term, applies))
+                T[k, rows, cur] = 0.0  # a one-off on arrival: nothing for staying
+                continue
+            if not new:  # staying gets the same rate as arriving (x · True = x): nothing to change
+                continue
+            # ``_eligible(j, firms) * _duration_factor(left)`` with the per-firm gathers shared
+            # by the levers (``sec``, ``cur`` are the firms' sector and site): same operations
+            if arr is None:
+                arr = self.arrived_t[firms]
+                since = self.t - np.maximum(arr, -1e9)
+                age = self.t - arr
+                key = sec.astype(np.intp, copy=False) * self.R + cur
+            left = self.lever_years[j] - since
+            m = self.lever_mask[j].ravel().take(key)
+            ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
+            T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
+        out = [(j, T[k], A[k]) for k, j in enumerate(js)]
+        self._term_stack = (out, T, A, jarr)  # for ``_attribute``: the same terms, stacked
         return out
 
     def _land_discount_stay(self, sec: np.ndarray, firms: np.ndarray, pib: np.ndarray) -> np.ndarray:
@@ -399,14 +401,26 @@ class PolicyMixin:
         sel = firms[mi]
         v_m, dest_m = v_full[mi], dest[mi]
         total = np.zeros_like(v_m)
-        for _, term, _ in terms:
-            total += term[mi]
-        none_choice = np.argmax(v_m - total, axis=1)
+        stack = self.__dict__.get("_term_stack")
+        self._term_stack = None
+        if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
+            _, T, A, jarr = stack
+            sub = T[:, mi]
+            for k in range(len(sub)):
+                total += sub[k]
+            none_choice = np.argmax(v_m - total, axis=1)
+            flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A[:, mi]
+            bits = np.where(flips, (np.int64(1) << jarr.astype(np.int64))[:, None], np.int64(0))
+            piv = np.bitwise_or.reduce(bits, axis=0)
+        else:
+            for _, term, _ in terms:
+                total += term[mi]
+            none_choice = np.argmax(v_m - total, axis=1)
+            piv = np.zeros(len(mi), dtype=np.int64)
+            for j, term, applies in terms:
+                flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
+                piv[flip] |= np.int64(1) << np.int64(j)
         induced = none_choice != dest_m
-        piv = np.zeros(len(mi), dtype=np.int64)
-        for j, term, applies in terms:
-            flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
-            piv[flip] |= np.int64(1) << np.int64(j)
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 # it looked only because of the campaign and came to the campaign's places
