@@ -561,8 +561,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                                "cand_ids": self.firm_id[rows], "pinned": pinned}
         return pop
 
-    def _market_state(self) -> None:
+    def _market_state(self, rates: str = "both") -> None:
         """Supply by site, crowding and profits per unit of scale (the market block).
+
+        ``rates``: which lever rates to compute from it (``PolicyMixin._lever_rates``): "choice"
+        (for choices made in this state), "spend" (for payments; the last state of a step) or
+        "both".
 
         One pass over the live firms for every sector: (sector, site) supply is one ``bincount``
         on ``sector·R + site``, and the per-sector sums for π̄ are slices of the sector-grouped
@@ -605,7 +609,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
-        self._lever_rates()
+        self._lever_rates(choice=rates != "spend", spend=rates != "choice")
 
     def _net_profit_per_scale(self) -> np.ndarray:
         """π_net per unit scale before levers: (op. profit − land rent − finance cost) × (1 − tax).
@@ -748,16 +752,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.exits[:] = 0  # reset before anchors are placed: an anchor counts as an entry
         self.entries[:] = 0
         self.update_trends()
-        self._market_state()
+        # choices (relocation, entry) read the lever rates of this state, payments those of the last
+        self._market_state("choice")
         if self.anchor_rows:
             self._place_anchors()
-            self._market_state()
+            self._market_state("choice")
         self.relocate()
         if self.sw.entry_exit:
             self.exit_and_entry()
         if self.sw.growth:
             self.grow()
-        self._market_state()
+        self._market_state("spend")
         self._production()
         self._recurring_payments()
         self._collect_revenue()

@@ -236,15 +236,23 @@ class PolicyMixin:
         pretax = self.pi_scale - land - p.interest_rate * cap
         return {"y": y, "land": land, "cap": cap, "pretax": pretax}
 
-    def _lever_rates(self) -> None:
+    def _lever_rates(self, choice: bool = True, spend: bool = True) -> None:
         """Per lever: ``rate_u[L, s, r]`` its annual choice term (utility units) for a firm that
-        gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元)."""
+        gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元).
+
+        ``choice`` / ``spend``: compute the choice terms / the spending rates (both by default).
+        In a step, the choices read the rates of the market state they are made in and the
+        payments those of the last one (``RegionalEconomy.step``), so each evaluation computes only
+        what is read from it; the other arrays keep their last values."""
         p, b = self.p, self._base_components()
         self._bc = b
         L = len(self.levers)
-        self.rate_u = np.zeros((L, self.S, self.R))
-        self.spend_scale = np.zeros((L, self.S, self.R))
-        self.spend_firm = np.zeros((L, self.S))  # per-firm amounts (grants once; lump sums per year)
+        want_choice, want_spend = choice, spend
+        if want_choice:
+            self.rate_u = np.zeros((L, self.S, self.R))
+        if want_spend:
+            self.spend_scale = np.zeros((L, self.S, self.R))
+            self.spend_firm = np.zeros((L, self.S))  # per-firm amounts (grants once; lump sums per year)
         pib = np.maximum(self.pibar, 1e-300)[:, None]
         per_firm_profit = np.maximum(self.pibar_firm, 1e-300)
         H, r = p.planning_years, p.interest_rate
@@ -275,26 +283,35 @@ class PolicyMixin:
             elif kind == "profit_subsidy":
                 money, spend = v * self.pi_scale * (1 - p.cit_rate * 0), v * self.pi_scale
             elif KINDS[kind].get("site_level"):  # talent and cost subsidies
-                # partial equilibrium: profit at the same crowding without this lever's cost cut
-                money = net_nopol * (1 - (1 - self.cost_kappa[j]) ** (self.sigma[:, None] - 1))
                 kap = self.cost_kappa[j]
-                spend = kap / np.maximum(1 - kap, 1e-9) * (self.sigma[:, None] - 1) / self.sigma[:, None] * b["y"]
+                if want_choice:
+                    # partial equilibrium: profit at the same crowding without this lever's cost cut
+                    money = net_nopol * (1 - (1 - kap) ** (self.sigma[:, None] - 1))
+                if want_spend:
+                    spend = kap / np.maximum(1 - kap, 1e-9) * (self.sigma[:, None] - 1) / self.sigma[:, None] * b["y"]
             elif kind == "grant":
                 g = v * WAN_TO_YI
-                self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
-                self.spend_firm[j] = g
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
+                if want_spend:
+                    self.spend_firm[j] = g
                 continue
             elif kind == "lump_sum":
-                self.rate_u[j] = np.where(m, p.beta * v, 0.0)
-                self.spend_firm[j] = v * per_firm_profit
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * v, 0.0)
+                if want_spend:
+                    self.spend_firm[j] = v * per_firm_profit
                 continue
             elif kind == "designation":
-                self.rate_u[j] = np.where(m & ~self.lead, p.leading_sector_bonus * v, 0.0)
+                if want_choice:
+                    self.rate_u[j] = np.where(m & ~self.lead, p.leading_sector_bonus * v, 0.0)
                 continue
             else:  # friction_cut (in _choice_terms), promotion, retention, land_supply: no rate
                 continue
-            self.rate_u[j] = np.where(m, p.beta * money / pib, 0.0)
-            self.spend_scale[j] = np.where(m, spend, 0.0)
+            if want_choice:
+                self.rate_u[j] = np.where(m, p.beta * money / pib, 0.0)
+            if want_spend:
+                self.spend_scale[j] = np.where(m, spend, 0.0)
 
     def _duration_factor(self, years: np.ndarray | float) -> np.ndarray:
         """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""

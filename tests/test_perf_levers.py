@@ -82,7 +82,7 @@ class OldLevers(RegionalEconomy):
                 cities = self.lever_mask[j].any(axis=0) @ self.site_city_w > 0
                 self.cum_retained[cities] += self.lever_val[j] * self.dt
 
-    def _lever_rates(self) -> None:
+    def _lever_rates(self, choice=True, spend=True) -> None:  # (it always computed both)
         """Per lever: ``rate_u[L, s, r]`` its annual choice term (utility units) for a firm that
         gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元)."""
         p, b = self.p, self._base_components()
@@ -384,7 +384,7 @@ def test_every_lever_kind_bit_identical_to_the_per_lever_code():
     for name in RegionalEconomy.FIRM_ARRAYS + ("output", "va", "jobs"):
         assert np.array_equal(_bits(getattr(new, name)), _bits(getattr(old, name))), name
     for name in ("free_land", "land_price", "lever_spent_year", "lever_val", "cum_retained",
-                 "ledger_spend", "ledger_spend_induced", "pivotal_arrivals", "rate_u", "spend_scale"):
+                 "ledger_spend", "ledger_spend_induced", "pivotal_arrivals", "spend_scale", "spend_firm"):
         assert np.array_equal(_bits(getattr(new, name)), _bits(getattr(old, name))), name
     assert new.budget_events == old.budget_events
 
