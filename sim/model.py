@@ -832,11 +832,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         promos = [j for j, kind in enumerate(self.lever_kind) if kind == "promotion" and self.lever_val[j] != 0]
         if promos:
             boost = np.ones(alive.size)
+            lc = self._lever_consts()
             for j in promos:
-                m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
-                outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
-                boost += self.lever_val[j] * outside
+                outside = lc.setdefault(("promo_outside", j), (lc["sec"][j][:, None] & self.is_origin[None, :]).ravel())
+                boost += self.lever_val[j] * outside.take(ka)
             revise = u < np.minimum(theta * boost, 1.0)
             rev = alive[revise]
             promo_only = ~base_rev[revise]

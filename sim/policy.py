@@ -217,8 +217,11 @@ class PolicyMixin:
             if kind == "cost_subsidy":
                 kappa = np.full((self.S, self.R), v)
             else:  # yuan per talent person-year over the site's wage, on the labour share
-                share = np.array([self.data.param(s, "labour_cost_share") * self.data.param(s, "talent_share")
-                                  for s in self.sectors])
+                share = self.__dict__.get("_talent_cost_share")  # data: fixed in a run
+                if share is None:
+                    share = self._talent_cost_share = np.array(
+                        [self.data.param(s, "labour_cost_share") * self.data.param(s, "talent_share")
+                         for s in self.sectors])
                 kappa = np.minimum(share[:, None] * v / wages[None, :], 0.9)
             kappa = np.where(self.lever_mask[j], kappa, 0.0)
             self.cost_kappa[j] = kappa
