@@ -355,15 +355,15 @@ class PolicyMixin:
             return []
         # every lever's rows at once (K × n × R, lever order), then each lever's own changes in place
         jarr = np.array(js, dtype=np.intp)
-        T = self.rate_u[jarr[:, None], sec[None, :]]
-        A = lc["sec"][jarr[:, None], sec[None, :]]  # the firms each lever applies to
+        T = self.rate_u.take(jarr, axis=0).take(sec, axis=1)  # (take: the same rows, copied faster)
+        A = lc["sec"].take(jarr, axis=0).take(sec, axis=1)  # the firms each lever applies to
         rows = np.arange(n)
         arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
         for k, j in enumerate(js):
             kind = self.lever_kind[j]
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
-                cut = self.lever_val[j] * self.lever_mask[j][sec]
+                cut = self.lever_val[j] * self.lever_mask[j].take(sec, axis=0)
                 inside = self.lever_city[j][self.site_market_arr[cur]]
                 np.multiply(self.p.beta * move * cut / pib[:, None], ~inside[:, None], out=T[k])
                 continue
@@ -419,17 +419,17 @@ class PolicyMixin:
         if not len(mi):
             return
         sel = firms[mi]
-        v_m, dest_m = v_full[mi], dest[mi]
+        v_m, dest_m = v_full.take(mi, axis=0), dest[mi]
         total = np.zeros_like(v_m)
         stack = self.__dict__.get("_term_stack")
         self._term_stack = None
         if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
             _, T, A, jarr = stack
-            sub = T[:, mi]
+            sub = T.take(mi, axis=1)
             for k in range(len(sub)):
                 total += sub[k]
             none_choice = np.argmax(v_m - total, axis=1)
-            flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A[:, mi]
+            flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A.take(mi, axis=1)
             bits = np.where(flips, (np.int64(1) << jarr.astype(np.int64))[:, None], np.int64(0))
             piv = np.bitwise_or.reduce(bits, axis=0)
         else:
