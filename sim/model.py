@@ -904,9 +904,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
-        if purpose == "choice" and self.levers:  # entrants are paid in exit_and_entry
-            for a, b in zip(b0, b1):
-                self._one_off_payments(idx[a:b][moved[a:b]])
+        if purpose == "choice" and self.levers and moved.any():  # entrants are paid in exit_and_entry
+            # group by group (budget caps); a group without movers pays nothing
+            moved_in = np.logical_or.reduceat(moved, first).tolist()
+            for a, b, any_moved in zip(b0, b1, moved_in):
+                if any_moved:
+                    self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
 

@@ -359,13 +359,18 @@ class PolicyMixin:
         A = lc["sec"].take(jarr, axis=0).take(sec, axis=1)  # the firms each lever applies to
         rows = np.arange(n)
         arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
+        r_, H_ = self.p.interest_rate, self.p.planning_years
+        df_nonneg = r_ > 0 and annuity(H_, r_) > 0  # duration factors finite and ≥ +0
         for k, j in enumerate(js):
             kind = self.lever_kind[j]
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
                 cut = self.lever_val[j] * self.lever_mask[j].take(sec, axis=0)
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                np.multiply(self.p.beta * move * cut / pib[:, None], ~inside[:, None], out=T[k])
+                t = self.p.beta * move  # the same operations in the same order, in place
+                t *= cut
+                t /= pib[:, None]
+                np.multiply(t, ~inside[:, None], out=T[k])
                 continue
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
             new = self.lever_new[j] and not site_level
@@ -391,7 +396,10 @@ class PolicyMixin:
             left = self.lever_years[j] - since
             m = self.lever_mask[j].ravel().take(key)
             ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
-            T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
+            if ok.any() or not df_nonneg:
+                T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
+            else:  # (x · 0) · d = x · 0 for a finite d ≥ +0 (the factor's values when r > 0, a_H > 0)
+                T[k, rows, cur] = self.rate_u[j][sec, cur] * 0.0
         out = [(j, T[k], A[k]) for k, j in enumerate(js)]
         self._term_stack = (out, T, A, jarr)  # for ``_attribute``: the same terms, stacked
         return out
