@@ -1089,7 +1089,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sec = self.sector[out]
         born = self.site[out]
         rel = self._draw_sizes(n, int(new_ids[0]))
-        rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
+        # the mean as ndarray.mean takes it (the same pairwise sum over the count), without its overhead
+        rel = rel / ((rel.sum() / rel.size if rel.size else rel.mean()) if self.sw.heterogeneity else 1.0)
         # the exiting firms leave the arrays and the entrants are appended, in one copy of each
         # array (the survivors keep their order, so every sum over firms adds the same numbers in
         # the same order as with a mask over ``alive``)
@@ -1145,8 +1146,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             where = self.site[park_new]
             o = np.argsort(where, kind="stable")
             csum = np.cumsum(need[o])
-            first = np.r_[0, np.flatnonzero(np.diff(where[o])) + 1]
-            before = np.repeat(csum[first] - need[o][first], np.diff(np.r_[first, len(o)]))
+            first = np.concatenate(([0], np.flatnonzero(np.diff(where[o])) + 1))  # (np.r_ is slow)
+            before = np.repeat(csum[first] - need[o][first], np.diff(np.concatenate((first, [len(o)]))))
             fits = np.empty(len(o), dtype=bool)
             fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
             self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]
