@@ -261,7 +261,7 @@ class PolicyMixin:
         H, r = p.planning_years, p.interest_rate
         aH = annuity(H, r)
         keep = 1 - p.cit_rate
-        tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
+        tax = None  # p.cit_rate · max(pretax, 0), when a tax lever is on
         net_nopol = self.net_scale
         reaches = self._lever_consts()["any"]
         for j, kind in enumerate(self.lever_kind):
@@ -270,21 +270,38 @@ class PolicyMixin:
                 continue
             m = self.lever_mask[j]
             money = spend = None
+            # (each expression only when its result is kept: the same operations when it is)
             if kind == "land_discount" and self.lever_new[j]:
                 # one-off saving on the plot's price, valued like a grant over the planning horizon
-                plot = b["land"] / max(p.land_rent_rate, 1e-12)
-                money, spend = v * plot / aH, v * b["land"]
+                if want_choice:
+                    plot = b["land"] / max(p.land_rent_rate, 1e-12)
+                    money = v * plot / aH
+                if want_spend:
+                    spend = v * b["land"]
             elif kind == "land_discount":  # a rent subsidy to every firm there
-                money, spend = v * b["land"] * keep, v * b["land"]
+                if want_choice:
+                    money = v * b["land"] * keep
+                if want_spend:
+                    spend = v * b["land"]
             elif kind == "interest_subsidy":
-                money, spend = v / 100 * b["cap"] * keep, v / 100 * b["cap"]
+                if want_choice:
+                    money = v / 100 * b["cap"] * keep
+                if want_spend:
+                    spend = v / 100 * b["cap"]
             elif kind == "loan_guarantee":
-                money = v * p.guarantee_spread / 100 * b["cap"] * keep
-                spend = v * p.guarantee_loss_rate * b["cap"]
+                if want_choice:
+                    money = v * p.guarantee_spread / 100 * b["cap"] * keep
+                if want_spend:
+                    spend = v * p.guarantee_loss_rate * b["cap"]
             elif kind == "tax_rebate":
+                if tax is None:
+                    tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
                 money = spend = v * tax
             elif kind == "profit_subsidy":
-                money, spend = v * self.pi_scale * (1 - p.cit_rate * 0), v * self.pi_scale
+                if want_choice:
+                    money = v * self.pi_scale * (1 - p.cit_rate * 0)
+                if want_spend:
+                    spend = v * self.pi_scale
             elif KINDS[kind].get("site_level"):  # talent and cost subsidies
                 kap = self.cost_kappa[j]
                 if want_choice:
@@ -311,10 +328,11 @@ class PolicyMixin:
                 continue
             else:  # friction_cut (in _choice_terms), promotion, retention, land_supply: no rate
                 continue
+            # (rows start at +0: writing where m is what np.where(m, x, 0.0) gives)
             if want_choice:
-                self.rate_u[j] = np.where(m, p.beta * money / pib, 0.0)
+                np.copyto(self.rate_u[j], p.beta * money / pib, where=m)
             if want_spend:
-                self.spend_scale[j] = np.where(m, spend, 0.0)
+                np.copyto(self.spend_scale[j], spend, where=m)
 
     def _duration_factor(self, years: np.ndarray | float) -> np.ndarray:
         """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
