@@ -115,10 +115,10 @@ class Recorder:
         put(yr, pids, "industrial_output", out_r[:P].copy(), "亿元/year")
         put(yr, pids, "arrivals", m.arrivals[:P].copy(), "firms/period")
         put(yr, pids, "departures", m.departures[:P].copy(), "firms/period")
-        put(yr, pids, "occupancy", 1.0 - m.free_land[:P] / np.array([pk.capacity for pk in m.parks]), "share")
+        cap = np.array([pk.capacity for pk in m.parks], dtype=float)
+        put(yr, pids, "occupancy", 1.0 - m.free_land[:P] / cap, "share")
         put(yr, pids, "land_price", m.land_price[:P].copy(), "yuan/m²")
         # land in use (capacity − free land; nothing before a new park opens): 亩均 indicators
-        cap = np.array([pk.capacity for pk in m.parks], dtype=float)
         opened = m.park_opens[:P] <= y + 1e-9
         put(yr, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added

@@ -897,9 +897,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
         # (a lever reaches a whole sector or none of it: its first row tells)
         first = bounds[:-1]
-        termed = np.zeros(len(secs), dtype=bool)
-        for _, _, ap in terms:
-            termed |= ap[first]
+        stack = self.__dict__.get("_term_stack")  # the terms' ``applies`` rows stacked (_choice_terms)
+        if terms and stack is not None and stack[0] is terms:
+            termed = stack[2].take(first, axis=1).any(axis=0)
+        else:
+            termed = np.zeros(len(secs), dtype=bool)
+            for _, _, ap in terms:
+                termed |= ap[first]
         plain = ~termed & ~np.logical_or.reduceat(promo, first)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         self.arrived_t[idx[moved]] = self.t
