@@ -874,7 +874,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v, move = self._v_rows(sec, cur, pib)  # each firm's row of V and of move costs
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(sec, idx, pib)
-        terms = self._choice_terms(sec, idx, cur, move, pib) if self.levers else []
+        terms = self._choice_terms(sec, idx, cur, move, pib, set(secs.tolist())) if self.levers else []
         for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual

@@ -184,8 +184,8 @@ class PolicyMixin:
         if year_start:
             self.lever_spent_year[:] = 0.0
             self.lever_exhausted[:] = False
-        for j, sch in enumerate(self.lever_sched):
-            self.lever_val[j] = 0.0 if self.lever_exhausted[j] else sch.at(t)
+        self.lever_val[:] = [0.0 if ex else sch.at(t)
+                             for sch, ex in zip(self.lever_sched, self.lever_exhausted.tolist())]
         # parks opening, land supplied
         for k in np.flatnonzero((self.park_opens > t - self.dt + 1e-9) & (self.park_opens <= t + 1e-9)):
             self.free_land[k] += self.parks[k].capacity
@@ -353,14 +353,16 @@ class PolicyMixin:
         return ok.astype(float) * (self.lever_val[j] != 0)
 
     def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, move: np.ndarray,
-                      pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+                      pib: np.ndarray, present: set | None = None) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
         with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
-        includes their sector). Rows of other sectors are 0."""
+        includes their sector). Rows of other sectors are 0. ``present``: the set of sectors in ``sec``
+        (computed if not given)."""
         n = len(firms)
         lc = self._lever_consts()
         self._term_stack = None
-        present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())  # sectors choosing
+        if present is None:  # sectors choosing
+            present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())
         js = []
         for j, kind in enumerate(self.lever_kind):
             if self.lever_val[j] == 0:
@@ -417,7 +419,7 @@ class PolicyMixin:
             if ok.any() or not df_nonneg:
                 T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
             else:  # (x · 0) · d = x · 0 for a finite d ≥ +0 (the factor's values when r > 0, a_H > 0)
-                T[k, rows, cur] = self.rate_u[j][sec, cur] * 0.0
+                T[k, rows, cur] = self.rate_u[j].ravel().take(key) * 0.0
         out = [(j, T[k], A[k]) for k, j in enumerate(js)]
         self._term_stack = (out, T, A, jarr)  # for ``_attribute``: the same terms, stacked
         return out

@@ -151,7 +151,7 @@ class OldLevers(RegionalEconomy):
         return ok.astype(float) * (self.lever_val[j] != 0)
 
     def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, move: np.ndarray,
-                      pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+                      pib: np.ndarray, present=None) -> list[tuple[int, np.ndarray, np.ndarray]]:  # (present: new)
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
         with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
         includes their sector). Rows of other sectors are 0."""
