@@ -49,6 +49,7 @@ class Recorder:
     def collect(self, m) -> None:
         """One period's rows from a RegionalEconomy ``m`` (called after each step and at base)."""
         y = m.t if m.step_count else m.start
+        yr = round(y, 4)  # the rows' year (rounded once for every row of the period)
         nc = len(m.city_ids)
         cities = m.city_ids
         alive = m.alive
@@ -88,38 +89,38 @@ class Recorder:
         in_city = place < nc
         put = self._put
 
-        put(y, cities, "gdp", np.array([c.gdp for c in m.cities], dtype=float), "亿元/year")
-        put(y, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
-        put(y, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
+        put(yr, cities, "gdp", np.array([c.gdp for c in m.cities], dtype=float), "亿元/year")
+        put(yr, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
+        put(yr, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
         out_ind = output[ind]
-        put(y, cities, "industrial_output", ind_c, "亿元/year")
-        put(y, cities, "value_added", va_c.astype(float), "亿元/year")
-        put(y, cities, "firms", firms_c.astype(float), "firms")
-        put(y, cities, "jobs", jobs_c.astype(float), "persons")
+        put(yr, cities, "industrial_output", ind_c, "亿元/year")
+        put(yr, cities, "value_added", va_c.astype(float), "亿元/year")
+        put(yr, cities, "firms", firms_c.astype(float), "firms")
+        put(yr, cities, "jobs", jobs_c.astype(float), "persons")
         arr_c = np.bincount(m.site_market_arr, weights=m.arrivals, minlength=m.Q)[:nc]
         dep_c = np.bincount(m.site_market_arr, weights=m.departures, minlength=m.Q)[:nc]
-        put(y, cities, "arrivals", arr_c, "firms/period")
-        put(y, cities, "departures", dep_c, "firms/period")
+        put(yr, cities, "arrivals", arr_c, "firms/period")
+        put(yr, cities, "departures", dep_c, "firms/period")
         by_sec = np.bincount(sec_place, weights=output, minlength=S * Q).reshape(S, Q)
         for s, sec in enumerate(m.sectors):
-            put(y, cities, "industrial_output" if industrial[s] else "output", by_sec[s, :nc],
+            put(yr, cities, "industrial_output" if industrial[s] else "output", by_sec[s, :nc],
                 "亿元/year", sector=sec)
         # parks (and origins below): per-site totals
         jobs_r = np.bincount(site, weights=jobs, minlength=R)
         firms_r = firms_r.astype(float)
         P = m.n_parks
         pids = tab["pids"]
-        put(y, pids, "firms", firms_r[:P], "firms")
-        put(y, pids, "jobs", jobs_r[:P], "persons")
-        put(y, pids, "industrial_output", out_r[:P].copy(), "亿元/year")
-        put(y, pids, "arrivals", m.arrivals[:P].copy(), "firms/period")
-        put(y, pids, "departures", m.departures[:P].copy(), "firms/period")
-        put(y, pids, "occupancy", 1.0 - m.free_land[:P] / np.array([pk.capacity for pk in m.parks]), "share")
-        put(y, pids, "land_price", m.land_price[:P].copy(), "yuan/m²")
-        # land in use (capacity − free land; nothing before a new park opens): 亩均 indicators
+        put(yr, pids, "firms", firms_r[:P], "firms")
+        put(yr, pids, "jobs", jobs_r[:P], "persons")
+        put(yr, pids, "industrial_output", out_r[:P].copy(), "亿元/year")
+        put(yr, pids, "arrivals", m.arrivals[:P].copy(), "firms/period")
+        put(yr, pids, "departures", m.departures[:P].copy(), "firms/period")
         cap = np.array([pk.capacity for pk in m.parks], dtype=float)
+        put(yr, pids, "occupancy", 1.0 - m.free_land[:P] / cap, "share")
+        put(yr, pids, "land_price", m.land_price[:P].copy(), "yuan/m²")
+        # land in use (capacity − free land; nothing before a new park opens): 亩均 indicators
         opened = m.park_opens[:P] <= y + 1e-9
-        put(y, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
+        put(yr, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
         from_city = np.zeros((Q, Q))
@@ -128,30 +129,31 @@ class Recorder:
         for q, c in tab["self_origin"]:
             by_city[q, c] = 0.0  # moves inside a city are not arrivals from outside
         for q, org in enumerate(m.market_ids):
-            put(y, cities, "arrivals_by_origin", by_city[q], "firms/period", origin=org)
+            put(yr, cities, "arrivals_by_origin", by_city[q], "firms/period", origin=org)
         # origin regions
         oids, ok = tab["oids"], tab["ok"]
-        put(y, oids, "firms", firms_r[ok], "firms")
-        put(y, oids, "industrial_output", out_r[ok], "亿元/year")
-        put(y, oids, "departures", m.departures[ok], "firms/period")
-        self._collect_policy(m, y, in_city if every else None)
+        put(yr, oids, "firms", firms_r[ok], "firms")
+        put(yr, oids, "industrial_output", out_r[ok], "亿元/year")
+        put(yr, oids, "departures", m.departures[ok], "firms/period")
+        self._collect_policy(m, yr, in_city if every else None)
         # region
-        self.add(y, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
-        self.add(y, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
-        self.add(y, ["region"], "firms", int(firms_r[tab["in_city_site"]].sum()), "firms")
-        self.add(y, ["region"], "jobs", jobs[in_city].sum(), "persons")
+        self.add(yr, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
+        self.add(yr, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
+        self.add(yr, ["region"], "firms", int(firms_r[tab["in_city_site"]].sum()), "firms")
+        self.add(yr, ["region"], "jobs", jobs[in_city].sum(), "persons")
         into_area = m.site_market_arr < nc
-        self.add(y, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
+        self.add(yr, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
     def _put(self, year: float, places, measure: str, vals: np.ndarray, unit: str, sector: str = "",
              origin: str = "", lever: str = "") -> None:
-        """:meth:`add` for ``collect``: ``vals`` is a float array of one value per place that no one
-        else holds (no copy, no checks)."""
-        self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever))
+        """:meth:`add` for ``collect``: ``year`` already rounded to 4 places, ``vals`` a float array of
+        one value per place that no one else holds (no copy, no checks)."""
+        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever))
 
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
-        """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values. ``in_city``:
-        whether each firm's site is in a city (given when every row is alive)."""
+        """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values. ``y``: the year,
+        rounded to 4 places; ``in_city``: whether each firm's site is in a city (given when every row
+        is alive)."""
         nc = len(m.city_ids)
         W = m.site_city_w  # (R, cities): who collects and pays at each site
         cities = m.city_ids
@@ -170,27 +172,37 @@ class Recorder:
         put(y, pids, "tax_revenue", m.ledger_revenue[:P].copy(), "亿元/period")  # before splitting to cities
         put(y, pids, "induced_arrivals", m.induced_arrivals[:P].copy(), "firms/period")
         put(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P].copy(), "firms/period")
+        L = len(m.lever_ids)
+        if L:
+            # one bincount for every lever: bin (lever, city) adds the same sites in the same order
+            piv_all = np.bincount(_lever_market(m), weights=m.pivotal_arrivals.ravel(),
+                                  minlength=L * m.Q).reshape(L, m.Q)
+            # a lever that spent nothing this period: its row of zeros is what ``0 @ W`` gives
+            spent = m.ledger_spend.any(axis=1).tolist()
+            spent_ind = m.ledger_spend_induced.any(axis=1).tolist()
+            vals = m.lever_val.tolist()
+            units = _lever_units(m)
         for j, lid in enumerate(m.lever_ids):
-            sc = m.ledger_spend[j] @ W
-            si = m.ledger_spend_induced[j] @ W
+            sc = m.ledger_spend[j] @ W if spent[j] else np.zeros(nc)
+            si = m.ledger_spend_induced[j] @ W if spent_ind[j] else np.zeros(nc)
             put(y, cities, "lever_spending", sc, "亿元/period", lever=lid)
             put(y, cities, "lever_spending_induced", si, "亿元/period", lever=lid)
-            put(y, cities, "pivotal_arrivals",
-                np.bincount(m.site_market_arr, weights=m.pivotal_arrivals[j], minlength=m.Q)[:nc],
-                "firms/period", lever=lid)
-            self.add(y, ["region"], "lever_value", m.lever_val[j], m.levers[j].unit or
-                     _kind_unit(m.lever_kind[j]), lever=lid)
+            put(y, cities, "pivotal_arrivals", piv_all[j, :nc], "firms/period", lever=lid)
+            put(y, ("region",), "lever_value", np.array([vals[j]]), units[j], lever=lid)
         if in_city is None:
             held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
         else:  # every row alive
             held = np.flatnonzero(m.induced & in_city)
-        self.add(y, ["region"], "fiscal_revenue", rev_c.sum(), "亿元/period")
-        self.add(y, ["region"], "fiscal_spending", spend_c.sum(), "亿元/period")
-        self.add(y, ["region"], "fiscal_balance", rev_c.sum() - spend_c.sum(), "亿元/period")
-        self.add(y, ["region"], "induced_arrivals", ind_c.sum(), "firms/period")
-        self.add(y, ["region"], "deadweight_arrivals", dw_c.sum(), "firms/period")
-        self.add(y, ["region"], "induced_firms", int(held.size), "firms")
-        self.add(y, ["region"], "induced_jobs", float(m.jobs[held].sum()), "persons")
+        # region rows (one value each; ``add`` would make the same floats)
+        region = ("region",)
+        rev_t, spend_t = float(rev_c.sum()), float(spend_c.sum())
+        put(y, region, "fiscal_revenue", np.array([rev_t]), "亿元/period")
+        put(y, region, "fiscal_spending", np.array([spend_t]), "亿元/period")
+        put(y, region, "fiscal_balance", np.array([rev_t - spend_t]), "亿元/period")
+        put(y, region, "induced_arrivals", np.array([float(ind_c.sum())]), "firms/period")
+        put(y, region, "deadweight_arrivals", np.array([float(dw_c.sum())]), "firms/period")
+        put(y, region, "induced_firms", np.array([float(held.size)]), "firms")
+        put(y, region, "induced_jobs", np.array([float(m.jobs[held].sum())]), "persons")
         put(y, cities, "induced_jobs",
             np.bincount(m.site_market_arr[m.site[held]], weights=m.jobs[held], minlength=m.Q)[:nc],
             "persons")
@@ -222,6 +234,25 @@ def _tables(m) -> dict:
                             if org in m.city_ids],
         }
     return tab
+
+
+def _lever_market(m) -> np.ndarray:
+    """Bin of (lever, site) in a (lever, market) table, row by row (fixed in a run)."""
+    key = m.__dict__.get("_recorder_lever_market")
+    if key is None or len(key) != m.pivotal_arrivals.size:
+        L = len(m.lever_ids)
+        key = (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel()
+        m.__dict__["_recorder_lever_market"] = key
+    return key
+
+
+def _lever_units(m) -> list[str]:
+    """Each lever's unit (its own, or its kind's), fixed in a run."""
+    units = m.__dict__.get("_recorder_lever_units")
+    if units is None:
+        units = m.__dict__["_recorder_lever_units"] = [lv.unit or _kind_unit(k)
+                                                        for lv, k in zip(m.levers, m.lever_kind)]
+    return units
 
 
 def _kind_unit(kind: str) -> str:

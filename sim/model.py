@@ -561,8 +561,12 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                                "cand_ids": self.firm_id[rows], "pinned": pinned}
         return pop
 
-    def _market_state(self) -> None:
+    def _market_state(self, rates: str = "both") -> None:
         """Supply by site, crowding and profits per unit of scale (the market block).
+
+        ``rates``: which lever rates to compute from it (``PolicyMixin._lever_rates``): "choice"
+        (for choices made in this state), "spend" (for payments; the last state of a step) or
+        "both".
 
         One pass over the live firms for every sector: (sector, site) supply is one ``bincount``
         on ``sector·R + site``, and the per-sector sums for π̄ are slices of the sector-grouped
@@ -605,7 +609,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)
         self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
-        self._lever_rates()
+        self._lever_rates(choice=rates != "spend", spend=rates != "choice")
 
     def _net_profit_per_scale(self) -> np.ndarray:
         """π_net per unit scale before levers: (op. profit − land rent − finance cost) × (1 − tax).
@@ -748,16 +752,17 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         self.exits[:] = 0  # reset before anchors are placed: an anchor counts as an entry
         self.entries[:] = 0
         self.update_trends()
-        self._market_state()
+        # choices (relocation, entry) read the lever rates of this state, payments those of the last
+        self._market_state("choice")
         if self.anchor_rows:
             self._place_anchors()
-            self._market_state()
+            self._market_state("choice")
         self.relocate()
         if self.sw.entry_exit:
             self.exit_and_entry()
         if self.sw.growth:
             self.grow()
-        self._market_state()
+        self._market_state("spend")
         self._production()
         self._recurring_payments()
         self._collect_revenue()
@@ -827,11 +832,11 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         promos = [j for j, kind in enumerate(self.lever_kind) if kind == "promotion" and self.lever_val[j] != 0]
         if promos:
             boost = np.ones(alive.size)
+            lc = self._lever_consts()
             for j in promos:
-                m = self.lever_mask[j]
                 # the campaigns go out to the origin regions (走出去), so firms there look more
-                outside = (m.any(axis=1)[:, None] & self.is_origin[None, :]).ravel()[ka]
-                boost += self.lever_val[j] * outside
+                outside = lc.setdefault(("promo_outside", j), (lc["sec"][j][:, None] & self.is_origin[None, :]).ravel())
+                boost += self.lever_val[j] * outside.take(ka)
             revise = u < np.minimum(theta * boost, 1.0)
             rev = alive[revise]
             promo_only = ~base_rev[revise]
@@ -869,7 +874,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         v, move = self._v_rows(sec, cur, pib)  # each firm's row of V and of move costs
         rows = np.arange(len(idx))
         v[rows, cur] += self._land_discount_stay(sec, idx, pib)
-        terms = self._choice_terms(sec, idx, cur, move, pib) if self.levers else []
+        terms = self._choice_terms(sec, idx, cur, move, pib, set(secs.tolist())) if self.levers else []
         for j, term, _ in terms:
             # cost levers are already in V (through marginal cost c in the market block); their
             # term is kept only to remove them in the attribution counterfactual
@@ -892,16 +897,23 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         # a group with no lever term and no promotion-only reviser: every mover is deadweight
         # (a lever reaches a whole sector or none of it: its first row tells)
         first = bounds[:-1]
-        termed = np.zeros(len(secs), dtype=bool)
-        for _, _, ap in terms:
-            termed |= ap[first]
+        stack = self.__dict__.get("_term_stack")  # the terms' ``applies`` rows stacked (_choice_terms)
+        if terms and stack is not None and stack[0] is terms:
+            termed = stack[2].take(first, axis=1).any(axis=0)
+        else:
+            termed = np.zeros(len(secs), dtype=bool)
+            for _, _, ap in terms:
+                termed |= ap[first]
         plain = ~termed & ~np.logical_or.reduceat(promo, first)
         self._attribute(idx, v, terms, cur, dest, promo, np.repeat(plain, sizes))
         self.arrived_t[idx[moved]] = self.t
         self.land_disc[idx[moved]] = 0.0
-        if purpose == "choice" and self.levers:  # entrants are paid in exit_and_entry
-            for a, b in zip(b0, b1):
-                self._one_off_payments(idx[a:b][moved[a:b]])
+        if purpose == "choice" and self.levers and moved.any():  # entrants are paid in exit_and_entry
+            # group by group (budget caps); a group without movers pays nothing
+            moved_in = np.logical_or.reduceat(moved, first).tolist()
+            for a, b, any_moved in zip(b0, b1, moved_in):
+                if any_moved:
+                    self._one_off_payments(idx[a:b][moved[a:b]])
         if moved.any():
             self._count_arrivals(idx[moved], cur[moved])
 
@@ -1081,7 +1093,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         sec = self.sector[out]
         born = self.site[out]
         rel = self._draw_sizes(n, int(new_ids[0]))
-        rel = rel / (rel.mean() if self.sw.heterogeneity else 1.0)
+        # the mean as ndarray.mean takes it (the same pairwise sum over the count), without its overhead
+        rel = rel / ((rel.sum() / rel.size if rel.size else rel.mean()) if self.sw.heterogeneity else 1.0)
         # the exiting firms leave the arrays and the entrants are appended, in one copy of each
         # array (the survivors keep their order, so every sum over firms adds the same numbers in
         # the same order as with a mask over ``alive``)
@@ -1137,8 +1150,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             where = self.site[park_new]
             o = np.argsort(where, kind="stable")
             csum = np.cumsum(need[o])
-            first = np.r_[0, np.flatnonzero(np.diff(where[o])) + 1]
-            before = np.repeat(csum[first] - need[o][first], np.diff(np.r_[first, len(o)]))
+            first = np.concatenate(([0], np.flatnonzero(np.diff(where[o])) + 1))  # (np.r_ is slow)
+            before = np.repeat(csum[first] - need[o][first], np.diff(np.concatenate((first, [len(o)]))))
             fits = np.empty(len(o), dtype=bool)
             fits[o] = csum - before <= self.free_land[where[o]] + 1e-12
             self.site[park_new[~fits]] = self.n_parks + self.site_market_arr[where[~fits]]

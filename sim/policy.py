@@ -129,6 +129,35 @@ class PolicyMixin:
         self.deadweight_arrivals = np.zeros(self.R)
         self.pivotal_arrivals = np.zeros((L, self.R))
 
+    def _lever_consts(self) -> dict:
+        """What follows from the levers' targets alone (``lever_mask``, fixed after
+        ``_build_levers``), computed once: per lever whether it reaches anything, its sectors (a
+        boolean row and a set), its sites, and for retention levers the cities it pays in."""
+        lc = self.__dict__.get("_lever_consts_cache")
+        if lc is None or lc["mask"] is not self.lever_mask:
+            mask = self.lever_mask
+            L = len(mask)
+            sec = mask.any(axis=2)  # (L, S)
+            cities = [None] * L
+            for j, kind in enumerate(self.lever_kind):
+                if kind == "retention":
+                    cities[j] = mask[j].any(axis=0) @ self.site_city_w > 0
+            first: dict[bytes, int] = {}
+            lc = self.__dict__["_lever_consts_cache"] = {
+                "mask": mask,
+                "any": [bool(mask[j].any()) for j in range(L)],
+                "sec": sec,
+                "sec_set": [frozenset(np.flatnonzero(sec[j]).tolist()) for j in range(L)],
+                "sites": [np.flatnonzero(mask[j].any(axis=0)) for j in range(L)],
+                "ret_cities": cities,
+                "ret_city_idx": [None if c is None else np.flatnonzero(c) for c in cities],
+                # levers with the same target (sectors × sites) share one group number
+                "group": [first.setdefault(mask[j].tobytes(), j) for j in range(L)],
+                "one_off": [j for j, kind in enumerate(self.lever_kind)
+                            if kind == "grant" or (kind == "land_discount" and self.lever_new[j])],
+            }
+        return lc
+
     def _init_firm_policy_state(self, n: int) -> None:
         self.arrived_t = np.full(n, -np.inf)
         self.land_disc = np.zeros(n)
@@ -155,8 +184,8 @@ class PolicyMixin:
         if year_start:
             self.lever_spent_year[:] = 0.0
             self.lever_exhausted[:] = False
-        for j, sch in enumerate(self.lever_sched):
-            self.lever_val[j] = 0.0 if self.lever_exhausted[j] else sch.at(t)
+        self.lever_val[:] = [0.0 if ex else sch.at(t)
+                             for sch, ex in zip(self.lever_sched, self.lever_exhausted.tolist())]
         # parks opening, land supplied
         for k in np.flatnonzero((self.park_opens > t - self.dt + 1e-9) & (self.park_opens <= t + 1e-9)):
             self.free_land[k] += self.parks[k].capacity
@@ -171,7 +200,7 @@ class PolicyMixin:
                         self.parks[k].free0 += added
                         self.free_land[k] = max(self.free_land[k] + added, 0.0)
             elif kind == "retention":
-                cities = self.lever_mask[j].any(axis=0) @ self.site_city_w > 0
+                cities = self._lever_consts()["ret_cities"][j]
                 self.cum_retained[cities] += self.lever_val[j] * self.dt
 
     def _site_cost_cut(self) -> np.ndarray:
@@ -188,8 +217,11 @@ class PolicyMixin:
             if kind == "cost_subsidy":
                 kappa = np.full((self.S, self.R), v)
             else:  # yuan per talent person-year over the site's wage, on the labour share
-                share = np.array([self.data.param(s, "labour_cost_share") * self.data.param(s, "talent_share")
-                                  for s in self.sectors])
+                share = self.__dict__.get("_talent_cost_share")  # data: fixed in a run
+                if share is None:
+                    share = self._talent_cost_share = np.array(
+                        [self.data.param(s, "labour_cost_share") * self.data.param(s, "talent_share")
+                         for s in self.sectors])
                 kappa = np.minimum(share[:, None] * v / wages[None, :], 0.9)
             kappa = np.where(self.lever_mask[j], kappa, 0.0)
             self.cost_kappa[j] = kappa
@@ -207,64 +239,100 @@ class PolicyMixin:
         pretax = self.pi_scale - land - p.interest_rate * cap
         return {"y": y, "land": land, "cap": cap, "pretax": pretax}
 
-    def _lever_rates(self) -> None:
+    def _lever_rates(self, choice: bool = True, spend: bool = True) -> None:
         """Per lever: ``rate_u[L, s, r]`` its annual choice term (utility units) for a firm that
-        gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元)."""
+        gets it in full; ``spend[L, s, r]`` the public money per unit scale per year (亿元).
+
+        ``choice`` / ``spend``: compute the choice terms / the spending rates (both by default).
+        In a step, the choices read the rates of the market state they are made in and the
+        payments those of the last one (``RegionalEconomy.step``), so each evaluation computes only
+        what is read from it; the other arrays keep their last values."""
         p, b = self.p, self._base_components()
         self._bc = b
         L = len(self.levers)
-        self.rate_u = np.zeros((L, self.S, self.R))
-        self.spend_scale = np.zeros((L, self.S, self.R))
-        self.spend_firm = np.zeros((L, self.S))  # per-firm amounts (grants once; lump sums per year)
+        want_choice, want_spend = choice, spend
+        if want_choice:
+            self.rate_u = np.zeros((L, self.S, self.R))
+        if want_spend:
+            self.spend_scale = np.zeros((L, self.S, self.R))
+            self.spend_firm = np.zeros((L, self.S))  # per-firm amounts (grants once; lump sums per year)
         pib = np.maximum(self.pibar, 1e-300)[:, None]
         per_firm_profit = np.maximum(self.pibar_firm, 1e-300)
         H, r = p.planning_years, p.interest_rate
         aH = annuity(H, r)
         keep = 1 - p.cit_rate
-        tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
+        tax = None  # p.cit_rate · max(pretax, 0), when a tax lever is on
         net_nopol = self.net_scale
+        reaches = self._lever_consts()["any"]
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
-            m = self.lever_mask[j]
-            if v == 0 or not m.any():
+            if v == 0 or not reaches[j]:
                 continue
+            m = self.lever_mask[j]
             money = spend = None
+            # (each expression only when its result is kept: the same operations when it is)
             if kind == "land_discount" and self.lever_new[j]:
                 # one-off saving on the plot's price, valued like a grant over the planning horizon
-                plot = b["land"] / max(p.land_rent_rate, 1e-12)
-                money, spend = v * plot / aH, v * b["land"]
+                if want_choice:
+                    plot = b["land"] / max(p.land_rent_rate, 1e-12)
+                    money = v * plot / aH
+                if want_spend:
+                    spend = v * b["land"]
             elif kind == "land_discount":  # a rent subsidy to every firm there
-                money, spend = v * b["land"] * keep, v * b["land"]
+                if want_choice:
+                    money = v * b["land"] * keep
+                if want_spend:
+                    spend = v * b["land"]
             elif kind == "interest_subsidy":
-                money, spend = v / 100 * b["cap"] * keep, v / 100 * b["cap"]
+                if want_choice:
+                    money = v / 100 * b["cap"] * keep
+                if want_spend:
+                    spend = v / 100 * b["cap"]
             elif kind == "loan_guarantee":
-                money = v * p.guarantee_spread / 100 * b["cap"] * keep
-                spend = v * p.guarantee_loss_rate * b["cap"]
+                if want_choice:
+                    money = v * p.guarantee_spread / 100 * b["cap"] * keep
+                if want_spend:
+                    spend = v * p.guarantee_loss_rate * b["cap"]
             elif kind == "tax_rebate":
+                if tax is None:
+                    tax = p.cit_rate * np.maximum(b["pretax"], 0.0)
                 money = spend = v * tax
             elif kind == "profit_subsidy":
-                money, spend = v * self.pi_scale * (1 - p.cit_rate * 0), v * self.pi_scale
+                if want_choice:
+                    money = v * self.pi_scale * (1 - p.cit_rate * 0)
+                if want_spend:
+                    spend = v * self.pi_scale
             elif KINDS[kind].get("site_level"):  # talent and cost subsidies
-                # partial equilibrium: profit at the same crowding without this lever's cost cut
-                money = net_nopol * (1 - (1 - self.cost_kappa[j]) ** (self.sigma[:, None] - 1))
                 kap = self.cost_kappa[j]
-                spend = kap / np.maximum(1 - kap, 1e-9) * (self.sigma[:, None] - 1) / self.sigma[:, None] * b["y"]
+                if want_choice:
+                    # partial equilibrium: profit at the same crowding without this lever's cost cut
+                    money = net_nopol * (1 - (1 - kap) ** (self.sigma[:, None] - 1))
+                if want_spend:
+                    spend = kap / np.maximum(1 - kap, 1e-9) * (self.sigma[:, None] - 1) / self.sigma[:, None] * b["y"]
             elif kind == "grant":
                 g = v * WAN_TO_YI
-                self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
-                self.spend_firm[j] = g
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
+                if want_spend:
+                    self.spend_firm[j] = g
                 continue
             elif kind == "lump_sum":
-                self.rate_u[j] = np.where(m, p.beta * v, 0.0)
-                self.spend_firm[j] = v * per_firm_profit
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * v, 0.0)
+                if want_spend:
+                    self.spend_firm[j] = v * per_firm_profit
                 continue
             elif kind == "designation":
-                self.rate_u[j] = np.where(m & ~self.lead, p.leading_sector_bonus * v, 0.0)
+                if want_choice:
+                    self.rate_u[j] = np.where(m & ~self.lead, p.leading_sector_bonus * v, 0.0)
                 continue
             else:  # friction_cut (in _choice_terms), promotion, retention, land_supply: no rate
                 continue
-            self.rate_u[j] = np.where(m, p.beta * money / pib, 0.0)
-            self.spend_scale[j] = np.where(m, spend, 0.0)
+            # (rows start at +0: writing where m is what np.where(m, x, 0.0) gives)
+            if want_choice:
+                np.copyto(self.rate_u[j], p.beta * money / pib, where=m)
+            if want_spend:
+                np.copyto(self.spend_scale[j], spend, where=m)
 
     def _duration_factor(self, years: np.ndarray | float) -> np.ndarray:
         """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
@@ -285,49 +353,75 @@ class PolicyMixin:
         return ok.astype(float) * (self.lever_val[j] != 0)
 
     def _choice_terms(self, sec: np.ndarray, firms: np.ndarray, cur: np.ndarray, move: np.ndarray,
-                      pib: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+                      pib: np.ndarray, present: set | None = None) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Per active lever: its utility term (n × R) for ``firms`` (of sectors ``sec``, at ``cur``,
         with move costs ``move`` (n × R); ``pib`` per firm) and the firms it applies to (its target
-        includes their sector). Rows of other sectors are 0."""
-        out = []
+        includes their sector). Rows of other sectors are 0. ``present``: the set of sectors in ``sec``
+        (computed if not given)."""
         n = len(firms)
-        rows = np.arange(n)
+        lc = self._lever_consts()
+        self._term_stack = None
+        if present is None:  # sectors choosing
+            present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())
+        js = []
         for j, kind in enumerate(self.lever_kind):
             if self.lever_val[j] == 0:
                 continue
-            applies = self.lever_mask[j].any(axis=1)[sec]
-            if not applies.any():
+            if not lc["sec_set"][j] & present:  # its target includes none of the choosers' sectors
                 continue
+            if kind == "friction_cut" or kind in CHOICE_KINDS:
+                js.append(j)
+        if not js:
+            return []
+        # every lever's rows at once (K × n × R, lever order), then each lever's own changes in place
+        jarr = np.array(js, dtype=np.intp)
+        T = self.rate_u.take(jarr, axis=0).take(sec, axis=1)  # (take: the same rows, copied faster)
+        A = lc["sec"].take(jarr, axis=0).take(sec, axis=1)  # the firms each lever applies to
+        rows = np.arange(n)
+        arr = since = age = key = None  # per-firm inputs of ``_eligible``, gathered once
+        r_, H_ = self.p.interest_rate, self.p.planning_years
+        df_nonneg = r_ > 0 and annuity(H_, r_) > 0  # duration factors finite and ≥ +0
+        for k, j in enumerate(js):
+            kind = self.lever_kind[j]
             if kind == "friction_cut":
                 # cheaper to come in from elsewhere: moves inside the target's cities are not helped
-                cut = self.lever_val[j] * self.lever_mask[j][sec]
+                cut = self.lever_val[j] * self.lever_mask[j].take(sec, axis=0)
                 inside = self.lever_city[j][self.site_market_arr[cur]]
-                term = self.p.beta * move * cut / pib[:, None] * ~inside[:, None]
-                out.append((j, term, applies))
-                continue
-            if kind not in CHOICE_KINDS:
+                t = self.p.beta * move  # the same operations in the same order, in place
+                t *= cut
+                t /= pib[:, None]
+                np.multiply(t, ~inside[:, None], out=T[k])
                 continue
             site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
-            if site_level or not self.lever_new[j]:
-                new_factor = 1.0
-            else:  # a constant of the run (years, horizon, rate)
-                cache = self.__dict__.setdefault("_new_factor", {})
+            new = self.lever_new[j] and not site_level
+            if new:  # (otherwise the factor is 1: x · 1 = x)
+                cache = self.__dict__.setdefault("_new_factor", {})  # a constant of the run
                 new_factor = cache.get(j)
                 if new_factor is None:
                     new_factor = cache[j] = float(self._duration_factor(self.lever_years[j]))
-            term = self.rate_u[j][sec] * new_factor  # 0 where the lever does not reach
+                T[k] *= new_factor  # 0 where the lever does not reach
             # staying: what the firm receives where it is
-            if kind == "grant":
-                stay = np.zeros(n)
-            elif site_level or not self.lever_new[j]:
-                stay = self.rate_u[j][sec, cur] * (kind != "land_discount" or not self.lever_new[j])
-            else:
-                left = self.lever_years[j] - (self.t - np.maximum(self.arrived_t[firms], -1e9))
-                stay = self.rate_u[j][sec, cur] * self._eligible(j, firms) * self._duration_factor(left)
-                if kind == "land_discount":
-                    stay = np.zeros(n)
-            term[rows, cur] = stay
-            out.append((j, term, applies))
+            if kind == "grant" or (kind == "land_discount" and self.lever_new[j]):
+                T[k, rows, cur] = 0.0  # a one-off on arrival: nothing for staying
+                continue
+            if not new:  # staying gets the same rate as arriving (x · True = x): nothing to change
+                continue
+            # ``_eligible(j, firms) * _duration_factor(left)`` with the per-firm gathers shared
+            # by the levers (``sec``, ``cur`` are the firms' sector and site): same operations
+            if arr is None:
+                arr = self.arrived_t[firms]
+                since = self.t - np.maximum(arr, -1e9)
+                age = self.t - arr
+                key = sec.astype(np.intp, copy=False) * self.R + cur
+            left = self.lever_years[j] - since
+            m = self.lever_mask[j].ravel().take(key)
+            ok = m & (arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])
+            if ok.any() or not df_nonneg:
+                T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self._duration_factor(left)
+            else:  # (x · 0) · d = x · 0 for a finite d ≥ +0 (the factor's values when r > 0, a_H > 0)
+                T[k, rows, cur] = self.rate_u[j].ravel().take(key) * 0.0
+        out = [(j, T[k], A[k]) for k, j in enumerate(js)]
+        self._term_stack = (out, T, A, jarr)  # for ``_attribute``: the same terms, stacked
         return out
 
     def _land_discount_stay(self, sec: np.ndarray, firms: np.ndarray, pib: np.ndarray) -> np.ndarray:
@@ -348,26 +442,44 @@ class PolicyMixin:
             self.induced[firms[moved]] = False
             self.pivotal[firms[moved]] = 0
             return
-        total = np.zeros_like(v_full)
-        for _, term, _ in terms:
-            total += term
-        none_choice = np.argmax(v_full - total, axis=1)
-        induced = none_choice != dest
-        piv = np.zeros(len(firms), dtype=np.int64)
-        for j, term, applies in terms:
-            flip = (np.argmax(v_full - term, axis=1) != dest) & applies
-            piv |= np.where(flip, np.int64(1) << np.int64(j), np.int64(0))
+        # only the movers' flags are kept: the same row-wise operations on their rows alone
+        mi = np.flatnonzero(moved)
+        if not len(mi):
+            return
+        sel = firms[mi]
+        v_m, dest_m = v_full.take(mi, axis=0), dest[mi]
+        total = np.zeros_like(v_m)
+        stack = self.__dict__.get("_term_stack")
+        self._term_stack = None
+        if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
+            _, T, A, jarr = stack
+            sub = T.take(mi, axis=1)
+            for k in range(len(sub)):
+                total += sub[k]
+            none_choice = np.argmax(v_m - total, axis=1)
+            flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A.take(mi, axis=1)
+            bits = np.where(flips, (np.int64(1) << jarr.astype(np.int64))[:, None], np.int64(0))
+            piv = np.bitwise_or.reduce(bits, axis=0)
+        else:
+            for _, term, _ in terms:
+                total += term[mi]
+            none_choice = np.argmax(v_m - total, axis=1)
+            piv = np.zeros(len(mi), dtype=np.int64)
+            for j, term, applies in terms:
+                flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
+                piv[flip] |= np.int64(1) << np.int64(j)
+        induced = none_choice != dest_m
         for j, kind in enumerate(self.lever_kind):
             if kind == "promotion" and self.lever_val[j] != 0:
                 # it looked only because of the campaign and came to the campaign's places
-                hit = promo_only & self.lever_mask[j][self.sector[firms], dest]
-                piv |= np.where(hit, np.int64(1) << np.int64(j), np.int64(0))
+                hit = promo_only[mi] & self.lever_mask[j][self.sector[sel], dest_m]
+                piv[hit] |= np.int64(1) << np.int64(j)
                 induced |= hit
-        induced &= ~plain
-        piv[plain] = 0
-        sel = firms[moved]
-        self.induced[sel] = induced[moved]
-        self.pivotal[sel] = piv[moved]
+        pl = plain[mi]
+        induced &= ~pl
+        piv[pl] = 0
+        self.induced[sel] = induced
+        self.pivotal[sel] = piv
 
     # ------------------------------------------------------------------ money
     def _pay(self, j: int, firms: np.ndarray, amounts: np.ndarray) -> np.ndarray:
@@ -419,12 +531,13 @@ class PolicyMixin:
         """Grants and land discounts (applies_to: new) for firms that arrived or entered this period."""
         if len(arrivals) == 0:
             return
-        sec, site = self.sector[arrivals], self.site[arrivals]
-        for j, kind in enumerate(self.lever_kind):
-            if self.lever_val[j] == 0 or kind not in ("grant", "land_discount"):
+        sec = site = None
+        for j in self._lever_consts()["one_off"]:  # grants and land discounts (applies_to: new)
+            if self.lever_val[j] == 0:
                 continue
-            if kind == "land_discount" and not self.lever_new[j]:
-                continue
+            kind = self.lever_kind[j]
+            if sec is None:
+                sec, site = self.sector[arrivals], self.site[arrivals]
             m = self.lever_mask[j][sec, site]
             f = arrivals[m]
             if not len(f):
@@ -441,31 +554,42 @@ class PolicyMixin:
         dt = self.dt
         every = self.alive.all()  # no dead rows (dead firms leave the arrays at exit)
         alive = None if every else np.flatnonzero(self.alive)
+        lc = self._lever_consts()
+        reached: dict[int, tuple] = {}
         for j, kind in enumerate(self.lever_kind):
             v = self.lever_val[j]
             if v == 0:
                 continue
             if kind in ("promotion", "friction_cut"):
                 if self.lever_cost[j] is not None:
-                    sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
+                    sites = lc["sites"][j]
                     self._pay_flat(j, self.lever_cost[j].at(self.t) * WAN_TO_YI * dt, sites)
                 continue
             if kind == "retention":
-                cities = np.flatnonzero(self.lever_mask[j].any(axis=0) @ self.site_city_w > 0)
+                cities = lc["ret_city_idx"][j]
                 sites = np.array([self.n_parks + c for c in cities])
                 amount = v * self.levers[j].unit_cost_yuan / 1e8 * dt
                 self._pay_flat(j, amount, sites)
                 continue
             if kind in ("grant", "designation", "land_supply") or (kind == "land_discount" and self.lever_new[j]):
                 continue
-            if every:  # flat (sector, site) index of every firm
-                f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
-            else:
-                f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+            # the firms the lever's target reaches (levers with the same target: found once)
+            g = lc["group"][j]
+            got = reached.get(g)
+            if got is None:
+                if every:  # flat (sector, site) index of every firm
+                    f = np.flatnonzero(self.lever_mask[j].ravel().take(self._firm_index()["key"]))
+                else:
+                    f = alive[self.lever_mask[j][self.sector[alive], self.site[alive]]]
+                got = reached[g] = (f, self.arrived_t[f] if len(f) else None)
+            f, arr = got
             if not len(f):
                 continue
-            elig = self._eligible(j, f) > 0
-            f = f[elig]
+            if self.lever_new[j] and not KINDS[kind].get("site_level"):
+                # ``_eligible``: every one of them is in the target, so only its dates remain
+                age = self.t - arr
+                f = f[(arr >= self.lever_start[j] - 1e-9) & (age < self.lever_years[j])]
+            # (otherwise ``_eligible`` is 1 for all of them: the lever is on and they are in its target)
             if kind == "lump_sum":
                 amounts = np.full(len(f), 0.0) + self.spend_firm[j, self.sector[f]] * dt
             else:
@@ -476,7 +600,7 @@ class PolicyMixin:
             if kind == "land_supply" and self.lever_cost[j] is not None:
                 due = sum(v for d, v in self.lever_cost[j].points if self.t - dt < d <= self.t + 1e-9)
                 if due:
-                    self._pay_flat(j, due * WAN_TO_YI, np.flatnonzero(self.lever_mask[j].any(axis=0)))
+                    self._pay_flat(j, due * WAN_TO_YI, lc["sites"][j])
 
     def _collect_revenue(self) -> None:
         """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this period)."""
