@@ -18,6 +18,11 @@ from matplotlib.ticker import MaxNLocator
 FONT = Path(__file__).parent / "fonts" / "NotoSansSC-Regular-GB2312.otf"
 
 
+def _quarter(year: float) -> str:
+    """2035.75 -> '2035Q4' (periods start at quarter boundaries)."""
+    return f"{int(year)}Q{int(round((year - int(year)) * 4)) + 1}"
+
+
 def setup_font() -> bool:
     """Register the shipped CJK font; True if Chinese labels will render."""
     try:
@@ -86,7 +91,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
         last = d[d.year == d.year.max()].set_index("place").value.reindex(parks)
         yy = range(len(parks))
         ax.barh([y + 0.2 for y in yy], first.values, height=0.4, label=f"{d.year.min():.0f}")
-        ax.barh([y - 0.2 for y in yy], last.values, height=0.4, label=f"{d.year.max():.2f}")
+        ax.barh([y - 0.2 for y in yy], last.values, height=0.4, label=_quarter(d.year.max()))
         ax.set_yticks(list(yy), [f"{parks_xy[k][2]}" for k in parks], fontsize=7)
         ax.set_xlabel(f"{meas} ({unit})")
         ax.set_title(f"{meas.capitalize()} by park 各园区{'企业数' if meas == 'firms' else '就业'}")
