@@ -27,7 +27,15 @@ def _usage_error(message: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.")
+    p = _Parser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.",
+                formatter_class=argparse.RawDescriptionHelpFormatter,
+                epilog="other commands, each with its own options (run.py COMMAND --help; docs/cli.md):\n"
+                       "  validate CASE            textbook cases and stylized facts\n"
+                       "  sweep EXPERIMENT.yaml    batch runs into a crash-safe store\n"
+                       "  analyze SWEEP_DIR        sensitivity, fan charts, targets, scenario discovery\n"
+                       "  report FOLDER            self-contained HTML report of a run, ensemble or comparison\n"
+                       "  rerun RESULT_DIR         re-run from a manifest and compare value for value\n"
+                       "  dashboard                interactive SolaraViz dashboard on 127.0.0.1")
     p.add_argument("command", nargs="?", default="run", choices=["run", "compare", "validate"],
                    help="run (default), compare, or validate (its own options: docs/cli.md)")
     p.add_argument("scenarios", nargs="*", metavar="SCENARIO",
@@ -162,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except SystemExit as e:  # argparse inside a command (--help: 0; a bad option: 2)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -661,6 +661,10 @@ def _print_result(res: dict, as_json: bool) -> None:
 def cmd_validate(argv: list[str]) -> int:
     """``python run.py validate CASE …`` (docs/cli.md). Exit 0 when it ran, 2 on bad input."""
     # user errors become exit code 2 in run.main
+    if argv and argv[0] in ("-h", "--help"):
+        print("usage: run.py validate {footloose-capital,footloose-entrepreneur,all} [--set KEY=VALUE ...] "
+              "[--json] [--out DIR] [--quick]\n(docs/cli.md; docs/validation.md)")
+        return 0
     args = parse_args(list(argv))
     if args.case == "all":
         if args.sets:
