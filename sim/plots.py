@@ -133,7 +133,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     for i, (k, (lat, lon, name)) in enumerate(parks_xy.items()):
         ax.scatter(lon + 0.05, lat - 0.05, s=10 + float(pk.get(k, 0.0)) / 5, color="tab:red", alpha=0.6,
                    marker="s", label="park industrial output" if i == 0 else None)
-    ax.set_title(f"Study area grid, sized by industrial output in {last_y:.2f} 研究区域产值分布")
+    ax.set_title(f"Study area grid, sized by industrial output in {_quarter(last_y)} 研究区域产值分布")
     ax.set_xlabel("longitude (°E)")
     ax.set_ylabel("latitude (°N)")
     ax.grid(alpha=0.3)
