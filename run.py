@@ -12,22 +12,14 @@ import sys
 import time
 from pathlib import Path
 
+from sim.errors import CommandParser
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        raise SystemExit(_usage_error(message))
-
-
-def _usage_error(message: str) -> int:
-    print(f"run.py: {message}", file=sys.stderr)
-    return 2
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.",
+    p = CommandParser(prog="run.py", description="Simulate industry transfer into Jilin's parks to 2035.",
                 formatter_class=argparse.RawDescriptionHelpFormatter,
                 epilog="other commands, each with its own options (run.py COMMAND --help; docs/cli.md):\n"
                        "  validate CASE            textbook cases and stylized facts\n"
@@ -132,6 +124,8 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     except BaseException:
         results.abandon(tmp)
         raise
+    finally:
+        model.release()
     print(f"{scn.name}: {model.n_steps} steps, {int(model.alive.sum())} firms, {wall:.1f} s",
           file=sys.stderr)
     return path, summ
@@ -193,10 +187,7 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] not in ("run", "compare") and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):
         argv = ["run", *argv]
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code) if isinstance(e.code, int) else 2
+    args = build_parser().parse_args(argv)  # user errors and --help: main
     return cmd_compare(args) if args.command == "compare" else cmd_run(args)
 
 

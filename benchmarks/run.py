@@ -51,7 +51,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # this checkout's ``sim``, not an installed one
 
 import numpy as np
-from mesa.agent import Agent
 
 from benchmarks.mesa_reference import MesaReference
 from sim.metrics import Recorder
@@ -84,8 +83,10 @@ def scenario_for(firms: int, base: LoadedScenario | None = None) -> LoadedScenar
 def release(model) -> None:
     """Mesa 3.3.1 keeps every model alive through ``Agent._ids`` (mesa/mesa#3179): let it go."""
     for m in (model, getattr(model, "__dict__", {}).get("env")):
-        if m is not None:
-            Agent._ids.pop(m, None)
+        if isinstance(m, RegionalEconomy):
+            m.release()
+        elif m is not None:  # the per-agent reference
+            m.close()
     gc.collect()
 
 

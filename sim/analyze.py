@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from .errors import CommandParser, UserError
 
 QUANTILES = (5, 25, 50, 75, 95)
 SERIES_UNITS = {"gdp": "亿元/year", "industrial_output": "亿元/year", "jobs": "persons",
@@ -734,8 +734,7 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .sweep import _Parser
-    p = _Parser(prog="run.py analyze", description="Analyse a sweep folder (docs/experiments.md).")
+    p = CommandParser(prog="run.py analyze", description="Analyse a sweep folder (docs/experiments.md).")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")
     p.add_argument("--outcome", action="append", default=[], metavar="NAME",
                    help="an outcome to analyse (repeatable; default: the experiment's outcomes)")
@@ -747,10 +746,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_analyze(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code) if isinstance(e.code, int) else 2
+    args = _parser().parse_args(argv)  # user errors and --help: run.main
     path = analyze(Path(args.sweep_dir), args.outcome or None, args.out,
                    args.threshold)  # errors: run.main
     print(path)

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import UserError
+from .errors import CommandParser, UserError
 from .model import RegionalEconomy
 from .scenario import LoadedScenario, load_scenario, validate_scenario
 
@@ -230,12 +230,9 @@ class DashboardEconomy(RegionalEconomy):
         self.park_output = np.zeros(P)         # 亿元/year, this period
         self.history: dict[str, list[float]] = {}
         self._record()
-        # Mesa 3.3 keeps every model in Agent._ids (a leak on each Reset); this model creates no
-        # agents after construction, so its counter can go (as sim/sweep.py does after a run)
-        from mesa import Agent
-        ids = getattr(Agent, "_ids", None)
-        if isinstance(ids, dict):
-            ids.pop(self, None)
+        # this model creates no agents after construction: release it from Mesa's Agent._ids
+        # now, or every Reset would keep the old model alive
+        self.release()
 
     def step(self) -> None:
         if self.step_count >= self.n_steps:
@@ -539,24 +536,16 @@ def missing_packages() -> list[str]:
 def cmd_dashboard(argv: list[str]) -> int:
     """``run.py dashboard [--port N] [--host H]``: serve the dashboard with ``solara run`` until
     Ctrl-C. The URL is printed on stdout (its last line); solara's log goes to stderr."""
-    import argparse
     import signal
     import socket
     import subprocess
     import sys
 
-    class _Parser(argparse.ArgumentParser):
-        def error(self, message: str):
-            raise UserError("dashboard", message=f"dashboard: {message}")
-
-    p = _Parser(prog="run.py dashboard", description="Serve the interactive dashboard (SolaraViz).")
+    p = CommandParser(prog="run.py dashboard", description="Serve the interactive dashboard (SolaraViz).")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1: this machine only)")
-    try:
-        args = p.parse_args(argv)
-    except SystemExit as e:  # --help
-        return int(e.code or 0) if isinstance(e.code, int) or e.code is None else 2
+    args = p.parse_args(argv)  # user errors and --help: run.main
     if not 1 <= args.port <= 65535:
         raise UserError("dashboard", "--port", args.port, "a port number from 1 to 65535")
     missing = missing_packages()

@@ -6,6 +6,7 @@ our bug (exit code 1).
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 
@@ -40,3 +41,12 @@ class DataError(UserError):
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The argument parser of every command: a bad option or argument is the user's mistake (one
+    line, exit code 2, through :class:`UserError`); ``--help`` prints usage and exits 0 (argparse's
+    ``SystemExit``, which ``run.main`` turns into the return code)."""
+
+    def error(self, message: str):
+        raise UserError(self.prog, message=f"{self.prog}: {message}")

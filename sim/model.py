@@ -1209,6 +1209,14 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
     FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
                    "arrived_t", "land_disc", "induced", "pivotal", "pinned")
 
+    def release(self) -> None:
+        """Let a finished model be freed: Mesa 3.3.1 keeps every model as a key of the class-level
+        ``Agent._ids`` counter table (mesa/mesa#3179), ~11 MB per full run otherwise kept alive in
+        a process that builds many models (sweep workers, compare, the dashboard's Reset)."""
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
+
     def run(self, progress=None) -> None:
         for _ in range(self.n_steps):
             self.step()

@@ -38,7 +38,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UserError
+from .errors import CommandParser, UserError
 
 ROOT = Path(__file__).resolve().parents[1]
 MU_PER_HA = 15.0  # 1 公顷 = 15 亩
@@ -187,13 +187,8 @@ TEXT = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UserError("report", message=f"report: {message}")
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run.py report", description="Write a self-contained HTML report of a result folder.")
+    p = CommandParser(prog="run.py report", description="Write a self-contained HTML report of a result folder.")
     p.add_argument("folder", metavar="RESULT_OR_COMPARISON_DIR")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the report (default zh)")
     p.add_argument("--out", default=str(ROOT / "results" / "reports"),
@@ -1160,10 +1155,7 @@ def write_report(out_root: Path, src_folder: Path, lang: str, text: str) -> Path
 
 
 def cmd_report(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:  # --help
-        return int(e.code) if isinstance(e.code, int) else 0
+    args = _parser().parse_args(argv)  # user errors and --help: run.main
     folder = Path(args.folder).expanduser()
     src = load_source(folder.resolve() if folder.exists() else folder)
     out = Path(args.out).expanduser().resolve()

@@ -15,18 +15,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import UserError
+from .errors import CommandParser, UserError
 
 REQUIRED = ("resolved_scenario", "seed", "until", "data_dir", "data_hashes", "scenario_hash")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        raise UserError("rerun", message=f"rerun: {message}")
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run.py rerun", description="Re-run a result folder from its manifest and compare.")
+    p = CommandParser(prog="run.py rerun", description="Re-run a result folder from its manifest and compare.")
     p.add_argument("result_dir", metavar="RESULT_DIR")
     p.add_argument("--out", default=None, help="where the new folder goes (default: next to RESULT_DIR)")
     p.add_argument("--check", action="store_true", help="check invariants every step")

@@ -35,7 +35,7 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from .errors import UserError
+from .errors import CommandParser, UserError
 from .experiment import (
     LoadedExperiment,
     design_points,
@@ -151,7 +151,7 @@ def run_task(task: dict) -> dict:
         df = rec.frame()
         wall = time.perf_counter() - t0
         summ = build_summary(model, df, task["seed"], wall)
-        _release(model)
+        model.release()
         flat = flatten_summary(summ)
         series = annual_series(df, task["series"])
         payload = encode_run(task, flat, series, wall)
@@ -159,18 +159,6 @@ def run_task(task: dict) -> dict:
     except Exception as exc:  # noqa: BLE001 -- recorded, the sweep goes on
         return {"run_id": task["run_id"], "ok": False, "error": f"{type(exc).__name__}: {exc}",
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
-
-
-def _release(model) -> None:
-    """Let a finished model be freed: Mesa 3.3 keeps every model as a key of the class-level
-    ``Agent._ids`` counter table, so a worker would otherwise grow by ~11 MB per full run."""
-    try:
-        from mesa import Agent
-        ids = getattr(Agent, "_ids", None)
-        if isinstance(ids, dict):
-            ids.pop(model, None)
-    except ImportError:
-        pass
 
 
 def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
@@ -470,14 +458,8 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
     return folder.resolve(), counts
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, exit 2
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="run.py sweep", description="Run the runs of an experiment file (docs/experiments.md).")
+    p = CommandParser(prog="run.py sweep", description="Run the runs of an experiment file (docs/experiments.md).")
     p.add_argument("experiment", metavar="EXPERIMENT.yaml")
     p.add_argument("--workers", type=int, default=None,
                    help="processes on this machine, or LocalCluster workers (default: the core count)")
@@ -490,11 +472,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_sweep(argv: list[str]) -> int:
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as e:
-        return int(e.code) if isinstance(e.code, int) else 2
-    # user errors and Ctrl-C become exit codes in run.main
+    args = _parser().parse_args(argv)
+    # user errors, --help and Ctrl-C become exit codes in run.main
     if args.workers is not None and not 1 <= args.workers <= 4096:
         raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
     folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,

@@ -396,29 +396,40 @@ def _choosers(m) -> np.ndarray:
     return np.where(m.alive & m.mobile_sector[m.sector], w, 0.0)
 
 
-def expected_arrivals(m, target: np.ndarray, tax_factor: float = 1.0) -> float:
-    """Expected arrivals at the sites ``target`` (bool mask) from all other sites in one period,
-    with net profit at the target multiplied by ``tax_factor`` = (1−t')/(1−t): the model's own
-    logit choice (``_vmat``) under a site-specific income-tax rate t' (the lever the policy branch
-    adds). No simulation noise: the exact expectation of the choice step (nested logit with the
-    model's nests and ``nest_lambda``; ``tax_factor`` may also be an array over ``target``)."""
+def expected_flows(m, factor: np.ndarray | None = None) -> np.ndarray:
+    """F[r0, r]: expected number of firms at r0 choosing r in one period (revisers and replacement
+    entrants, weights of ``_choosers``; the model's own nested logit over ``_vmat``), with net
+    profit at each site multiplied by ``factor[r]`` = (1−t'_r)/(1−t) (a site-specific income-tax
+    rate). No simulation noise: the exact expectation of the choice step. The diagonal holds the
+    choosers who stay; the model's state is left unchanged."""
     from .location import nested_logit_probabilities
     w = _choosers(m)
     saved = m.net_scale.copy()
+    flows = np.zeros((m.R, m.R))
     try:
-        m.net_scale[:, target] *= tax_factor
-        total = 0.0
+        if factor is not None:
+            m.net_scale *= np.asarray(factor, dtype=float)[None, :]
         for s in range(m.S):
             if not m.mobile_sector[s]:
                 continue
             sel = m.sector == s
             per_site = np.bincount(m.site[sel], weights=w[sel], minlength=m.R)
-            p = nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
-            src = ~target
-            total += float(per_site[src] @ p[src][:, target].sum(axis=1))
+            flows += per_site[:, None] * nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
     finally:
         m.net_scale[:] = saved
-    return total
+    return flows
+
+
+def expected_arrivals(m, target: np.ndarray, tax_factor: float | np.ndarray = 1.0,
+                      flows: np.ndarray | None = None) -> float:
+    """Expected arrivals at the sites ``target`` (bool mask) from all other sites in one period,
+    with net profit at the target multiplied by ``tax_factor`` (a scalar or an array over
+    ``target``); ``flows`` (from :func:`expected_flows`) may be passed when it is already known."""
+    if flows is None:
+        factor = np.ones(m.R)
+        factor[target] = tax_factor
+        flows = expected_flows(m, factor)
+    return float(flows[~target][:, target].sum())
 
 
 def tax_elasticities(m, rel_change: float = 0.1) -> dict:
@@ -431,10 +442,11 @@ def tax_elasticities(m, rel_change: float = 0.1) -> dict:
     fac = (1 - t1) / (1 - t0)
     dlt = math.log(t1 / t0)
     out = {"cit_rate": t0, "rel_change": rel_change}
+    base = expected_flows(m)
     city_e, city_w = [], []
     for i, c in enumerate(m.city_ids):
         tgt = (m.site_market_arr == i) & ~m.is_origin
-        a0 = expected_arrivals(m, tgt)
+        a0 = expected_arrivals(m, tgt, flows=base)
         if a0 <= 0:
             continue
         a1 = expected_arrivals(m, tgt, fac)
@@ -444,7 +456,7 @@ def tax_elasticities(m, rel_change: float = 0.1) -> dict:
     for k in range(m.n_parks):
         tgt = np.zeros(m.R, dtype=bool)
         tgt[k] = True
-        a0 = expected_arrivals(m, tgt)
+        a0 = expected_arrivals(m, tgt, flows=base)
         if a0 <= 0:
             continue
         a1 = expected_arrivals(m, tgt, fac)
@@ -458,26 +470,10 @@ def tax_elasticities(m, rel_change: float = 0.1) -> dict:
 
 
 def expected_arrivals_by_site(m, factor: np.ndarray | None = None) -> np.ndarray:
-    """Expected arrivals at every site from all other sites in one period (revisers and
-    replacement entrants, the model's nested logit), with net profit at each site multiplied by
-    ``factor[r]`` (an income-tax change there); the state is left unchanged."""
-    from .location import nested_logit_probabilities
-    w = _choosers(m)
-    saved = m.net_scale.copy()
-    out = np.zeros(m.R)
-    try:
-        if factor is not None:
-            m.net_scale *= np.asarray(factor)[None, :]
-        for s in range(m.S):
-            if not m.mobile_sector[s]:
-                continue
-            sel = m.sector == s
-            per_site = np.bincount(m.site[sel], weights=w[sel], minlength=m.R)
-            p = nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
-            out += per_site @ p - per_site * np.diag(p)
-    finally:
-        m.net_scale[:] = saved
-    return out
+    """Expected arrivals at every site from all other sites in one period (see
+    :func:`expected_flows`)."""
+    flows = expected_flows(m, factor)
+    return flows.sum(axis=0) - np.diag(flows)
 
 
 # the simulated check of the tax elasticity (docs/validation.md §3)

@@ -36,3 +36,16 @@ def test_run_writes_folder_and_prints_path(tmp_path, capsys):
     d2 = Path(capsys.readouterr().out.strip().splitlines()[-1])
     assert d2 != d
     pd.testing.assert_frame_equal(df, pd.read_parquet(d2 / "trajectories.parquet"))
+
+
+def test_runs_in_one_process_do_not_keep_their_models(tmp_path):
+    # compare and ensembles run many models in one process: each must leave Mesa's class-level
+    # Agent._ids table (mesa/mesa#3179), or the process keeps every finished model alive
+    from mesa import Agent
+
+    import run
+    before = len(Agent._ids)
+    for seed in (1, 2):
+        assert run.main(["scenarios/baseline.yaml", "--until", "2023", "--seed", str(seed),
+                         "--out", str(tmp_path), "--quiet"]) == 0
+    assert len(Agent._ids) == before
