@@ -184,7 +184,7 @@ def normal(seed: int, purpose: str, step: int, ids: np.ndarray) -> np.ndarray:
 
     The same numbers, bit for bit, as ``u = uniform(seed, purpose, step, ids, 2)`` and
     ``sqrt(-2 log u[:, 0]) · cos(2π u[:, 1])``, computed column by column and in place
-    (tests/test_perf_equivalence.py)."""
+    (tests/test_perf_internals.py)."""
     key = stream_key(seed, purpose, step)
     with np.errstate(over="ignore"):
         base = _firm_base(ids, key)

@@ -1,7 +1,7 @@
 """The shortcuts of the second performance pass (issue 6) give the same bits as the straightforward
 code they replaced: Python-int stream keys, per-chooser rows of V, the batched capacity rule, the
 memoised schedules, and the caches kept on the model (index arrays, sector grouping, market sums).
-tests/test_perf_equivalence.py pins whole runs; these check each piece where it can be made to
+tests/test_golden.py pins whole runs at a tolerance; these check each piece where it can be made to
 matter (full parks, many choosers, every step's caches)."""
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ import pytest
 from sim import rng
 from sim.model import RegionalEconomy, Schedules
 from sim.scenario import load_scenario
-from tests.perf_fingerprint import ROOT
+from tests.fingerprint import ROOT
 
 
 def _model(name="changchun_siping.yaml", until=2024.0, overrides=()):
@@ -140,3 +140,57 @@ def test_market_block_for_all_sectors_equals_sector_by_sector():
         one = market.site_profits(m.mu[s], m.sigma[s], supply[s], m.g[s], m.phi[s], income[s], m.external[s])
         assert np.array_equal(got[s].view(np.uint64), one.view(np.uint64)), s
     assert np.array_equal(got, m.pi_scale)
+
+
+def test_compaction_keeps_every_per_firm_array_aligned():
+    # dead firms leave the arrays at exit; every per-firm array (the policy ones included) must
+    # lose the same rows, in the same order, or firm i's fields would mix with firm j's
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / "changchun_siping.yaml"), until=2024.5)
+    m.run()  # an anchor (a pinned firm) and levers
+    n = len(m.firm_id)
+    assert m.next_id > n  # firms did exit and were dropped
+    assert m.alive.all()
+    assert m.pinned.sum() == 1 and m.induced.any() and np.isfinite(m.arrived_t).any()
+    for name in RegionalEconomy.FIRM_ARRAYS + ("output", "va", "jobs"):
+        assert len(getattr(m, name)) == n, name
+    assert (m.firm_id[1:] > m.firm_id[:-1]).all()  # creation order kept
+    # no per-firm array is missed by FIRM_ARRAYS
+    per_firm = {k for k, v in vars(m).items() if hasattr(v, "shape") and v.shape[:1] == (n,)}
+    assert per_firm <= set(RegionalEconomy.FIRM_ARRAYS) | {"output", "va", "jobs", "_key_now"}, per_firm
+    # the sector grouping is the mask over sectors, in array order
+    perm, sec_p, starts, ends, counts = m._by_sector()
+    for s in range(m.S):
+        assert (perm[starts[s]:ends[s]] == np.flatnonzero(m.alive & (m.sector == s))).all()
+
+
+@pytest.mark.parametrize("n", [1, 7, 10_000, 300_001])
+def test_normal_draws_equal_the_straightforward_box_muller(n):
+    # sim.rng.normal computes its two uniforms column by column and in place; it must give the
+    # same bits as the straightforward form it replaced
+    from sim import rng
+    ids = np.arange(3, 3 + n) * 7
+    u = rng.uniform(11, "growth", 4, ids, 2)
+    ref = np.sqrt(-2.0 * np.log(u[:, 0])) * np.cos(2.0 * np.pi * u[:, 1])
+    got = rng.normal(11, "growth", 4, ids)
+    assert np.array_equal(got.view(np.uint64), ref.view(np.uint64))
+
+
+def test_preference_order_is_the_head_of_a_full_sort():
+    # the capacity rule reads at most ROUNDS choices per firm: _preference_order gives those
+    # without sorting every site; where utilities are finite it equals argsort(-v)[:, :ROUNDS]
+    from sim.model import RegionalEconomy
+    r = np.random.default_rng(5)
+    v = r.gumbel(size=(2000, 47))
+    v[r.random(v.shape) < 0.95] = -np.inf  # sites that do not admit the sector
+    v[:, 0] = r.gumbel(size=2000)        # the firm's own site: always finite
+    m = RegionalEconomy.__new__(RegionalEconomy)
+    got = m._preference_order(v)
+    ref = np.argsort(-v, axis=1)
+    k = RegionalEconomy.ROUNDS
+    assert got.shape == (2000, k)
+    finite = np.isfinite(np.take_along_axis(v, ref[:, :k], axis=1))
+    assert (~finite).any()  # some rows reach -inf within k: those entries may come in any order
+    assert np.array_equal(got[finite], ref[:, :k][finite])
+    assert np.array_equal(m._preference_order(v[:, :3]), np.argsort(-v[:, :3], axis=1))

@@ -135,7 +135,7 @@ def test_between_parks_elasticity_grows_as_lambda_falls_between_cities_barely_mo
 def test_singleton_nests_leave_the_theory_case_unchanged():
     # the footloose-entrepreneur scenario has one site per city: every nest is a singleton, so
     # any λ draws the plain-logit shocks and calibrates the same constants (bit for bit)
-    from tests.perf_fingerprint import fingerprint, run
+    from tests.fingerprint import fingerprint, run
     a = fingerprint(*run("theory/footloose-entrepreneur.yaml", 2023, overrides=["parameters.nest_lambda=1"]))
     b = fingerprint(*run("theory/footloose-entrepreneur.yaml", 2023, overrides=["parameters.nest_lambda=0.3"]))
     assert a == b
@@ -143,7 +143,7 @@ def test_singleton_nests_leave_the_theory_case_unchanged():
 
 def test_lambda_below_one_changes_the_baseline_run():
     # ... while in the baseline (cities with parks) it does change choices
-    from tests.perf_fingerprint import fingerprint, run
+    from tests.fingerprint import fingerprint, run
     small = ("firms.scale=0.3",)
     a = fingerprint(*run("baseline.yaml", 2022.5, overrides=small + ("parameters.nest_lambda=1",)))
     b = fingerprint(*run("baseline.yaml", 2022.5, overrides=small + ("parameters.nest_lambda=0.4",)))
