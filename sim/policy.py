@@ -299,7 +299,7 @@ class PolicyMixin:
                 money = spend = v * tax
             elif kind == "profit_subsidy":
                 if want_choice:
-                    money = v * self.pi_scale * (1 - p.cit_rate * 0)
+                    money = v * self.pi_scale * keep  # taxed like the profit it adds to (docs/model.md)
                 if want_spend:
                     spend = v * self.pi_scale
             elif KINDS[kind].get("site_level"):  # talent and cost subsidies
