@@ -38,6 +38,8 @@ SECTOR_PARAMS = {
     "tradable": ("0/1", 0.0, 1.0),
     "revision_rate": ("per year", 0.0, 1.0),
     "coastal_mobile_share": ("share", 0.0, 1.0),
+    "industrial": ("0/1", 0.0, 1.0),   # secondary industry (1) or tertiary (0): which VA it splits
+    "park_admits": ("0/1", 0.0, 1.0),  # parks admit it (if tradable and mobile) besides their leaders
 }
 
 
@@ -51,6 +53,7 @@ SECTOR_UNITS = {
     "land_ha_per_yi": r"^ha per 亿元", "capital_per_yi": r"^亿元( fixed capital)? per 亿元",
     "mean_firm_output": r"^亿元( |$)", "mobile": r"^0/1$", "tradable": r"^0/1$",
     "revision_rate": r"^(share of firms )?per year$", "coastal_mobile_share": r"^share\b",
+    "industrial": r"^0/1$", "park_admits": r"^0/1$",
 }
 
 
@@ -225,6 +228,17 @@ NODE_SCHEMA = {"id": _text, "name_en": _any, "kind": _text, "city": _any,
                "lat": _num(-90, 90, unit="degrees"), "lon": _num(-180, 180, unit="degrees"), **SRC}
 LINK_SCHEMA = {"from": _text, "to": _text, "mode": _text, "minutes": _num(0.1, 1e5, unit="minutes"),
                "opened": _any, **SRC}
+# national.csv: key -> (unit, lower bound, upper bound); every key is required
+NATIONAL_KEYS = {
+    "wage_reference_yuan": ("yuan per person-year", 1e3, 1e7),
+    "power_price_reference_yuan_kwh": ("yuan per kWh", 0.01, 10.0),
+    "park_share_of_city_firms": ("share", 0.0, 1.0),
+    "leading_sector_park_weight": ("ratio", 0.01, 100.0),
+    "park_land_price_growth": ("per year", -0.5, 0.5),
+    "outside_park_land_price_ratio": ("ratio", 0.01, 100.0),
+    "default_land_price_yuan_m2": ("yuan/m²", 1.0, 1e5),
+}
+NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}
 PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,
                   "minutes_after": _num(0.1, 1e5, unit="minutes"), "completion": _text, **SRC}
 
@@ -243,18 +257,31 @@ class RegionData:
     nodes: Table
     links: Table
     projects: Table
+    national: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
-                self.parks, self.nodes, self.links, self.projects]
+                self.parks, self.nodes, self.links, self.projects, self.national]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
 
     def param(self, sector: str, name: str) -> float:
         return self.params[sector][name]
+
+    def sector_values(self, name: str) -> list[float]:
+        """One sector parameter for every sector, in sector order."""
+        return [self.params[s][name] for s in self.sectors]
+
+    def const(self, key: str) -> float:
+        """A national constant or model-wide assumption of ``national.csv`` (with its source)."""
+        row = self.national.by("key").get(key)
+        if row is None:
+            raise DataError(str(self.national.path), message=(
+                f"{self.national.path}: key {key}: missing; expected a row with key {key}"))
+        return row["value"]
 
 
 def load_data(folder: str | Path) -> RegionData:
@@ -273,6 +300,7 @@ def load_data(folder: str | Path) -> RegionData:
         links=read_table(folder / "links.csv", LINK_SCHEMA, ("from", "to", "mode"), required=False),
         projects=read_table(folder / "projects.csv", PROJECT_SCHEMA, ("id", "from", "to", "mode"),
                             required=False),
+        national=read_table(folder / "national.csv", NATIONAL_SCHEMA, "key"),
     )
     _cross_check(d)
     return d
@@ -307,6 +335,18 @@ def _cross_check(d: RegionData) -> None:
                 f"{d.sector_params.path}: sector {s}: param {missing[0]}: missing; "
                 f"expected every sector to have {', '.join(SECTOR_PARAMS)}"))
     d.sectors, d.params = sectors, params
+    have = set()
+    for r in d.national.rows:
+        if r["key"] not in NATIONAL_KEYS:
+            raise _fail(d.national, r, "key", r["key"], f"one of {', '.join(NATIONAL_KEYS)}")
+        unit, lo, hi = NATIONAL_KEYS[r["key"]]
+        if not lo <= r["value"] <= hi:
+            raise _fail(d.national, r, "value", r["value"], f"{r['key']} between {lo:g} and {hi:g} ({unit})")
+        have.add(r["key"])
+    missing = [k for k in NATIONAL_KEYS if k not in have]
+    if missing:
+        raise DataError(str(d.national.path), message=(
+            f"{d.national.path}: key {missing[0]}: missing; expected every key of {', '.join(NATIONAL_KEYS)}"))
 
     node_ids = set(d.nodes.ids())
     city_ids = set(d.cities.ids())
@@ -330,7 +370,7 @@ def _cross_check(d: RegionData) -> None:
             f"{d.origins.path}: column id: {sorted(city_ids & origin_ids)[0]!r} is also a city; "
             f"expected each place counted once"))
     # city sector shares
-    industrial = [s for s in sectors if s != "文化旅游"]
+    industrial = [s for s in sectors if params[s]["industrial"] > 0]
     sums: dict[str, float] = {}
     for r in d.city_sectors.rows:
         if r["city"] not in city_ids:

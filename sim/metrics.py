@@ -218,7 +218,7 @@ def _tables(m) -> dict:
     tab = m.__dict__.get("_recorder_tables")
     if tab is None:
         nc = len(m.city_ids)
-        industrial = np.array([s not in ("文化旅游",) for s in m.sectors])
+        industrial = np.array(m.data.sector_values("industrial")) > 0
         mk = m.site_market_arr.astype(np.intp)
         ind_place = np.where(industrial[:, None] & (mk < nc)[None, :], mk[None, :], nc)
         sec_place = np.arange(m.S, dtype=np.intp)[:, None] * m.Q + mk[None, :]

@@ -217,12 +217,13 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             # a new park has no free land until it opens (``_open_parks``)
             self.free_land[k] = 0.0 if pk["opens"] > -np.inf else pk["capacity_ha"] * (1 - pk["occupancy_2022"])
             self.land_price[k] = pk["land_price_yuan_m2"]
-            self.land_growth_site[k] = 0.03  # assumption: industrial land prices +3 %/year
+            self.land_growth_site[k] = d.const("park_land_price_growth")
         for i, c in enumerate(cities):
             k = self.n_parks + i
             own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"] and pk["opens"] == -np.inf]
-            self.land_price[k] = 1.2 * (np.mean(own) if own else 200.0)
-            self.land_growth_site[k] = 0.03
+            self.land_price[k] = d.const("outside_park_land_price_ratio") * (
+                np.mean(own) if own else d.const("default_land_price_yuan_m2"))
+            self.land_growth_site[k] = d.const("park_land_price_growth")
         for k in range(self.R):
             if self.site_kind[k] == "origin":
                 o = origins[self.site_market[k] - len(cities)]
@@ -235,7 +236,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             for s, sec in enumerate(self.sectors):
                 self.lead[s, k] = sec in pk["leading"]
                 tradable = d.param(sec, "tradable") > 0 and d.param(sec, "mobile") > 0
-                self.admit[s, k] = self.lead[s, k] or (tradable and sec not in ("其他工业", "建筑业"))
+                self.admit[s, k] = self.lead[s, k] or (tradable and d.param(sec, "park_admits") > 0)
 
     def _park_rows(self) -> list[dict]:
         """Parks from the data plus the scenario's ``new_parks`` (closed until they open)."""
@@ -351,8 +352,8 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
 
     def _sector_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices (national mean = 1)."""
-        w = wage_market[self.site_market_arr] / 114029.0
-        pw = self.power[self.site_market_arr] / 0.6
+        w = wage_market[self.site_market_arr] / self.data.const("wage_reference_yuan")
+        pw = self.power[self.site_market_arr] / self.data.const("power_price_reference_yuan_kwh")
         shares = self.__dict__.get("_cost_shares")
         if shares is None:  # (labour, energy) cost shares by sector: data, fixed in a run
             shares = self._cost_shares = (
@@ -372,7 +373,10 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
             sec_va = c["gdp_2022_yi"] * c["secondary_pct"] / 100
             ter_va = c["gdp_2022_yi"] * c["tertiary_pct"] / 100
             for s, sec in enumerate(self.sectors):
-                va = ter_va * tour.get(c["id"], 0.0) if sec == "文化旅游" else sec_va * shares.get((c["id"], sec), 0.0)
+                if d.param(sec, "industrial") > 0:
+                    va = sec_va * shares.get((c["id"], sec), 0.0)
+                else:  # tertiary (文化旅游): the tourism share of tertiary VA
+                    va = ter_va * tour.get(c["id"], 0.0)
                 city_target[s, i] = va / d.param(sec, "va_ratio")
         for k in range(self.R):
             if self.site_kind[k] == "origin":
@@ -386,6 +390,7 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
         # split city output between its parks and its outside-park site (60% in parks where they admit)
         ids, sector, site, size = [], [], [], []
         next_id = 0
+        in_parks, lead_w = d.const("park_share_of_city_firms"), d.const("leading_sector_park_weight")
         for s, sec in enumerate(self.sectors):
             ybar = d.param(sec, "mean_firm_output") / f.scale
             for i, c in enumerate(cities):
@@ -396,9 +401,9 @@ class RegionalEconomy(PolicyMixin, mesa.Model):
                 cand = [k for k in range(self.n_parks) if self.site_market[k] == i and self.admit[s, k]
                         and d.param(sec, "mobile") > 0 and self.park_rows[k]["opens"] == -np.inf]
                 other = self.n_parks + i
-                w = np.array([(3.0 if self.lead[s, k] else 1.0) * self.parks[k].capacity * (
+                w = np.array([(lead_w if self.lead[s, k] else 1.0) * self.parks[k].capacity * (
                     self.park_rows[k]["occupancy_2022"]) for k in cand])
-                probs = np.concatenate([0.6 * w / w.sum(), [0.4]]) if cand else np.array([1.0])
+                probs = np.concatenate([in_parks * w / w.sum(), [1 - in_parks]]) if cand else np.array([1.0])
                 sites = np.array(cand + [other])
                 u = rng.uniform(self.seed_value, "init", s * 1000 + i, np.arange(next_id, next_id + n))
                 pick = sites[np.minimum(np.searchsorted(np.cumsum(probs), u * probs.sum()), len(sites) - 1)]

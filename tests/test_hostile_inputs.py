@@ -470,11 +470,11 @@ SCHEMAS = {"cities.csv": simdata.CITY_SCHEMA, "origins.csv": simdata.ORIGIN_SCHE
            "sector_params.csv": simdata.SECTOR_PARAM_SCHEMA, "city_sectors.csv": simdata.CITY_SECTOR_SCHEMA,
            "city_tourism.csv": simdata.CITY_TOURISM_SCHEMA, "parks.csv": simdata.PARK_SCHEMA,
            "nodes.csv": simdata.NODE_SCHEMA, "links.csv": simdata.LINK_SCHEMA,
-           "projects.csv": simdata.PROJECT_SCHEMA}
+           "projects.csv": simdata.PROJECT_SCHEMA, "national.csv": simdata.NATIONAL_SCHEMA}
 KEYS = {"cities.csv": ["id"], "origins.csv": ["id"], "sector_params.csv": ["sector", "param"],
         "city_sectors.csv": ["city", "sector"], "city_tourism.csv": ["city"], "parks.csv": ["id"],
-        "nodes.csv": ["id"], "links.csv": ["from", "to", "mode"], "projects.csv": ["id", "from", "to", "mode"]}
-REQUIRED_FILES = ["cities.csv", "sector_params.csv", "city_sectors.csv", "nodes.csv"]
+        "nodes.csv": ["id"], "links.csv": ["from", "to", "mode"], "projects.csv": ["id", "from", "to", "mode"], "national.csv": ["key"]}
+REQUIRED_FILES = ["cities.csv", "sector_params.csv", "city_sectors.csv", "nodes.csv", "national.csv"]
 TABLES = {name: _read(name) for name in SCHEMAS}
 
 
