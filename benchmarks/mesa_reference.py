@@ -59,7 +59,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
 from sim import market, rng
-from sim.levers import KINDS
+from sim.policy.levers import KINDS
 from sim.model import City, Park, RegionalEconomy
 from sim.policy import WAN_TO_YI, YI_PER_HA_PER_YUAN_M2, PolicyMixin, annuity
 from sim.scenario import LoadedScenario

@@ -114,7 +114,16 @@ class InvariantChecker:
 
     def _finite_state(self, out: list[str]) -> None:
         m = self.m
-        for name, a in vars(m).items():
+        state = dict(vars(m))
+        # the components' arrays under the model's names (sim/model_views.py)
+        for klass in type(m).__mro__:
+            for name, attr in vars(klass).items():
+                if isinstance(attr, property) and name not in state:
+                    try:
+                        state[name] = getattr(m, name)
+                    except AttributeError:
+                        continue
+        for name, a in state.items():
             if isinstance(a, np.ndarray):
                 if a.dtype.kind != "f":
                     continue

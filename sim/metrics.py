@@ -61,7 +61,7 @@ class Recorder:
             # per-firm index arrays of the model (intp), and the totals its step already took
             # with the same bincounts: value added and jobs by city (_production), output by
             # site (_fill_layers)
-            fx = m._firm_index()
+            fx = m.firms.index()
             key, site, place = fx["key"], fx["site"], fx["place"]
             sector, output, jobs = m.sector, m.output, m.jobs
             va_c, jobs_c, out_r = m.city_va, m.city_jobs, m.site_output
@@ -256,7 +256,7 @@ def _lever_units(m) -> list[str]:
 
 
 def _kind_unit(kind: str) -> str:
-    from .levers import KINDS
+    from .policy.levers import KINDS
     return KINDS[kind]["unit"]
 
 

@@ -28,7 +28,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ScenarioError
-from .levers import Anchor, Lever, NewPark, ScenarioTarget
+from .policy.levers import Anchor, Lever, NewPark, ScenarioTarget
 
 # --------------------------------------------------------------------------------------------
 # YAML loading: safe loader, duplicate keys are an error

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
-from . import market
+from .economy import market
 from .errors import UserError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -402,7 +402,7 @@ def expected_flows(m, factor: np.ndarray | None = None) -> np.ndarray:
     profit at each site multiplied by ``factor[r]`` = (1−t'_r)/(1−t) (a site-specific income-tax
     rate). No simulation noise: the exact expectation of the choice step. The diagonal holds the
     choosers who stay; the model's state is left unchanged."""
-    from .location import nested_logit_probabilities
+    from .economy.choice import nested_logit_probabilities
     w = _choosers(m)
     saved = m.net_scale.copy()
     flows = np.zeros((m.R, m.R))
@@ -414,7 +414,7 @@ def expected_flows(m, factor: np.ndarray | None = None) -> np.ndarray:
                 continue
             sel = m.sector == s
             per_site = np.bincount(m.site[sel], weights=w[sel], minlength=m.R)
-            flows += per_site[:, None] * nested_logit_probabilities(m._vmat(s), m.site_nest, m.p.nest_lambda)
+            flows += per_site[:, None] * nested_logit_probabilities(m.utility_matrix(s), m.site_nest, m.p.nest_lambda)
     finally:
         m.net_scale[:] = saved
     return flows

@@ -118,7 +118,9 @@ def rows(name: str) -> pd.DataFrame:
 def function_values() -> dict[str, np.ndarray]:
     """Values of the pure economic functions on fixed random inputs (the market block, the
     nested logit and its calibration, the random streams, distances)."""
-    from sim import location, market, rng
+    from sim import rng
+    from sim.economy import choice as location
+    from sim.economy import market
     from sim.geography import haversine_km
 
     r = np.random.default_rng(20221)

@@ -38,12 +38,12 @@ def test_demonstration_zone_cities_have_hundreds_of_firms_and_50k_total(baseline
 def _assert_at_rest(m, rtol):
     # expected arrivals equal expected departures at every site with firms (calibrated constants),
     # under the model's (nested) logit
-    from sim.location import transition_matrix
+    from sim.economy.choice import transition_matrix
     for s in range(m.S):
         if not m.mobile_sector[s]:
             continue
         counts = np.bincount(m.site[m.sector == s], minlength=m.R).astype(float)
-        p = transition_matrix(m._vmat(s, with_constants=False), m.constants[s], m.site_nest,
+        p = transition_matrix(m.utility_matrix(s, with_constants=False), m.constants[s], m.site_nest,
                               m.p.nest_lambda)
         inflow = counts @ p
         has = counts > 0

@@ -40,7 +40,7 @@ def test_pure_functions_equal_their_golden_values():
 
 def test_every_lever_kind_case_uses_every_kind():
     """The golden case with every lever kind has power: each kind of the spec is in it."""
-    from sim.levers import KINDS
+    from sim.policy.levers import KINDS
 
     kinds = {lv.kind for lv in load_case("every_lever_kind").scenario.levers}
     assert kinds == set(KINDS)

@@ -12,7 +12,7 @@ def lever_model():
     m = RegionalEconomy(load_case("every_lever_kind"), until=2024.0)
     while m.t < 2023.5 - 1e-9:  # every lever of the case is on by 2023-07
         m.step()
-    m._lever_rates()
+    m.evaluate_market()
     return m
 
 
@@ -40,13 +40,13 @@ def test_a_rent_subsidy_and_an_interest_subsidy_are_taxed_the_same_way(lever_mod
     # both lower a deductible cost, so the firm keeps (1 − t) of the money (docs/model.md)
     m = lever_model
     t = m.p.cit_rate
-    b = m._base_components()
+    b = m.market.bc
     pib = np.maximum(m.pibar, 1e-300)[:, None]
     j = _j(m, "land_all")
     mask = m.lever_mask[j]
-    want = m.p.beta * m.lever_val[j] * b["land"] * (1 - t) / pib
+    want = m.p.beta * m.lever_val[j] * b.land * (1 - t) / pib
     np.testing.assert_allclose(m.rate_u[j][mask], want[mask], rtol=1e-12)
     j = _j(m, "interest")
     mask = m.lever_mask[j]
-    want = m.p.beta * m.lever_val[j] / 100 * b["cap"] * (1 - t) / pib
+    want = m.p.beta * m.lever_val[j] / 100 * b.cap * (1 - t) / pib
     np.testing.assert_allclose(m.rate_u[j][mask], want[mask], rtol=1e-12)

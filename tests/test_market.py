@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from sim import market
-from sim.location import calibrate_constants, logit_probabilities, logit_share_after_shock
+from sim.economy import market
+from sim.economy.choice import calibrate_constants, logit_probabilities, logit_share_after_shock
 
 
 @pytest.mark.parametrize("phi,expected", [(0.1, 0.6222), (0.3, 0.6857), (0.5, 0.8000), (0.7, 1.0)])

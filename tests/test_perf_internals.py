@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from sim import rng
-from sim.model import RegionalEconomy, Schedules
+from sim.agents.relocation import ROUNDS, SiteChoice
+from sim.economy.choice import preference_order
+from sim.economy.trends import Schedules
+from sim.model import RegionalEconomy
 from sim.scenario import load_scenario
 from tests.fingerprint import ROOT
 
@@ -26,32 +29,45 @@ def test_stream_keys_from_python_ints_equal_the_numpy_form():
                 assert type(a) is np.uint64 and a == b, (seed, purpose, step)
 
 
-def test_chooser_rows_equal_rows_of_the_full_matrices():
+def test_chooser_rows_equal_the_utility_written_out():
+    # economy.choice.utility_rows against V = β(π_net − move·π[s, r0])/π̄ + bonus·lead + a, −inf
+    # where the site does not admit the sector (but the chooser's own site), element by element
     m = _model("jxn_transfer_zone.yaml", 2024.5)
     for _ in range(3):
         m.step()
-    m._market_state()
+    m.evaluate_market()
     r = np.random.default_rng(3)
     sec = np.repeat(np.flatnonzero(m.mobile_sector), 40)
     cur = r.integers(0, m.R, sec.size)
     pib = np.maximum(m.pibar, 1e-300)[sec]
-    v, move = m._v_rows(sec, cur, pib)
-    for s in np.unique(sec):
-        sel = sec == s
-        mv = m._move_cost(s)
-        full = m._vmat(s, move=mv)
-        assert np.array_equal(v[sel].view(np.uint64), full[cur[sel]].view(np.uint64))
-        assert np.array_equal(move[sel].view(np.uint64), mv[cur[sel]].view(np.uint64))
+    v, move = m.choice.utility_rows(sec, cur, pib)
+    p = m.p
+    for i in range(0, sec.size, 7):
+        s, r0 = sec[i], cur[i]
+        mv = m.move_base[r0] * m.pi_scale[s, r0]
+        mv[r0] = 0.0
+        want = p.beta * (m.net_scale[s] - mv) / pib[i] + p.leading_sector_bonus * m.lead[s] + m.constants[s]
+        ok = m.admit[s].copy()
+        ok[r0] = True
+        want[~ok] = -np.inf
+        np.testing.assert_allclose(v[i], want, rtol=1e-12)
+        np.testing.assert_allclose(move[i], mv, rtol=1e-12)
+        assert np.array_equal(np.isneginf(v[i]), ~ok)
+    # the calibration's full matrix is the same function, row by row
+    s = int(sec[0])
+    full = m.utility_matrix(s)
+    sel = sec == s
+    assert np.array_equal(v[sel].view(np.uint64), full[cur[sel]].view(np.uint64))
     assert np.isneginf(v).any() and np.isfinite(v).any()  # sites that do not admit the sector, and some that do
 
 
 def _assign_group_by_group(self, idx, v, first, sec, cur, secs, b0, b1):
     """The capacity rule as before the batching: the full preference order of every chooser, each
     sector group from its first round."""
-    order = self._preference_order(v)
+    order = preference_order(v, ROUNDS)
     assert np.array_equal(order[:, 0], first)  # argmax is the head of the preference order
     for s, a, b in zip(secs.tolist(), b0, b1):
-        self._assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
+        self.assign(idx[a:b], v[a:b], order[a:b], s, cur[a:b])
 
 
 def test_batched_capacity_rule_equals_group_by_group(monkeypatch):
@@ -61,18 +77,18 @@ def test_batched_capacity_rule_equals_group_by_group(monkeypatch):
 
     def run(batched):
         if not batched:
-            monkeypatch.setattr(RegionalEconomy, "_assign_all", _assign_group_by_group)
+            monkeypatch.setattr(SiteChoice, "assign_all", _assign_group_by_group)
         m = _model(overrides=ov, until=2023.75)
         m.free_land[: m.n_parks] *= 0.02
         refused = []
-        orig = RegionalEconomy._assign
+        orig = SiteChoice.assign
 
         def spy(self, idx, v, order, s, cur, rank=None, pending=None):
             orig(self, idx, v, order, s, cur, rank, pending)
             # firms that wanted another site first and did not get it were refused there
-            refused.append(int(((order[:, 0] != cur) & (self.site[idx] != order[:, 0])).sum()))
+            refused.append(int(((order[:, 0] != cur) & (self.firms.site[idx] != order[:, 0])).sum()))
 
-        monkeypatch.setattr(RegionalEconomy, "_assign", spy)
+        monkeypatch.setattr(SiteChoice, "assign", spy)
         for _ in range(m.n_steps):
             m.step()
         monkeypatch.undo()
@@ -105,19 +121,19 @@ def test_caches_equal_a_fresh_computation_after_every_step(name):
     m = _model(name, 2024.75)
     for _ in range(m.n_steps):
         m.step()
-        fx = m._firm_index()
+        fx = m.firms.index()
         key = m.sector.astype(np.intp) * m.R + m.site
         assert np.array_equal(fx["key"], key) and np.array_equal(fx["site"], m.site)
         assert np.array_equal(fx["place"], m.site_market_arr[m.site])
-        perm = m._by_sector()[0]
+        perm = m.firms.by_sector()[0]
         assert np.array_equal(perm, np.argsort(m.sector, kind="stable"))
-        pop = m._population_index()
+        pop = m.firms.revisers()
         cand = np.flatnonzero(m.mobile_sector[m.sector] & ~m.pinned & m.alive)
         assert np.array_equal(pop["cand"], cand) and np.array_equal(pop["cand_ids"], m.firm_id[cand])
         assert np.array_equal(pop["home"], m.home)
-        if m._ms is not None:
+        if m.firms._ms is not None:
             raw = np.bincount(key, weights=m.scale, minlength=m.S * m.R).reshape(m.S, m.R)
-            assert np.array_equal(m._ms[2], raw)
+            assert np.array_equal(m.firms._ms[2], raw)
         assert np.array_equal(m.site_output, np.bincount(m.site, weights=m.output, minlength=m.R))
         g = np.array([m.cost[s] ** (1.0 - m.sigma[s]) for s in range(m.S)])
         assert np.array_equal(m.g, g)
@@ -125,7 +141,7 @@ def test_caches_equal_a_fresh_computation_after_every_step(name):
 
 
 def test_market_block_for_all_sectors_equals_sector_by_sector():
-    from sim import market
+    from sim.economy import market
     m = _model("changchun_siping.yaml", 2025.0)  # an anchor: its local purchases raise one sector's income
     for _ in range(m.n_steps):
         m.step()
@@ -157,10 +173,10 @@ def test_compaction_keeps_every_per_firm_array_aligned():
         assert len(getattr(m, name)) == n, name
     assert (m.firm_id[1:] > m.firm_id[:-1]).all()  # creation order kept
     # no per-firm array is missed by FIRM_ARRAYS
-    per_firm = {k for k, v in vars(m).items() if hasattr(v, "shape") and v.shape[:1] == (n,)}
-    assert per_firm <= set(RegionalEconomy.FIRM_ARRAYS) | {"output", "va", "jobs", "_key_now"}, per_firm
+    per_firm = {k for k, v in vars(m.firms).items() if hasattr(v, "shape") and v.shape[:1] == (n,)}
+    assert per_firm <= set(RegionalEconomy.FIRM_ARRAYS) | {"output", "va", "jobs"}, per_firm
     # the sector grouping is the mask over sectors, in array order
-    perm, sec_p, starts, ends, counts = m._by_sector()
+    perm, sec_p, starts, ends, counts = m.firms.by_sector()
     for s in range(m.S):
         assert (perm[starts[s]:ends[s]] == np.flatnonzero(m.alive & (m.sector == s))).all()
 
@@ -180,17 +196,15 @@ def test_normal_draws_equal_the_straightforward_box_muller(n):
 def test_preference_order_is_the_head_of_a_full_sort():
     # the capacity rule reads at most ROUNDS choices per firm: _preference_order gives those
     # without sorting every site; where utilities are finite it equals argsort(-v)[:, :ROUNDS]
-    from sim.model import RegionalEconomy
     r = np.random.default_rng(5)
     v = r.gumbel(size=(2000, 47))
     v[r.random(v.shape) < 0.95] = -np.inf  # sites that do not admit the sector
     v[:, 0] = r.gumbel(size=2000)        # the firm's own site: always finite
-    m = RegionalEconomy.__new__(RegionalEconomy)
-    got = m._preference_order(v)
+    got = preference_order(v, ROUNDS)
     ref = np.argsort(-v, axis=1)
-    k = RegionalEconomy.ROUNDS
+    k = ROUNDS
     assert got.shape == (2000, k)
     finite = np.isfinite(np.take_along_axis(v, ref[:, :k], axis=1))
     assert (~finite).any()  # some rows reach -inf within k: those entries may come in any order
     assert np.array_equal(got[finite], ref[:, :k][finite])
-    assert np.array_equal(m._preference_order(v[:, :3]), np.argsort(-v[:, :3], axis=1))
+    assert np.array_equal(preference_order(v[:, :3], ROUNDS), np.argsort(-v[:, :3], axis=1))

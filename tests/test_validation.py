@@ -10,7 +10,7 @@ import pytest
 from scipy.optimize import brentq
 
 import run
-from sim import market
+from sim.economy import market
 from sim import validation as v
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from sim import rng
-from sim.location import calibrate_constants, logit_probabilities, nested_logit_probabilities
+from sim.economy.choice import calibrate_constants, logit_probabilities, nested_logit_probabilities
 
 N = 200_000
 NEST = np.array([0, 0, 1, 1, 1, 2])          # two nests of 2 and 3 sites, one singleton

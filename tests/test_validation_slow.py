@@ -5,7 +5,7 @@ baseline's 2035 state and the simulated park tax cut. About 90 s in all; CI runs
 import numpy as np
 import pytest
 
-from sim import market
+from sim.economy import market
 from sim import validation as v
 
 pytestmark = pytest.mark.slow

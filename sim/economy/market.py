@@ -30,6 +30,21 @@ def freeness_from_time(minutes: np.ndarray, delta: float, internal_minutes: floa
     return (t / internal_minutes) ** (-float(delta))
 
 
+def sector_freeness(minutes: np.ndarray, deltas: np.ndarray, internal_minutes: float,
+                    phi: float | None, site_market: np.ndarray) -> np.ndarray:
+    """Freeness φ[s, r, q] of every sector from travel times ``minutes[r, q]`` (site r to market q):
+    :func:`freeness_from_time` with the sector's δ_s, or, when ``phi`` is given (theory cases), 1
+    inside a site's own market and ``phi`` between markets."""
+    R, Q = minutes.shape
+    out = np.empty((len(deltas), R, Q))
+    for s, delta in enumerate(deltas):
+        if phi is not None:
+            out[s] = np.where(site_market[:, None] == np.arange(Q)[None, :], 1.0, phi)
+        else:
+            out[s] = freeness_from_time(minutes, delta, internal_minutes)
+    return out
+
+
 def tau_from_phi(phi: np.ndarray, sigma: float) -> np.ndarray:
     """Iceberg cost τ ≥ 1 from freeness: φ = τ^(1−σ)."""
     return np.asarray(phi, dtype=float) ** (1.0 / (1.0 - sigma))

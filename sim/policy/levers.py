@@ -66,7 +66,7 @@ CHOICE_KINDS = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_reba
 
 
 def _schedule_points(value: Any, what: str, lo: float, hi: float) -> None:
-    from .scenario import parse_schedule
+    from ..scenario import parse_schedule
     try:
         sched = parse_schedule(value)
     except ValueError as exc:
@@ -190,7 +190,7 @@ class NewPark(BaseModel):
     @field_validator("opens")
     @classmethod
     def _date(cls, v):
-        from .scenario import parse_date
+        from ..scenario import parse_date
         parse_date(v)
         return v
 
@@ -212,6 +212,6 @@ class Anchor(BaseModel):
     @field_validator("starts")
     @classmethod
     def _date(cls, v):
-        from .scenario import parse_date
+        from ..scenario import parse_date
         parse_date(v)
         return v

@@ -101,3 +101,59 @@ def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
 def choose(v: np.ndarray) -> np.ndarray:
     """Index of the best alternative per row (utilities already include the Gumbel shocks)."""
     return np.argmax(v, axis=1)
+
+
+def preference_order(v: np.ndarray, rounds: int) -> np.ndarray:
+    """Each row's alternatives by decreasing utility, the first ``rounds`` of them:
+    ``argsort(-v)[:, :rounds]`` without sorting the rest. Ties between finite utilities have
+    probability 0 with continuous shocks."""
+    k = min(rounds, v.shape[1])
+    if v.shape[1] <= k or v.shape[0] == 0:
+        return np.argsort(-v, axis=1)
+    neg = -v
+    top = np.argpartition(neg, k - 1, axis=1)[:, :k]
+    return np.take_along_axis(top, np.argsort(np.take_along_axis(neg, top, axis=1), axis=1), axis=1)
+
+
+def admit_in_order(need: np.ndarray, site: np.ndarray, free: np.ndarray) -> np.ndarray:
+    """The capacity rule's admission test: requests sorted so that each site's are contiguous and
+    in admission order; request i is admitted if the cumulative need (ha) of its site's requests up
+    to and including it fits in the site's free land: Σ_{j ≤ i, same site} need_j ≤ free[site]."""
+    csum = np.cumsum(need)
+    start = np.concatenate(([0], np.flatnonzero(np.diff(site)) + 1))
+    base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(site))))
+    return (csum - base) <= free[site] + 1e-12
+
+
+def utility_rows(net_scale: np.ndarray, move_base: np.ndarray, pi_scale: np.ndarray, sec: np.ndarray,
+                 cur: np.ndarray, pib: np.ndarray, beta: float, lead_bonus: float, lead: np.ndarray,
+                 admit: np.ndarray, constants: np.ndarray | None,
+                 relocation_costs: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic utility V (n × R) of n choosers of sectors ``sec`` at sites ``cur`` for every
+    site, and their moving costs (n × R, 亿元/year per unit scale; 0 to stay) (MODEL.md §4):
+
+        V_ir = β (π_net[s, r] − move[r0, r]·π[s, r0]) / π̄_s + bonus·lead[s, r] + a[s, r]
+
+    −inf where the site does not admit the sector (a firm may always stay where it is). ``pib``:
+    max(π̄, 1e-300) per chooser; ``move_base[r0, r]``: moving cost in years of operating profit;
+    ``constants`` None leaves the location constants out (their calibration)."""
+    n, R = len(sec), net_scale.shape[1]
+    rows = np.arange(n)
+    if relocation_costs:
+        move = move_base[cur]
+        move *= pi_scale[sec, cur][:, None]
+        move[rows, cur] = 0.0
+    else:
+        move = np.zeros((n, R))
+    v = net_scale[sec]
+    v -= move
+    v *= beta
+    v /= pib[:, None]
+    v += lead_bonus * lead[sec]
+    # a firm may always stay where it is, even at a site that no longer admits its sector
+    ok = admit[sec]
+    ok[rows, cur] = True
+    v[~ok] = -np.inf
+    if constants is not None:
+        v += constants[sec]
+    return v, move

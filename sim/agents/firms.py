@@ -1,0 +1,158 @@
+"""The firm population: a struct-of-arrays (one numpy array per field, one row per firm), never
+per-firm Python objects (docs/architecture.md).
+
+Rows are in order of creation (firm ids increase down the arrays). Exiting firms leave the arrays at
+once (``compact_append``), so every row is alive except inside a step's exit stage. The population
+owns the index caches built on its arrays, each with one invalidation point: ``moved()`` when sites or
+scales change, ``changed()`` when rows are added or removed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# per-firm fields (output, value added and jobs are rebuilt by the production stage each step)
+FIELDS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
+          "arrived_t", "land_disc", "induced", "pivotal", "pinned")
+DTYPES = {"firm_id": np.int64, "sector": np.int32, "site": np.int32, "scale": float, "home": np.int32,
+          "alive": bool, "land": float, "arrived_t": float, "land_disc": float, "induced": bool,
+          "pivotal": np.int64, "pinned": bool}
+
+
+def new_firm_values(t: float) -> dict:
+    """Fields of a firm born (or placed) at date ``t`` that do not depend on where: it arrived at
+    t, holds no land discount, is not induced, has no pivotal lever and is not pinned."""
+    return {"alive": True, "land": 0.0, "arrived_t": t, "land_disc": 0.0, "induced": False,
+            "pivotal": 0, "pinned": False}
+
+
+def group_by_sector(sector: np.ndarray, S: int) -> tuple:
+    """Rows of ``sector`` grouped by sector, in row order within a sector:
+    ``(perm, sector[perm], starts, ends, counts)`` (a stable sort on a small integer type is a
+    radix sort: O(n))."""
+    perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
+    counts = np.bincount(sector, minlength=S)
+    ends = np.cumsum(counts)
+    return perm, sector[perm], ends - counts, ends, counts
+
+
+class FirmPopulation:
+    """Firms of ``S`` sectors on ``R`` sites. ``site_market[r]``: the market (city or origin) of
+    site r; ``mobile_sector[s]``: whether firms of sector s may relocate."""
+
+    def __init__(self, S: int, R: int, site_market: np.ndarray, mobile_sector: np.ndarray,
+                 **fields: np.ndarray) -> None:
+        self.S, self.R = S, R
+        self.site_market, self.mobile_sector = site_market, mobile_sector
+        n = len(fields["firm_id"])
+        for name in FIELDS:
+            if name in fields:
+                setattr(self, name, np.asarray(fields[name], dtype=DTYPES[name]))
+            else:
+                setattr(self, name, np.full(n, new_firm_values(-np.inf)[name], dtype=DTYPES[name]))
+        self.next_id = int(self.firm_id.max()) + 1 if n else 0
+        self.output = self.va = self.jobs = None
+        self._grp = self._fx = self._pop = self._ms = None
+
+    def __len__(self) -> int:
+        return len(self.firm_id)
+
+    # ------------------------------------------------------------------ caches
+    def moved(self) -> None:
+        """Some firm changed site or scale: drop the caches that depend on sites and scales."""
+        self._fx = self._ms = None
+
+    def grown(self) -> None:
+        """Scales changed (growth): drop the market sums over scale."""
+        self._ms = None
+
+    def changed(self) -> None:
+        """Rows were added or removed: drop every cache."""
+        self._grp = self._pop = None
+        self.moved()
+
+    def by_sector(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Live firms grouped by sector, in array order within a sector: ``(perm, sector[perm],
+        starts, ends, counts)``. Sector ``s`` is ``perm[starts[s]:ends[s]]``, the same firms in the
+        same order as ``np.flatnonzero(alive & (sector == s))``, so sums over a slice equal sums
+        over that mask bit for bit."""
+        g = self._grp
+        if g is None:
+            if self.alive.all():
+                g = group_by_sector(self.sector, self.S)
+            else:
+                idx = np.flatnonzero(self.alive)
+                perm, sec_p, starts, ends, counts = group_by_sector(self.sector[idx], self.S)
+                g = (idx[perm], sec_p, starts, ends, counts)
+            self._grp = g
+        return g
+
+    def index(self) -> dict:
+        """Per-firm index arrays (``intp``) of the current sites: ``site``, ``key`` = sector·R + site
+        (the flat index into (sector, site) tables) and ``place`` = the market of the site."""
+        fx = self._fx
+        if fx is None:
+            site = self.site.astype(np.intp)
+            key = self.sector.astype(np.intp)
+            key *= self.R
+            key += site
+            fx = self._fx = {"site": site, "key": key, "place": self.site_market[site]}
+        return fx
+
+    def revisers(self) -> dict:
+        """Arrays that change only with the population (not with moves): ``home`` (``intp``), the
+        rows that may revise (mobile sector, not pinned, alive) and their firm ids."""
+        pop = self._pop
+        if pop is None:
+            cand = self.mobile_sector[self.sector]
+            pinned = bool(self.pinned.any())
+            if pinned:
+                cand &= ~self.pinned
+            if not self.alive.all():
+                cand &= self.alive
+            rows = np.flatnonzero(cand)
+            pop = self._pop = {"home": self.home.astype(np.intp), "cand": rows,
+                               "cand_ids": self.firm_id[rows], "pinned": pinned}
+        return pop
+
+    def scale_sums(self) -> tuple:
+        """``(key_p, scale_p, raw, den)``: the live firms' flat keys and scales in sector-grouped
+        order, Σ scale by (sector, site) (S × R) and Σ scale by sector (a list; ≥ 1e-300)."""
+        ms = self._ms
+        if ms is None:
+            perm, _, starts, ends, _ = self.by_sector()
+            key_p = self.index()["key"][perm]
+            scale_p = self.scale[perm]
+            raw = np.bincount(key_p, weights=scale_p, minlength=self.S * self.R).reshape(self.S, self.R)
+            den = [max(scale_p[a:b].sum(), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            ms = self._ms = (key_p, scale_p, raw, den)
+        return ms
+
+    # ------------------------------------------------------------------ rows
+    def compact_append(self, keep: np.ndarray, new: dict, n_new: int) -> None:
+        """Keep rows ``keep`` (in order) and append ``n_new`` rows with the values of ``new`` (a
+        scalar or an array per field; ``scale`` is left for the caller to fill), in one copy of
+        each array: the survivors keep their order, so every sum over firms adds the same numbers
+        in the same order as a mask over the old rows would."""
+        nk = keep.size
+        for name in FIELDS:
+            if name == "alive":  # survivors and entrants: every row is alive
+                self.alive = np.ones(nk + n_new, dtype=bool)
+                continue
+            a = getattr(self, name)
+            b = np.empty(nk + n_new, dtype=a.dtype)
+            np.take(a, keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
+            if name != "scale":
+                b[nk:] = new[name]
+            setattr(self, name, b)
+        self.output = self.va = self.jobs = None  # rebuilt by the production stage
+        self.changed()
+
+    def append(self, **values) -> None:
+        """Append one firm (anchors): a value per field; fields not given take ``new_firm_values``."""
+        for name in FIELDS:
+            setattr(self, name, np.r_[getattr(self, name), values[name]].astype(DTYPES[name]))
+        self.changed()
+
+    def set_grouping(self, grp: tuple) -> None:
+        """The sector grouping of the current rows, when the caller built it along the way."""
+        self._grp = grp

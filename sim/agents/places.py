@@ -1,0 +1,196 @@
+"""Places: the sites firms can be at, park land, and the City and Park Mesa agents on the grid.
+
+A *site* is a park, the outside-park area of a study-area city, or an origin region with firms;
+a *market* is a city or an origin region (where income is spent). Sites are numbered parks first
+(data, then the scenario's new parks), then one outside-park site per city, then origins.
+"""
+from __future__ import annotations
+
+import numpy as np
+from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
+
+from ..errors import ScenarioError
+from ..geography import GridSpec
+from ..scenario import parse_date
+
+
+def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:
+    """Parks from ``data/parks.csv`` plus the scenario's ``new_parks`` (``opens``: −inf for the data's
+    parks, the opening date for new ones, closed until then); a bad new park is a one-line error."""
+    rows = [dict(r, opens=-np.inf) for r in data.parks.rows]
+    known = {r["id"] for r in rows}
+    nodes = {n["id"] for n in data.nodes.rows}
+    for j, npk in enumerate(new_parks):
+        key = f"new_parks.{j}"
+        if npk.id in known:
+            raise ScenarioError(src, f"{key}.id", npk.id, "a park id not already in data/parks.csv")
+        if npk.city not in city_ids:
+            raise ScenarioError(src, f"{key}.city", npk.city, f"a city id ({', '.join(city_ids)})")
+        node = npk.node or next(c["node"] for c in data.cities.rows if c["id"] == npk.city)
+        if node not in nodes:
+            raise ScenarioError(src, f"{key}.node", node, "a node id from data/nodes.csv")
+        for sec in npk.leading:
+            if sec not in data.sectors:
+                raise ScenarioError(src, f"{key}.leading", sec, "a sector from data/sector_params.csv")
+        for c in npk.partners:
+            if c not in city_ids:
+                raise ScenarioError(src, f"{key}.partners", c, "a city id")
+        rows.append({"id": npk.id, "name_zh": npk.name_zh, "city": npk.city, "node": node,
+                     "capacity_ha": npk.capacity_ha, "occupancy_2022": 0.0,
+                     "leading": list(npk.leading), "land_price_yuan_m2": npk.land_price_yuan_m2,
+                     "opens": parse_date(npk.opens), "partners": dict(npk.partners)})
+        known.add(npk.id)
+    return rows
+
+
+class Sites:
+    """Static tables of the sites: ids, market, node, kind, nests, who pays and collects there."""
+
+    def __init__(self, parks: list[dict], cities: list[dict], origins: list[dict]) -> None:
+        city_ids = [c["id"] for c in cities]
+        self.ids: list[str] = []
+        self.market: list[int] = []
+        self.node: list[str] = []
+        self.kind: list[str] = []
+        for pk in parks:
+            self.ids.append(pk["id"])
+            self.market.append(city_ids.index(pk["city"]))
+            self.node.append(pk["node"])
+            self.kind.append("park")
+        for i, c in enumerate(cities):
+            self.ids.append(f"{c['id']}·园区外")
+            self.market.append(i)
+            self.node.append(c["node"])
+            self.kind.append("other")
+        for j, o in enumerate(origins):
+            if o["has_firms"]:
+                self.ids.append(o["id"])
+                self.market.append(len(cities) + j)
+                self.node.append(o["node"])
+                self.kind.append("origin")
+        self.R = len(self.ids)
+        self.n_parks = len(parks)
+        self.market_arr = np.array(self.market)
+        self.is_park = np.array([k == "park" for k in self.kind])
+        self.is_origin = np.array([k == "origin" for k in self.kind])
+        self.park_opens = np.array([pk["opens"] for pk in parks])
+        # nested logit: a city's parks and outside site are one nest, each origin its own
+        self.nest = self.market_arr
+        # who pays for and collects from each site: its city, or a joint park's partners
+        nc = len(cities)
+        self.city_w = np.zeros((self.R, nc))
+        for k in range(self.R):
+            q = self.market[k]
+            partners = parks[k].get("partners") if k < self.n_parks else None
+            if partners:
+                for c, sh in partners.items():
+                    self.city_w[k, city_ids.index(c)] += sh
+            elif q < nc:
+                self.city_w[k, q] = 1.0
+
+
+class Land:
+    """Land by site: free land (ha; +inf off parks), prices (yuan/m²) and their trend rates."""
+
+    def __init__(self, sites: Sites, parks: list[dict], cities: list[dict], origins: list[dict],
+                 const) -> None:
+        R, n_parks = sites.R, sites.n_parks
+        self.free = np.full(R, np.inf)
+        self.price = np.zeros(R)
+        self.growth = np.zeros(R)  # trend rate of the land price (per year)
+        for k, pk in enumerate(parks):
+            # a new park has no free land until it opens
+            self.free[k] = 0.0 if pk["opens"] > -np.inf else pk["capacity_ha"] * (1 - pk["occupancy_2022"])
+            self.price[k] = pk["land_price_yuan_m2"]
+            self.growth[k] = const("park_land_price_growth")
+        for i, c in enumerate(cities):
+            k = n_parks + i
+            own = [pk["land_price_yuan_m2"] for pk in parks if pk["city"] == c["id"] and pk["opens"] == -np.inf]
+            self.price[k] = const("outside_park_land_price_ratio") * (
+                np.mean(own) if own else const("default_land_price_yuan_m2"))
+            self.growth[k] = const("park_land_price_growth")
+        for k in range(R):
+            if sites.kind[k] == "origin":
+                o = origins[sites.market[k] - len(cities)]
+                self.price[k] = o["land_price_yuan_m2"]
+                self.growth[k] = o["land_price_trend_growth"]
+        self.price0 = self.price.copy()
+
+    def release(self, sites: np.ndarray, ha: np.ndarray) -> None:
+        """Firms leave plots of ``ha`` at ``sites`` (repeated sites add up)."""
+        np.add.at(self.free, sites, ha)
+
+    def take(self, sites: np.ndarray, ha: np.ndarray) -> None:
+        """Firms take plots of ``ha`` at ``sites`` (repeated sites add up)."""
+        np.subtract.at(self.free, sites, ha)
+
+
+class City(FixedAgent):
+    """A city: GDP (亿元/year), population (万人) and wage (yuan per person-year), set each period
+    from the city accounts (``sim.economy.cities``)."""
+
+    def __init__(self, model, idx: int, row: dict) -> None:
+        super().__init__(model)
+        self.idx, self.name = idx, row["id"]
+        self.gdp = row["gdp_2022_yi"]
+        self.population = row["population_2022_wan"]
+        self.wage = row["wage_2022_yuan"]
+
+
+class Park(FixedAgent):
+    """A development zone: land capacity (ha), free land at the base, base price (yuan/m²)."""
+
+    def __init__(self, model, site: int, row: dict, land: Land) -> None:
+        super().__init__(model)
+        self.site, self.id, self.city = site, row["id"], row["city"]
+        self.capacity = row["capacity_ha"]
+        self.free0 = row["capacity_ha"] * (1 - row["occupancy_2022"])
+        self.price0 = row["land_price_yuan_m2"]
+        self.leading = row["leading"]
+        self._land = land
+
+    @property
+    def occupancy(self) -> float:
+        return 1.0 - self._land.free[self.site] / self.capacity
+
+    def supply(self, added_ha: float) -> None:
+        """Land serviced (a land_supply lever): capacity and free land grow by ``added_ha``."""
+        self.capacity += added_ha
+        self.free0 += added_ha
+        self._land.free[self.site] = max(self._land.free[self.site] + added_ha, 0.0)
+
+    def price(self, f_land: float, elasticity: float) -> float:
+        """Land price p = p0 · f · (free0 / free)^ε (yuan/m²): the trend f times scarcity."""
+        free = max(self._land.free[self.site], 1e-6 * self.capacity)
+        scarcity = (self.free0 + 1e-6 * self.capacity) / free
+        return self.price0 * f_land * scarcity ** elasticity
+
+
+def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land):
+    """The Mesa grid over the study area with City and Park agents in their cells and a PropertyLayer
+    ``output`` (gross output of the firms in each cell, 亿元/year). Returns (gridspec, grid,
+    cities, parks, site_cell); ``site_cell[r]`` is the cell of site r (−1 for origins)."""
+    lats = np.array([c["lat"] for c in data.cities.rows])
+    lons = np.array([c["lon"] for c in data.cities.rows])
+    spec = GridSpec.around(lats, lons)
+    grid = OrthogonalMooreGrid((spec.width, spec.height), torus=False, random=model.random)
+    grid.create_property_layer("output", default_value=0.0, dtype=float)
+    cities: list[City] = []
+    for i, c in enumerate(data.cities.rows):
+        a = City(model, i, c)
+        a.cell = grid[spec.cell(c["lat"], c["lon"])]
+        cities.append(a)
+    node = data.nodes.by()
+    parks: list[Park] = []
+    for k, pk in enumerate(parks_rows):
+        a = Park(model, k, pk, land)
+        n = node[pk["node"]]
+        a.cell = grid[spec.cell(n["lat"], n["lon"])]
+        parks.append(a)
+    site_cell = np.full((sites.R, 2), -1, dtype=int)
+    for k in range(sites.R):
+        if sites.kind[k] == "park":
+            site_cell[k] = parks[k].cell.coordinate
+        elif sites.kind[k] == "other":
+            site_cell[k] = cities[sites.market[k]].cell.coordinate
+    return spec, grid, cities, parks, site_cell

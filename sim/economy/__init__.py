@@ -1,0 +1,9 @@
+"""The economics as pure array functions: no model object, no state (docs/architecture.md).
+
+market.py    the CES / footloose-capital market block (MODEL.md §3)
+choice.py    logit and nested-logit choice, location constants, the capacity rule's pieces
+profits.py   per-unit-scale profit components, land need, unit cost, moving costs
+finance.py   annuity and duration factors, money units
+growth.py    Gibrat growth of firm scale
+trends.py    dated growth schedules of places
+"""

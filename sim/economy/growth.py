@@ -1,0 +1,21 @@
+"""Gibrat growth of firm scale (MODEL.md §5): log A grows by the national drift plus a shock."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def national_drift(rates: np.ndarray, weights: np.ndarray) -> float:
+    """ḡ = Σ_q g_q w_q / Σ_q w_q: the income-weighted mean trend growth rate (per year)."""
+    return float(np.multiply(rates, weights).sum() / weights.sum())
+
+
+def size_dependent_sd(sd: float, log_scale: np.ndarray, sector: np.ndarray, S: int,
+                      elasticity: float) -> np.ndarray:
+    """Volatility sd·(A/Ā_s)^−b, Ā_s the sector's geometric mean size, capped at 1."""
+    ref = np.bincount(sector, weights=log_scale, minlength=S) / np.maximum(np.bincount(sector, minlength=S), 1)
+    return np.minimum(sd * np.exp(-elasticity * (log_scale - ref[sector])), 1.0)
+
+
+def laplace_from_uniform(u: np.ndarray) -> np.ndarray:
+    """Unit-variance Laplace (tent-shaped) shocks from uniforms on (−½, ½)."""
+    return -np.sign(u) * np.log1p(-2 * np.abs(u)) / np.sqrt(2.0)

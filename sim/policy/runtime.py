@@ -1,0 +1,276 @@
+"""Levers at run time: their values at t, their rates per (sector, site), and their terms in a
+firm's choice (docs/model.md §Levers; the equations are the lever table there).
+
+Conventions
+-----------
+* ``val[L]``: the lever's value this period (0 before its first date, after it ends and, for the
+  rest of a calendar year, once its budget cap is spent).
+* Choice terms are in utility units: money terms are ``β × (annual after-tax benefit per unit
+  scale) / π̄_s`` like the rest of the utility (MODEL.md §4); per-firm lump sums are in units of
+  the sector's mean operating profit per firm.
+* Spending is gross public money in 亿元 (a tax rebate counts as spending; revenue is counted before
+  rebates).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..economy.finance import WAN_TO_YI, annuity, duration_factor, eligible_by_date
+from .compiled import LeverSet
+from .levers import CHOICE_KINDS, KINDS
+
+
+class PolicyRuntime:
+    """Values, budgets and rates of the compiled levers ``ls`` for a model of ``S`` sectors on
+    ``R`` sites with ``n_cities`` cities; ``p``: the scenario's parameters."""
+
+    def __init__(self, ls: LeverSet, p, S: int, R: int, n_cities: int) -> None:
+        self.ls, self.p, self.S, self.R = ls, p, S, R
+        L = len(ls)
+        self.val = np.zeros(L)
+        self.spent_year = np.zeros(L)  # 亿元 spent in the current calendar year
+        self.exhausted = np.zeros(L, dtype=bool)
+        self.budget_events: list[dict] = []
+        self.cum_retained = np.zeros(n_cities)  # persons kept by retention levers
+        self.cost_kappa = np.zeros((L, S, R))
+        self.rate_u = np.zeros((L, S, R))
+        self.spend_scale = np.zeros((L, S, R))
+        self.spend_firm = np.zeros((L, S))
+        self.term_stack = None
+        self._new_factor: dict[int, float] = {}
+
+    # ------------------------------------------------------------------ values each period
+    def update_values(self, t: float, dt: float) -> list[tuple[int, float]]:
+        """Values at ``t`` (budgets reset at a calendar year's start); retention adds to the
+        persons kept. Returns the land supplied this period: (park site, ha) pairs."""
+        ls = self.ls
+        if abs(t - round(t)) < 1e-9:
+            self.spent_year[:] = 0.0
+            self.exhausted[:] = False
+        self.val[:] = [0.0 if ex else sch.at(t) for sch, ex in zip(ls.sched, self.exhausted.tolist())]
+        supplied = []
+        for j, kind in enumerate(ls.kind):
+            if kind == "land_supply":
+                sch = ls.sched[j]
+                added = sch.at(t) - sch.at(t - dt)
+                if added != 0:
+                    supplied += [(int(k), added) for k in np.flatnonzero(ls.mask[j].any(axis=0))]
+            elif kind == "retention":
+                cities = ls.consts()["ret_cities"][j]
+                self.cum_retained[cities] += self.val[j] * dt
+        return supplied
+
+    def in_force(self, kind: str) -> float:
+        """The largest value in force this period of the levers of ``kind`` (0 if none)."""
+        vals = [self.val[j] for j, k in enumerate(self.ls.kind) if k == kind]
+        return float(max(vals)) if vals else 0.0
+
+    def site_cost_cut(self, wages_site: np.ndarray, talent_cost_share: np.ndarray) -> np.ndarray:
+        """Multiplier on marginal cost c[s, r] from cost levers (talent and cost subsidies), and per
+        lever the share κ_L it removes (``cost_kappa``, for attribution). κ = c for a cost subsidy;
+        for talent, the talent share of labour cost × subsidy (yuan per person-year) / wage, ≤ 0.9.
+        ``wages_site``: wage at each site (yuan per person-year); ``talent_cost_share[s]``: labour
+        cost share × talent share."""
+        ls = self.ls
+        self.cost_kappa = np.zeros((len(ls), self.S, self.R))
+        mult = np.ones((self.S, self.R))
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not KINDS[kind].get("site_level"):
+                continue
+            if kind == "cost_subsidy":
+                kappa = np.full((self.S, self.R), v)
+            else:
+                kappa = np.minimum(talent_cost_share[:, None] * v / wages_site[None, :], 0.9)
+            kappa = np.where(ls.mask[j], kappa, 0.0)
+            self.cost_kappa[j] = kappa
+            mult *= 1 - kappa
+        return mult
+
+    # ------------------------------------------------------------------ rates
+    def rates(self, bc, pi_scale: np.ndarray, net_scale: np.ndarray, pibar: np.ndarray,
+              pibar_firm: np.ndarray, sigma: np.ndarray, lead: np.ndarray,
+              choice: bool = True, spend: bool = True) -> None:
+        """Per lever: ``rate_u[L, s, r]`` its annual choice term (utility units) for a firm that gets
+        it in full; ``spend_scale[L, s, r]`` the public money per unit scale per year (亿元);
+        ``spend_firm[L, s]`` per-firm amounts (grants once, lump sums per year). ``bc``: the profit
+        components (``sim.economy.profits.components``) of the market state.
+
+        ``choice`` / ``spend``: compute the choice terms / the spending rates (both by default): the
+        choices read the rates of the market state they are made in and the payments those of the
+        last one, so each evaluation computes only what is read from it."""
+        p, ls = self.p, self.ls
+        L = len(ls)
+        want_choice, want_spend = choice, spend
+        if want_choice:
+            self.rate_u = np.zeros((L, self.S, self.R))
+        if want_spend:
+            self.spend_scale = np.zeros((L, self.S, self.R))
+            self.spend_firm = np.zeros((L, self.S))
+        pib = np.maximum(pibar, 1e-300)[:, None]
+        per_firm_profit = np.maximum(pibar_firm, 1e-300)
+        aH = annuity(p.planning_years, p.interest_rate)
+        keep = 1 - p.cit_rate
+        tax = None  # p.cit_rate · max(pretax, 0), when a tax lever is on
+        reaches = ls.consts()["any"]
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not reaches[j]:
+                continue
+            m = ls.mask[j]
+            money = spent = None
+            # (each expression only when its result is kept: the same operations when it is)
+            if kind == "land_discount" and ls.new[j]:
+                # one-off saving on the plot's price, valued like a grant over the planning horizon
+                if want_choice:
+                    plot = bc.land / max(p.land_rent_rate, 1e-12)
+                    money = v * plot / aH
+                if want_spend:
+                    spent = v * bc.land
+            elif kind == "land_discount":  # a rent subsidy to every firm there
+                if want_choice:
+                    money = v * bc.land * keep
+                if want_spend:
+                    spent = v * bc.land
+            elif kind == "interest_subsidy":
+                if want_choice:
+                    money = v / 100 * bc.cap * keep
+                if want_spend:
+                    spent = v / 100 * bc.cap
+            elif kind == "loan_guarantee":
+                if want_choice:
+                    money = v * p.guarantee_spread / 100 * bc.cap * keep
+                if want_spend:
+                    spent = v * p.guarantee_loss_rate * bc.cap
+            elif kind == "tax_rebate":
+                if tax is None:
+                    tax = p.cit_rate * np.maximum(bc.pretax, 0.0)
+                money = spent = v * tax
+            elif kind == "profit_subsidy":
+                if want_choice:
+                    money = v * pi_scale * keep  # taxed like the profit it adds to (docs/model.md)
+                if want_spend:
+                    spent = v * pi_scale
+            elif KINDS[kind].get("site_level"):  # talent and cost subsidies
+                kap = self.cost_kappa[j]
+                if want_choice:
+                    # partial equilibrium: profit at the same crowding without this lever's cost cut
+                    money = net_scale * (1 - (1 - kap) ** (sigma[:, None] - 1))
+                if want_spend:
+                    spent = kap / np.maximum(1 - kap, 1e-9) * (sigma[:, None] - 1) / sigma[:, None] * bc.y
+            elif kind == "grant":
+                g = v * WAN_TO_YI
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * (g / aH) / per_firm_profit[:, None], 0.0)
+                if want_spend:
+                    self.spend_firm[j] = g
+                continue
+            elif kind == "lump_sum":
+                if want_choice:
+                    self.rate_u[j] = np.where(m, p.beta * v, 0.0)
+                if want_spend:
+                    self.spend_firm[j] = v * per_firm_profit
+                continue
+            elif kind == "designation":
+                if want_choice:
+                    self.rate_u[j] = np.where(m & ~lead, p.leading_sector_bonus * v, 0.0)
+                continue
+            else:  # friction_cut (in choice_terms), promotion, retention, land_supply: no rate
+                continue
+            # (rows start at +0: writing where m is what np.where(m, x, 0.0) gives)
+            if want_choice:
+                np.copyto(self.rate_u[j], p.beta * money / pib, where=m)
+            if want_spend:
+                np.copyto(self.spend_scale[j], spent, where=m)
+
+    def duration_factor(self, years: np.ndarray | float) -> np.ndarray:
+        """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
+        return duration_factor(years, self.p.planning_years, self.p.interest_rate)
+
+    # ------------------------------------------------------------------ choice terms
+    def choice_terms(self, sec: np.ndarray, arrived_t: np.ndarray, cur: np.ndarray, move: np.ndarray,
+                     pib: np.ndarray, site_market: np.ndarray, t: float,
+                     present: set | None = None) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Per active lever: its utility term (n × R) for n choosers of sectors ``sec`` at sites
+        ``cur`` (arrived at ``arrived_t``), with move costs ``move`` (n × R) and ``pib`` per chooser,
+        and the choosers it applies to (its target includes their sector). Rows of other sectors
+        are 0. ``present``: the set of sectors in ``sec`` (computed if not given). The stacked
+        terms are kept in ``term_stack`` for the attribution of the same choice."""
+        ls, p = self.ls, self.p
+        n = len(sec)
+        lc = ls.consts()
+        self.term_stack = None
+        if present is None:  # sectors choosing
+            present = set(np.flatnonzero(np.bincount(sec, minlength=self.S)).tolist())
+        js = []
+        for j, kind in enumerate(ls.kind):
+            if self.val[j] == 0:
+                continue
+            if not lc["sec_set"][j] & present:  # its target includes none of the choosers' sectors
+                continue
+            if kind == "friction_cut" or kind in CHOICE_KINDS:
+                js.append(j)
+        if not js:
+            return []
+        # every lever's rows at once (K × n × R, lever order), then each lever's own changes in place
+        jarr = np.array(js, dtype=np.intp)
+        T = self.rate_u.take(jarr, axis=0).take(sec, axis=1)  # (take: the same rows, copied faster)
+        A = lc["sec"].take(jarr, axis=0).take(sec, axis=1)  # the choosers each lever applies to
+        rows = np.arange(n)
+        arr = since = key = None  # per-chooser inputs of the eligibility rule, gathered once
+        df_nonneg = p.interest_rate > 0 and annuity(p.planning_years, p.interest_rate) > 0
+        for k, j in enumerate(js):
+            kind = ls.kind[j]
+            if kind == "friction_cut":
+                # cheaper to come in from elsewhere: moves inside the target's cities are not helped
+                cut = self.val[j] * ls.mask[j].take(sec, axis=0)
+                inside = ls.city[j][site_market[cur]]
+                tt = p.beta * move  # the same operations in the same order, in place
+                tt *= cut
+                tt /= pib[:, None]
+                np.multiply(tt, ~inside[:, None], out=T[k])
+                continue
+            site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
+            new = ls.new[j] and not site_level
+            if new:  # (otherwise the factor is 1: x · 1 = x)
+                new_factor = self._new_factor.get(j)
+                if new_factor is None:
+                    new_factor = self._new_factor[j] = float(self.duration_factor(ls.years[j]))
+                T[k] *= new_factor  # 0 where the lever does not reach
+            # staying: what the firm receives where it is
+            if kind == "grant" or (kind == "land_discount" and ls.new[j]):
+                T[k, rows, cur] = 0.0  # a one-off on arrival: nothing for staying
+                continue
+            if not new:  # staying gets the same rate as arriving (x · True = x): nothing to change
+                continue
+            if arr is None:
+                arr = arrived_t
+                since = t - np.maximum(arr, -1e9)
+                key = sec.astype(np.intp, copy=False) * self.R + cur
+            left = ls.years[j] - since
+            m = ls.mask[j].ravel().take(key)
+            ok = m & eligible_by_date(arr, ls.start[j], ls.years[j], t)
+            if ok.any() or not df_nonneg:
+                T[k, rows, cur] = self.rate_u[j][sec, cur] * ok.astype(float) * self.duration_factor(left)
+            else:  # (x · 0) · d = x · 0 for a finite d ≥ +0 (the factor's values when r > 0, a_H > 0)
+                T[k, rows, cur] = self.rate_u[j].ravel().take(key) * 0.0
+        out = [(j, T[k], A[k]) for k, j in enumerate(js)]
+        self.term_stack = (out, T, A, jarr)  # for the attribution: the same terms, stacked
+        return out
+
+    def land_discount_stay(self, land_disc: np.ndarray, plot_rent: np.ndarray, pib: np.ndarray) -> np.ndarray:
+        """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent):
+        β × d × plot value (rent / rent rate) / a(H, r) / π̄; ``plot_rent`` per unit scale."""
+        p = self.p
+        plot = plot_rent / max(p.land_rent_rate, 1e-12)
+        return p.beta * land_disc * plot / annuity(p.planning_years, p.interest_rate) / pib
+
+    # ------------------------------------------------------------------ budgets
+    def cap_reached(self, j: int, t: float, cap_yi: float, spent_yi: float) -> None:
+        """Lever ``j``'s budget is spent: it stops for the rest of the calendar year (recorded)."""
+        self.exhausted[j] = True
+        self.budget_events.append({"lever": self.ls.ids[j], "year": int(math.floor(t + 1e-9)),
+                                   "period": round(t, 4), "cap_wan": round(cap_yi / WAN_TO_YI, 4),
+                                   "spent_wan": round(spent_yi / WAN_TO_YI, 4)})
