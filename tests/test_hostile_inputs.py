@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import csv
-import importlib.util
 import io
 import math
 import re
@@ -24,7 +23,8 @@ from hypothesis import HealthCheck, assume, given, note, settings
 from hypothesis import strategies as st
 
 import run
-from sim.scenario import _UniqueKeyLoader, load_scenario, validate_scenario
+from sim.scenario import load_scenario, validate_scenario
+from sim.scenario.yaml_file import _UniqueKeyLoader
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "scenarios" / "data"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError
-from ..scenario import parse_date
+from ..dates import parse_date
 from .firms import new_firm_values
 
 

@@ -11,7 +11,7 @@ from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
 from ..errors import ScenarioError
 from ..geography import GridSpec
-from ..scenario import parse_date
+from ..dates import parse_date
 
 
 def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:

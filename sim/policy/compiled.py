@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ScenarioError
-from ..scenario import parse_schedule
+from ..dates import parse_schedule
 
 MAX_LEVERS = 62  # pivotal levers are bits of an int64 per firm
 

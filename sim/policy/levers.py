@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..dates import parse_date, parse_schedule
+
 KINDS: dict[str, dict[str, Any]] = {
     # kind: unit, allowed value range, cost levers apply to every firm at the site
     "land_discount": {"unit": "share", "lo": 0.0, "hi": 1.0},
@@ -66,7 +68,6 @@ CHOICE_KINDS = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_reba
 
 
 def _schedule_points(value: Any, what: str, lo: float, hi: float) -> None:
-    from ..scenario import parse_schedule
     try:
         sched = parse_schedule(value)
     except ValueError as exc:
@@ -105,7 +106,7 @@ class Lever(BaseModel):
     @classmethod
     def _no_bool(cls, v):
         if isinstance(v, bool):
-            raise ValueError("a number or a mapping of dates to numbers")
+            raise ValueError("a number or a mapping of dates to numbers")  # noqa: TRY004 (pydantic reports ValueError)
         return v
 
     @model_validator(mode="after")
@@ -190,7 +191,6 @@ class NewPark(BaseModel):
     @field_validator("opens")
     @classmethod
     def _date(cls, v):
-        from ..scenario import parse_date
         parse_date(v)
         return v
 
@@ -212,6 +212,5 @@ class Anchor(BaseModel):
     @field_validator("starts")
     @classmethod
     def _date(cls, v):
-        from ..scenario import parse_date
         parse_date(v)
         return v

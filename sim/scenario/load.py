@@ -1,0 +1,275 @@
+"""Loading a scenario: ``extends`` inheritance, ``--set`` overrides, path confinement, validation
+against the schema, date checks, and one-line error messages.
+
+``extends: other.yaml`` paths are relative to the file (cycles are an error); ``extends`` and
+``data_dir`` may point only inside the scenario file's folder tree or the project's ``scenarios/``
+(docs/decisions.md). Lists of entries with ``id`` (:data:`ID_LISTS`) merge by id.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..dates import parse_date
+from ..errors import ScenarioError
+from .schema import Scenario, Trends
+from .yaml_file import read_yaml_mapping
+
+ID_LISTS = ("levers", "new_parks", "anchors", "targets")
+
+
+def _merge_by_id(base: list, over: list) -> list:
+    """Lists of entries with ``id``: an entry with a parent's id is merged into it, new ids are
+    appended; so a child scenario changes a few levers without repeating the others."""
+    out = copy.deepcopy(base)
+    index = {e.get("id"): i for i, e in enumerate(out) if isinstance(e, dict)}
+    for e in over:
+        i = index.get(e.get("id")) if isinstance(e, dict) else None
+        if i is None:
+            out.append(copy.deepcopy(e))
+        else:
+            out[i] = {**out[i], **copy.deepcopy(e)}  # keys the child names replace the parent's
+    return out
+
+
+def deep_merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = deep_merge(out[k], v)
+        elif k in ID_LISTS and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = _merge_by_id(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+SCENARIOS_ROOT = Path(os.path.normpath(Path(__file__).resolve().parents[2] / "scenarios"))  # sim/scenario/load.py -> repo
+
+
+def _lexical(p: Path) -> Path:
+    """Absolute path with ``..`` removed, symlinks not followed (what the file's text says)."""
+    return Path(os.path.normpath(os.path.abspath(p)))
+
+
+def allowed_roots(top: str | Path) -> tuple[Path, ...]:
+    """Folders a scenario file may point into with ``extends`` and ``data_dir``: the folder tree of
+    the scenario file given on the command line and the project's ``scenarios/`` (docs/decisions.md)."""
+    top = Path(top)
+    roots = [_lexical(top).parent, SCENARIOS_ROOT]
+    if top.exists():
+        roots.append(top.resolve().parent)
+    return tuple(dict.fromkeys(roots))
+
+
+def _inside(p: Path, roots: tuple[Path, ...]) -> bool:
+    return any(p == r or r in p.parents for r in roots)
+
+
+def _check_inside(src: str, key: str, value: str, target: Path, roots: tuple[Path, ...]) -> None:
+    if not (_inside(_lexical(target), roots) or (target.exists() and _inside(target.resolve(), roots))):
+        raise ScenarioError(src, key, value, (
+            f"a path inside {' or '.join(str(r) for r in roots)} (a scenario file may not point "
+            f"outside its own folder tree or the project's scenarios/; give other data folders "
+            f"with --set data_dir=...)"))
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...],
+                     roots: tuple[Path, ...] | None = None) -> tuple[dict, list[Path]]:
+    roots = allowed_roots(path) if roots is None else roots
+    path = path.resolve()
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(str(chain[-1]), "extends", path.name,
+                            f"no cycle in extends (found {cycle})")
+    raw = read_yaml_mapping(path)
+    files = [path]
+    parent = raw.get("extends")
+    if parent is None:
+        return raw, files
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(str(path), "extends", parent, "the path of another scenario file")
+    ppath = (path.parent / parent)
+    _check_inside(str(path), "extends", parent, ppath, roots)
+    if not ppath.exists():
+        raise ScenarioError(str(path), "extends", parent, "an existing scenario file")
+    base, pfiles = _resolve_extends(ppath, (*chain, path), roots)
+    merged = deep_merge(base, {k: v for k, v in raw.items() if k != "extends"})
+    merged["extends"] = parent
+    return merged, pfiles + files
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    if "=" not in text:
+        raise ScenarioError("--set", text, text, "key=value (e.g. parameters.beta=5)")
+    key, _, val = text.partition("=")
+    key = key.strip()
+    if not key or any(not p for p in key.split(".")):
+        raise ScenarioError("--set", key, text, "a dotted key such as parameters.beta")
+    try:
+        value = yaml.safe_load(val) if val.strip() else ""
+    except yaml.YAMLError:
+        value = val
+    return key.split("."), value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    out = copy.deepcopy(data)
+    for text in overrides:
+        parts, value = parse_override(text)
+        cur = out
+        for p in parts[:-1]:
+            nxt = cur.get(p)
+            if nxt is None:
+                nxt = {}
+                cur[p] = nxt
+            if not isinstance(nxt, dict):
+                raise ScenarioError("--set", ".".join(parts), text,
+                                    f"{p} to be a mapping, not {type(nxt).__name__}")
+            cur = nxt
+        cur[parts[-1]] = value
+    return out
+
+
+def _format_validation_error(src: str, exc: ValidationError, data: dict) -> ScenarioError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err.get("loc", ())]
+    key = ".".join(loc) if loc else "(top level)"
+    value = err.get("input")
+    etype = err.get("type", "")
+    msg = err.get("msg", "")
+    if etype == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        return ScenarioError(src, key, value,
+                             f"a known key (unknown key; allowed here: {', '.join(allowed)})"
+                             if allowed else "a known key")
+    if etype == "missing":
+        return ScenarioError(src, key, None, "this required key")
+    expected = msg
+    for prefix in ("Value error, ", "Assertion failed, "):
+        expected = expected.removeprefix(prefix)
+    expected = expected[0].lower() + expected[1:] if expected else "a valid value"
+    if etype == "string_pattern_mismatch":  # ids and names: say it in words, not as a regex
+        expected = "letters, digits, '_', '-' or '.' only (no spaces)"
+    if isinstance(value, dict):  # a whole entry failed a cross-field check: name it, not its dump
+        ident = f" (id {value['id']!r})" if isinstance(value.get("id"), str) else ""
+        return ScenarioError(src, key, message=f"{src}: {key}{ident}: expected {expected}")
+    return ScenarioError(src, key, value, expected)
+
+
+def _allowed_keys(loc: list[str]) -> list[str]:
+    model: Any = Scenario
+    for p in loc:
+        field = getattr(model, "model_fields", {}).get(p)
+        if field is None:
+            return []
+        model = field.annotation
+    return sorted(getattr(model, "model_fields", {}).keys())
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A validated scenario with where it came from."""
+
+    scenario: Scenario
+    path: Path | None
+    files: tuple[Path, ...]
+    resolved: dict
+    overrides: tuple[str, ...]
+
+    @property
+    def data_dir(self) -> Path:
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / self.scenario.data_dir).resolve()
+
+    @property
+    def hash(self) -> str:
+        blob = json.dumps(self.resolved, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedScenario:
+    """Read, resolve ``extends``, apply ``--set`` overrides and validate a scenario file."""
+    p = Path(path)
+    roots = allowed_roots(p)
+    data, files = _resolve_extends(p, (), roots)
+    from_files = data.get("data_dir")
+    data = apply_overrides(data, list(overrides))
+    if isinstance(from_files, str) and data.get("data_dir") == from_files:  # not given with --set
+        _check_inside(str(p), "data_dir", from_files, p.parent / from_files, roots)
+    return validate_scenario(data, src=str(p), path=p.resolve(), files=tuple(files),
+                             overrides=tuple(overrides))
+
+
+def check_dates(scn: Scenario, src: str) -> None:
+    """Every date in a scenario lies inside its declared horizon (``horizon.start`` to the end of
+    ``horizon.end``); ``--until`` only shortens a run and makes no date invalid."""
+    h = scn.horizon
+    lo, hi = float(h.start), float(h.end + 1)
+    expected = (f"a date from {h.start} to {h.end}-12 (the scenario's horizon; "
+                f"--until does not change it)")
+
+    def check(key: str, raw: Any) -> None:
+        try:
+            d = parse_date(raw)
+        except ValueError:
+            raise ScenarioError(src, key, raw, "a date like 2024, 2026-07 or 2025Q2") from None
+        if not lo - 1e-9 <= d < hi - 1e-9:
+            raise ScenarioError(src, key, raw, expected)
+
+    for j, lv in enumerate(scn.levers):
+        for fld in ("value", "budget_wan_per_year", "cost_wan"):
+            v = getattr(lv, fld)
+            if isinstance(v, dict):
+                for k in v:
+                    check(f"levers.{j}.{fld}.{k}", k)
+    for which in ("income_growth", "wage_growth", "land_price_growth", "population_growth"):
+        for place, v in getattr(scn.trends, which).items():
+            if isinstance(v, dict):
+                for k in v:
+                    check(f"trends.{which}.{place}.{k}", k)
+    for j, npk in enumerate(scn.new_parks):
+        check(f"new_parks.{j}.opens", npk.opens)
+    for j, a in enumerate(scn.anchors):
+        check(f"anchors.{j}.starts", a.starts)
+    for j, t in enumerate(scn.targets):
+        if not h.start < t.year <= h.end:
+            raise ScenarioError(src, f"targets.{j}.year", t.year,
+                                f"a year after {h.start} and at most {h.end} (the scenario's horizon)")
+        if t.since is not None and not h.start <= t.since:
+            raise ScenarioError(src, f"targets.{j}.since", t.since,
+                                f"a year from {h.start} (the base year) before the target's year")
+
+
+def check_trend_places(trends: Trends, markets: list[str], cities: list[str], src: str) -> None:
+    """Trend keys are place ids from the data (or ``default``); an unknown one is a mistake."""
+    for which in ("income_growth", "wage_growth", "land_price_growth", "population_growth"):
+        known = cities if which == "population_growth" else markets
+        for place in getattr(trends, which):
+            if place != "default" and place not in known:
+                raise ScenarioError(src, f"trends.{which}.{place}", place,
+                                    f"a place id ({', '.join(known)}) or default")
+
+
+def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,
+                      files: tuple[Path, ...] = (), overrides: tuple[str, ...] = ()) -> LoadedScenario:
+    try:
+        scen = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _format_validation_error(src, exc, data) from None
+    check_dates(scen, src)
+    resolved = scen.model_dump(mode="json")
+    ls = LoadedScenario(scenario=scen, path=path, files=files, resolved=resolved,
+                        overrides=tuple(overrides))
+    if not ls.data_dir.is_dir():
+        raise ScenarioError(src, "data_dir", scen.data_dir, "an existing folder of data CSV files")
+    return ls

@@ -1,0 +1,206 @@
+"""The scenario schema: immutable pydantic models of a scenario file's blocks.
+
+Unknown keys are errors (``extra="forbid"``), numbers are finite and inside the ranges given below.
+Units are part of the field descriptions: 亿元 (1e8 yuan), 万人 (1e4 persons), yuan/m², ha, shares
+in [0, 1], rates per year. Levers, new parks, anchors and targets are validated by ``sim/levers.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from ..dates import Schedule, parse_schedule
+from ..policy.levers import Anchor, Lever, NewPark, ScenarioTarget
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
+
+
+def _finite(v: float) -> float:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ValueError("a finite number")
+    return v
+
+
+class Horizon(_Strict):
+    start: int = Field(2022, ge=1990, le=2100, description="base year (calibrated state)")
+    end: int = Field(2035, ge=1991, le=2100, description="last year simulated (inclusive)")
+    steps_per_year: int = Field(4, ge=1, le=12, description="steps per year (4 = quarterly)")
+
+
+class Firms(_Strict):
+    scale: float = Field(1.0, gt=0, le=10,
+                         description="multiplier on the number of model firms (1 = one firm per "
+                                     "typical establishment of the sector's mean size)")
+    min_per_cell: int = Field(1, ge=0, le=100,
+                              description="minimum firms in a city-sector with positive output")
+    pareto_tail: float = Field(1.06, gt=0.5, le=3.0,
+                               description="tail exponent of initial firm sizes (Axtell 2001: 1.06)")
+    size_ratio_max: float = Field(2000.0, gt=1, le=1e6, description="largest / smallest initial firm size")
+
+
+# nested-logit dissimilarity (docs/validation.md §3, docs/decisions.md): an assumption calibrated
+# to the between-parks tax elasticity band: the largest of λ ∈ {1, 0.7, 0.5, 0.4, 0.3} inside it
+NEST_LAMBDA = 0.4
+
+
+class Parameters(_Strict):
+    """Behavioural and accounting parameters (units in the descriptions)."""
+
+    beta: float = Field(4.0, gt=0, le=1e4,
+                        description="logit intensity on profit in units of the sector's mean profit")
+    revision_scale: float = Field(1.0, ge=0, le=50,
+                                  description="multiplier on the sectors' revision rates")
+    cost_pressure_revision: float = Field(2.0, ge=0, le=50,
+                                          description="elasticity of the revision rate to the rise "
+                                                      "of home unit costs since the base year")
+    relocation_cost_fixed: float = Field(1.5, ge=0, le=100,
+                                         description="cost of moving, in years of operating profit")
+    relocation_cost_per_1000km: float = Field(0.5, ge=0, le=100,
+                                              description="extra moving cost per 1000 km")
+    relocation_cost_within_city_share: float = Field(
+        NEST_LAMBDA, ge=0, le=1,
+        description="fixed moving cost of a move inside one city (e.g. into its park: 退城入园) as "
+                    "a share of relocation_cost_fixed (workforce and suppliers stay; assumption, "
+                    "range 0.2-1; the default equals nest_lambda, so that inside a city the "
+                    "nested logit weighs staying against moving as the plain logit did)")
+    leading_sector_bonus: float = Field(0.5, ge=0, le=20,
+                                        description="utility bonus of a park for its leading sectors")
+    land_rent_rate: float = Field(0.05, ge=0, le=1,
+                                  description="annual cost of land as a share of its price")
+    interest_rate: float = Field(0.045, ge=0, le=1, description="annual interest on capital")
+    cit_rate: float = Field(0.25, ge=0, lt=1, description="corporate income tax rate")
+    vat_rate: float = Field(0.13, ge=0, lt=1, description="VAT rate on value added")
+    local_vat_share: float = Field(0.5, ge=0, le=1, description="local share of VAT")
+    local_cit_share: float = Field(0.4, ge=0, le=1, description="local share of income tax")
+    exit_rate: float = Field(0.03, ge=0, lt=1, description="annual exit hazard of a firm")
+    gibrat_sd: float = Field(0.12, ge=0, le=2, description="annual s.d. of log firm growth")
+    wage_elasticity: float = Field(0.3, ge=0, le=5,
+                                   description="elasticity of wages to labour demand over supply")
+    migration_per_job: float = Field(1.2, ge=0, le=10,
+                                     description="residents (incl. dependants) per extra job")
+    land_price_elasticity: float = Field(0.3, ge=0, le=5,
+                                         description="elasticity of park land price to scarcity")
+    local_multiplier: float = Field(0.3, ge=0, le=5,
+                                    description="induced local services per yuan of extra VA")
+    internal_travel_minutes: float = Field(30.0, gt=0, le=600,
+                                           description="travel time inside a place (phi = 1)")
+    rail_access_minutes: float = Field(30.0, ge=0, le=600,
+                                       description="access/egress time added to rail trips")
+    phi: float | None = Field(None, gt=0, le=1,
+                              description="theory cases: one freeness for all pairs of places")
+    planning_years: float = Field(10.0, gt=0, le=100,
+                                  description="horizon over which a firm values time-limited "
+                                              "benefits and one-off grants (years)")
+    guarantee_spread: float = Field(1.5, ge=0, le=20,
+                                    description="loan guarantee: interest saved on guaranteed "
+                                                "capital (percentage points)")
+    guarantee_loss_rate: float = Field(0.01, ge=0, le=1,
+                                       description="loan guarantee: expected annual loss per "
+                                                   "yuan guaranteed (public cost)")
+
+    external_crowding: float = Field(1.0, ge=0, le=100,
+                                     description="non-modelled producers X_q as a multiple of "
+                                                 "market income E_q (theory cases: 0)")
+    gibrat_shock: Literal["normal", "laplace"] = Field(
+        "laplace", description="distribution of log growth shocks (laplace: tent-shaped, "
+                               "Stanley et al. 1996; normal: log-normal Gibrat)")
+    gibrat_size_elasticity: float = Field(0.2, ge=0, le=1,
+                                          description="growth s.d. falls with size as size^-b "
+                                                      "(Amaral et al. 1997: b about 0.15-0.2)")
+    nest_lambda: float = Field(NEST_LAMBDA, gt=0, le=1,
+                               description="nested-logit dissimilarity of the site choice: a "
+                                           "city's parks and outside site form a nest (1 = plain "
+                                           "logit; assumption, plausible range 0.3-0.7)")
+
+    @field_validator("*")
+    @classmethod
+    def _finite_numbers(cls, v: float | None) -> float | None:
+        return _finite(v) if v is not None else v
+
+
+class Trends(_Strict):
+    """Exogenous annual growth rates. Keys are place ids; ``default`` applies elsewhere.
+
+    A value is a rate (``0.05``) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``); before a
+    schedule's first date, and for places not named, the rates in the data files apply
+    (``gdp_trend_growth`` etc.).
+    """
+
+    income_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    wage_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    land_price_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+    population_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
+
+    @field_validator("*")
+    @classmethod
+    def _rates(cls, v: dict) -> dict:
+        for k, x in v.items():
+            try:
+                sched = parse_schedule(x)
+            except ValueError as exc:
+                raise ValueError(f"{k}: {exc}") from None
+            for _, r in sched.points:
+                if not math.isfinite(r) or not -0.5 <= r <= 0.5:
+                    raise ValueError(f"{k}: an annual growth rate between -0.5 and 0.5")
+        return v
+
+    def schedule(self, which: str, place: str, data_rate: float) -> Schedule:
+        table = getattr(self, which)
+        value = table.get(place, table.get("default"))
+        return Schedule.constant(data_rate) if value is None else parse_schedule(value, before=data_rate)
+
+
+class Switches(_Strict):
+    """Theory switches (MODEL.md §3). Policy scenarios leave them all on."""
+
+    heterogeneity: bool = True
+    entry_exit: bool = True
+    growth: bool = True
+    location_constants: bool = True
+    relocation_costs: bool = True
+    endogenous_income: bool = True
+    owners_spend_at_site: bool = False
+    cost_of_living: bool = False  # owners compare profits deflated by the site's price index (FE)
+    labour_market: bool = True
+    calendar: bool = True
+
+
+class Scenario(_Strict):
+    name: str = Field(..., min_length=1, max_length=80, pattern=r"^[\w\-\.]+$")
+    description: str = ""
+    extends: str | None = None
+    data_dir: str = "data"
+    seed: int = Field(20230228, ge=0, le=2**63 - 1)
+    horizon: Horizon = Horizon()
+    firms: Firms = Firms()
+    parameters: Parameters = Parameters()
+    trends: Trends = Trends()
+    switches: Switches = Switches()
+    transport_projects: list[str] = Field(default_factory=list,
+                                          description="ids from data/projects.csv to build")
+    levers: list[Lever] = Field(default_factory=list, description="policy levers (sim/levers.py)")
+    new_parks: list[NewPark] = Field(default_factory=list, description="parks the scenario builds")
+    anchors: list[Anchor] = Field(default_factory=list, description="anchor projects")
+    targets: list[ScenarioTarget] = Field(default_factory=list, description="plan targets")
+
+    @field_validator("levers", "new_parks", "anchors", "targets")
+    @classmethod
+    def _unique_ids(cls, v: list) -> list:
+        seen = set()
+        for item in v:
+            if item.id in seen:
+                raise ValueError(f"unique ids (duplicate id {item.id!r})")
+            seen.add(item.id)
+        return v
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, h: Horizon) -> Horizon:
+        if h.end <= h.start:
+            raise ValueError(f"end {h.end} must be after start {h.start}")
+        return h
