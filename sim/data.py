@@ -406,7 +406,7 @@ def _cross_check(d: RegionData) -> None:
                     raise _fail(t, r, col, r[col], "a node id from nodes.csv")
             if r["mode"] not in ("road", "rail"):
                 raise _fail(t, r, "mode", r["mode"], "road or rail")
-    from .scenario import parse_date
+    from .dates import parse_date
     for r in d.projects.rows:
         try:
             r["completion_year"] = parse_date(r["completion"])

@@ -1,6 +1,6 @@
 """Dates and dated schedules of scenario files (pure functions; no pydantic, nothing from ``sim``).
 
-A leaf module: ``sim/levers.py`` (lever schema) and ``sim/scenario/`` (which imports the lever
+A leaf module: ``sim/policy/levers.py`` (lever schema) and ``sim/scenario/`` (which imports the lever
 schema) both read dates, so it lives outside the ``sim/scenario`` package, whose ``__init__`` would
 otherwise import the lever schema back (docs/decisions.md).
 

@@ -98,7 +98,7 @@ class InvariantChecker:
             a = getattr(m, name, None)
             if a is not None and len(a) != n:
                 out.append(f"{name} has {len(a)} entries for {n} firms")
-        # exiting firms are dropped from the arrays (sim/model.py exit_and_entry), so the arrays
+        # exiting firms are dropped from the arrays (sim/agents/demography.py), so the arrays
         # hold the live firms plus at most the dead ones of the current period
         created = self.created0 + self.entered
         alive = int(m.alive.sum())

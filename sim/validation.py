@@ -398,7 +398,7 @@ def _choosers(m) -> np.ndarray:
 
 def expected_flows(m, factor: np.ndarray | None = None) -> np.ndarray:
     """F[r0, r]: expected number of firms at r0 choosing r in one period (revisers and replacement
-    entrants, weights of ``_choosers``; the model's own nested logit over ``_vmat``), with net
+    entrants, weights of ``_choosers``; the model's own nested logit over ``utility_matrix``), with net
     profit at each site multiplied by ``factor[r]`` = (1−t'_r)/(1−t) (a site-specific income-tax
     rate). No simulation noise: the exact expectation of the choice step. The diagonal holds the
     choosers who stay; the model's state is left unchanged."""

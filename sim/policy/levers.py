@@ -14,7 +14,7 @@ A lever is one row of a scenario's ``levers:`` list::
       range: [0.1, 0.5]               # plausible range where no document gives the number
       source: "assumption: ..."       # a seed passage, a statistic, or ``assumption`` with a reason
 
-Every lever enters the firm's net profit in exactly one place (``RegionalEconomy._policy_terms``),
+Every lever enters the firm's net profit in exactly one place (``PolicyRuntime.rates`` / ``choice_terms``, sim/policy/runtime.py),
 or the state (land supply, population, revision) — see docs/model.md §Levers.
 
 | kind | value unit | enters as | spending (亿元) |

@@ -2,7 +2,7 @@
 
 Unknown keys are errors (``extra="forbid"``), numbers are finite and inside the ranges given below.
 Units are part of the field descriptions: 亿元 (1e8 yuan), 万人 (1e4 persons), yuan/m², ha, shares
-in [0, 1], rates per year. Levers, new parks, anchors and targets are validated by ``sim/levers.py``.
+in [0, 1], rates per year. Levers, new parks, anchors and targets are validated by ``sim/policy/levers.py``.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ class Scenario(_Strict):
     switches: Switches = Switches()
     transport_projects: list[str] = Field(default_factory=list,
                                           description="ids from data/projects.csv to build")
-    levers: list[Lever] = Field(default_factory=list, description="policy levers (sim/levers.py)")
+    levers: list[Lever] = Field(default_factory=list, description="policy levers (sim/policy/levers.py)")
     new_parks: list[NewPark] = Field(default_factory=list, description="parks the scenario builds")
     anchors: list[Anchor] = Field(default_factory=list, description="anchor projects")
     targets: list[ScenarioTarget] = Field(default_factory=list, description="plan targets")
