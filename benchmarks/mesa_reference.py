@@ -8,26 +8,36 @@ firm is held in a numpy array.
 What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison is fair:
 
 * The same scenario and the same calibrated base state: the reference builds a
-  ``RegionalEconomy`` (same scenario, same seed) once, takes its places, calibration (location
-  constants, supply, travel times) and its initial firms (sector, site, size, land), turns the
-  firms into agents and then drops the firm arrays (``_drop_firm_arrays``), so nothing firm-level
-  can be read from them afterwards.
-* Place-level rules are the *same functions*: trends, unit costs, freeness, net profit per unit of
-  scale and the deterministic utility matrix are ``RegionalEconomy``'s own methods, bound to this
-  model (``update_trends``, ``_sector_cost``, ``_net_profit_per_scale``, ``_vmat`` ...), and cities
-  and parks are ``sim.model.City`` / ``sim.model.Park`` ``FixedAgent``s of this model. Whatever the
-  place-level step does (and later levers that enter there), the reference does too.
+  ``RegionalEconomy`` (same scenario, same seed) once, takes its static tables (sites, levers
+  compiled against them, parameters, data, calibration: location constants, moving-cost base,
+  supply, travel network), deep-copies the components a step mutates (land, market block, trends,
+  policy runtime, ledger, arrival tally, flows; parks' capacity), turns the firms into agents and
+  then drops the firm population (``_drop_firm_arrays``), so nothing firm-level can be read from
+  it afterwards.
+* Place-level rules are the *same code*, run on the reference's own components:
+  ``RegionalEconomy``'s stages ``update_exogenous`` (lever values and budgets, land supplied,
+  trends, wages, unit costs with the cost levers, income), ``update_places`` (city accounts, land
+  prices), ``unit_cost`` and ``update_freeness`` are bound to this model; the market block
+  (``MarketBlock.evaluate``: crowding, profits, their components, net profit, π̄) and the lever
+  rates (``PolicyRuntime.rates``) are the components' methods; the deterministic utility rows are
+  ``SiteChoice.utility_rows`` of a ``SiteChoice`` over the reference's components (only its
+  place-level method is used). Cities and parks are ``sim.agents.places.City`` / ``Park``
+  ``FixedAgent``s of this model. Whatever the place-level step does (and later levers that enter
+  there), the reference does too.
 * Firm-level rules are re-written per agent, in the same order as ``RegionalEconomy.step``:
   revision with probability θ_s·dt·(1 + κ·pressure) and (nested) logit choice over the same sites
   (Gumbel shocks and, when ``nest_lambda`` < 1, the positive-stable nest terms of
-  ``sim.rng.nest_shocks``, from ``model.rng``, one call per revising firm); the same capacity rule (parks admit movers
-  sector by sector in order of utility surplus until free land is used, refused firms take their
-  next choice for up to four rounds); exit (hazard or loss) with a local spin-off entrant that
-  chooses like a reviser; Gibrat growth (Laplace shocks with size-dependent s.d., or log-normal,
-  as the scenario says); production from the same market block.
-* Market crowding is computed once per market evaluation at the model level (numpy on the
-  (sector × site) totals that the agents accumulate in the same pass that grows them), never per
-  agent: a fair yardstick, not a slow one.
+  ``sim.rng.nest_shocks``, from ``model.rng``, one call per revising firm); the same capacity rule
+  (parks admit movers sector by sector in order of utility surplus until free land is used,
+  refused firms take their next choice for up to ``ROUNDS`` rounds); exit (hazard or loss) with a
+  local spin-off entrant that chooses like a reviser and stays in its birth park only if its plot
+  fits there (else it is born outside the parks of the same city); Gibrat growth (Laplace shocks
+  with size-dependent s.d., or log-normal, as the scenario says); production from the same market
+  block.
+* Market crowding is computed once per market evaluation at the model level, never per agent: the
+  agents add their scale to (sector × site) totals in the same pass that grows them, and
+  ``MarketBlock.evaluate`` reads those totals (``SiteTotals``) where the vectorized model gives it
+  the firm arrays: a fair yardstick, not a slow one.
 
 Random numbers come from Mesa's own streams (``model.random``, ``model.rng``), not from the
 counter-based CRN generator of ``sim.rng``: the two models agree in distribution, not draw by draw
@@ -35,9 +45,10 @@ counter-based CRN generator of ``sim.rng``: the two models agree in distribution
 
 Policy levers, attribution and the fiscal ledger (docs/model.md §Levers, §Attribution):
 
-* Place-level parts are ``RegionalEconomy``'s own methods bound to this model: lever values and
-  budgets for the period, land supply, retention, the cost cut of cost levers, the per-(sector,
-  site) rates and spending of every lever (``_lever_rates``), programme spending not tied to firms.
+* Place-level parts are the components' own methods on the reference's copies: lever values and
+  budgets for the period, land supply, retention, the cost cut of cost levers (through
+  ``update_exogenous``), the per-(sector, site) rates and spending of every lever
+  (``PolicyRuntime.rates``), programme spending not tied to firms (``Ledger.pay_flat``).
 * Firm-level parts are per agent: a choosing firm adds its own lever terms to its utility row (what
   it would receive at each site, and what it keeps by staying: land discount already held, years
   left of a ``new``-firm lever), draws its Gumbel shocks, and after the capacity rule compares its
@@ -51,6 +62,7 @@ Not in the reference: anchors and new parks (scenarios with them are not benchma
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import defaultdict
 
@@ -58,29 +70,21 @@ import mesa
 import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
-from sim import market, rng
-from sim.policy.levers import KINDS
-from sim.model import City, Park, RegionalEconomy
-from sim.policy import WAN_TO_YI, YI_PER_HA_PER_YUAN_M2, PolicyMixin, annuity
+from sim import rng
+from sim.agents.places import City, Park
+from sim.agents.relocation import ROUNDS, SiteChoice
+from sim.economy.finance import WAN_TO_YI, annuity
+from sim.economy.growth import national_drift
+from sim.economy.profits import YI_PER_HA_PER_YUAN_M2
+from sim.model import RegionalEconomy
+from sim.model_views import ModelViews
+from sim.policy.levers import CHOICE_KINDS, KINDS
 from sim.scenario import LoadedScenario
 
-FIRM_ARRAYS = ("firm_id", "sector", "site", "scale", "home", "alive", "land", "base_output",
-               "output", "va", "jobs")
-
-# place-level state that the step mutates: copied so that the reference owns it
-_OWNED_STATE = ("free_land", "land_price", "f_income", "f_wage", "f_pop", "f_land", "cost",
-                "income", "external", "phi", "g", "pi_scale", "net_scale", "pibar", "arrivals",
-                "departures", "arrivals_from", "exits", "entries", "city_va", "city_jobs",
-                # policy: lever values and budgets, the period's ledger, attribution tallies
-                "lever_val", "lever_spent_year", "lever_exhausted", "budget_events", "cum_retained",
-                "ledger_spend", "ledger_spend_induced", "ledger_revenue", "induced_arrivals",
-                "deadweight_arrivals", "pivotal_arrivals", "cost_kappa")
-
-# recurring per-firm subsidies (paid in ``Firm.produce``); the rest are one-off or programme spending
+# recurring per-firm subsidies (paid in ``Firm.produce``, as ``Ledger.recurring_payments`` pays
+# them); the rest are one-off (grants, land discounts to newcomers) or programme spending
 _RECURRING = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate", "profit_subsidy",
               "lump_sum", "talent_subsidy", "cost_subsidy")
-_TERM_KINDS = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate", "profit_subsidy",
-               "grant", "lump_sum", "talent_subsidy", "cost_subsidy", "designation")
 
 
 class Firm(CellAgent):
@@ -123,16 +127,16 @@ class Firm(CellAgent):
         s, cur = self.sector, self.site
         v = m.vrows[s][cur].copy()
         terms = []
-        if m.levers:
-            pib = max(m.pibar[s], 1e-300)
+        if m.n_levers:
+            pib = max(m.pibar_l[s], 1e-300)
             v[cur] += m.beta * self.land_disc * m.plot_rent[s][cur] / m.aH / pib
             terms = self.lever_terms(pib)
             for j, term in terms:
-                if m.lever_kind[j] not in ("talent_subsidy", "cost_subsidy"):  # cost levers: in V
+                if not m.site_level[j]:  # cost levers are already in V (marginal cost c)
                     v += term
         e = m.rng.gumbel(size=m.R)
         if m.nest_lam != 1.0:  # nested logit: the same shock construction as sim.rng.nested_gumbel
-            sites, pos, ids = m.nest_layout
+            sites, pos, ids = m.choice.layout
             uv = m.rng.random((1, 2 * len(ids)))
             log_s = rng.log_positive_stable(m.nest_lam, uv[:, :len(ids)], uv[:, len(ids):])
             e = rng.nest_shocks(e[None, :], m.nest_lam, sites, pos, log_s)[0]
@@ -140,43 +144,43 @@ class Firm(CellAgent):
         return (self, v, terms, promo_only)
 
     def lever_terms(self, pib: float) -> list:
-        """Each active lever's utility term for this firm at every site (``_choice_terms``)."""
+        """Each active lever's utility term for this firm at every site
+        (``PolicyRuntime.choice_terms``, for one firm)."""
         m = self.model
         s, cur = self.sector, self.site
         out = []
         for j in m.active_terms[s]:
-            kind = m.lever_kind[j]
-            val = m.lever_val[j]
+            kind = m.kind_l[j]
             if kind == "friction_cut":
-                if m.lever_city[j][m.site_market[cur]]:
+                if m.lever_city_l[j][m.market_of[cur]]:
                     out.append((j, np.zeros(m.R)))  # moves inside the target's cities: no help
                 else:
-                    out.append((j, m.beta * m.vmove[s][cur] * (val * m.lever_mask[j, s]) / pib))
+                    out.append((j, m.beta * m.vmove[s][cur] * (m.val_l[j] * m.mask[j, s]) / pib))
                 continue
-            site_level = bool(KINDS[kind].get("site_level")) or kind == "designation"
-            new = m.lever_new[j] and not site_level
-            term = m.rate_u[j, s] * (m.new_factor[j] if new else 1.0)
+            site_level = m.site_level[j] or kind == "designation"
+            new = m.new_l[j] and not site_level
+            term = m.rate_now[j, s] * (m.new_factor[j] if new else 1.0)
             if kind == "grant":
                 stay = 0.0
             elif not new:
-                stay = m.rate_u[j, s, cur] * (kind != "land_discount" or not m.lever_new[j])
+                stay = m.rate_now[j, s, cur] * (kind != "land_discount" or not m.new_l[j])
             elif kind == "land_discount":
                 stay = 0.0
             else:
-                left = m.lever_years[j] - (m.t - max(self.arrived_t, -1e9))
-                stay = m.rate_u[j, s, cur] * self.eligible(j) * float(m._duration_factor(left))
+                left = m.years_l[j] - (m.t - max(self.arrived_t, -1e9))
+                stay = m.rate_now[j, s, cur] * self.eligible(j) * float(m.policy.duration_factor(left))
             term[cur] = stay
             out.append((j, term))
         return out
 
     def eligible(self, j: int) -> float:
-        """Whether the firm receives lever j where it is now (``_eligible``)."""
+        """Whether the firm receives lever j where it is now (``eligible_by_date`` and the target)."""
         m = self.model
-        if not m.lever_mask[j, self.sector, self.site] or m.lever_val[j] == 0:
+        if not m.mask[j, self.sector, self.site] or m.val_l[j] == 0:
             return 0.0
-        if not m.lever_new[j] or KINDS[m.lever_kind[j]].get("site_level"):
+        if not m.new_l[j] or m.site_level[j]:
             return 1.0
-        ok = (self.arrived_t >= m.lever_start[j] - 1e-9) and (m.t - self.arrived_t < m.lever_years[j])
+        ok = (self.arrived_t >= m.start_l[j] - 1e-9) and (m.t - self.arrived_t < m.years_l[j])
         return float(ok)
 
     def attribute(self, v: np.ndarray, terms: list, cur: int, promo_only: bool) -> None:
@@ -197,33 +201,34 @@ class Firm(CellAgent):
                 if int(np.argmax(v - term)) != dest:
                     piv |= 1 << j
             for j in m.active_promo:
-                if promo_only and m.lever_mask[j, self.sector, dest]:
+                if promo_only and m.mask[j, self.sector, dest]:
                     piv |= 1 << j
                     induced = True
             self.induced, self.pivotal = induced, piv
         self.arrived_t = m.t
         self.land_disc = 0.0
-        # the period's arrivals, induced or deadweight, and per pivotal lever
+        # the period's arrivals, induced or deadweight, and per pivotal lever (``ArrivalTally``)
+        tally = m.tally
         if self.induced:
-            m.induced_arrivals[dest] += 1
+            tally.induced[dest] += 1
         else:
-            m.deadweight_arrivals[dest] += 1
-        for j in range(len(m.lever_ids)):
+            tally.deadweight[dest] += 1
+        for j in range(m.n_levers):
             if (self.pivotal >> j) & 1:
-                m.pivotal_arrivals[j, dest] += 1
+                tally.pivotal[j, dest] += 1
 
     def one_off(self) -> None:
         """Grants and land discounts (applies_to: new) on arrival or entry."""
         m = self.model
         for j in m.active_one_off:
-            if not m.lever_mask[j, self.sector, self.site]:
+            if not m.mask[j, self.sector, self.site]:
                 continue
-            if m.lever_kind[j] == "grant":
-                amount = m.lever_val[j] * WAN_TO_YI
+            if m.kind_l[j] == "grant":
+                amount = m.val_l[j] * WAN_TO_YI
             else:
-                amount = m.lever_val[j] * m.land_price[self.site] * YI_PER_HA_PER_YUAN_M2 * self.land
-            if m.pay(j, self, amount) and m.lever_kind[j] == "land_discount":
-                self.land_disc = min(self.land_disc + m.lever_val[j], 1.0)
+                amount = m.val_l[j] * m.land_state.price[self.site] * YI_PER_HA_PER_YUAN_M2 * self.land
+            if m.pay(j, self, amount) and m.kind_l[j] == "land_discount":
+                self.land_disc = min(self.land_disc + m.val_l[j], 1.0)
 
     def land_need(self, site: int) -> float:
         m = self.model
@@ -235,12 +240,13 @@ class Firm(CellAgent):
     def relocate_to(self, dest: int, land: float) -> None:
         m = self.model
         src = self.site
-        m.departures[src] += 1
-        m.arrivals[dest] += 1
-        m.arrivals_from[dest, m.site_market[src]] += 1
+        flows, free = m.flows, m.land_state.free
+        flows.departures[src] += 1
+        flows.arrivals[dest] += 1
+        flows.arrivals_from[dest, m.market_of[src]] += 1
         if m.park_flag[src]:
-            m.free_land[src] += self.land
-        m.free_land[dest] -= land
+            free[src] += self.land
+        free[dest] -= land
         self.land = land
         self.site = dest
         self.move_to(m.site_cells[dest])
@@ -260,10 +266,11 @@ class Firm(CellAgent):
         m = self.model
         if m.growth_plain:
             self.scale *= math.exp(m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
-        else:  # RegionalEconomy.grow's size-dependent s.d. and Laplace (or normal) shocks
-            sd = min(m.growth_sd * math.exp(-m.p.gibrat_size_elasticity
+        else:  # sim.agents.growth.grow's size-dependent s.d. and Laplace (or normal) shocks
+            p = m.p
+            sd = min(m.growth_sd * math.exp(-p.gibrat_size_elasticity
                                             * (math.log(self.scale) - m.log_ref[self.sector])), 1.0)
-            if m.p.gibrat_shock == "laplace":
+            if p.gibrat_shock == "laplace":
                 u = m.random.random() - 0.5
                 z = -math.copysign(1.0, u) * math.log1p(-2 * abs(u)) / math.sqrt(2.0)
                 corr = math.log1p(-0.5 * sd * sd)
@@ -293,61 +300,74 @@ class Firm(CellAgent):
         m.firms_sr[k] += 1
         m.va_r[r] += self.va
         m.jobs_r[r] += self.jobs
-        m.earned[m.site_market[r]] += pi
-        m.spent[m.site_market[r] if m.spend_at_site else self.home] += pi
-        if m.ledger_on:
-            # local taxes: share of VAT on value added and of income tax on pre-tax profit
-            if not m.park_flag_origin[r]:
-                pre = max(m.pretax_l[s][r] * self.scale, 0.0)
-                m.revenue_r[r] += (m.vat_local * self.va + m.cit_local * pre) * m.dt
-            if self.induced and m.site_market[r] < m.n_cities:
-                m.induced_firms += 1
-                m.induced_jobs_c[m.site_market[r]] += self.jobs
-            # recurring subsidies, within each lever's budget
-            for j in m.active_recurring:
-                if not m.lever_mask[j, s, r] or not self.eligible(j):
-                    continue
-                if m.lever_kind[j] == "lump_sum":
-                    amount = m.spend_firm[j, s] * m.dt
-                else:
-                    amount = m.spend_scale[j, s, r] * self.scale * m.dt
-                m.pay(j, self, amount)
+        m.earned[m.market_of[r]] += pi
+        m.spent[m.market_of[r] if m.spend_at_site else self.home] += pi
+        # local taxes (``Ledger.collect_revenue``): share of VAT on value added and of income tax on
+        # pre-tax profit; origin regions collect nothing here
+        if not m.origin_flag[r]:
+            pre = max(m.pretax_l[s][r] * self.scale, 0.0)
+            m.revenue_r[r] += (m.vat_local * self.va + m.cit_local * pre) * m.dt
+        if self.induced and m.market_of[r] < m.n_cities:
+            m.induced_firms += 1
+            m.induced_jobs_c[m.market_of[r]] += self.jobs
+        # recurring subsidies, within each lever's budget
+        for j in m.active_recurring:
+            if not m.mask[j, s, r] or not self.eligible(j):
+                continue
+            if m.kind_l[j] == "lump_sum":
+                amount = m.spend_firm_now[j, s] * m.dt
+            else:
+                amount = m.spend_scale_now[j, s, r] * self.scale * m.dt
+            m.pay(j, self, amount)
 
 
-class MesaReference(mesa.Model):
-    """Per-agent twin of :class:`sim.model.RegionalEconomy`; ``step()`` includes data collection."""
+class SiteTotals:
+    """The agents' (sector, site) totals in the form ``MarketBlock.evaluate`` reads a firm
+    population: one row per (sector, site) pair holding the summed scale of the agents there,
+    grouped by sector (``by_sector``: per sector its slice of rows and its number of firms;
+    ``scale_sums``: the rows' flat keys and scales, Σ scale by (sector, site) and by sector)."""
 
-    # place-level rules: RegionalEconomy's own code, bound to this model
-    update_trends = RegionalEconomy.update_trends
-    _rates = staticmethod(RegionalEconomy._rates)
-    _sector_cost = RegionalEconomy._sector_cost
-    _update_freeness = RegionalEconomy._update_freeness
-    _net_profit_per_scale = RegionalEconomy._net_profit_per_scale
-    _vmat = RegionalEconomy._vmat
-    _move_cost = RegionalEconomy._move_cost
-    _current_wages = RegionalEconomy._current_wages
-    # place-level policy: lever values, budgets, land supply, retention, cost cuts, rates
-    _update_lever_values = PolicyMixin._update_lever_values
-    _site_cost_cut = PolicyMixin._site_cost_cut
-    _base_components = PolicyMixin._base_components
-    _lever_rates = PolicyMixin._lever_rates
-    _duration_factor = PolicyMixin._duration_factor
-    _reset_period_ledger = PolicyMixin._reset_period_ledger
-    _pay_flat = PolicyMixin._pay_flat
+    def __init__(self, scale_sum: list, count_sr: list, S: int, R: int) -> None:
+        raw = np.asarray(scale_sum, dtype=float).reshape(S, R)
+        counts = np.asarray(count_sr).reshape(S, R).sum(axis=1)
+        starts = np.arange(S) * R
+        self._grp = (None, None, starts, starts + R, counts)
+        den = [max(x, 1e-300) for x in raw.sum(axis=1).tolist()]
+        self._ms = (np.arange(S * R), raw.ravel(), raw, den)
+
+    def by_sector(self) -> tuple:
+        return self._grp
+
+    def scale_sums(self) -> tuple:
+        return self._ms
+
+
+class MesaReference(ModelViews, mesa.Model):
+    """Per-agent twin of :class:`sim.model.RegionalEconomy`; ``step()`` includes data collection.
+
+    It holds the same components as ``RegionalEconomy`` except the firm population (``firms`` is
+    the ``AgentSet`` of ``Firm`` agents), so the model's place-level stages and the read-only views
+    of ``sim.model_views`` (``m.free_land``, ``m.ledger_spend`` ...) work on it unchanged."""
+
+    # place-level stages: RegionalEconomy's own code, run on the reference's components
+    update_exogenous = RegionalEconomy.update_exogenous
+    update_places = RegionalEconomy.update_places
+    unit_cost = RegionalEconomy.unit_cost
+    update_freeness = RegionalEconomy.update_freeness
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, until: float | None = None,
                  capacity_rule: bool = True, env: RegionalEconomy | None = None) -> None:
         env = env or RegionalEconomy(loaded, seed=seed, until=until)
         super().__init__(rng=env.seed_value)
         self.env = env
-        self.S, self.R, self.Q = env.S, env.R, env.Q  # read by every agent: kept local
-        for name in _OWNED_STATE:
-            v = getattr(env, name)
-            setattr(self, name, v.copy() if isinstance(v, (np.ndarray, list)) else v)
         if env.anchor_rows or env.scn.new_parks:
             raise ValueError("the Mesa reference has no anchors or new parks")
+        self.S, self.R, self.Q = env.S, env.R, env.Q  # read by every agent: kept local
+        self.p, self.sw, self.dt, self.start = env.p, env.sw, env.dt, env.start
+        self.n_steps, self.n_cities = env.n_steps, env.n_cities
+        self._own_components()
         self.capacity_rule = capacity_rule
-        self.nest_lam = env.p.nest_lambda  # nested logit (nests: env.site_nest, env.nest_layout)
+        self.nest_lam = env.p.nest_lambda  # nested logit (nests: sites.nest, choice.layout)
         self.step_count = 0
         self.t = env.t
         self._build_grid_and_places()
@@ -355,18 +375,38 @@ class MesaReference(mesa.Model):
         self._drop_firm_arrays()
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         self._tally_all()
-        self._market_state()
+        self.evaluate_market()
         self._production()
         self.datacollector.collect(self)
 
     def __getattr__(self, name: str):
-        # read-only place-level data (scenario, parameters, sites, calibration) from the
+        # read-only place-level data (scenario, parameters, calibration, network) from the
         # RegionalEconomy the reference was built from; never Mesa internals
         if name.startswith("__") or "env" not in self.__dict__:
             raise AttributeError(name)
         return getattr(self.__dict__["env"], name)
 
     # ------------------------------------------------------------------ construction
+    def _own_components(self) -> None:
+        """The components a step mutates, deep-copied from the model the reference was built from
+        (its lever set, sites and parameters are static and shared); the choice component's
+        place-level part (utility rows) over the copies."""
+        env = self.env
+        self.sites, self.lever_set = env.sites, env.lever_set
+        memo = {id(env.lever_set): env.lever_set, id(env.p): env.p, id(env.sites): env.sites}
+        self.land_state = copy.deepcopy(env.land_state, memo)
+        self.market = copy.deepcopy(env.market, memo)
+        self.trends = copy.deepcopy(env.trends, memo)
+        self.policy = copy.deepcopy(env.policy, memo)
+        self.ledger = copy.deepcopy(env.ledger, memo)  # its runtime is the copy above (memo)
+        self.tally = copy.deepcopy(env.tally, memo)
+        self.flows = copy.deepcopy(env.flows, memo)
+        assert self.ledger.rt is self.policy
+        # firms=None: the agents choose; only SiteChoice.utility_rows (place-level) is used
+        self.choice = SiteChoice(None, self.sites, self.land_state, self.market, self.policy,
+                                 self.ledger, self.tally, self.flows, env.admit, env.lead,
+                                 env.constants, env.move_base, env.p, env.sw, env.seed_value)
+
     def _build_grid_and_places(self) -> None:
         env = self.env
         gs = env.gridspec
@@ -375,58 +415,71 @@ class MesaReference(mesa.Model):
         self.grid.create_property_layer("output", default_value=0.0, dtype=float)
         self.cities = [City(self, i, row) for i, row in enumerate(env.data.cities.rows)]
         for a, c in zip(self.cities, env.cities):
+            a.gdp, a.population, a.wage = c.gdp, c.population, c.wage
             a.cell = self.grid[c.cell.coordinate]
-        self.parks = [Park(self, k, row) for k, row in enumerate(env.data.parks.rows)]
+        self.parks = [Park(self, k, row, self.land_state) for k, row in enumerate(env.park_rows)]
         for a, pk in zip(self.parks, env.parks):
+            a.capacity, a.free0 = pk.capacity, pk.free0
             a.cell = self.grid[pk.cell.coordinate]
         cells = []
         n_origin = 0
+        sites = self.sites
         for k in range(env.R):
-            if env.site_kind[k] == "origin":
+            if sites.kind[k] == "origin":
                 cells.append(self.grid[(n_origin, gs.height)])
                 n_origin += 1
             else:
                 cells.append(self.grid[tuple(env.site_cell[k])])
         self.site_cells = cells
-        # plain Python lists for per-agent lookups
-        self.park_flag = env.is_park.tolist()
-        self.site_market = env.site_market_arr.tolist()
+        # plain Python lists and local names for per-agent lookups
+        mk, p, ls = self.market, env.p, self.lever_set
+        self.park_flag = sites.is_park.tolist()
+        self.origin_flag = sites.is_origin.tolist()
+        self.market_of = sites.market  # (list) the market of each site
         self.mobile = env.mobile_sector.tolist()
-        self.land_per_output = (env.land_int * env.sigma).tolist()
-        self.sigma_l = env.sigma.tolist()
-        self.va_ratio_l = env.va_ratio.tolist()
-        self.jobs_per_l = env.jobs_per.tolist()
+        self.land_per_output = (mk.land_int * mk.sigma).tolist()
+        self.sigma_l = mk.sigma.tolist()
+        v = env.data.sector_values
+        self.va_ratio_l = list(v("va_ratio"))
+        self.jobs_per_l = list(v("jobs_per_yi"))
         self.spend_at_site = bool(env.sw.owners_spend_at_site)
-        p = env.p
-        self.park_flag_origin = env.is_origin.tolist()
         self.beta = p.beta
         self.aH = annuity(p.planning_years, p.interest_rate)
         self.vat_local = p.local_vat_share * p.vat_rate
         self.cit_local = p.local_cit_share * p.cit_rate
-        self.ledger_on = True  # revenue is booked in every scenario, as in RegionalEconomy.step
-        self.n_cities = len(env.city_ids)
-        L = len(env.levers)
-        self.new_factor = [float(env._duration_factor(env.lever_years[j])) for j in range(L)]
+        # the compiled levers (static in a run)
+        L = self.n_levers = len(ls)
+        self.kind_l, self.mask, self.lever_city_l = ls.kind, ls.mask, ls.city
+        self.new_l, self.years_l, self.start_l = ls.new.tolist(), ls.years.tolist(), ls.start.tolist()
+        self.budget_l = ls.budget
+        self.site_level = [bool(KINDS[k].get("site_level")) for k in ls.kind]
+        self.new_factor = [float(self.policy.duration_factor(ls.years[j])) for j in range(L)]
+        self.cap_hit = [False] * L
 
     def _build_firms(self) -> None:
-        env = self.env
-        alive = env.alive
-        for s, r, a, land, h in zip(env.sector[alive].tolist(), env.site[alive].tolist(),
-                                    env.scale[alive].tolist(), env.land[alive].tolist(),
-                                    env.home[alive].tolist()):
-            Firm(self, s, r, a, land, h)
+        f = self.env.firms
+        alive = f.alive
+        for s, r, a, land, h, arr, disc, ind, piv in zip(
+                f.sector[alive].tolist(), f.site[alive].tolist(), f.scale[alive].tolist(),
+                f.land[alive].tolist(), f.home[alive].tolist(), f.arrived_t[alive].tolist(),
+                f.land_disc[alive].tolist(), f.induced[alive].tolist(), f.pivotal[alive].tolist()):
+            firm = Firm(self, s, r, a, land, h)
+            firm.arrived_t, firm.land_disc, firm.induced, firm.pivotal = arr, disc, ind, piv
         self.firms = self.agents_by_type[Firm]
 
     def _drop_firm_arrays(self) -> None:
-        for name in FIRM_ARRAYS:
-            setattr(self.env, name, None)
+        """Nothing firm-level is left in the model the reference was built from."""
+        env = self.env
+        env.firms = None
+        env.choice = None  # it holds the firm population
+        env.base_output = None
 
     def _reporters(self) -> dict:
         """The same measures as ``sim.metrics.Recorder`` (by city, sector, park, origin, region)."""
-        nc = len(self.city_ids)
-        P = self.n_parks
-        ind = np.array([s != "文化旅游" for s in self.sectors])
-        city_of_site = self.site_market_arr
+        nc = self.n_cities
+        P = self.sites.n_parks
+        ind = np.array(self.data.sector_values("industrial")) > 0
+        city_of_site = self.sites.market_arr
         in_city = city_of_site < nc
 
         def by_city(x):  # x by site -> by city
@@ -484,96 +537,98 @@ class MesaReference(mesa.Model):
         self.count_sr = [0] * (self.S * self.R)
         self.firms.do("tally")
 
-    def _market_state(self) -> None:
-        a = np.asarray(self.scale_sum).reshape(self.S, self.R)
-        self.pi_scale = np.zeros((self.S, self.R))
-        for s in range(self.S):
-            self.g[s] = market.cost_factor(self.cost[s], self.sigma[s])
-            self.pi_scale[s] = market.site_profits(self.mu[s], self.sigma[s], a[s] * self.g[s],
-                                                   self.g[s], self.phi[s], self.income,
-                                                   self.external[s])
-        self.net_scale = self._net_profit_per_scale()
-        tot = (self.pi_scale * a).sum(axis=1)
-        self.pibar = tot / np.maximum(a.sum(axis=1), 1e-300)
-        self.pibar_firm = tot / np.maximum(np.asarray(self.count_sr).reshape(self.S, self.R).sum(axis=1), 1)
-        self.pi_now = self.pi_scale.tolist()
-        self._lever_rates()
-        self.pretax_l = self._bc["pretax"].tolist()
-        self.plot_rent = (self._bc["land"] / max(self.p.land_rent_rate, 1e-12)).tolist()
+    def evaluate_market(self, rates: str = "both") -> None:
+        """``RegionalEconomy.evaluate_market`` on the agents' (sector, site) totals: the market
+        block, then the lever rates read from it ("choice", "spend" or "both"); then the per-agent
+        look-up tables of this state."""
+        mk = self.market
+        mk.evaluate(SiteTotals(self.scale_sum, self.count_sr, self.S, self.R), self.land_state.price,
+                    self.p, self.sw.cost_of_living, self.sites.market_arr)
+        self.policy.rates(mk.bc, mk.pi_scale, mk.net_scale, mk.pibar, mk.pibar_firm, mk.sigma, self.lead,
+                          choice=rates != "spend", spend=rates != "choice")
+        self.pi_now = mk.pi_scale.tolist()
+        self.pibar_l = mk.pibar.tolist()
+        self.pretax_l = mk.bc.pretax.tolist()
+        self.plot_rent = (mk.bc.land / max(self.p.land_rent_rate, 1e-12)).tolist()
         self._active_levers()
 
     def _active_levers(self) -> None:
-        """Which levers act this period, by what they do (read by the agents)."""
-        L = len(self.lever_ids)
-        on = [j for j in range(L) if self.lever_val[j] != 0]
-        kinds = self.lever_kind
-        self.active_terms = [[j for j in on if self.lever_mask[j, s].any()
-                              and (kinds[j] == "friction_cut" or kinds[j] in _TERM_KINDS)]
+        """Which levers act this period, by what they do, and their values and rates (read by the
+        agents)."""
+        rt = self.policy
+        self.val_l = rt.val.tolist()
+        self.rate_now, self.spend_scale_now, self.spend_firm_now = rt.rate_u, rt.spend_scale, rt.spend_firm
+        on = [j for j in range(self.n_levers) if self.val_l[j] != 0]
+        kinds, new = self.kind_l, self.new_l
+        self.active_terms = [[j for j in on if self.mask[j, s].any() and kinds[j] in CHOICE_KINDS]
                              for s in range(self.S)]
         self.active_promo = [j for j in on if kinds[j] == "promotion"]
         self.active_one_off = [j for j in on if kinds[j] == "grant"
-                               or (kinds[j] == "land_discount" and self.lever_new[j])]
+                               or (kinds[j] == "land_discount" and new[j])]
         self.active_recurring = [j for j in on if kinds[j] in _RECURRING
-                                 and not (kinds[j] == "land_discount" and self.lever_new[j])]
+                                 and not (kinds[j] == "land_discount" and new[j])]
 
     # ------------------------------------------------------------------ money
     def pay(self, j: int, firm: Firm, amount: float) -> bool:
         """Pay lever j's ``amount`` (亿元) to ``firm`` if its yearly budget allows (agents ask in
-        id order); book it by the firm's site and induced flag."""
+        id order); book it in the ledger by the firm's site and induced flag."""
         if amount <= 0:
             return False
-        cap_s = self.lever_budget[j]
+        rt = self.policy
+        cap_s = self.budget_l[j]
         if cap_s is not None:
             if self.cap_hit[j]:
                 return False
-            left = max(cap_s.at(self.t) * WAN_TO_YI - self.lever_spent_year[j], 0.0)
+            cap = cap_s.at(self.t) * WAN_TO_YI
+            left = max(cap - rt.spent_year[j], 0.0)
             if amount > left + 1e-12:
                 self.cap_hit[j] = True
-                self.lever_exhausted[j] = True
-                self.budget_events.append({"lever": self.lever_ids[j], "period": round(self.t, 4)})
+                rt.cap_reached(j, self.t, cap, rt.spent_year[j])
                 return False
-        self.lever_spent_year[j] += amount
-        self.ledger_spend[j, firm.site] += amount
+        rt.spent_year[j] += amount
+        self.ledger.spend[j, firm.site] += amount
         if firm.induced:
-            self.ledger_spend_induced[j, firm.site] += amount
+            self.ledger.spend_induced[j, firm.site] += amount
         return True
 
     def _programme_payments(self) -> None:
         """Spending not tied to firms (promotion and friction-cut programmes, retention, land
-        servicing): place-level, as in ``PolicyMixin._recurring_payments``."""
-        dt = self.dt
-        for j, kind in enumerate(self.lever_kind):
-            v = self.lever_val[j]
-            if v != 0 and kind in ("promotion", "friction_cut") and self.lever_cost[j] is not None:
-                sites = np.flatnonzero(self.lever_mask[j].any(axis=0))
-                self._pay_flat(j, self.lever_cost[j].at(self.t) * WAN_TO_YI * dt, sites)
+        servicing on its dates): place-level, the programme part of ``Ledger.recurring_payments``."""
+        ls, rt, t, dt = self.lever_set, self.policy, self.t, self.dt
+        lc = ls.consts()
+        for j, kind in enumerate(ls.kind):
+            v = rt.val[j]
+            if v != 0 and kind in ("promotion", "friction_cut") and ls.cost[j] is not None:
+                self.ledger.pay_flat(j, ls.cost[j].at(t) * WAN_TO_YI * dt, lc["sites"][j], t)
             elif v != 0 and kind == "retention":
-                cities = np.flatnonzero(self.lever_mask[j].any(axis=0) @ self.site_city_w > 0)
-                sites = np.array([self.n_parks + c for c in cities])
-                self._pay_flat(j, v * self.levers[j].unit_cost_yuan / 1e8 * dt, sites)
-        for j, kind in enumerate(self.lever_kind):
-            if kind == "land_supply" and self.lever_cost[j] is not None:
-                due = sum(x for d, x in self.lever_cost[j].points if self.t - dt < d <= self.t + 1e-9)
+                sites = np.array([self.sites.n_parks + c for c in lc["ret_city_idx"][j]])
+                self.ledger.pay_flat(j, v * ls.levers[j].unit_cost_yuan / 1e8 * dt, sites, t)
+        for j, kind in enumerate(ls.kind):
+            if kind == "land_supply" and ls.cost[j] is not None:
+                due = sum(x for d, x in ls.cost[j].points if t - dt < d <= t + 1e-9)
                 if due:
-                    self._pay_flat(j, due * WAN_TO_YI, np.flatnonzero(self.lever_mask[j].any(axis=0)))
+                    self.ledger.pay_flat(j, due * WAN_TO_YI, lc["sites"][j], t)
 
-    def _owner_income(self) -> np.ndarray:
+    def owner_income(self) -> np.ndarray:
+        """Operating profits spent minus earned by market (from the agents' last production)."""
         return np.asarray(self.spent) - np.asarray(self.earned)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         self.t = self.start + (self.step_count + 1) * self.dt
-        self._reset_period_ledger()
-        self.cap_hit = [False] * len(self.lever_ids)
-        self.update_trends()
-        self._market_state()
+        self.ledger.reset()
+        self.tally.reset()
+        self.flows.reset_demography()
+        self.cap_hit = [False] * self.n_levers
+        self.update_exogenous()
+        self.evaluate_market("choice")  # the agents' totals of the end of the last step
         self.relocate()
         if self.sw.entry_exit:
             self.exit_and_entry()
         self.scale_sum = [0.0] * (self.S * self.R)
         self.count_sr = [0] * (self.S * self.R)
         if self.sw.growth:
-            gbar = float(np.average(self._rates(self.s_income, self.t - self.dt), weights=self.income0))
+            gbar = national_drift(self.trends.r_income, self.market.income0)
             sd = self.p.gibrat_sd * math.sqrt(self.dt)
             self.drift = math.log1p(gbar) * self.dt - 0.5 * sd * sd
             self.drift_base = math.log1p(gbar) * self.dt
@@ -588,11 +643,10 @@ class MesaReference(mesa.Model):
             self.firms.do("grow")
         else:
             self.firms.do("tally")
-        self._market_state()
-        self._production()
+        self.evaluate_market("spend")
+        self._production()  # with each firm's taxes and recurring subsidies
         self._programme_payments()
-        self.cities_set.do("update", self.t)
-        self.parks_set.do("update", self.t)
+        self.update_places()
         self._fill_layers()
         self.datacollector.collect(self)
         self.step_count += 1
@@ -606,20 +660,23 @@ class MesaReference(mesa.Model):
         return self.agents_by_type[Park]
 
     def relocate(self) -> None:
-        self.arrivals[:] = 0
-        self.departures[:] = 0
-        self.arrivals_from[:] = 0
-        rel = np.log(self.cost / self.cost0)
+        self.flows.reset_moves()
+        mk = self.market
+        rel = np.log(mk.cost / mk.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta = self.theta0[:, None] * self.dt * (1 + self.p.cost_pressure_revision * press)
         self.theta_now = theta.tolist()
         boost = np.ones((self.S, self.R))
         for j in self.active_promo:  # promotion campaigns reach firms in the origin regions
-            boost += self.lever_val[j] * (self.lever_mask[j].any(axis=1)[:, None] & self.is_origin[None, :])
+            boost += self.val_l[j] * (self.mask[j].any(axis=1)[:, None] & self.sites.is_origin[None, :])
         self.promo_boost = boost.tolist()
         # utilities of every (origin site, destination) pair: computed once per step, per sector
-        self.vmove = [self._move_cost(s) if self.mobile[s] else None for s in range(self.S)]
-        self.vrows = [self._vmat(s, move=self.vmove[s]) if self.mobile[s] else None for s in range(self.S)]
+        R = self.R
+        self.vrows, self.vmove = [None] * self.S, [None] * self.S
+        for s in range(self.S):
+            if self.mobile[s]:
+                pib = np.full(R, max(mk.pibar[s], 1e-300))
+                self.vrows[s], self.vmove[s] = self.choice.utility_rows(np.full(R, s), np.arange(R), pib)
         self.applicants = [[] for _ in range(self.S)]
         self.firms.shuffle_do("revise")
         for s in range(self.S):
@@ -628,19 +685,19 @@ class MesaReference(mesa.Model):
 
     def _allocate(self, applicants: list, entry: bool = False) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
-        refused takes its next choice (up to four rounds), else stays. Same rule as
-        ``RegionalEconomy._assign``, one applicant at a time. Then each firm that moved is
-        attributed and (unless it is an entrant, paid once its plot is known) paid."""
-        R = self.R
+        refused takes its next choice (up to ``ROUNDS`` rounds), else stays. Same rule as
+        ``SiteChoice.assign``, one applicant at a time. Then each firm that moved is attributed and
+        (unless it is an entrant, paid once its plot is known) paid."""
         start = [f.site for f, *_ in applicants]
-        self._assign_sites(R, [[f, v, np.argsort(-v), f.site, 0] for f, v, *_ in applicants])
+        self._assign_sites(self.R, [[f, v, np.argsort(-v), f.site, 0] for f, v, *_ in applicants])
         for (f, v, terms, promo_only), cur in zip(applicants, start):
             f.attribute(v, terms, cur, promo_only)
             if not entry and f.site != cur:
                 f.one_off()
 
     def _assign_sites(self, R: int, pending: list) -> None:
-        for _ in range(4):
+        free_land = self.land_state.free
+        for _ in range(ROUNDS):
             if not pending:
                 break
             by_site = defaultdict(list)
@@ -654,7 +711,7 @@ class MesaReference(mesa.Model):
             for site in sorted(by_site):
                 queue = by_site[site]
                 queue.sort(key=lambda x: x[0])
-                free = self.free_land[site] if self.capacity_rule else math.inf
+                free = free_land[site] if self.capacity_rule else math.inf
                 used = 0.0
                 for _, item in queue:
                     need = item[0].land_need(site)
@@ -670,21 +727,20 @@ class MesaReference(mesa.Model):
             pending = nxt
 
     def exit_and_entry(self) -> None:
-        self.exits[:] = 0
-        self.entries[:] = 0
         self.exit_p = self.p.exit_rate * self.dt
-        self.loss_now = (self.net_scale < 0).tolist()
+        self.loss_now = (self.market.net_scale < 0).tolist()
         self.exiting = []
         self.survivor_scale = [0.0] * self.S
         self.survivors = [0] * self.S
         self.firms.shuffle_do("exit_or_survive")
         if not self.exiting:
             return
+        flows, free = self.flows, self.land_state.free
         born = []
         for f in self.exiting:
-            self.exits[f.site] += 1
+            flows.exits[f.site] += 1
             if self.park_flag[f.site]:
-                self.free_land[f.site] += f.land
+                free[f.site] += f.land
             born.append((f.sector, f.site))
             f.remove()
         # replacement entrants: local spin-offs of the same sector, Pareto sizes
@@ -698,25 +754,37 @@ class MesaReference(mesa.Model):
             rel = np.ones(n)
         mean_scale = [self.survivor_scale[s] / self.survivors[s] if self.survivors[s] else 1.0
                       for s in range(self.S)]
+        entrants = []  # in order of creation (firm ids)
         by_sector = defaultdict(list)
         for (s, r), x in zip(born, rel.tolist()):
-            f = Firm(self, s, r, mean_scale[s] * x, 0.0, self.site_market[r])
+            f = Firm(self, s, r, mean_scale[s] * x, 0.0, self.market_of[r])
             f.arrived_t = self.t
+            entrants.append(f)
             by_sector[s].append(f)
         for s in sorted(by_sector):
             if self.mobile[s]:
                 self._allocate([f.utility_row() for f in by_sector[s]], entry=True)
-        # entrants that stayed in their birth park take their land there, after every sector chose
-        for s in sorted(by_sector):
-            for f in by_sector[s]:
-                if self.park_flag[f.site] and f.land == 0:
-                    f.land = f.land_need(f.site)
-                    self.free_land[f.site] -= f.land
-                self.entries[f.site] += 1
-        if self.levers:  # entrants' grants and land discounts, once their plot is known
-            for s in sorted(by_sector):
-                for f in by_sector[s]:
-                    f.one_off()
+        # an entrant that stayed in its birth park takes its plot there only if it fits (in id
+        # order, cumulative need against the free land left by the choices, as the capacity rule);
+        # otherwise it is born outside the parks of the same city
+        staying = [(f, f.land_need(f.site)) for f in entrants if self.park_flag[f.site] and f.land == 0]
+        used = defaultdict(float)
+        fits = []
+        for f, need in staying:
+            used[f.site] += need
+            fits.append(used[f.site] <= free[f.site] + 1e-12)
+        for (f, need), ok in zip(staying, fits):
+            if ok:
+                f.land = need
+                free[f.site] -= need
+            else:
+                f.site = self.sites.n_parks + self.market_of[f.site]
+                f.move_to(self.site_cells[f.site])
+        for f in entrants:
+            flows.entries[f.site] += 1
+        if self.n_levers:  # entrants' grants and land discounts, once their plot is known
+            for f in entrants:
+                f.one_off()
 
     def _production(self) -> None:
         n = self.S * self.R
@@ -726,24 +794,24 @@ class MesaReference(mesa.Model):
         self.jobs_r = [0.0] * self.R
         self.earned = [0.0] * self.Q
         self.spent = [0.0] * self.Q
-        self.fwage_site = self.f_wage[self.site_market_arr].tolist()
+        market_arr = self.sites.market_arr
+        self.fwage_site = self.trends.f_wage[market_arr].tolist()
         self.revenue_r = [0.0] * self.R
         self.induced_firms = 0
-        self.induced_jobs_c = [0.0] * len(self.city_ids)
+        self.induced_jobs_c = [0.0] * self.n_cities
         self.firms.do("produce")
-        self.ledger_revenue = np.asarray(self.revenue_r)
-        nc = len(self.city_ids)
-        in_city = self.site_market_arr < nc
-        self.city_va = np.bincount(self.site_market_arr[in_city], weights=np.asarray(self.va_r)[in_city],
-                                   minlength=nc)
-        self.city_jobs = np.bincount(self.site_market_arr[in_city],
-                                     weights=np.asarray(self.jobs_r)[in_city], minlength=nc)
+        self.ledger.revenue = np.asarray(self.revenue_r)
+        nc = self.n_cities
+        in_city = market_arr < nc
+        self.city_va = np.bincount(market_arr[in_city], weights=np.asarray(self.va_r)[in_city], minlength=nc)
+        self.city_jobs = np.bincount(market_arr[in_city], weights=np.asarray(self.jobs_r)[in_city],
+                                     minlength=nc)
 
     def _fill_layers(self) -> None:
         by_site = np.asarray(self.out_sr).reshape(self.S, self.R).sum(axis=0)
         layer = self.grid.output.data
         layer[:] = 0.0
-        on = ~self.is_origin
+        on = ~self.sites.is_origin
         np.add.at(layer, (self.site_cell[on, 0], self.site_cell[on, 1]), by_site[on])
 
     # ------------------------------------------------------------------ views for tests
