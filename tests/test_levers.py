@@ -124,26 +124,88 @@ def test_budget_cap_is_never_exceeded_and_recorded():
 
 
 def test_ledger_balances_and_adds_up(tmp_path, capsys):
+    """The fiscal rows and the summary against a recomputation from the firms, step by step, of the
+    same run in this process: revenue from the tax formula of docs/model.md (fiscal ledger), the
+    interest subsidy from the lever table ((pp/100) × capital × output a year, to firms that
+    arrived in its target on or after its first date, for its 3 years), spending from the ledger's
+    per-lever payments mapped to cities here, and the induced / deadweight tallies from the
+    firms' flags. Entry and exit are off, so every arrival is a move (rows are kept, an arrival is
+    a changed site)."""
+    zone_file = ROOT / "scenarios/jxn_transfer_zone.yaml"
+    sets = ["switches.entry_exit=false"]
     out = tmp_path / "r"
-    assert run.main([str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--until", "2025", "--out", str(out),
-                     "--quiet"]) == 0
+    assert run.main([str(zone_file), "--until", "2025", "--out", str(out), "--quiet", "--set", *sets]) == 0
     d = Path(capsys.readouterr().out.strip().splitlines()[-1])
     assert (d / "figures" / "levers_spending_and_attribution.png").stat().st_size > 10_000
     df = pd.read_parquet(d / "trajectories.parquet")
-    cities = json.loads((d / "summary.json").read_text())["cities"]
-    w = df[df.place.isin(list(cities)) & df.measure.isin(["fiscal_revenue", "fiscal_spending", "fiscal_balance"])]
-    w = w.pivot_table(index=["year", "place"], columns="measure", values="value")
-    assert np.allclose(w.fiscal_revenue - w.fiscal_spending, w.fiscal_balance)
-    # spending per lever adds up to spending per city; cities add up to the region
-    lev = df[df.measure == "lever_spending"].groupby(["year", "place"]).value.sum()
-    assert np.allclose(lev.reindex(w.index).fillna(0).values, w.fiscal_spending.values)
-    reg = df[(df.place == "region") & (df.measure == "fiscal_spending")].set_index("year").value
-    assert np.allclose(w.fiscal_spending.groupby("year").sum().values, reg.values)
-    assert reg.sum() > 0
     summ = json.loads((d / "summary.json").read_text())
-    for lv in summ["levers"].values():
-        assert lv["spending_on_induced_yi"] + lv["spending_on_deadweight_yi"] == pytest.approx(
-            lv["spending_total_yi"], abs=1e-3)
+
+    m = RegionalEconomy(load_scenario(zone_file, sets), until=2025)  # the same run
+    p, nc = m.p, len(m.city_ids)
+    assert not any(pk.get("partners") for pk in m.park_rows)  # each site pays and collects for its city
+    data = m.data
+    capital = np.array([data.param(s, "capital_per_yi") for s in m.sectors])
+    land_int = np.array([data.param(s, "land_ha_per_yi") for s in m.sectors])
+    sigma = np.array([data.param(s, "sigma") for s in m.sectors])
+    j = m.lever_ids.index("jxn_interest")
+    start = 2023 + 8 / 12  # its value {2023-09: 1.0}
+    want = {}  # (year, city) -> revenue, spending, interest subsidy
+    paid = {"total": 0.0, "induced": 0.0, "deadweight": 0.0}
+    tally = {"induced": 0, "deadweight": 0}
+    for _ in range(m.n_steps):
+        price = m.land_price.copy()  # in force during the step (parks update theirs at its end)
+        site0 = m.site.copy()
+        m.step()
+        city = m.site_market_arr[m.site]
+        in_city = city < nc
+        # revenue = (local VAT share × VAT × VA + local CIT share × CIT × max(pre-tax profit, 0)) × dt,
+        # pre-tax = π − land rent − interest × capital with π = output / σ
+        y = m.output
+        pre = y / sigma[m.sector] - (p.land_rent_rate * price[m.site] * 1e-4 * land_int[m.sector] * y
+                                     + p.interest_rate * capital[m.sector] * y)
+        rev = (p.local_vat_share * p.vat_rate * m.va + p.local_cit_share * p.cit_rate * np.maximum(pre, 0)) * m.dt
+        revenue = np.bincount(city[in_city], weights=rev[in_city], minlength=nc)
+        spending = np.bincount(m.site_market_arr, weights=m.ledger_spend.sum(axis=0), minlength=m.Q)
+        assert not spending[nc:].any()
+        # the interest subsidy by the lever table, against the ledger's payments site by site
+        new = m.lever_mask[j][m.sector, m.site] & (m.arrived_t >= start - 1e-9) & (m.t - m.arrived_t < 3)
+        sub = np.where(new, m.lever_val[j] / 100 * capital[m.sector] * y * m.dt, 0.0)
+        np.testing.assert_allclose(m.ledger_spend[j], np.bincount(m.site, weights=sub, minlength=m.R),
+                                   rtol=1e-9, atol=1e-15)
+        want[round(m.t, 4)] = (revenue, spending[:nc], np.bincount(city, weights=sub, minlength=m.Q)[:nc])
+        paid["total"] += sub.sum()
+        paid["induced"] += sub[m.induced].sum()
+        paid["deadweight"] += sub[~m.induced].sum()
+        # arrivals: the firms whose site changed, counted by their induced flag
+        moved = np.flatnonzero(m.site != site0)
+        assert np.array_equal(moved, np.flatnonzero(m.arrived_t == m.t))
+        ind = m.induced[moved]
+        np.testing.assert_array_equal(m.induced_arrivals, np.bincount(m.site[moved[ind]], minlength=m.R))
+        np.testing.assert_array_equal(m.deadweight_arrivals, np.bincount(m.site[moved[~ind]], minlength=m.R))
+        tally["induced"] += int(in_city[moved[ind]].sum())
+        tally["deadweight"] += int(in_city[moved[~ind]].sum())
+    assert not [e for e in m.budget_events if e["lever"] == "jxn_interest"]  # no cap: the formula is all
+    assert paid["induced"] > 0 and paid["deadweight"] > 0 and tally["induced"] > 0
+    # the recorded rows: revenue, spending, balance and the lever's spending per city and quarter
+    rows = df[df.place.isin(m.city_ids) & (df.sector == "") & (df.origin == "")]
+    w = rows[rows.lever == ""].pivot_table(index="year", columns=["measure", "place"], values="value")
+    lev = rows[(rows.lever == "jxn_interest") & (rows.measure == "lever_spending")].pivot_table(
+        index="year", columns="place", values="value")
+    years = sorted(want)
+    assert list(w.index[1:]) == years  # the base row, then one row per step
+    for measure, col in [("fiscal_revenue", 0), ("fiscal_spending", 1), ("fiscal_balance", None)]:
+        got = w[measure][m.city_ids].loc[years].to_numpy()
+        exp = np.array([want[t][0] - want[t][1] if col is None else want[t][col] for t in years])
+        np.testing.assert_allclose(got, exp, rtol=1e-9, atol=1e-12, err_msg=measure)
+    np.testing.assert_allclose(lev[m.city_ids].loc[years].to_numpy(), np.array([want[t][2] for t in years]),
+                               rtol=1e-9, atol=1e-15)
+    # the summary: the lever's money to induced and deadweight arrivals, the arrivals tallied
+    s = summ["levers"]["jxn_interest"]
+    assert s["spending_total_yi"] == pytest.approx(paid["total"], abs=6e-5)
+    assert s["spending_on_induced_yi"] == pytest.approx(paid["induced"], abs=6e-5)
+    assert s["spending_on_deadweight_yi"] == pytest.approx(paid["deadweight"], abs=6e-5)
+    assert summ["region"]["induced_arrivals_total"] == tally["induced"]
+    assert summ["region"]["deadweight_arrivals_total"] == tally["deadweight"]
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: p.name)

@@ -145,6 +145,49 @@ def test_fe_needs_the_cost_of_living_switch():
 
 # ------------------------------------------------------------------ levers (wired after merge)
 
+def _fc_share_by_hand(s_e, phi, sigma=4.0, rho=1.0, lump_sum=0.0, cost_subsidy=0.0):
+    """Long-run share of firms in N in the two-region footloose-capital model (Baldwin et al. 2003,
+    ch. 3), from CES demand written out here, not from sim.market or sim.validation.
+
+    World expenditure 1 (N spends s_E, S 1 − s_E), K identical firms, no outside producers, share s
+    of them in N. A firm at r sells c_r^(1−σ) φ_rq μ E_q / (K Δ_q) in q, with the crowding
+    Δ_q = Σ_j n_j c_j^(1−σ) φ_jq / K, and keeps 1/σ of its sales as operating profit. N's marginal
+    cost is (1 − c) times S's, so its demand weight is g = (1 − c)^(1−σ):
+        Δ_N = g s + φ (1 − s),   Δ_S = g φ s + (1 − s)
+        π_N ∝ g (s_E/Δ_N + φ (1 − s_E)/Δ_S),   π_S ∝ φ s_E/Δ_N + (1 − s_E)/Δ_S
+    in units in which the mean profit s π_N + (1 − s) π_S is 1 (all operating profit is μ/σ of
+    world spending). Firms stop moving where after-policy profits are equal,
+    ρ π_N + S·π̄ = π_S; the gap falls with s, so the root is found by bisection, and a gap of one
+    sign on [0, 1] is a corner. With ρ = g = 1 and S = 0 the condition is s_E/Δ_N = (1 − s_E)/Δ_S,
+    linear in s, whose root is the home-market effect s_n = 1/2 + (1 + φ)/(1 − φ) (s_E − 1/2)."""
+    g = (1.0 - cost_subsidy) ** (1.0 - sigma)
+
+    def gap(s):
+        dn, ds = g * s + phi * (1 - s), g * phi * s + (1 - s)
+        pn = g * (s_e / dn + phi * (1 - s_e) / ds)
+        ps = phi * s_e / dn + (1 - s_e) / ds
+        return rho * pn + lump_sum - ps  # S·π̄ with π̄ = 1
+
+    lo, hi = 0.0, 1.0
+    if gap(lo) <= 0:
+        return 0.0
+    if gap(hi) >= 0:
+        return 1.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if gap(mid) > 0 else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def test_hand_closed_form_is_the_home_market_effect_and_the_subsidy_fraction():
+    # the helper above against two forms solved by hand: no policy (Baldwin et al. 2003, ch. 3)
+    for phi, s_e in [(0.1, 0.6), (0.3, 0.6), (0.5, 0.6), (0.4, 0.45)]:
+        assert _fc_share_by_hand(s_e, phi) == pytest.approx(0.5 + (1 + phi) / (1 - phi) * (s_e - 0.5), abs=1e-12)
+    # profit subsidy 2 % (ρ = 1.02), φ = 1/2, s_E = 0.6: (ρ − φ) s_E Δ_S = (1 − ρφ)(1 − s_E) Δ_N with
+    # Δ_N = (1 + s)/2, Δ_S = (2 − s)/2 gives 0.52·0.6·(2 − s) = 0.49·0.4·(1 + s), s = 0.428/0.508 = 107/127
+    assert _fc_share_by_hand(0.6, 0.5, rho=1.02) == pytest.approx(107 / 127, abs=1e-12)
+
+
 LEVER_SKIP = pytest.mark.skipif(not v.levers_available(), reason=v.LEVERS_MISSING)
 
 
@@ -154,8 +197,9 @@ LEVER_SKIP = pytest.mark.skipif(not v.levers_available(), reason=v.LEVERS_MISSIN
 def test_levers_shift_share_as_closed_form(lev):
     r = v.run_footloose_capital(dict(v.FC_DEFAULTS, steps=6000, **lev))
     rho = 1 + lev.get("profit_subsidy_N", 0.0)
-    cf = v.fc_lever_share(0.6, 0.5, 4.0, rho, lev.get("lump_sum_N", 0.0), lev.get("cost_subsidy_N", 0.0))
-    assert r["analytic_share_N"] == pytest.approx(cf, abs=1e-5)  # reported to 5 decimals
+    # the closed form derived in this file (not the fc_lever_share that computed analytic_share_N)
+    cf = _fc_share_by_hand(0.6, 0.5, 4.0, rho, lev.get("lump_sum_N", 0.0), lev.get("cost_subsidy_N", 0.0))
+    assert r["analytic_share_N"] == pytest.approx(cf, abs=1e-6)  # reported to 6 decimals
     assert abs(r["simulated_share_N"] - r["logit_fixed_point"]) <= 0.005
     assert abs(r["simulated_share_N"] - cf) <= 0.01
 
@@ -176,7 +220,8 @@ def test_validate_json_last_line(capsys):
               "steps", "pass"):
         assert k in d
     assert d["firms"] == 400 and d["steps"] == 600 and d["phi"] == 0.3
-    assert d["analytic_share_N"] == pytest.approx(0.685714, abs=1e-6)
+    # the home-market effect at φ = 0.3, s_E = 0.6: 1/2 + (1 + φ)/(1 − φ)(s_E − 1/2) = 0.5 + 13/70
+    assert d["analytic_share_N"] == pytest.approx(0.5 + (1 + 0.3) / (1 - 0.3) * (0.6 - 0.5), abs=1e-6)
 
 
 def test_validate_fe_json(capsys):
