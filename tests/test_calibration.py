@@ -56,7 +56,7 @@ def test_market_calibration_sells_each_sites_target(baseline_model):
     # closed form of the market block (sim/market.py docstring), recomputed from the model's firm
     # arrays: supply S_r = Σ_{i at r} A_i g_r, sales_r = μ S_r MP_r(S) equal each site's base
     # target, and the firms' output (σ π_i A_i) adds up to the same sales
-    from sim import market
+    from sim.economy import market
     m = baseline_model
     checked = 0
     for s in range(m.S):
