@@ -67,12 +67,12 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     invariants are checked after every step and the outputs at the end (sim/invariants.py).
     ``loaded`` / ``data``: an already validated scenario and data (``rerun``).
     """
-    from sim import results
-    from sim.metrics import record_run
     from sim.model import RegionalEconomy
-    from sim.plots import run_figures
+    from sim.outputs import results
+    from sim.outputs.metrics import record_run
+    from sim.outputs.plots import run_figures
+    from sim.outputs.summary import build_summary
     from sim.scenario import load_scenario
-    from sim.summary import build_summary
 
     started = dt.datetime.now().isoformat(timespec="seconds")
     loaded = load_scenario(scenario, overrides) if loaded is None else loaded
@@ -95,7 +95,7 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     wall = time.perf_counter() - t0
     df = rec.frame()
     if check:
-        from sim.invariants import check_outputs
+        from sim.checks.invariants import check_outputs
         check_outputs(df)
     tmp, final = results.new_run_dir(out, scn.name, seed, loaded.hash)
     try:
@@ -137,7 +137,7 @@ def cmd_run(args) -> int:
         raise UserError("run", message="run: takes one scenario file; use `compare BASE POLICY ...` for several")
     scenario = args.scenarios[0] if args.scenarios else str(DEFAULT_SCENARIO)
     if args.replicates != 1:
-        from sim.compare import run_ensemble
+        from sim.outputs.compare import run_ensemble
         print(run_ensemble(args, scenario, execute_run))
         return 0
     path, _ = execute_run(scenario, args.set, args.seed, args.until, Path(args.out), quiet=args.quiet,
@@ -147,7 +147,7 @@ def cmd_run(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from sim.compare import run_comparison
+    from sim.outputs.compare import run_comparison
     path = run_comparison(args, execute_run)
     print(path)
     return 0
@@ -170,19 +170,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] in ("sweep", "analyze"):  # own arguments: docs/cli.md, sim/sweep.py
-        import sim.sweep
-        return sim.sweep.cmd_sweep(argv[1:]) if argv[0] == "sweep" else sim.sweep.cmd_analyze(argv[1:])
+        from sim.experiments import sweep
+        return sweep.cmd_sweep(argv[1:]) if argv[0] == "sweep" else sweep.cmd_analyze(argv[1:])
     if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
-        from sim.validation import cmd_validate
+        from sim.checks.validate import cmd_validate
         return cmd_validate(argv[1:])
     if argv and argv[0] == "report":  # own arguments: docs/cli.md, sim/report.py
-        from sim.report import cmd_report
+        from sim.outputs.report.tables import cmd_report
         return cmd_report(argv[1:])
     if argv and argv[0] == "rerun":  # own arguments: docs/cli.md, sim/rerun.py
-        from sim.rerun import cmd_rerun
+        from sim.outputs.rerun import cmd_rerun
         return cmd_rerun(argv[1:], execute_run)
     if argv and argv[0] == "dashboard":  # own arguments: docs/cli.md, sim/dashboard.py
-        from sim.dashboard import cmd_dashboard
+        from sim.dashboard.economy import cmd_dashboard
         return cmd_dashboard(argv[1:])
     if argv and argv[0] not in ("run", "compare") and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):

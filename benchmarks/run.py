@@ -53,8 +53,8 @@ if str(ROOT) not in sys.path:
 import numpy as np
 
 from benchmarks.mesa_reference import MesaReference
-from sim.metrics import Recorder
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import Recorder
 from sim.scenario import LoadedScenario, load_scenario
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -16,8 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sim.metrics import Recorder
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import Recorder
 from sim.scenario import load_scenario
 
 # measures the Recorder gained after the fingerprints were pinned (additions, not changes): left

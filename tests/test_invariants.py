@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import run
-from sim.invariants import InvariantChecker, InvariantError, check_outputs
+from sim.checks.invariants import InvariantChecker, InvariantError, check_outputs
 from sim.model import RegionalEconomy
-from sim.rerun import simulate
+from sim.outputs.rerun import simulate
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

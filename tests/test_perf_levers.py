@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from sim.levers import CHOICE_KINDS, KINDS
-from sim.metrics import Recorder, _kind_unit
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import Recorder, _kind_unit
 from sim.policy import WAN_TO_YI, YI_PER_HA_PER_YUAN_M2, annuity
 from sim.scenario import load_scenario, validate_scenario
 

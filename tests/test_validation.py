@@ -11,7 +11,7 @@ from scipy.optimize import brentq
 
 import run
 from sim import market
-from sim import validation as v
+from sim.checks import validate as v
 
 ROOT = Path(__file__).resolve().parents[1]
 

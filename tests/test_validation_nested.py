@@ -110,7 +110,7 @@ def test_calibrated_constants_make_counts_stationary(lam):
 
 @pytest.fixture(scope="module")
 def base_elasticities():
-    from sim import validation as v
+    from sim.checks import validate as v
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
     out = {}

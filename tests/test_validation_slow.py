@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim import market
-from sim import validation as v
+from sim.checks import validate as v
 
 pytestmark = pytest.mark.slow
 

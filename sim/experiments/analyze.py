@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CommandParser, UserError
+from ..errors import CommandParser, UserError
 
 QUANTILES = (5, 25, 50, 75, 95)
 SERIES_UNITS = {"gdp": "亿元/year", "industrial_output": "亿元/year", "jobs": "persons",
@@ -506,7 +506,7 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             thresholds: list[str] | None = None) -> Path:
     import pandas as pd
 
-    from .plots import setup_font
+    from ..outputs.plots import setup_font
     folder = Path(folder)
     if not folder.is_dir():
         raise AnalysisError(str(folder), message=f"{folder}: not a folder; expected a sweep folder")

@@ -56,8 +56,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import ScenarioError, UserError
-from .scenario import ID_LISTS, LoadedScenario, load_scenario, read_yaml_mapping, validate_scenario
+from ..errors import ScenarioError, UserError
+from ..scenario import ID_LISTS, LoadedScenario, load_scenario, read_yaml_mapping, validate_scenario
 
 
 class ExperimentError(UserError):
@@ -422,7 +422,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         raise ExperimentError(src, message=(
             f"{src}: until: got {exp.until}; expected a year after {scn.horizon.start} and at most "
             f"{scn.horizon.end}"))
-    from .data import load_data
+    from ..data import load_data
     data = load_data(base.data_dir)
     places = {c["id"] for c in data.cities.rows} | {o["id"] for o in data.origins.rows} | {"default"}
     le = LoadedExperiment(experiment=exp, path=p.resolve(), base=base, text_hash="", raw=raw)

@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import CommandParser, UserError
-from .model import RegionalEconomy
-from .scenario import LoadedScenario, load_scenario, validate_scenario
+from ..errors import CommandParser, UserError
+from ..model import RegionalEconomy
+from ..scenario import LoadedScenario, load_scenario, validate_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
 TEMPLATE = "jxn_transfer_zone"
 ZONE_CITIES = ("四平", "辽源", "通化")
@@ -94,7 +94,7 @@ def zone_parks() -> list[str]:
 
 @functools.lru_cache(maxsize=4)
 def _data(data_dir: str):
-    from .data import load_data
+    from ..data import load_data
     return load_data(Path(data_dir))
 
 
@@ -246,7 +246,7 @@ class DashboardEconomy(RegionalEconomy):
     # ------------------------------------------------------------------ what the page shows
     def _record(self) -> None:
         """Append this period's zone figures to ``history`` (one value per key per period)."""
-        from .metrics import Recorder
+        from ..outputs.metrics import Recorder
         rec = Recorder()
         rec.collect(self)
         cols = rec.cols
@@ -321,7 +321,7 @@ def portray(agent):
     from matplotlib import colormaps
     from mesa.visualization.components import AgentPortrayalStyle
 
-    from .model import Park
+    from ..model import Park
     m = agent.model
     if isinstance(agent, Park):
         k = agent.site
@@ -505,10 +505,10 @@ def model_params() -> dict:
 
 
 def make_page():
-    """The SolaraViz page (``solara run sim/dashboard_app.py``)."""
+    """The SolaraViz page (``solara run sim/dashboard/app.py``)."""
     from mesa.visualization import SolaraViz
 
-    from .plots import setup_font
+    from ..outputs.plots import setup_font
     setup_font()
     model = DashboardEconomy()
     return SolaraViz(model, components=[MapView, StatusView, ZoneParksPlot, ArrivalsPlot, FiscalPlot],
@@ -516,7 +516,7 @@ def make_page():
 
 
 # ---------------------------------------------------------------------- the command
-APP = Path(__file__).resolve().parent / "dashboard_app.py"
+APP = Path(__file__).resolve().parent / "app.py"
 DEFAULT_PORT = 8765  # solara's own default
 
 

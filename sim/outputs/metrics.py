@@ -256,7 +256,7 @@ def _lever_units(m) -> list[str]:
 
 
 def _kind_unit(kind: str) -> str:
-    from .levers import KINDS
+    from ..levers import KINDS
     return KINDS[kind]["unit"]
 
 
@@ -265,7 +265,7 @@ def record_run(model, check: bool = False, on_step=None) -> Recorder:
     invariants are checked before the first step and after each (sim/invariants.py)."""
     checker = None
     if check:
-        from .invariants import InvariantChecker
+        from ..checks.invariants import InvariantChecker
         checker = InvariantChecker(model)
         checker.check()
     rec = Recorder()

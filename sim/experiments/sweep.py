@@ -35,8 +35,8 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from .errors import CommandParser, UserError
-from .experiment import (
+from ..errors import CommandParser, UserError
+from .design import (
     LoadedExperiment,
     design_points,
     design_size,
@@ -45,21 +45,26 @@ from .experiment import (
     run_seed,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+SIM = Path(__file__).resolve().parents[1]
+ROOT = SIM.parent
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "prim.py", "plots.py", "compare.py",
-             "validation.py"}
+# modules that only run or read sweeps, draw figures or check theory (paths under sim/; a folder
+# ends with /): editing them does not invalidate a sweep's finished runs
+NOT_MODEL = ("experiments/", "outputs/plots.py", "outputs/compare.py", "checks/closed_forms.py",
+             "checks/theory.py", "checks/stylized.py", "checks/figures.py", "checks/validate.py")
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
 
 def code_version() -> str:
-    """Hash of the model's source: ``sim/*.py`` except the modules that only run or read sweeps."""
+    """Hash of the model's source: every ``sim/**/*.py`` (with its path under sim/) except
+    ``NOT_MODEL``, the modules that only run or read sweeps."""
     h = hashlib.sha256()
-    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        if f.name in NOT_MODEL:
+    for f in sorted(SIM.rglob("*.py")):
+        rel = f.relative_to(SIM).as_posix()
+        if rel.startswith(NOT_MODEL):
             continue
-        h.update(f.name.encode())
+        h.update(rel.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
@@ -132,12 +137,12 @@ def run_task(task: dict) -> dict:
             _CODE.append(code_version())
         if task["code"] != _CODE[0]:
             raise RuntimeError(f"worker's model code {_CODE[0]} differs from the sweep's {task['code']} "
-                               f"(sim at {Path(__file__).resolve().parent}); workers need the same checkout")
-        from .data import load_data
-        from .metrics import Recorder
-        from .model import RegionalEconomy
-        from .scenario import validate_scenario
-        from .summary import build_summary
+                               f"(sim at {SIM}); workers need the same checkout")
+        from ..data import load_data
+        from ..model import RegionalEconomy
+        from ..outputs.metrics import Recorder
+        from ..outputs.summary import build_summary
+        from ..scenario import validate_scenario
         loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
         key = str(loaded.data_dir)
         if key not in _DATA_CACHE:

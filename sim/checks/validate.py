@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import brentq
 
-from . import market
-from .errors import UserError
+from .. import market
+from ..errors import UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 THEORY = ROOT / "scenarios" / "theory"
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 LEVERS_MISSING = "levers are not available in this build"
@@ -71,7 +71,7 @@ CASES = {
 
 
 def levers_available() -> bool:
-    from .scenario import Scenario
+    from ..scenario import Scenario
     return "levers" in Scenario.model_fields
 
 
@@ -220,7 +220,7 @@ def _theory_data(case: str, cfg: dict):
 
     Secondary value added is set so that the calibrated firm counts are s0 : 1−s0 (0.5 : 0.5
     in the FC case); ``va_ratio`` = 1/σ in the FE case so that value added = operating profit."""
-    from .data import load_data
+    from ..data import load_data
     d = load_data(THEORY / "data")
     sec = d.sectors[0]
     sigma = float(cfg["sigma"])
@@ -257,8 +257,8 @@ def theory_overrides(case: str, cfg: dict) -> list[str]:
 
 
 def build_theory_model(case: str, cfg: dict):
-    from .model import RegionalEconomy
-    from .scenario import load_scenario
+    from ..model import RegionalEconomy
+    from ..scenario import load_scenario
     loaded = load_scenario(THEORY / f"{case}.yaml", theory_overrides(case, cfg))
     return RegionalEconomy(loaded, seed=int(cfg["seed"]), data=_theory_data(case, cfg))
 
@@ -402,7 +402,7 @@ def expected_flows(m, factor: np.ndarray | None = None) -> np.ndarray:
     profit at each site multiplied by ``factor[r]`` = (1−t'_r)/(1−t) (a site-specific income-tax
     rate). No simulation noise: the exact expectation of the choice step. The diagonal holds the
     choosers who stay; the model's state is left unchanged."""
-    from .location import nested_logit_probabilities
+    from ..location import nested_logit_probabilities
     w = _choosers(m)
     saved = m.net_scale.copy()
     flows = np.zeros((m.R, m.R))
@@ -495,8 +495,8 @@ def simulated_tax_check(overrides: list[str] = (), rebate: float = SIM_TAX["reba
     at the state each step of the lever-free run starts from, the exact expected arrivals with
     and without the tax cut (E1, E0), summed alike. Arc elasticities ln(A1/A0)/ln(1 − rebate) and
     ln(E1/E0)/ln(1 − rebate); the simulated one's standard error by the jackknife over seeds."""
-    from .model import RegionalEconomy
-    from .scenario import load_scenario
+    from ..model import RegionalEconomy
+    from ..scenario import load_scenario
     t0 = time.perf_counter()
     base = load_scenario(BASELINE, list(overrides))
     m = RegionalEconomy(base, seed=1, until=base.scenario.horizon.start)
@@ -540,8 +540,8 @@ def simulated_tax_check(overrides: list[str] = (), rebate: float = SIM_TAX["reba
 
 def baseline_facts(overrides: list[str] = (), seed: int | None = None) -> dict:
     """Run the baseline to 2035 and measure the stylized facts on the final state."""
-    from .model import RegionalEconomy
-    from .scenario import load_scenario
+    from ..model import RegionalEconomy
+    from ..scenario import load_scenario
     t0 = time.perf_counter()
     m = RegionalEconomy(load_scenario(BASELINE, list(overrides)), seed=seed)
     for _ in range(m.n_steps - 1):
@@ -959,8 +959,8 @@ def _sim_tax_rows(r: dict) -> list[dict]:
 
 def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Path:
     """Run every validation case, write table + figures to a new folder; return its path."""
-    from . import results
-    from .plots import setup_font
+    from ..outputs import results
+    from ..outputs.plots import setup_font
     t_start = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     fc_steps = 4000 if quick else FC_DEFAULTS["steps"]

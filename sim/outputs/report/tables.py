@@ -38,9 +38,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CommandParser, UserError
+from ...errors import CommandParser, UserError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[3]
 MU_PER_HA = 15.0  # 1 公顷 = 15 亩
 KINDS = ("run", "ensemble", "comparison")
 EXPECTED = ("expected a result folder (run.py SCENARIO), an ensemble folder (run.py SCENARIO "
@@ -941,7 +941,7 @@ def _assumptions_section(src: Source, T: dict) -> str:
 
 
 def _params_table(params: dict, T: dict) -> str:
-    from .scenario import Parameters
+    from ...scenario import Parameters
     fields = Parameters.model_fields
     prow = []
     for k, v in params.items():
@@ -1028,7 +1028,7 @@ DIFF_FIGS = ("diff_gdp.png", "diff_industrial_output.png", "diff_jobs.png", "fis
 
 
 def build_html(src: Source, lang: str) -> str:
-    from .plots import setup_font
+    from ..plots import setup_font
     T = TEXT[lang]
     font_ok = setup_font()
     zh_fig = lang == "zh" and font_ok
@@ -1119,7 +1119,7 @@ def _font_face(text: str) -> str:
     try:
         from fontTools import subset
 
-        from .plots import FONT
+        from ..plots import FONT
         opts = subset.Options()
         opts.layout_features = ["*"]
         opts.notdef_outline = True
@@ -1137,7 +1137,7 @@ def _font_face(text: str) -> str:
 
 
 def write_report(out_root: Path, src_folder: Path, lang: str, text: str) -> Path:
-    from . import results
+    from .. import results
     out_root.mkdir(parents=True, exist_ok=True)
     results.clean_stale_tmp(out_root)
     name = f"{dt.datetime.now().strftime('%Y%m%d-%H%M%S')}_{src_folder.name[:90]}_{lang}"

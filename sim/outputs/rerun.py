@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import CommandParser, UserError
+from ..errors import CommandParser, UserError
 
 REQUIRED = ("resolved_scenario", "seed", "until", "data_dir", "data_hashes", "scenario_hash")
 
@@ -56,8 +56,8 @@ def loaded_from_manifest(man: dict, src: str):
     """(LoadedScenario, RegionData) rebuilt from a manifest; refuses changed data files."""
     from pydantic import ValidationError
 
-    from .data import load_data
-    from .scenario import LoadedScenario, Scenario, _format_validation_error, check_dates
+    from ..data import load_data
+    from ..scenario import LoadedScenario, Scenario, _format_validation_error, check_dates
     data_dir = Path(str(man["data_dir"]))
     data = load_data(data_dir)
     now, then = data.hashes(), dict(man["data_hashes"])
@@ -146,8 +146,8 @@ def simulate(scenario: str, overrides: list[str] | tuple[str, ...] = (), seed: i
              until: int | None = None, check: bool = False):
     """Run a scenario in memory and return its trajectories frame (no folder written). Used by the
     reproducibility tests, in this process and in worker processes."""
+    from ..model import RegionalEconomy
+    from ..scenario import load_scenario
     from .metrics import record_run
-    from .model import RegionalEconomy
-    from .scenario import load_scenario
     model = RegionalEconomy(load_scenario(scenario, list(overrides)), seed=seed, until=until)
     return record_run(model, check=check).frame()
