@@ -175,8 +175,8 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "validate":  # own arguments: docs/cli.md, sim/validation.py
         from sim.checks.validate import cmd_validate
         return cmd_validate(argv[1:])
-    if argv and argv[0] == "report":  # own arguments: docs/cli.md, sim/report.py
-        from sim.outputs.report.tables import cmd_report
+    if argv and argv[0] == "report":  # own arguments: docs/cli.md, sim/outputs/report/
+        from sim.outputs.report.page import cmd_report
         return cmd_report(argv[1:])
     if argv and argv[0] == "rerun":  # own arguments: docs/cli.md, sim/rerun.py
         from sim.outputs.rerun import cmd_rerun
