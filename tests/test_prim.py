@@ -13,7 +13,7 @@ import pytest
 
 import run
 from sim.experiments import prim, sweep
-from sim.experiments.design import load_experiment
+from sim.experiments.load import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "jxn_transfer_zone.yaml"

@@ -1,6 +1,6 @@
 """``run.py analyze SWEEP_DIR``: sensitivity indices, fan charts, target probabilities, summary.
 
-Reads a sweep folder (``sim/sweep.py``) — only the runs of its current plan (same code version) —
+Reads a sweep folder (``sim/experiments/sweep.py``) — only the runs of its current plan (same code version) —
 and writes a new folder ``SWEEP_DIR/analysis_<timestamp>/`` (temporary folder renamed when
 complete; never overwritten) with:
 
@@ -20,7 +20,7 @@ complete; never overwritten) with:
   over the package's runs (runs ending before the target's year do not count);
 * ``scenario_discovery.csv`` / ``.md`` and ``figures/discovery_<target>.png``: per plan target and
   outcome threshold, the lever thresholds under which it is met in at least 80% of the sampled
-  futures (PRIM on the lever dimensions, ``sim/prim.py``) with density, coverage and runs in the
+  futures (PRIM on the lever dimensions, ``sim/experiments/prim.py``) with density, coverage and runs in the
   box, or a sentence saying no box reaches 80%;
 * ``outcomes.csv``: per package and outcome, mean and 5/50/95%;
 * ``summary.md``: in plain language, which levers and uncertainties matter most for which outcome,
@@ -36,18 +36,17 @@ import math
 import re
 import shutil
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import CommandParser, UserError
+from . import figures
+from .discovery import ROBUST_SHARE, discovery_md, scenario_discovery
+from .packages import package_labels
+from .sensitivity import importance_key, sensitivity, variance_split
 
 QUANTILES = (5, 25, 50, 75, 95)
-SERIES_UNITS = {"gdp": "亿元/year", "industrial_output": "亿元/year", "jobs": "persons",
-                "firms": "firms", "population": "万人", "wage": "yuan/year",
-                "fiscal_balance": "亿元 in the year", "fiscal_revenue": "亿元 in the year",
-                "fiscal_spending": "亿元 in the year", "arrivals": "firms in the year"}
 
 
 class AnalysisError(UserError):
@@ -114,163 +113,8 @@ def _maybe_json(x):
 
 
 # ------------------------------------------------------------------------------------------
-# Packages
+# Options
 # ------------------------------------------------------------------------------------------
-
-
-def _fmt(x) -> str:
-    if isinstance(x, str):
-        return x
-    x = float(x)
-    if x == 0:
-        return "0"
-    a = abs(x)
-    if a >= 100:
-        return f"{x:,.0f}"
-    if a >= 1:
-        return f"{x:.2f}".rstrip("0").rstrip(".")
-    return f"{x:.3g}"
-
-
-def package_labels(plan: dict, points) -> list[str]:
-    """A package label per row of ``points``: the lever values (binned when continuous)."""
-    levers = [f for f in plan["factors"] if f["group"] == "lever"]
-    if not levers:
-        return ["all runs"] * len(points)
-    parts = []
-    for f in levers:
-        col = points[f["name"]]
-        distinct = sorted(col.unique(), key=lambda v: (isinstance(v, str), v))
-        if len(distinct) <= max(plan.get("package_bins", 2), 5) and (
-                f["spec"].get("values") is not None or len(distinct) <= plan.get("package_bins", 2)):
-            parts.append([f"{f['name']}={_fmt(v)}" for v in col])
-            continue
-        spec = f["spec"]
-        lo, hi = (spec["range"] if spec.get("range") else (float(col.min()), float(col.max())))
-        nb = plan.get("package_bins", 2)
-        edges = np.linspace(lo, hi, nb + 1)
-        idx = np.clip(np.searchsorted(edges, col.to_numpy(dtype=float), side="right") - 1, 0, nb - 1)
-        parts.append([f"{f['name']} {_fmt(edges[i])}–{_fmt(edges[i + 1])}" for i in idx])
-    return [" · ".join(p) for p in zip(*parts)]
-
-
-# ------------------------------------------------------------------------------------------
-# Sensitivity
-# ------------------------------------------------------------------------------------------
-
-
-def point_means(plan: dict, runs, outcome: str) -> np.ndarray:
-    """Outcome averaged over replicates per design point (NaN where no run finished)."""
-    y = np.full(plan["n_points"], np.nan)
-    if outcome in runs:
-        g = runs.groupby("point")[outcome].mean()
-        y[g.index.to_numpy(dtype=int)] = g.to_numpy(dtype=float)
-    return y
-
-
-def sensitivity(plan: dict, points, runs, outcome: str) -> tuple[list[dict], str | None]:
-    """Rows (factor, indices) for one outcome, or ([], reason) when it cannot be computed."""
-    import pandas as pd
-    kind = plan["design"]["kind"]
-    facs = plan["factors"]
-    y = point_means(plan, runs, outcome)
-    if np.isnan(y).all():
-        return [], "no finished run has a value"
-    if kind in ("sobol", "morris") and np.isnan(y).any():
-        return [], (f"{int(np.isnan(y).sum())} of {len(y)} design points have no value (failed, "
-                    "unfinished or undefined runs); Sobol and Morris need them all")
-    if np.nanstd(y) == 0:
-        return [], "the outcome does not vary"
-    problem = {"num_vars": len(facs), "names": [f["name"] for f in facs],
-               "bounds": [[0.0, 1.0]] * len(facs)}
-    rows = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if kind == "sobol":
-            from SALib.analyze import sobol
-            res = sobol.analyze(problem, y, calc_second_order=plan["design"]["second_order"],
-                                conf_level=0.95, seed=1)
-            for j, f in enumerate(facs):
-                rows.append({"outcome": outcome, "factor": f["name"], "group": f["group"],
-                             "S1": res["S1"][j], "S1_conf": res["S1_conf"][j],
-                             "ST": res["ST"][j], "ST_conf": res["ST_conf"][j]})
-                if plan["design"]["second_order"]:  # S2 with every other factor (upper triangle)
-                    for m, g in enumerate(facs):
-                        if m > j:
-                            rows[-1][f"S2_{g['name']}"] = res["S2"][j, m]
-                            rows[-1][f"S2_conf_{g['name']}"] = res["S2_conf"][j, m]
-        elif kind == "morris":
-            from SALib.analyze import morris
-            X = np.asarray(plan["unit_sample"])
-            res = morris.analyze(problem, X, y, conf_level=0.95, num_levels=plan["design"]["levels"],
-                                 seed=1)
-            for j, f in enumerate(facs):
-                rows.append({"outcome": outcome, "factor": f["name"], "group": f["group"],
-                             "mu_star": res["mu_star"][j], "mu_star_conf": res["mu_star_conf"][j],
-                             "mu": res["mu"][j], "sigma": res["sigma"][j]})
-        else:
-            pts = points.drop_duplicates("point").sort_values("point")
-            ok = ~np.isnan(y)
-            for f in facs:
-                x = pts[f["name"]].to_numpy()
-                try:
-                    xf = x.astype(float)
-                except (TypeError, ValueError):
-                    xf = pd.Series(x).astype("category").cat.codes.to_numpy(dtype=float)
-                if len(np.unique(xf)) > 5:
-                    bins = pd.qcut(xf, 5, labels=False, duplicates="drop")
-                else:
-                    bins = xf
-                m = pd.Series(y[ok]).groupby(np.asarray(bins)[ok]).mean()
-                swing = float(m.max() - m.min()) if len(m) > 1 else 0.0
-                rho = float(pd.Series(xf[ok]).corr(pd.Series(y[ok]), method="spearman")) \
-                    if np.std(xf[ok]) > 0 else math.nan
-                rows.append({"outcome": outcome, "factor": f["name"], "group": f["group"],
-                             "main_effect_swing": swing, "spearman": rho})
-    for r in rows:
-        for k, v in list(r.items()):
-            if isinstance(v, (float, np.floating)):
-                r[k] = None if not np.isfinite(v) else float(v)
-    return rows, None
-
-
-def importance_key(kind: str) -> tuple[str, str | None, str]:
-    """(measure used to rank factors, its confidence column, words for it)."""
-    if kind == "sobol":
-        return "ST", "ST_conf", "total-order Sobol index"
-    if kind == "morris":
-        return "mu_star", "mu_star_conf", "Morris μ* (mean absolute effect of moving the factor across its range)"
-    return "main_effect_swing", None, "main-effect swing (largest minus smallest mean outcome across its values)"
-
-
-def variance_split(runs, outcome: str) -> dict | None:
-    """Two-way split of the run-to-run variance of an outcome (points with every replicate):
-    ``points`` (the factors), ``seeds`` (a replicate's seed, common to all points under common
-    random numbers, so it cancels between points) and ``noise`` (point × seed: the seed noise left
-    in differences between points, which blurs the sensitivity indices)."""
-    if outcome not in runs or runs.replicate.nunique() < 2:
-        return None
-    w = runs.pivot_table(index="point", columns="replicate", values=outcome, aggfunc="mean").dropna()
-    if len(w) < 2:
-        return None
-    y = w.to_numpy(dtype=float)
-    grand = y.mean()
-    ss_p = y.shape[1] * ((y.mean(axis=1) - grand) ** 2).sum()
-    ss_s = y.shape[0] * ((y.mean(axis=0) - grand) ** 2).sum()
-    ss_t = ((y - grand) ** 2).sum()
-    if ss_t <= 0:
-        return None
-    ss_e = max(ss_t - ss_p - ss_s, 0.0)
-    return {"points": float(ss_p / ss_t), "seeds": float(ss_s / ss_t), "noise": float(ss_e / ss_t),
-            "points_used": len(w)}
-
-
-# ------------------------------------------------------------------------------------------
-# Scenario discovery (PRIM on the lever dimensions)
-# ------------------------------------------------------------------------------------------
-
-ROBUST_SHARE = 0.8   # "met in at least 80% of the sampled futures"
-PEEL_ALPHA = 0.05    # share of the box's runs cut off per peeling step
 
 
 def parse_threshold(text: str) -> dict:
@@ -288,213 +132,6 @@ def parse_threshold(text: str) -> dict:
     t = {"outcome": o, "min": v if op == ">=" else None, "max": v if op == "<=" else None}
     t["text"] = f"{o} {'≥' if op == '>=' else '≤'} {v:,.6g}"
     return t
-
-
-def _criteria(plan: dict, runs, thresholds: list[dict]) -> list[dict]:
-    """What discovery looks at: each plan target (target.<id>.met) and each outcome threshold,
-    with y per run (1 met, 0 not, NaN: the run does not say, e.g. it ends before the year)."""
-    labels = {t["id"]: t.get("label") or t["id"] for t in plan.get("targets", [])}
-    out = []
-    for c in runs.columns:
-        if c.startswith("target.") and c.endswith(".met"):
-            tid = c.removeprefix("target.").removesuffix(".met")
-            out.append({"target": tid, "kind": "plan target", "label": labels.get(tid, tid),
-                        "y": runs[c].to_numpy(dtype=float)})
-    for t in thresholds:
-        v = runs[t["outcome"]].to_numpy(dtype=float)
-        ok = np.ones(len(v), dtype=bool)
-        if t.get("min") is not None:
-            ok &= v >= t["min"]
-        if t.get("max") is not None:
-            ok &= v <= t["max"]
-        out.append({"target": t["text"], "kind": "outcome threshold", "label": t["text"],
-                    "y": np.where(np.isnan(v), np.nan, ok.astype(float))})
-    return out
-
-
-def scenario_discovery(plan: dict, runs, thresholds: list[dict] | None = None,
-                       share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> list[dict]:
-    """Per plan target and outcome threshold: the lever box found by PRIM (sim/prim.py) in which
-    the target is met in at least ``share`` of the runs (sampled futures), with its density,
-    coverage and number of runs, and a plain-language sentence; or the densest box and a sentence
-    saying that no box reaches ``share``."""
-    from . import prim
-    levers = [f for f in plan["factors"] if f["group"] == "lever"]
-    units = {f["name"]: f.get("unit", "") for f in levers}
-    rows = []
-    for c in _criteria(plan, runs, thresholds or []):
-        y = c["y"]
-        have = ~np.isnan(y)
-        row = {"target": c["target"], "kind": c["kind"], "label": c["label"],
-               "runs": int(have.sum()), "runs_meeting": int(np.nansum(y)),
-               "share_meeting": float(np.nanmean(y)) if have.any() else None, "found": False,
-               "conditions": None, "limits": None, "density": None, "coverage": None,
-               "runs_in_box": None, "mass": None}
-        what = c["label"]
-        if not have.any():
-            row["sentence"] = f"{what}: no run reaches the target's year; nothing to discover."
-            rows.append(row)
-            continue
-        if not levers:
-            row["sentence"] = f"{what}: the experiment has no levers; nothing to discover."
-            rows.append(row)
-            continue
-        if row["runs_meeting"] == 0:
-            row["sentence"] = (f"{what}: met in none of the {row['runs']} runs; no lever setting "
-                               f"in the sampled ranges meets it.")
-            rows.append(row)
-            continue
-        X = {}
-        for f in levers:
-            col = runs.loc[have, f["name"]]
-            try:
-                X[f["name"]] = col.to_numpy(dtype=float)
-            except (TypeError, ValueError):
-                X[f["name"]] = col.astype(str).to_numpy(dtype=object)
-        chosen, densest, traj = prim.find_box(X, y[have], threshold=share, alpha=alpha)
-        box = chosen if chosen is not None else densest
-        cond = prim.describe(box, units=units, fmt=_fmt)
-        row.update({"found": chosen is not None, "conditions": cond,
-                    "limits": json.dumps({**{k: [None if not math.isfinite(a) else a,
-                                                 None if not math.isfinite(b) else b]
-                                             for k, (a, b) in box.limits.items()
-                                             if k in box.restricted()},
-                                          **{k: sorted(map(str, v)) for k, v in box.allowed.items()}},
-                                         ensure_ascii=False),
-                    "density": round(box.density, 4), "coverage": round(box.coverage, 4),
-                    "runs_in_box": box.n, "mass": round(box.mass, 4),
-                    "trajectory": [(b.coverage, b.density, b.n) for b in traj]})
-        stats = f"(density {box.density:.2f}, coverage {box.coverage:.2f}, {box.n} runs)"
-        if chosen is not None:
-            row["sentence"] = (f"{cond}: {what} met in {box.density:.0%} of sampled futures {stats}")
-        else:
-            row["sentence"] = (f"{what}: no lever box reaches {share:.0%}; the best, {cond}, meets it "
-                               f"in {box.density:.0%} of sampled futures {stats}")
-        rows.append(row)
-    return rows
-
-
-def _plot_discovery(row: dict, path: Path, share: float = ROBUST_SHARE) -> None:
-    """PRIM's peeling trajectory: coverage against density, the chosen box marked."""
-    import matplotlib.pyplot as plt
-    cov, den, n = (np.array(v, dtype=float) for v in zip(*row["trajectory"]))
-    fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    sc = ax.scatter(cov, den, c=n, cmap="viridis", s=18, label="boxes of the peeling trajectory")
-    fig.colorbar(sc, ax=ax, label="runs in the box")
-    ax.axhline(share, color="tab:red", ls="--", lw=1, label=f"density {share:.0%}")
-    ax.plot([row["coverage"]], [row["density"]], marker="*", ms=16, color="tab:red", ls="none",
-            label="chosen box" if row["found"] else "densest box (below the line)")
-    ax.set_xlabel("coverage (share of all target-meeting runs in the box)")
-    ax.set_ylabel("density (share of the box's runs meeting the target)")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, 1.02)
-    ax.set_title(f"PRIM: {row['label']}\n{row['conditions']}", fontsize=9)
-    ax.legend(fontsize=8, loc="lower left")
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _discovery_md(rows: list[dict], share: float = ROBUST_SHARE, alpha: float = PEEL_ALPHA) -> str:
-    head = (f"Lever thresholds under which each target is met in at least {share:.0%} of the sampled "
-            f"futures (every run is one future: a draw of the uncertainties and a seed). Method: PRIM "
-            f"(Friedman & Fisher 1999) on the lever dimensions only, peeling {alpha:.0%} of the box's "
-            f"runs per step down to 5% of all runs; the box chosen has density ≥ {share:.0%} and the "
-            f"highest coverage; restrictions not needed for that are dropped (sim/prim.py). "
-            f"Density: share of the runs in the box that meet the target. Coverage: share of all "
-            f"target-meeting runs that lie in the box.\n\n")
-    if not rows:
-        return head + "No plan targets in the base scenario and no outcome thresholds.\n"
-    L = [(f"| target | lever thresholds | ≥ {share:.0%}? | density | coverage | runs in box | "
-          "met over all runs |"), "|---|---|---|---|---|---|---|"]
-    for r in rows:
-        d = "—" if r["density"] is None else f"{r['density']:.2f}"
-        cv = "—" if r["coverage"] is None else f"{r['coverage']:.2f}"
-        n = "—" if r["runs_in_box"] is None else str(r["runs_in_box"])
-        allr = "—" if r["share_meeting"] is None else f"{r['share_meeting']:.0%} of {r['runs']}"
-        reach = "yes" if r["found"] else "**no**"
-        L.append(f"| {r['label']} | {r['conditions'] or '—'} | {reach} | {d} | {cv} | {n} | {allr} |")
-    return head + "\n".join(L) + "\n\n" + "\n".join(f"- {r['sentence']}" for r in rows) + "\n"
-
-
-# ------------------------------------------------------------------------------------------
-# Figures
-# ------------------------------------------------------------------------------------------
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^\w\-]+", "_", text).strip("_")[:80]
-
-
-def _plot_sensitivity(rows: list[dict], kind: str, outcome: str, path: Path) -> None:
-    import matplotlib.pyplot as plt
-    names = [r["factor"] for r in rows]
-    colors = ["tab:blue" if r["group"] == "lever" else "tab:orange" for r in rows]
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(rows) + 1.8))
-    y = np.arange(len(rows))
-    if kind == "sobol":
-        for off, key, hatch in ((-0.18, "S1", ""), (0.18, "ST", "//")):
-            v = [r[key] or 0.0 for r in rows]
-            e = [r[key + "_conf"] or 0.0 for r in rows]
-            ax.barh(y + off, v, 0.34, xerr=e, color=colors, hatch=hatch, edgecolor="k", alpha=0.85,
-                    label={"S1": "first order S1", "ST": "total ST"}[key])
-        ax.set_xlabel("Sobol index (bars: 95% confidence interval)")
-        ax.legend(fontsize=8)
-    elif kind == "morris":
-        plt.close(fig)
-        fig, ax = plt.subplots(figsize=(6.5, 5))
-        for r, c in zip(rows, colors):
-            ax.errorbar(r["mu_star"], r["sigma"], xerr=r["mu_star_conf"], fmt="o", color=c)
-            ax.annotate(r["factor"], (r["mu_star"], r["sigma"]), fontsize=8, xytext=(4, 4),
-                        textcoords="offset points")
-        ax.set_xlabel(f"μ* (effect of the full range, units of {outcome})")
-        ax.set_ylabel(f"σ (interaction / non-linearity, units of {outcome})")
-    else:
-        ax.barh(y, [r["main_effect_swing"] for r in rows], color=colors, edgecolor="k")
-        ax.set_xlabel("main-effect swing (outcome units)")
-    if kind != "morris":
-        ax.set_yticks(y, names)
-        ax.invert_yaxis()
-        ax.set_ylabel("factor")
-    if kind != "sobol":
-        from matplotlib.patches import Patch
-        ax.legend(handles=[Patch(color="tab:blue", label="lever"),
-                           Patch(color="tab:orange", label="uncertainty")], fontsize=8)
-    ax.set_title(f"{outcome}\n(blue: levers, orange: uncertainties)", fontsize=10)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def _plot_fan(fan, series: str, path: Path) -> None:
-    import matplotlib.pyplot as plt
-    d = fan[fan.series == series]
-    pkgs = list(dict.fromkeys(d.package))
-    n = len(pkgs)
-    cols = min(n, 3)
-    rows_ = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows_, cols, figsize=(4.6 * cols, 3.4 * rows_), squeeze=False,
-                             sharey=True)
-    for ax, pk in zip(axes.flat, pkgs):
-        q = d[d.package == pk].sort_values("year")
-        ax.fill_between(q.year, q.p5, q.p95, alpha=0.25, color="tab:blue", label="5–95%")
-        ax.fill_between(q.year, q.p25, q.p75, alpha=0.35, color="tab:blue", label="25–75%")
-        ax.plot(q.year, q.p50, color="tab:blue", label="median")
-        ax.set_title(f"{pk}\n(runs: {int(q.runs.max())})", fontsize=8)
-        ax.set_xlabel("year")
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    axes.flat[0].legend(fontsize=7)
-    unit = SERIES_UNITS.get(series.split(".", 1)[-1], "")
-    for ax in axes[:, 0]:
-        ax.set_ylabel(f"{series} ({unit})" if unit else series)
-    fig.suptitle(f"{series}: fan chart per lever package", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
 
 
 # ------------------------------------------------------------------------------------------
@@ -553,7 +190,7 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
                 skipped[o] = why
                 continue
             sens_rows += rows
-            _plot_sensitivity(rows, kind, o, figs / f"sensitivity_{_slug(o)}.png")
+            figures.plot_sensitivity(rows, kind, o, figs / f"sensitivity_{figures.slug(o)}.png")
         pd.DataFrame(sens_rows).to_csv(tmp / "sensitivity.csv", index=False)
         noise = [{"outcome": o, **(variance_split(runs, o) or {})} for o in outcomes]
         pd.DataFrame(noise).to_csv(tmp / "variance.csv", index=False)
@@ -579,7 +216,7 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             fan["year"] = fan.year.astype(int)
             fan.to_csv(tmp / "fan_charts.csv", index=False)
             for s in dict.fromkeys(fan.series):
-                _plot_fan(fan, s, figs / f"fan_{_slug(s)}.png")
+                figures.plot_fan(fan, s, figs / f"fan_{figures.slug(s)}.png")
         # targets per package
         trows = []
         tcols = [c for c in runs.columns if c.startswith("target.") and c.endswith(".met")]
@@ -597,10 +234,10 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
         for r in disc:
             if r.get("trajectory"):
                 name = r["target"].replace("≥", "ge").replace("≤", "le")
-                _plot_discovery(r, figs / f"discovery_{_slug(name)}.png")
+                figures.plot_discovery(r, figs / f"discovery_{figures.slug(name)}.png")
             r.pop("trajectory", None)
         pd.DataFrame(disc).to_csv(tmp / "scenario_discovery.csv", index=False)
-        (tmp / "scenario_discovery.md").write_text(_discovery_md(disc), encoding="utf-8")
+        (tmp / "scenario_discovery.md").write_text(discovery_md(disc), encoding="utf-8")
         info = {"sweep": str(folder.resolve()), "experiment": plan["experiment"],
                 "design": plan["design"], "n_points": plan["n_points"],
                 "replicates": plan["replicates"], "runs_planned": plan["n_runs"],
@@ -726,7 +363,7 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
     if info.get("scenario_discovery"):
         L.append(f"## Lever thresholds that meet a target in ≥ {ROBUST_SHARE:.0%} of sampled futures")
         L.append("")
-        L.append(_discovery_md(info["scenario_discovery"]))
+        L.append(discovery_md(info["scenario_discovery"]))
     if info["runs_failed"]:
         L.append(f"{info['runs_failed']} runs failed; their errors are in `runs/*.error.json` of the sweep "
                  "folder and in analysis.json.")

@@ -36,14 +36,9 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import CommandParser, UserError
-from .design import (
-    LoadedExperiment,
-    design_points,
-    design_size,
-    flatten_summary,
-    load_experiment,
-    run_seed,
-)
+from .design import design_points, design_size, run_seed
+from .load import LoadedExperiment, load_experiment
+from .outcomes import flatten_summary
 
 SIM = Path(__file__).resolve().parents[1]
 ROOT = SIM.parent
