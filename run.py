@@ -181,8 +181,8 @@ def _dispatch(argv: list[str]) -> int:
     if argv and argv[0] == "rerun":  # own arguments: docs/cli.md, sim/rerun.py
         from sim.outputs.rerun import cmd_rerun
         return cmd_rerun(argv[1:], execute_run)
-    if argv and argv[0] == "dashboard":  # own arguments: docs/cli.md, sim/dashboard.py
-        from sim.dashboard.economy import cmd_dashboard
+    if argv and argv[0] == "dashboard":  # own arguments: docs/cli.md, sim/dashboard/
+        from sim.dashboard.server import cmd_dashboard
         return cmd_dashboard(argv[1:])
     if argv and argv[0] not in ("run", "compare") and not argv[0].startswith("-") and argv[0].endswith(
             (".yaml", ".yml")):

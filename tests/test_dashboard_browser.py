@@ -42,7 +42,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """``run.py dashboard --port N`` in its own process group, killed with the group at the end."""
-    from sim.dashboard.economy import missing_packages
+    from sim.dashboard.server import missing_packages
     missing = missing_packages()
     _need(not missing, f"dashboard extra missing: {', '.join(missing)}")
     try:
