@@ -1,6 +1,7 @@
-"""``python run.py validate …`` (docs/cli.md, docs/validation.md): one theory case with ``--set``
-overrides, printed as ``key  value`` lines (and JSON), or ``validate all``, which runs every case and
-the stylized facts and writes a folder with a table and figures."""
+"""What ``python run.py validate …`` does (docs/cli.md, docs/validation.md; its options are parsed in
+sim/cli.py): one theory case with ``--set`` overrides checked and run, printed as ``key  value``
+lines (and JSON), or ``validate all``, which runs every case and the stylized facts and writes a
+folder with a table and figures."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import json
 import math
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
@@ -26,8 +26,6 @@ from .theory import (
     run_footloose_capital,
     run_footloose_entrepreneur,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # key -> (parser, check, what is expected)
 _INT, _FLOAT = int, float
@@ -53,61 +51,12 @@ CASES = {
 
 
 # ------------------------------------------------------------------------------------------
-# Command line
+# One case
 # ------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Args:
-    case: str
-    sets: dict
-    json: bool
-    out: Path
-    quick: bool
 
 
 def _usage(msg: str) -> UserError:
     return UserError("validate", message=f"validate: {msg}")
-
-
-def parse_args(argv: list[str]) -> _Args:
-    """``CASE [--set k=v ...] [--json] [--out DIR] [--quick]``; every mistake a one-line error."""
-    case, sets, js, out, quick = None, {}, False, ROOT / "results", False
-    i = 0
-    while i < len(argv):
-        a = argv[i]
-        if a == "--json":
-            js = True
-        elif a == "--quick":
-            quick = True
-        elif a in ("--set", "--out") or a.startswith(("--set=", "--out=")):
-            if "=" in a and a.startswith("--"):
-                opt, val = a.split("=", 1)
-            else:
-                if i + 1 >= len(argv) or argv[i + 1].startswith("--"):
-                    raise _usage(f"{a} needs a value")
-                opt, val = a, argv[i + 1]
-                i += 1
-            if opt == "--out":
-                out = Path(val)
-            else:
-                if "=" not in val:
-                    raise _usage(f"--set: got {val!r}; expected KEY=VALUE (e.g. phi=0.3)")
-                k, _, v = val.partition("=")
-                sets[k.strip()] = v.strip()
-        elif a.startswith("-"):
-            raise _usage(f"unknown option {a!r}; expected --set KEY=VALUE, --json, --out DIR, --quick")
-        elif case is None:
-            case = a
-        else:
-            raise _usage(f"unexpected argument {a!r}")
-        i += 1
-    valid = sorted(CASES) + ["all"]
-    if case is None:
-        raise _usage(f"missing case; expected one of {', '.join(valid)}")
-    if case not in valid:
-        raise _usage(f"unknown case {case!r}; expected one of {', '.join(valid)}")
-    return _Args(case, sets, js, out, quick)
 
 
 def resolve_config(case: str, sets: dict) -> dict:
@@ -135,7 +84,7 @@ def _public(res: dict) -> dict:
     return {k: v for k, v in res.items() if not k.startswith("_")}
 
 
-def _print_result(res: dict, as_json: bool) -> None:
+def print_result(res: dict, as_json: bool) -> None:
     pub = _public(res)
     width = max(len(k) for k in pub)
     for k, v in pub.items():
@@ -144,27 +93,13 @@ def _print_result(res: dict, as_json: bool) -> None:
         print(json.dumps(pub, ensure_ascii=False))
 
 
-def cmd_validate(argv: list[str]) -> int:
-    """``python run.py validate CASE …`` (docs/cli.md). Exit 0 when it ran, 2 on bad input."""
-    # user errors become exit code 2 in run.main
-    if argv and argv[0] in ("-h", "--help"):
-        print("usage: run.py validate {footloose-capital,footloose-entrepreneur,all} [--set KEY=VALUE ...] "
-              "[--json] [--out DIR] [--quick]\n(docs/cli.md; docs/validation.md)")
-        return 0
-    args = parse_args(list(argv))
-    if args.case == "all":
-        if args.sets:
-            raise _usage("validate all takes no --set (it runs its own configurations)")
-        path = validate_all(args.out, quick=args.quick, sets=args.sets)
-        print(path)
-        return 0
-    cfg = resolve_config(args.case, args.sets)
-    if args.case == "footloose-capital":
-        res = run_footloose_capital(cfg)
-    else:
-        res = run_footloose_entrepreneur(cfg)
-    _print_result(res, args.json)
-    return 0
+def run_case(case: str, sets: dict) -> dict:
+    """Run one theory case (``footloose-capital`` or ``footloose-entrepreneur``) with ``--set``
+    values (text) over its defaults; the result dict (keys starting with ``_`` are not printed)."""
+    cfg = resolve_config(case, sets)
+    if case == "footloose-capital":
+        return run_footloose_capital(cfg)
+    return run_footloose_entrepreneur(cfg)
 
 
 # ------------------------------------------------------------------------------------------

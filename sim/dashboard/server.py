@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import CommandParser, UserError
+from ..errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = Path(__file__).resolve().parent / "app.py"
@@ -25,37 +25,32 @@ def missing_packages() -> list[str]:
     return out
 
 
-def cmd_dashboard(argv: list[str]) -> int:
-    """``run.py dashboard [--port N] [--host H]``: serve the dashboard with ``solara run`` until
-    Ctrl-C. The URL is printed on stdout (its last line); solara's log goes to stderr."""
+def serve(host: str, port: int) -> int:
+    """Serve the dashboard with ``solara run`` on ``host:port`` until Ctrl-C or SIGTERM. The URL is
+    printed on stdout (its last line); solara's log goes to stderr. Returns solara's exit code."""
     import signal
     import socket
     import subprocess
     import sys
 
-    p = CommandParser(prog="run.py dashboard", description="Serve the interactive dashboard (SolaraViz).")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only)")
-    args = p.parse_args(argv)  # user errors and --help: run.main
-    if not 1 <= args.port <= 65535:
-        raise UserError("dashboard", "--port", args.port, "a port number from 1 to 65535")
+    if not 1 <= port <= 65535:
+        raise UserError("dashboard", "--port", port, "a port number from 1 to 65535")
     missing = missing_packages()
     if missing:
         raise UserError("dashboard", message=(
             f"dashboard: missing {', '.join(missing)}; install the extra: "
             "pip install -e '.[dashboard]' (make dashboard and make test do)"))
     try:
-        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as s:
-            s.bind((args.host, args.port))
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.bind((host, port))
     except OSError as exc:
-        raise UserError("dashboard", "--host/--port", f"{args.host}:{args.port}",
+        raise UserError("dashboard", "--host/--port", f"{host}:{port}",
                         f"a free port on an address of this machine ({exc.strerror})") from None
-    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", args.host,
-           "--port", str(args.port), "--no-open"]
-    host = f"[{args.host}]" if ":" in args.host else args.host
+    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
+           "--port", str(port), "--no-open"]
+    shown = f"[{host}]" if ":" in host else host
     print("dashboard: starting solara (Ctrl-C stops it); open the URL below", file=sys.stderr)
-    print(f"http://{host}:{args.port}/", flush=True)
+    print(f"http://{shown}:{port}/", flush=True)
     proc = subprocess.Popen(cmd, stdout=sys.stderr, cwd=str(ROOT))
 
     def _stop(signum, frame):  # a kill of this process stops the server too

@@ -29,7 +29,6 @@ complete; never overwritten) with:
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import math
@@ -40,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import CommandParser, UserError
+from ..errors import UserError
 from . import figures
 from .discovery import ROBUST_SHARE, discovery_md, scenario_discovery
 from .packages import package_labels
@@ -368,23 +367,3 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
         L.append(f"{info['runs_failed']} runs failed; their errors are in `runs/*.error.json` of the sweep "
                  "folder and in analysis.json.")
     return "\n".join(L) + "\n"
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = CommandParser(prog="run.py analyze", description="Analyse a sweep folder (docs/experiments.md).")
-    p.add_argument("sweep_dir", metavar="SWEEP_DIR")
-    p.add_argument("--outcome", action="append", default=[], metavar="NAME",
-                   help="an outcome to analyse (repeatable; default: the experiment's outcomes)")
-    p.add_argument("--out", default=None, help="where the analysis folder goes (default: SWEEP_DIR)")
-    p.add_argument("--threshold", action="append", default=[], metavar="OUTCOME>=VALUE",
-                   help="an outcome threshold for scenario discovery (repeatable; OUTCOME<=VALUE too), "
-                        "in addition to the plan targets and the experiment's thresholds")
-    return p
-
-
-def cmd_analyze(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)  # user errors and --help: run.main
-    path = analyze(Path(args.sweep_dir), args.outcome or None, args.out,
-                   args.threshold)  # errors: run.main
-    print(path)
-    return 0

@@ -21,7 +21,6 @@ does not grow with the number of runs. A run that raises is recorded and the swe
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import io
@@ -35,13 +34,12 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from ..errors import CommandParser, UserError
+from ..errors import UserError
 from .design import design_points, design_size, run_seed
 from .load import LoadedExperiment, load_experiment
 from .outcomes import flatten_summary
 
 SIM = Path(__file__).resolve().parents[1]
-ROOT = SIM.parent
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 # modules that only run or read sweeps, draw figures or check theory (paths under sim/; a folder
@@ -456,32 +454,3 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
     if interrupted:
         raise KeyboardInterrupt
     return folder.resolve(), counts
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = CommandParser(prog="run.py sweep", description="Run the runs of an experiment file (docs/experiments.md).")
-    p.add_argument("experiment", metavar="EXPERIMENT.yaml")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes on this machine, or LocalCluster workers (default: the core count)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a dask.distributed cluster: 'local' (a LocalCluster) or tcp://host:8786")
-    p.add_argument("--out", default=str(ROOT / "results"), help="folder for sweep folders")
-    p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
-
-
-def cmd_sweep(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    # user errors, --help and Ctrl-C become exit codes in run.main
-    if args.workers is not None and not 1 <= args.workers <= 4096:
-        raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
-    folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
-                          args.retry_failed, args.quiet)
-    print(folder)
-    return 0
-
-
-def cmd_analyze(argv: list[str]) -> int:
-    from .analyze import cmd_analyze as _cmd
-    return _cmd(argv)

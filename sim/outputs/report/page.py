@@ -3,7 +3,6 @@ to (``DIR/<timestamp>_<source folder>_<lang>/report.html``, hidden temporary fol
 
 from __future__ import annotations
 
-import argparse
 import base64
 import datetime as dt
 import io
@@ -12,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ...errors import CommandParser, UserError
+from ...errors import UserError
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
 from .i18n import CAPTIONS, TEXT
 from .numbers import mean_indicators
@@ -29,8 +28,6 @@ from .tables import (
     section_parks,
     section_targets,
 )
-
-ROOT = Path(__file__).resolve().parents[3]
 
 CSS = """
 body{font-family:'ReportSans','Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;margin:0 auto;
@@ -188,26 +185,17 @@ def write_report(out_root: Path, src_folder: Path, lang: str, text: str) -> Path
     return final / "report.html"
 
 
-def cmd_report(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)  # user errors and --help: run.main
-    folder = Path(args.folder).expanduser()
+def make_report(folder: str | Path, lang: str, out: str | Path) -> Path:
+    """Write the report of ``folder`` (a run, ensemble or comparison folder) in ``lang`` (zh, en) into
+    a new folder under ``out`` (never inside ``folder``); returns the path of ``report.html``."""
+    folder = Path(folder).expanduser()
     src = load_source(folder.resolve() if folder.exists() else folder)
-    out = Path(args.out).expanduser().resolve()
-    if out == src.folder.resolve() or out.is_relative_to(src.folder.resolve()):
-        raise UserError("--out", message=f"report: --out {args.out}: lies inside the folder being reported "
+    out_dir = Path(out).expanduser().resolve()
+    if out_dir == src.folder.resolve() or out_dir.is_relative_to(src.folder.resolve()):
+        raise UserError("--out", message=f"report: --out {out}: lies inside the folder being reported "
                                          f"on ({src.folder}); expected a folder outside it (a report never "
                                          f"writes into its source)")
-    text = build_html(src, args.lang)
-    path = write_report(out, src.folder, args.lang, text)
+    text = build_html(src, lang)
+    path = write_report(out_dir, src.folder, lang, text)
     print(f"report: {src.kind} {', '.join(src.names)} -> {len(text) / 1e6:.1f} MB", file=sys.stderr)
-    print(path)
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = CommandParser(prog="run.py report", description="Write a self-contained HTML report of a result folder.")
-    p.add_argument("folder", metavar="RESULT_OR_COMPARISON_DIR")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="language of the report (default zh)")
-    p.add_argument("--out", default=str(ROOT / "results" / "reports"),
-                   help="where the report folder goes (default results/reports)")
-    return p
+    return path
