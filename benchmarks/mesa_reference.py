@@ -422,7 +422,7 @@ class MesaReference(mesa.Model):
             setattr(self.env, name, None)
 
     def _reporters(self) -> dict:
-        """The same measures as ``sim.metrics.Recorder`` (by city, sector, park, origin, region)."""
+        """The same measures as ``sim.outputs.metrics.Recorder`` (by city, sector, park, origin, region)."""
         nc = len(self.city_ids)
         P = self.n_parks
         ind = np.array([s != "文化旅游" for s in self.sectors])

@@ -1,4 +1,4 @@
-"""Invariants (sim/invariants.py) every step, on the shipped scenarios and on extreme but legal inputs."""
+"""Invariants (sim/checks/invariants.py) every step, on the shipped scenarios and on extreme but legal inputs."""
 import csv
 import shutil
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Scenario discovery: PRIM (sim/prim.py) on data with a known box, and through `run.py analyze`."""
+"""Scenario discovery: PRIM (sim/experiments/prim.py) on data with a known box, and through `run.py analyze`."""
 
 from __future__ import annotations
 

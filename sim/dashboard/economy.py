@@ -204,7 +204,7 @@ def _default(kind: str) -> float:
 
 class DashboardEconomy(RegionalEconomy):
     """RegionalEconomy from keyword parameters (SolaraViz's ``model_params``), recording the zone's
-    trajectories each step in ``history`` (from the same reporters as ``run.py``: sim/metrics.py).
+    trajectories each step in ``history`` (from the same reporters as ``run.py``: sim/outputs/metrics.py).
 
     ``land_discount`` .. ``talent_subsidy`` default to jxn_transfer_zone's values (None = default).
     The model stops (``running = False``) at the scenario's horizon."""

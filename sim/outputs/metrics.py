@@ -262,7 +262,7 @@ def _kind_unit(kind: str) -> str:
 
 def record_run(model, check: bool = False, on_step=None) -> Recorder:
     """Step ``model`` to its end, collecting every period (the base included); with ``check`` the
-    invariants are checked before the first step and after each (sim/invariants.py)."""
+    invariants are checked before the first step and after each (sim/checks/invariants.py)."""
     checker = None
     if check:
         from ..checks.invariants import InvariantChecker
