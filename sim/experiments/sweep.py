@@ -12,7 +12,7 @@ the same file resumes the same one. It holds::
     log.jsonl           one line per invocation: done, failed, skipped, wall time, runs/minute
 
 A **run id** hashes the run's resolved scenario (base + point), its seed, ``until`` and the model's
-code version (``sim/*.py`` without the experiment, sweep and analysis modules), so finished runs
+code version (every ``sim/**/*.py`` but ``NOT_MODEL``: experiments, plots, theory checks), so finished runs
 are skipped when the same command is re-run and re-done when the model changes. Workers return a
 run's few kilobytes of Parquet to the parent, which writes it atomically (temporary file, then
 ``os.replace``) and forgets it; at most ``2 × workers`` runs are in flight, so the parent's memory
