@@ -475,7 +475,7 @@ class MesaReference(ModelViews, mesa.Model):
         env.base_output = None
 
     def _reporters(self) -> dict:
-        """The same measures as ``sim.metrics.Recorder`` (by city, sector, park, origin, region)."""
+        """The same measures as ``sim.outputs.metrics.Recorder`` (by city, sector, park, origin, region)."""
         nc = self.n_cities
         P = self.sites.n_parks
         ind = np.array(self.data.sector_values("industrial")) > 0

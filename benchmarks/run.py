@@ -13,7 +13,7 @@ scenarios with ``firms.scale`` set to give that many firms:
   carries lever terms and attribution, and the ledger pays subsidies.
 
 A timed step is the whole step at default settings plus metrics collection: ``model.step()`` and
-``sim.metrics.Recorder().collect(model)`` for the vectorized model, ``model.step()`` (which ends
+``sim.outputs.metrics.Recorder().collect(model)`` for the vectorized model, ``model.step()`` (which ends
 with ``DataCollector.collect``) for the reference, which does levers, attribution and ledger per
 agent. Each size gets at least one untimed warm-up step first. The headline figures
 (``speedup_10k``, ``speedup_100k``, ``ns_per_firm_step_1m``) are the worse of the two scenarios.
@@ -53,8 +53,8 @@ if str(ROOT) not in sys.path:
 import numpy as np
 
 from benchmarks.mesa_reference import MesaReference
-from sim.metrics import Recorder
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import Recorder
 from sim.scenario import LoadedScenario, load_scenario
 
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

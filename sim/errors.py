@@ -46,7 +46,7 @@ def _short(value: Any, limit: int = 80) -> str:
 class CommandParser(argparse.ArgumentParser):
     """The argument parser of every command: a bad option or argument is the user's mistake (one
     line, exit code 2, through :class:`UserError`); ``--help`` prints usage and exits 0 (argparse's
-    ``SystemExit``, which ``run.main`` turns into the return code)."""
+    ``SystemExit``, which ``sim.cli.main`` turns into the return code)."""
 
     def error(self, message: str):
         raise UserError(self.prog, message=f"{self.prog}: {message}")

@@ -19,7 +19,7 @@ FIRM_FIELDS = ("sector", "site", "scale", "home", "land", "output", "va", "jobs"
 
 def run(scenario: str, until: float, seed: int | None = None, overrides=()):
     """(model, Recorder) after a run of ``scenarios/<scenario>`` to ``until``."""
-    from sim.metrics import Recorder
+    from sim.outputs.metrics import Recorder
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
 

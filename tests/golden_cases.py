@@ -93,7 +93,7 @@ def load_case(name: str):
 
 def run_case(name: str):
     """(model, tidy rows) of a golden case: the Recorder's rows at every step."""
-    from sim.metrics import Recorder
+    from sim.outputs.metrics import Recorder
     from sim.model import RegionalEconomy
 
     m = RegionalEconomy(load_case(name), until=RUN_CASES[name][2])

@@ -2,13 +2,14 @@
 import pytest
 
 import run
+from sim import cli
 
 COMMANDS = ["validate", "sweep", "analyze", "report", "rerun", "dashboard"]
 
 
 def test_top_level_help_lists_every_command(capsys):
     with pytest.raises(SystemExit) as e:
-        run.build_parser().parse_args(["--help"])
+        cli.build_parser().parse_args(["--help"])
     assert e.value.code == 0
     out = capsys.readouterr().out
     for c in ["run", "compare", *COMMANDS]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim import results
+from sim.outputs import results
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["arrivals_by_origin.png", "firms_jobs_by_park.png", "gdp_by_city.png",

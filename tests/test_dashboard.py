@@ -1,4 +1,4 @@
-"""The dashboard's model in-process, no browser (sim/dashboard.py; the page: test_dashboard_browser.py).
+"""The dashboard's model in-process, no browser (sim/dashboard/economy.py; the page: test_dashboard_browser.py).
 
 A slider value must reach the model's lever schedule, so that the lever in force, the payments, the
 ledger and the attribution of arrivals all use it, exactly as a scenario file with that value would.
@@ -9,19 +9,19 @@ import socket
 import numpy as np
 import pytest
 
-from sim.dashboard import (
+from sim.dashboard.economy import (
     ALL_PARKS,
     LEVERS,
     SCENARIO_DIR,
     DashboardEconomy,
     build_scenario,
     default_values,
-    status_html,
     zone_parks,
 )
+from sim.dashboard.page import status_html
 from sim.errors import UserError
-from sim.metrics import record_run
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import record_run
 from sim.scenario import load_scenario
 
 ZERO = {k: 0.0 for k in LEVERS}
@@ -144,7 +144,7 @@ def test_status_card_shows_the_model():
 
 def test_map_portrayal():
     pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim.dashboard import portray
+    from sim.dashboard.page import portray
     m = steps(DashboardEconomy(), 8)
     styles = {pk.id: portray(pk) for pk in m.parks}
     big, small = (max(m.parks, key=lambda p: m.park_output[p.site]),
@@ -165,7 +165,7 @@ def test_command_mistakes(capsys, monkeypatch):
         s.listen()
         busy = s.getsockname()[1]
         assert run.main(["dashboard", "--port", str(busy)]) == 2
-    monkeypatch.setattr("sim.dashboard.missing_packages", lambda: ["solara"])
+    monkeypatch.setattr("sim.dashboard.server.missing_packages", lambda: ["solara"])
     assert run.main(["dashboard"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "65535" in err[0] and "free port" in err[1] and ".[dashboard]" in err[2]

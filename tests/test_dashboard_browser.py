@@ -42,7 +42,7 @@ def _free_port() -> int:
 @pytest.fixture
 def server(tmp_path):
     """``run.py dashboard --port N`` in its own process group, killed with the group at the end."""
-    from sim.dashboard import missing_packages
+    from sim.dashboard.server import missing_packages
     missing = missing_packages()
     _need(not missing, f"dashboard extra missing: {', '.join(missing)}")
     try:
@@ -100,7 +100,7 @@ def _step(page, n: int) -> None:
 
 def _expected(**levers) -> tuple[str, str]:
     """The model's own numbers for the same parameters after 7 steps (2023Q4)."""
-    from sim.dashboard import DashboardEconomy
+    from sim.dashboard.economy import DashboardEconomy
     m = DashboardEconomy(**levers)
     for _ in range(7):
         m.step()

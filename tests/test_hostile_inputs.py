@@ -606,7 +606,7 @@ def test_mutated_data_csv_is_a_one_line_error(case):
 
 
 # ------------------------------------------------------------------------------------------------
-# experiment files (issue 5): the same properties once sim/experiment.py exists
+# experiment files (issue 5): the same properties once the experiment files exist (sim/experiments/)
 # ------------------------------------------------------------------------------------------------
 
 EXPERIMENT = ROOT / "experiments" / "smoke.yaml"

@@ -1,4 +1,4 @@
-"""Invariants (sim/invariants.py) every step, on the shipped scenarios and on extreme but legal inputs."""
+"""Invariants (sim/checks/invariants.py) every step, on the shipped scenarios and on extreme but legal inputs."""
 import csv
 import shutil
 from pathlib import Path
@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import run
-from sim.invariants import InvariantChecker, InvariantError, check_outputs
+from sim.checks.invariants import InvariantChecker, InvariantError, check_outputs
 from sim.model import RegionalEconomy
-from sim.rerun import simulate
+from sim.outputs.rerun import simulate
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import run
-from sim.metrics import Recorder
 from sim.model import RegionalEconomy
+from sim.outputs.metrics import Recorder
 from sim.scenario import load_scenario, validate_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

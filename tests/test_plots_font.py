@@ -4,7 +4,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from sim.data import load_data
-from sim.plots import FONT, setup_font
+from sim.outputs.plots import FONT, setup_font
 
 ROOT = Path(__file__).resolve().parents[1]
 

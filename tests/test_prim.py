@@ -1,4 +1,4 @@
-"""Scenario discovery: PRIM (sim/prim.py) on data with a known box, and through `run.py analyze`."""
+"""Scenario discovery: PRIM (sim/experiments/prim.py) on data with a known box, and through `run.py analyze`."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 import run
-from sim import prim, sweep
-from sim.experiment import load_experiment
+from sim.experiments import prim, sweep
+from sim.experiments.load import load_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "scenarios" / "jxn_transfer_zone.yaml"

@@ -89,7 +89,7 @@ def test_run_report_headline_equals_summary(folders, reports):
         raw, shown = page.cells[f"region.{k}"]
         assert close(num(raw), float(reg[k])), k
         assert abs(float(shown.replace(",", "")) - float(reg[k])) <= 0.5, (k, shown)  # shown rounded
-    # cost per induced job: spending (亿元) × 1e4 / induced jobs, as sim/compare.py does
+    # cost per induced job: spending (亿元) × 1e4 / induced jobs, as sim/outputs/compare.py does
     raw, _ = page.cells["derived.cost_per_induced_job_wan"]
     assert reg["induced_jobs_end"] > 0 and reg["fiscal_spending_total_yi"] > 0
     assert close(num(raw), round(reg["fiscal_spending_total_yi"] * 1e4 / reg["induced_jobs_end"], 2))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import run
-from sim.rerun import compare_trajectories, simulate
+from sim.outputs.rerun import compare_trajectories, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 ZONE = str(ROOT / "scenarios" / "jxn_transfer_zone.yaml")

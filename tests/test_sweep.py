@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 import run
-from sim import sweep
-from sim.experiment import design_size, load_experiment, outcome_names, run_seed, set_key
+from sim.experiments import sweep
+from sim.experiments.design import design_size, run_seed
+from sim.experiments.load import load_experiment, set_key
+from sim.experiments.outcomes import outcome_names
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ROOT / "experiments" / "smoke.yaml"
@@ -517,8 +519,8 @@ def test_sobol_indices_of_the_ishigami_function(n, conf_max, err_max):
     analyze.sensitivity, the function `run.py analyze` calls per outcome (with a store of 5,120 or
     24,576 run files this test would take minutes; test_sobol_indices_find_the_factor_that_matters
     goes through the store)."""
-    from sim.analyze import sensitivity
-    from sim.experiment import Experiment, design_points
+    from sim.experiments.design import Experiment, design_points
+    from sim.experiments.sensitivity import sensitivity
     bounds = [(0.1, 0.5), (2.0, 6.0), (0.01, 0.05)]
     exp = Experiment.model_validate({
         "name": "ishigami", "base": "unused.yaml", "outcomes": ["y"], "replicates": 2,
@@ -583,7 +585,8 @@ def test_morris_on_the_model(tmp_path, capsys):
 
 
 def test_variance_split_and_package_labels():
-    from sim.analyze import package_labels, variance_split
+    from sim.experiments.packages import package_labels
+    from sim.experiments.sensitivity import variance_split
     # y = point effect + replicate effect (shared) + nothing else: no seed noise
     runs = pd.DataFrame([{"point": i, "replicate": k, "y": 10.0 * i + 3.0 * k}
                          for i in range(5) for k in range(3)])

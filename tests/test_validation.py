@@ -11,7 +11,7 @@ from scipy.optimize import brentq
 
 import run
 from sim.economy import market
-from sim import validation as v
+from sim.checks import closed_forms, stylized, theory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("phi,expected", [(0.1, 0.6222), (0.3, 0.6857), (0.5, 0.8000), (0.7, 1.0)])
 def test_lever_closed_form_without_levers_is_the_home_market_effect(phi, expected):
     # Baldwin et al. 2003 ch. 3 (numbers of issue 4): sigma = 4, s_E = 0.6
-    assert v.fc_lever_share(0.6, phi) == pytest.approx(expected, abs=5e-5)
+    assert closed_forms.fc_lever_share(0.6, phi) == pytest.approx(expected, abs=5e-5)
 
 
 @pytest.mark.parametrize("kw", [
@@ -35,7 +35,7 @@ def test_lever_closed_form_equals_the_model_profit_function(kw, phi, s_e):
     # (the model's own market block) equalises after-policy profits
     kw = dict(kw)  # the parametrised dict is shared between the (phi, s_e) cases
     sigma = kw.pop("sigma", 4.0)
-    cf = v.fc_lever_share(s_e, phi, sigma=sigma, **kw)
+    cf = closed_forms.fc_lever_share(s_e, phi, sigma=sigma, **kw)
     num = market.equal_profit_share(s_e, phi, sigma=sigma, **kw)
     assert cf == pytest.approx(num, abs=1e-9)
 
@@ -43,7 +43,7 @@ def test_lever_closed_form_equals_the_model_profit_function(kw, phi, s_e):
 def test_transport_lever_shift_is_the_home_market_slope_in_phi():
     # ds_n/dphi = 2(s_E - 1/2)/(1-phi)^2 (derivative of the closed form)
     h = 1e-6
-    d = (v.fc_lever_share(0.6, 0.5 + h) - v.fc_lever_share(0.6, 0.5 - h)) / (2 * h)
+    d = (closed_forms.fc_lever_share(0.6, 0.5 + h) - closed_forms.fc_lever_share(0.6, 0.5 - h)) / (2 * h)
     assert d == pytest.approx(2 * 0.1 / 0.25, rel=1e-6)
 
 
@@ -51,37 +51,37 @@ def test_transport_lever_shift_is_the_home_market_slope_in_phi():
 def test_logit_fixed_point_approaches_closed_form_as_beta_grows(phi):
     # MODEL.md §3: the logit target tends to s_n as beta grows; beta = 1000 is within 0.005
     sn = market.home_market_share(0.6, phi)
-    errs = [abs(v.fc_logit_fixed_point(b, 0.6, phi) - sn) for b in (50, 200, 1000, 10000)]
+    errs = [abs(closed_forms.fc_logit_fixed_point(b, 0.6, phi) - sn) for b in (50, 200, 1000, 10000)]
     assert errs == sorted(errs, reverse=True)
     assert errs[2] < 0.005 and errs[3] < 0.0005
     # and it is a fixed point of the logit map on the model's profit gap
-    s = v.fc_logit_fixed_point(1000, 0.6, phi)
-    assert s == pytest.approx(v.logistic(1000 * v.fc_profit_gap(s, 0.6, phi)), abs=1e-9)
+    s = closed_forms.fc_logit_fixed_point(1000, 0.6, phi)
+    assert s == pytest.approx(closed_forms.logistic(1000 * closed_forms.fc_profit_gap(s, 0.6, phi)), abs=1e-9)
 
 
 def test_validation_configuration_converges_without_oscillation():
     # theta (1 - dLambda/ds) < 1 at every home-market point of the table (docs/validation.md)
-    c = v.FC_DEFAULTS
+    c = theory.FC_DEFAULTS
     for phi in (0.1, 0.3, 0.5, 0.7):
-        fp = v.fc_logit_fixed_point(c["beta"], 0.6, phi)
-        assert 0 < v.fc_convergence_factor(c["beta"], c["theta"], fp, 0.6, phi) < 1
+        fp = closed_forms.fc_logit_fixed_point(c["beta"], 0.6, phi)
+        assert 0 < closed_forms.fc_convergence_factor(c["beta"], c["theta"], fp, 0.6, phi) < 1
 
 
 def test_fe_break_point_is_where_symmetry_loses_stability():
     # Forslid & Ottaviano 2003 / Baldwin et al. ch. 4: phi_B for sigma = 5, mu = 0.4 is 0.697;
     # the real-profit gap the model's cost_of_living switch uses changes slope sign there
-    phib = v.fe_break_point(5.0, 0.4)
+    phib = closed_forms.fe_break_point(5.0, 0.4)
     assert phib == pytest.approx(0.6969697, abs=1e-6)
-    root = brentq(lambda p: v.fe_symmetric_slope(p, 5.0, 0.4), 0.3, 0.95, xtol=1e-10)
+    root = brentq(lambda p: closed_forms.fe_symmetric_slope(p, 5.0, 0.4), 0.3, 0.95, xtol=1e-10)
     assert root == pytest.approx(phib, abs=1e-5)
-    assert v.fe_symmetric_slope(0.55, 5.0, 0.4) < 0 < v.fe_symmetric_slope(0.85, 5.0, 0.4)
+    assert closed_forms.fe_symmetric_slope(0.55, 5.0, 0.4) < 0 < closed_forms.fe_symmetric_slope(0.85, 5.0, 0.4)
 
 
 # ------------------------------------------------------------------ RegionalEconomy runs
 
 
 def test_theory_model_is_the_two_region_fc_economy():
-    m = v.build_theory_model("footloose-capital", dict(v.FC_DEFAULTS))
+    m = theory.build_theory_model("footloose-capital", dict(theory.FC_DEFAULTS))
     assert m.site_ids == ["N·园区外", "S·园区外"] and m.Q == 2 and m.S == 1
     assert np.bincount(m.site).tolist() == [1000, 1000]
     assert (m.external == 0).all() and (m.constants == 0).all()
@@ -92,21 +92,21 @@ def test_theory_model_is_the_two_region_fc_economy():
 
 def test_home_market_effect_simulated_phi_05():
     # issue 4: second-half mean within 0.005 of the logit fixed point and 0.01 of 0.8000
-    r = v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=0.5, steps=4000))
+    r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=0.5, steps=4000))
     assert abs(r["simulated_share_N"] - r["logit_fixed_point"]) <= 0.005
     assert abs(r["simulated_share_N"] - 0.8) <= 0.01
     assert r["pass"] is True
 
 
 def test_home_market_effect_simulated_phi_01():
-    r = v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=0.1, steps=3000))
+    r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=0.1, steps=3000))
     assert abs(r["simulated_share_N"] - r["logit_fixed_point"]) <= 0.005
     assert abs(r["simulated_share_N"] - 0.6222) <= 0.01
 
 
 def test_all_firms_revising_oscillates():
     # MODEL.md §3 trap: theta = 1 overshoots every step (the share jumps between the corners)
-    r = v.run_footloose_capital(dict(v.FC_DEFAULTS, theta=1.0, steps=40))
+    r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, theta=1.0, steps=40))
     p = r["_path"]
     assert np.abs(np.diff(p[20:])).min() > 0.5
     assert r["pass"] is False
@@ -115,7 +115,7 @@ def test_all_firms_revising_oscillates():
 @pytest.mark.parametrize("phi,agglomerates", [(0.55, False), (0.85, True)])
 def test_footloose_entrepreneur_break_point(phi, agglomerates):
     # sigma = 5, mu = 0.4, phi_B = 0.697: symmetric below, one region above (from s0 = 0.55)
-    r = v.run_footloose_entrepreneur(dict(v.FE_DEFAULTS, phi=phi))
+    r = theory.run_footloose_entrepreneur(dict(theory.FE_DEFAULTS, phi=phi))
     s = r["simulated_share_N"]
     if agglomerates:
         assert max(s, 1 - s) > 0.9
@@ -127,16 +127,16 @@ def test_footloose_entrepreneur_break_point(phi, agglomerates):
 def test_fe_needs_the_cost_of_living_switch():
     # without the price-index term the break point is (sigma-mu)/(sigma+mu) = 0.852: at 0.75 the
     # nominal-profit model stays symmetric while the FE model (switch on) agglomerates
-    cfg = dict(v.FE_DEFAULTS, phi=0.75)
-    m = v.build_theory_model("footloose-entrepreneur", cfg)
+    cfg = dict(theory.FE_DEFAULTS, phi=0.75)
+    m = theory.build_theory_model("footloose-entrepreneur", cfg)
     assert m.sw.cost_of_living and m.sw.owners_spend_at_site
-    on = v.run_footloose_entrepreneur(cfg)["simulated_share_N"]
+    on = theory.run_footloose_entrepreneur(cfg)["simulated_share_N"]
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
-    loaded = load_scenario(v.THEORY / "footloose-entrepreneur.yaml",
-                           v.theory_overrides("footloose-entrepreneur", cfg)
+    loaded = load_scenario(theory.THEORY / "footloose-entrepreneur.yaml",
+                           theory.theory_overrides("footloose-entrepreneur", cfg)
                            + ["switches.cost_of_living=false"])
-    m = RegionalEconomy(loaded, seed=cfg["seed"], data=v._theory_data("footloose-entrepreneur", cfg))
+    m = RegionalEconomy(loaded, seed=cfg["seed"], data=theory._theory_data("footloose-entrepreneur", cfg))
     for _ in range(cfg["steps"]):
         m.step()
     off = float((m.site == 0).mean())
@@ -188,14 +188,14 @@ def test_hand_closed_form_is_the_home_market_effect_and_the_subsidy_fraction():
     assert _fc_share_by_hand(0.6, 0.5, rho=1.02) == pytest.approx(107 / 127, abs=1e-12)
 
 
-LEVER_SKIP = pytest.mark.skipif(not v.levers_available(), reason=v.LEVERS_MISSING)
+LEVER_SKIP = pytest.mark.skipif(not theory.levers_available(), reason=theory.LEVERS_MISSING)
 
 
 @LEVER_SKIP
 @pytest.mark.parametrize("lev", [{"profit_subsidy_N": 0.02}, {"lump_sum_N": 0.02},
-                                 {"cost_subsidy_N": 0.01}, dict(v.LEVER_DEFAULTS)])
+                                 {"cost_subsidy_N": 0.01}, dict(theory.LEVER_DEFAULTS)])
 def test_levers_shift_share_as_closed_form(lev):
-    r = v.run_footloose_capital(dict(v.FC_DEFAULTS, steps=6000, **lev))
+    r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, steps=6000, **lev))
     rho = 1 + lev.get("profit_subsidy_N", 0.0)
     # the closed form derived in this file (not the fc_lever_share that computed analytic_share_N)
     cf = _fc_share_by_hand(0.6, 0.5, 4.0, rho, lev.get("lump_sum_N", 0.0), lev.get("cost_subsidy_N", 0.0))
@@ -205,7 +205,7 @@ def test_levers_shift_share_as_closed_form(lev):
 
 
 def test_lever_overrides_build_a_levers_block():
-    ov = v.theory_overrides("footloose-capital", dict(v.FC_DEFAULTS, profit_subsidy_N=0.1))
+    ov = theory.theory_overrides("footloose-capital", dict(theory.FC_DEFAULTS, profit_subsidy_N=0.1))
     lev = json.loads(ov[-1].partition("=")[2])
     assert lev == [{"id": "n_profit_subsidy", "kind": "profit_subsidy", "value": 0.1,
                     "target": {"cities": ["N"]}, "applies_to": "all", "source": "validation"}]
@@ -283,7 +283,7 @@ def test_csn_estimator_recovers_a_known_pareto_tail():
     body = np.exp(rng.normal(2.0, 1.0, 20000))
     body = body[body < 100]
     tail = 100 * (1 - rng.uniform(size=5000)) ** (-1 / 1.06)
-    r = v.pareto_tail_csn(np.r_[body, tail])
+    r = stylized.pareto_tail_csn(np.r_[body, tail])
     assert r["zeta"] == pytest.approx(1.06, abs=0.06)
     assert 3000 <= r["n_tail"] <= 9000
 
@@ -294,8 +294,8 @@ def test_growth_estimators_recover_laplace_shape_and_size_slope():
     size = np.exp(rng.uniform(0, 8, 40000))
     sd = 0.1 * size ** -0.2
     g = rng.laplace(0, sd / np.sqrt(2))
-    r = v.growth_facts(size, size * np.exp(g))
+    r = stylized.growth_facts(size, size * np.exp(g))
     assert r["subbotin_shape"] == pytest.approx(1.0, abs=0.1)
     assert r["volatility_size_slope"] == pytest.approx(-0.2, abs=0.03)
-    r2 = v.growth_facts(size, size * np.exp(rng.normal(0, 0.1, len(size))))
+    r2 = stylized.growth_facts(size, size * np.exp(rng.normal(0, 0.1, len(size))))
     assert r2["subbotin_shape"] == pytest.approx(2.0, abs=0.2) and abs(r2["volatility_size_slope"]) < 0.03

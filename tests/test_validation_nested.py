@@ -110,13 +110,13 @@ def test_calibrated_constants_make_counts_stationary(lam):
 
 @pytest.fixture(scope="module")
 def base_elasticities():
-    from sim import validation as v
+    from sim.checks import stylized
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
     out = {}
     for lam in (1.0, 0.7, 0.4):
-        m = RegionalEconomy(load_scenario(v.BASELINE, [f"parameters.nest_lambda={lam}"]), until=2022)
-        out[lam] = v.tax_elasticities(m)
+        m = RegionalEconomy(load_scenario(stylized.BASELINE, [f"parameters.nest_lambda={lam}"]), until=2022)
+        out[lam] = stylized.tax_elasticities(m)
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from sim.economy import market
-from sim import validation as v
+from sim.checks import stylized, theory
 
 pytestmark = pytest.mark.slow
 
@@ -14,34 +14,34 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("phi,expected", [(0.3, 0.6857), (0.7, 1.0)])
 def test_home_market_effect_default_configuration(phi, expected):
     # Baldwin et al. 2003 ch. 3; issue 4 tolerances 0.005 (logit fixed point), 0.01 (closed form)
-    r = v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=phi))
+    r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=phi))
     assert abs(r["simulated_share_N"] - r["logit_fixed_point"]) <= 0.005
     assert abs(r["simulated_share_N"] - expected) <= 0.01
 
 
 def test_home_market_slope():
     # ds_n/ds_E = (1+phi)/(1-phi) = 1.857 at phi = 0.3; each share within 0.005 -> slope within 0.1
-    lo, hi = (v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=0.3, s_E=se)) for se in (0.55, 0.65))
+    lo, hi = (theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=0.3, s_E=se)) for se in (0.55, 0.65))
     slope = (hi["simulated_share_N"] - lo["simulated_share_N"]) / 0.1
     assert slope == pytest.approx(1.3 / 0.7, abs=0.1)
 
 
 def test_transport_lever_shift():
     # closed form: phi 0.5 -> 0.6 raises s_n from 0.8 to 0.9
-    r0 = v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=0.5, steps=4000))
-    r1 = v.run_footloose_capital(dict(v.FC_DEFAULTS, phi=0.6))
+    r0 = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=0.5, steps=4000))
+    r1 = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, phi=0.6))
     assert market.home_market_share(0.6, 0.6) == pytest.approx(0.9)
     assert r1["simulated_share_N"] - r0["simulated_share_N"] == pytest.approx(0.1, abs=0.02)
 
 
 @pytest.fixture(scope="module")
 def facts():
-    return v.baseline_facts()
+    return stylized.baseline_facts()
 
 
 @pytest.fixture(scope="module")
 def facts_old_growth():
-    return v.baseline_facts(v.GROWTH_OLD)
+    return stylized.baseline_facts(stylized.GROWTH_OLD)
 
 
 def test_zipf_tail_in_2035(facts):
@@ -83,7 +83,7 @@ def test_simulated_park_tax_cut_matches_expected_arrivals():
     # city) against the same run without it (common random numbers, 8 seeds); the simulated arc
     # elasticity of their arrivals must match the expected-arrivals computation that the
     # elasticities above use, within 3 jackknife standard errors
-    r = v.simulated_tax_check()
+    r = stylized.simulated_tax_check()
     assert r["arrivals_with"] > r["arrivals_without"] > 300
     assert abs(r["simulated_elasticity"] - r["expected_elasticity"]) <= 3 * r["simulated_se"]
     assert r["simulated_se"] < 0.1  # enough arrivals for the comparison to mean something
@@ -92,10 +92,10 @@ def test_simulated_park_tax_cut_matches_expected_arrivals():
 def test_expected_arrivals_fall_with_a_tax_rise_and_leave_state_unchanged(facts):
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
-    m = RegionalEconomy(load_scenario(v.BASELINE), until=2023)
+    m = RegionalEconomy(load_scenario(stylized.BASELINE), until=2023)
     before = m.net_scale.copy()
     tgt = np.zeros(m.R, dtype=bool)
     tgt[0] = True
-    a0, a1 = v.expected_arrivals(m, tgt), v.expected_arrivals(m, tgt, 0.9)
+    a0, a1 = stylized.expected_arrivals(m, tgt), stylized.expected_arrivals(m, tgt, 0.9)
     assert 0 < a1 < a0
     assert np.array_equal(m.net_scale, before)

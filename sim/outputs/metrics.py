@@ -19,6 +19,7 @@ COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lev
 class Recorder:
     def __init__(self) -> None:
         self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever)
+        self._tab: dict | None = None     # the model's look-up tables (``_tables``), fixed in a run
 
     def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
             origin: str = "", lever: str = "") -> None:
@@ -54,7 +55,9 @@ class Recorder:
         cities = m.city_ids
         alive = m.alive
         Q, R, S = m.Q, m.R, m.S
-        tab = _tables(m)
+        if self._tab is None:  # a Recorder collects one model's run
+            self._tab = _tables(m)
+        tab = self._tab
         industrial = tab["industrial"]
         every = alive.all()  # the usual case: dead firms leave the arrays at exit
         if every:
@@ -175,13 +178,13 @@ class Recorder:
         L = len(m.lever_ids)
         if L:
             # one bincount for every lever: bin (lever, city) adds the same sites in the same order
-            piv_all = np.bincount(_lever_market(m), weights=m.pivotal_arrivals.ravel(),
+            piv_all = np.bincount(self._tab["lever_market"], weights=m.pivotal_arrivals.ravel(),
                                   minlength=L * m.Q).reshape(L, m.Q)
             # a lever that spent nothing this period: its row of zeros is what ``0 @ W`` gives
             spent = m.ledger_spend.any(axis=1).tolist()
             spent_ind = m.ledger_spend_induced.any(axis=1).tolist()
             vals = m.lever_val.tolist()
-            units = _lever_units(m)
+            units = self._tab["lever_units"]
         for j, lid in enumerate(m.lever_ids):
             sc = m.ledger_spend[j] @ W if spent[j] else np.zeros(nc)
             si = m.ledger_spend_induced[j] @ W if spent_ind[j] else np.zeros(nc)
@@ -213,59 +216,41 @@ class Recorder:
 
 
 def _tables(m) -> dict:
-    """Labels and (sector, site) look-up tables of a model for ``collect``: fixed in a run, kept in
-    the model's ``__dict__`` (one dict, no per-firm arrays)."""
-    tab = m.__dict__.get("_recorder_tables")
-    if tab is None:
-        nc = len(m.city_ids)
-        industrial = np.array(m.data.sector_values("industrial")) > 0
-        mk = m.site_market_arr.astype(np.intp)
-        ind_place = np.where(industrial[:, None] & (mk < nc)[None, :], mk[None, :], nc)
-        sec_place = np.arange(m.S, dtype=np.intp)[:, None] * m.Q + mk[None, :]
-        tab = m.__dict__["_recorder_tables"] = {
-            "industrial": industrial,
-            "ind_place": ind_place.astype(np.intp).ravel(),
-            "sec_place": sec_place.ravel(),
-            "pids": tuple(m.site_ids[: m.n_parks]),
-            "oids": tuple(m.site_ids[k] for k in range(m.R) if m.is_origin[k]),
-            "ok": np.flatnonzero(m.is_origin),
-            "in_city_site": mk < nc,
-            "self_origin": [(q, m.city_ids.index(org)) for q, org in enumerate(m.market_ids)
-                            if org in m.city_ids],
-        }
-    return tab
-
-
-def _lever_market(m) -> np.ndarray:
-    """Bin of (lever, site) in a (lever, market) table, row by row (fixed in a run)."""
-    key = m.__dict__.get("_recorder_lever_market")
-    if key is None or len(key) != m.pivotal_arrivals.size:
-        L = len(m.lever_ids)
-        key = (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel()
-        m.__dict__["_recorder_lever_market"] = key
-    return key
-
-
-def _lever_units(m) -> list[str]:
-    """Each lever's unit (its own, or its kind's), fixed in a run."""
-    units = m.__dict__.get("_recorder_lever_units")
-    if units is None:
-        units = m.__dict__["_recorder_lever_units"] = [lv.unit or _kind_unit(k)
-                                                        for lv, k in zip(m.levers, m.lever_kind)]
-    return units
+    """Labels and look-up tables of a model for ``collect``, fixed in a run: which sectors are
+    industrial, (sector, site) → place bins, park and origin ids, the bin of each (lever, site) in a
+    (lever, market) table, each lever's unit (its own, or its kind's)."""
+    nc = len(m.city_ids)
+    industrial = np.array(m.data.sector_values("industrial")) > 0
+    mk = m.site_market_arr.astype(np.intp)
+    ind_place = np.where(industrial[:, None] & (mk < nc)[None, :], mk[None, :], nc)
+    sec_place = np.arange(m.S, dtype=np.intp)[:, None] * m.Q + mk[None, :]
+    L = len(m.lever_ids)
+    return {
+        "industrial": industrial,
+        "ind_place": ind_place.astype(np.intp).ravel(),
+        "sec_place": sec_place.ravel(),
+        "pids": tuple(m.site_ids[: m.n_parks]),
+        "oids": tuple(m.site_ids[k] for k in range(m.R) if m.is_origin[k]),
+        "ok": np.flatnonzero(m.is_origin),
+        "in_city_site": mk < nc,
+        "self_origin": [(q, m.city_ids.index(org)) for q, org in enumerate(m.market_ids)
+                        if org in m.city_ids],
+        "lever_market": (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel(),
+        "lever_units": [lv.unit or _kind_unit(k) for lv, k in zip(m.levers, m.lever_kind)],
+    }
 
 
 def _kind_unit(kind: str) -> str:
-    from .policy.levers import KINDS
+    from ..policy.levers import KINDS
     return KINDS[kind]["unit"]
 
 
 def record_run(model, check: bool = False, on_step=None) -> Recorder:
     """Step ``model`` to its end, collecting every period (the base included); with ``check`` the
-    invariants are checked before the first step and after each (sim/invariants.py)."""
+    invariants are checked before the first step and after each (sim/checks/invariants.py)."""
     checker = None
     if check:
-        from .invariants import InvariantChecker
+        from ..checks.invariants import InvariantChecker
         checker = InvariantChecker(model)
         checker.check()
     rec = Recorder()

@@ -147,13 +147,14 @@ def read_json(path: Path):
 
 
 def code_hash() -> str:
-    """Hash of the simulator's source (sim/*.py, run.py): a reused result must come from this code."""
+    """Hash of the simulator's source (every ``sim/**/*.py`` and run.py, each with its path relative
+    to the checkout): a reused result must come from this code."""
     import hashlib
-    root = Path(__file__).resolve().parent
+    sim = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
-    for f in sorted([*root.glob("*.py"), root.parent / "run.py"]):
+    for f in sorted([*sim.rglob("*.py"), sim.parent / "run.py"]):
         if f.exists():
-            h.update(f.name.encode())
+            h.update(f.relative_to(sim.parent).as_posix().encode())
             h.update(f.read_bytes())
     return h.hexdigest()
 

@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.ticker import MaxNLocator
 
-FONT = Path(__file__).parent / "fonts" / "NotoSansSC-Regular-GB2312.otf"
+FONT = Path(__file__).resolve().parents[1] / "fonts" / "NotoSansSC-Regular-GB2312.otf"  # sim/fonts
 
 
 def _quarter(year: float) -> str:

@@ -11,22 +11,12 @@ one-line summary of the differences otherwise.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-from .errors import CommandParser, UserError
+from ..errors import UserError
 
 REQUIRED = ("resolved_scenario", "seed", "until", "data_dir", "data_hashes", "scenario_hash")
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = CommandParser(prog="run.py rerun", description="Re-run a result folder from its manifest and compare.")
-    p.add_argument("result_dir", metavar="RESULT_DIR")
-    p.add_argument("--out", default=None, help="where the new folder goes (default: next to RESULT_DIR)")
-    p.add_argument("--check", action="store_true", help="check invariants every step")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
 
 
 def load_manifest(result_dir: Path) -> dict:
@@ -56,8 +46,8 @@ def loaded_from_manifest(man: dict, src: str):
     """(LoadedScenario, RegionData) rebuilt from a manifest; refuses changed data files."""
     from pydantic import ValidationError
 
-    from .data import load_data
-    from .scenario import LoadedScenario, Scenario, _format_validation_error, check_dates
+    from ..data import load_data
+    from ..scenario import LoadedScenario, Scenario, _format_validation_error, check_dates
     data_dir = Path(str(man["data_dir"]))
     data = load_data(data_dir)
     now, then = data.hashes(), dict(man["data_hashes"])
@@ -112,22 +102,22 @@ def compare_trajectories(old, new) -> tuple[bool, str]:
                    f"{a[i]!r} then, {b[i]!r} now")
 
 
-def cmd_rerun(argv: list[str], execute_run) -> int:
+def rerun(rdir: Path, out: Path | None, check: bool, quiet: bool, execute_run) -> tuple[bool, Path]:
+    """Re-run the result folder ``rdir`` from its manifest into a new folder under ``out`` (default:
+    next to ``rdir``) with ``execute_run`` (sim.outputs.execute) and compare the trajectories value for
+    value; the verdict goes to stderr. Returns (every value identical, the new folder)."""
     import pandas as pd
 
     from . import results
-    # user errors and Ctrl-C become exit codes in run.main
-    args = _parser().parse_args(argv)
-    rdir = Path(args.result_dir)
     man = load_manifest(rdir)
     src = str(rdir / "manifest.json")
     loaded, data = loaded_from_manifest(man, src)
     seed, until = man["seed"], man["until"]
     if not isinstance(seed, int) or seed < 0 or not (until is None or isinstance(until, int)):
         raise UserError(src, "seed/until", (seed, until), "a non-negative integer seed and an integer or null until")
-    out = Path(args.out) if args.out else rdir.resolve().parent
+    out = out if out is not None else rdir.resolve().parent
     path, _ = execute_run(str(man.get("scenario_path", src)), list(man.get("overrides", [])), seed, until,
-                          out, quiet=args.quiet, check=args.check, loaded=loaded, data=data,
+                          out, quiet=quiet, check=check, loaded=loaded, data=data,
                           extra_manifest={"rerun_of": str(rdir.resolve())})
     old = pd.read_parquet(rdir / "trajectories.parquet")
     new = pd.read_parquet(path / "trajectories.parquet")
@@ -135,19 +125,17 @@ def cmd_rerun(argv: list[str], execute_run) -> int:
     code_note = "" if man.get("code_hash") == results.code_hash() else " (the code changed since the run)"
     if same:
         print(f"rerun: match: {summary}{code_note}", file=sys.stderr)
-        print(path)
-        return 0
-    print(f"rerun: MISMATCH: {summary}{code_note}; new run in {path}", file=sys.stderr)
-    print(path)
-    return 1
+    else:
+        print(f"rerun: MISMATCH: {summary}{code_note}; new run in {path}", file=sys.stderr)
+    return same, path
 
 
 def simulate(scenario: str, overrides: list[str] | tuple[str, ...] = (), seed: int | None = None,
              until: int | None = None, check: bool = False):
     """Run a scenario in memory and return its trajectories frame (no folder written). Used by the
     reproducibility tests, in this process and in worker processes."""
+    from ..model import RegionalEconomy
+    from ..scenario import load_scenario
     from .metrics import record_run
-    from .model import RegionalEconomy
-    from .scenario import load_scenario
     model = RegionalEconomy(load_scenario(scenario, list(overrides)), seed=seed, until=until)
     return record_run(model, check=check).frame()

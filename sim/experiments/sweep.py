@@ -12,7 +12,7 @@ the same file resumes the same one. It holds::
     log.jsonl           one line per invocation: done, failed, skipped, wall time, runs/minute
 
 A **run id** hashes the run's resolved scenario (base + point), its seed, ``until`` and the model's
-code version (``sim/*.py`` without the experiment, sweep and analysis modules), so finished runs
+code version (every ``sim/**/*.py`` but ``NOT_MODEL``: experiments, plots, theory checks), so finished runs
 are skipped when the same command is re-run and re-done when the model changes. Workers return a
 run's few kilobytes of Parquet to the parent, which writes it atomically (temporary file, then
 ``os.replace``) and forgets it; at most ``2 × workers`` runs are in flight, so the parent's memory
@@ -21,7 +21,6 @@ does not grow with the number of runs. A run that raises is recorded and the swe
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import io
@@ -35,31 +34,30 @@ import traceback
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from .errors import CommandParser, UserError
-from .experiment import (
-    LoadedExperiment,
-    design_points,
-    design_size,
-    flatten_summary,
-    load_experiment,
-    run_seed,
-)
+from ..errors import UserError
+from .design import design_points, design_size, run_seed
+from .load import LoadedExperiment, load_experiment
+from .outcomes import flatten_summary
 
-ROOT = Path(__file__).resolve().parents[1]
+SIM = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-NOT_MODEL = {"experiment.py", "sweep.py", "analyze.py", "prim.py", "plots.py", "compare.py",
-             "validation.py"}
+# modules that only run or read sweeps, draw figures or check theory (paths under sim/; a folder
+# ends with /): editing them does not invalidate a sweep's finished runs
+NOT_MODEL = ("experiments/", "outputs/plots.py", "outputs/compare.py", "checks/closed_forms.py",
+             "checks/theory.py", "checks/stylized.py", "checks/figures.py", "checks/validate.py")
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
 
 def code_version() -> str:
-    """Hash of the model's source: ``sim/*.py`` except the modules that only run or read sweeps."""
+    """Hash of the model's source: every ``sim/**/*.py`` (with its path under sim/) except
+    ``NOT_MODEL``, the modules that only run or read sweeps."""
     h = hashlib.sha256()
-    for f in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        if f.name in NOT_MODEL:
+    for f in sorted(SIM.rglob("*.py")):
+        rel = f.relative_to(SIM).as_posix()
+        if rel.startswith(NOT_MODEL):
             continue
-        h.update(f.name.encode())
+        h.update(rel.encode())
         h.update(f.read_bytes())
     return h.hexdigest()[:16]
 
@@ -132,12 +130,12 @@ def run_task(task: dict) -> dict:
             _CODE.append(code_version())
         if task["code"] != _CODE[0]:
             raise RuntimeError(f"worker's model code {_CODE[0]} differs from the sweep's {task['code']} "
-                               f"(sim at {Path(__file__).resolve().parent}); workers need the same checkout")
-        from .data import load_data
-        from .metrics import Recorder
-        from .model import RegionalEconomy
-        from .scenario import validate_scenario
-        from .summary import build_summary
+                               f"(sim at {SIM}); workers need the same checkout")
+        from ..data import load_data
+        from ..model import RegionalEconomy
+        from ..outputs.metrics import Recorder
+        from ..outputs.summary import build_summary
+        from ..scenario import validate_scenario
         loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
         key = str(loaded.data_dir)
         if key not in _DATA_CACHE:
@@ -456,32 +454,3 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
     if interrupted:
         raise KeyboardInterrupt
     return folder.resolve(), counts
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = CommandParser(prog="run.py sweep", description="Run the runs of an experiment file (docs/experiments.md).")
-    p.add_argument("experiment", metavar="EXPERIMENT.yaml")
-    p.add_argument("--workers", type=int, default=None,
-                   help="processes on this machine, or LocalCluster workers (default: the core count)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on a dask.distributed cluster: 'local' (a LocalCluster) or tcp://host:8786")
-    p.add_argument("--out", default=str(ROOT / "results"), help="folder for sweep folders")
-    p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    return p
-
-
-def cmd_sweep(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    # user errors, --help and Ctrl-C become exit codes in run.main
-    if args.workers is not None and not 1 <= args.workers <= 4096:
-        raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
-    folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
-                          args.retry_failed, args.quiet)
-    print(folder)
-    return 0
-
-
-def cmd_analyze(argv: list[str]) -> int:
-    from .analyze import cmd_analyze as _cmd
-    return _cmd(argv)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from . import results
-from .errors import UserError
 
 DIFF_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
                  "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals")
@@ -96,7 +96,7 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
 def run_comparison(args, execute_run) -> Path:
     import pandas as pd
 
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
     if len(args.scenarios) < 2:
         raise UserError("compare", message="compare: expected BASE.yaml and at least one POLICY.yaml")
     if not 1 <= args.replicates <= 1000:
@@ -212,7 +212,7 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
     the probability of each target, 5–95% bands of the headline numbers and fan charts."""
     import pandas as pd
 
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
     from .targets import evaluate
     if not 2 <= args.replicates <= 1000:
         raise UserError("--replicates", message=f"--replicates: got {args.replicates}; expected 1 to 1000")

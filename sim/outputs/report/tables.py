@@ -1,0 +1,376 @@
+"""HTML tables and sections of the report: headline numbers, plan targets, park indicators, levers,
+assumptions and sources, and the manifest. Every number cell carries its raw value
+(``data-key``/``data-value``) so tests can check the page against the result files."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from .figures import fig_levers
+from .i18n import unit_label
+from .numbers import cost_per, fmt, mean, num, quantile, quarter
+from .source import Source, read_csv, read_json
+
+E = html.escape
+
+
+def cell(key: str, value, digits: int = 2) -> str:
+    """A number cell carrying its raw value (``data-key``/``data-value``) so it can be checked."""
+    raw = "" if value is None else repr(value) if isinstance(value, (int, float)) else str(value)
+    return f'<td class="n" data-key="{E(key)}" data-value="{E(raw)}">{E(fmt(value, digits))}</td>'
+
+
+def table(head: list[str], rows: list[str], cls: str = "") -> str:
+    th = "".join(f"<th>{E(h)}</th>" for h in head)
+    c = f' class="{cls}"' if cls else ""
+    return f"<table{c}><thead><tr>{th}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def figure(uri: str | None, caption: str) -> str:
+    if not uri:
+        return ""
+    return f'<figure><img src="{uri}" alt="{E(caption)}"><figcaption>{E(caption)}</figcaption></figure>'
+
+
+def _is_assumption(text: str) -> bool:
+    return "assumption" in (text or "").lower() or "假设" in (text or "") or "estimate" in (text or "").lower()
+
+
+def _schedule(v) -> str:
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {fmt(x, 4).rstrip('0').rstrip('.')}" for k, x in v.items())
+    return fmt(v, 4).rstrip("0").rstrip(".") if v is not None else "—"
+
+
+def _target_text(tg: dict | None) -> str:
+    if not tg:
+        return ""
+    parts = []
+    for k in ("cities", "parks", "sectors"):
+        if tg.get(k):
+            parts.append(f"{k}: {', '.join(map(str, tg[k]))}")
+    if tg.get("parks_only"):
+        parts.append("parks only")
+    return "; ".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------
+# sections
+# ------------------------------------------------------------------------------------------------
+
+def headline_run(src: Source, T: dict) -> str:
+    s = src.summary
+    r = s["region"]
+    base_y = int(s.get("base_year", 2022))
+    end_y = s.get("last_period")
+    rows = []
+    for k, unit, dg in (("gdp", "亿元/year", 2), ("industrial_output", "亿元/year", 2), ("jobs", "persons", 0),
+                        ("firms", "firms", 0)):
+        rows.append(f"<tr><td>{E(T[k])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'region.{k}_base', r.get(f'{k}_base'), dg)}"
+                    f"{cell(f'region.{k}_end', r.get(f'{k}_end'), dg)}</tr>")
+    spent = r.get("fiscal_spending_total_yi")
+    for label, key, unit, val, dg in (
+            ("arrivals", "region.arrivals_from_origin_regions_total", "firms", r.get("arrivals_from_origin_regions_total"), 0),
+            ("induced", "region.induced_arrivals_total", "firms", r.get("induced_arrivals_total"), 0),
+            ("deadweight", "region.deadweight_arrivals_total", "firms", r.get("deadweight_arrivals_total"), 0),
+            ("induced_jobs", "region.induced_jobs_end", "persons", r.get("induced_jobs_end"), 1),
+            ("revenue", "region.fiscal_revenue_total_yi", "亿元", r.get("fiscal_revenue_total_yi"), 3),
+            ("cost", "region.fiscal_spending_total_yi", "亿元", spent, 3),
+            ("cost_job", "derived.cost_per_induced_job_wan", "万元", cost_per(spent, r.get("induced_jobs_end")), 2),
+            ("cost_firm", "derived.cost_per_induced_firm_wan", "万元", cost_per(spent, r.get("induced_arrivals_total")), 2)):
+        rows.append(f"<tr><td>{E(T[label])}</td><td>{E(unit_label(unit, T))}</td><td></td>{cell(key, val, dg)}</tr>")
+    head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {quarter(end_y)}"]
+    return table(head, rows, "headline") + f"<p class='note'>{E(T['note.no_diff'])}</p>"
+
+
+def headline_ensemble(src: Source, T: dict) -> str:
+    reg = src.summary["region"]
+    name = src.names[0]
+    rows = []
+    labels = {"gdp_end": ("gdp", "亿元/year", 2), "industrial_output_end": ("industrial_output", "亿元/year", 2),
+              "jobs_end": ("jobs", "persons", 0), "induced_arrivals_total": ("induced", "firms", 1),
+              "fiscal_spending_total_yi": ("cost", "亿元", 3)}
+    for k, v in reg.items():
+        lab, unit, dg = labels.get(k, (None, "", 2))
+        text = T[lab] if lab else k
+        rows.append(f"<tr><td>{E(text)}</td><td>{E(unit_label(unit, T))}</td>{cell(f'region.{k}.mean', v.get('mean'), dg)}"
+                    f"{cell(f'region.{k}.p5', v.get('p5'), dg)}{cell(f'region.{k}.p95', v.get('p95'), dg)}</tr>")
+    if src.runs[name]:
+        sums = src.run_summaries(name)
+        extra = (("arrivals", "firms", 0, [x["region"].get("arrivals_from_origin_regions_total") for x in sums]),
+                 ("cost_job", "万元", 2, [cost_per(x["region"].get("fiscal_spending_total_yi"),
+                                                  x["region"].get("induced_jobs_end")) for x in sums]))
+        for lab, unit, dg, xs in extra:
+            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'runs.{lab}.mean', mean(xs), dg)}"
+                        f"{cell(f'runs.{lab}.p5', quantile(xs, 5), dg)}{cell(f'runs.{lab}.p95', quantile(xs, 95), dg)}</tr>")
+    head = [T["indicator"], T["unit"], T["mean"], "5%", "95%"]
+    n = len(src.summary.get("seeds", []))
+    return f"<p>{E(T['replicates'])}: {n}</p>" + table(head, rows, "headline")
+
+
+CE_UNITS = {"spending_total_yi": "亿元", "spending_on_deadweight_yi": "亿元", "induced_arrivals_pe": "firms",
+            "deadweight_arrivals_pe": "firms", "induced_jobs_end_pe": "persons",
+            "cost_per_induced_firm_wan": "万元", "cost_per_induced_job_wan": "万元",
+            "delta_jobs_end_ge": "persons", "delta_firms_end_ge": "firms", "delta_gdp_end_ge_yi": "亿元/year",
+            "delta_revenue_total_ge_yi": "亿元", "cost_per_ge_job_wan": "万元", "fiscal_payback_year": "year"}
+
+
+def headline_comparison(src: Source, T: dict) -> str:
+    out = []
+    # levels per scenario from the runs' summaries
+    if all(src.runs[n] for n in src.names):
+        rows = []
+        for lab, unit, dg, get in (
+                ("gdp", "亿元/year", 2, lambda r: r.get("gdp_end")),
+                ("industrial_output", "亿元/year", 2, lambda r: r.get("industrial_output_end")),
+                ("jobs", "persons", 0, lambda r: r.get("jobs_end")),
+                ("arrivals", "firms", 1, lambda r: r.get("arrivals_from_origin_regions_total")),
+                ("induced", "firms", 1, lambda r: r.get("induced_arrivals_total")),
+                ("cost", "亿元", 3, lambda r: r.get("fiscal_spending_total_yi"))):
+            cells = "".join(cell(f"levels.{n}.{lab}", mean([get(x["region"]) for x in src.run_summaries(n)]), dg)
+                            for n in src.names)
+            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cells}</tr>")
+        out.append(f"<h3>{E(T['levels'])}</h3>" + table([T["indicator"], T["unit"], *src.names], rows))
+    ce = read_csv(src.folder / "cost_effectiveness.csv")
+    cols = [c for c in CE_UNITS if ce and c in ce[0]]
+    rows = []
+    for c in cols:
+        cells = ""
+        for r in ce:
+            dg = 0 if c in ("fiscal_payback_year",) else 2 if not c.endswith("_yi") else 3
+            v = num(r.get(c))
+            band = ""
+            if num(r.get(c + "_p5")) is not None:
+                band = f" ({fmt(r[c + '_p5'], dg)} – {fmt(r[c + '_p95'], dg)})"
+            cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
+                      f"{E(fmt(v, dg))}{E(band)}</td>")
+        rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(unit_label(CE_UNITS[c], T))}</td>{cells}</tr>")
+    head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({T['band']})" for r in ce]]
+    out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline") + f"<p class='note'>{E(T['note.pe_ge'])}</p>")
+    return "".join(out)
+
+
+def section_targets(src: Source, T: dict) -> str:
+    sources = {}
+    for n in src.names:
+        man = src.manifest(n) if src.runs.get(n) else None
+        for t in ((man or {}).get("resolved_scenario") or {}).get("targets", []):
+            sources[t["id"]] = t.get("source", "")
+    if src.kind == "run":
+        rows = []
+        for t in src.summary.get("targets", []):
+            met = T["not_reached"] if t.get("met") is None else T["yes"] if t["met"] else T["no"]
+            thr = f"≥ {t['at_least']:g}" if t.get("at_least") is not None else f"≤ {t.get('at_most'):g}"
+            src_txt = t.get("source", "")
+            rows.append(f"<tr><td>{E(t['label'])}</td><td>{t['year']}</td><td>{E(thr)} {E(t['unit'])}</td>"
+                        f"{cell('target.' + t['id'], t.get('value'), 4)}<td>{E(met)}</td>"
+                        f"<td class='{'assumption' if _is_assumption(src_txt) else ''}'>{E(src_txt)}</td></tr>")
+        if not rows:
+            return ""
+        return table([T["target"], T["year"], T["threshold"], T["value"], T["met"], T["mark"]], rows)
+    rows = []
+    for r in read_csv(src.folder / "targets.csv"):
+        thr = f"≥ {r['at_least']}" if r.get("at_least") else f"≤ {r.get('at_most')}"
+        p = num(r.get("probability_met"))
+        scen = r.get("scenario", src.names[0])
+        qs = " / ".join(fmt(r.get(k), 4) for k in ("value_p5", "value_p50", "value_p95"))
+        ptxt = T["not_reached"] if p is None else f"{p:.0%}"
+        key = f"target.{scen}.{r['target']}"
+        s_txt = sources.get(r["target"], "")
+        rows.append(f"<tr><td>{E(scen)}</td><td>{E(r['label'])}</td><td>{E(r['year'])}</td>"
+                    f"<td>{E(thr)} {E(r['unit'])}</td>"
+                    f'<td class="n" data-key="{E(key)}" data-value="{E(r.get("probability_met", ""))}">{E(ptxt)}</td>'
+                    f"<td class='n'>{E(qs)}</td>"
+                    f"<td class='{'assumption' if _is_assumption(s_txt) else ''}'>{E(s_txt)}</td></tr>")
+    if not rows:
+        return ""
+    return table([T["scenario"], T["target"], T["year"], T["threshold"], T["prob"], T["value_q"], T["mark"]], rows)
+
+
+def section_parks(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str:
+    if not tabs:
+        return f"<p class='note warn'>{E(T['note.no_land'])}</p>" if all(src.runs[n] for n in src.names) else ""
+    out = [f"<p class='note'>{E(T['note.mu'])} {E(T['note.base_tax'])}</p>"]
+    first = next(iter(tabs.values()))
+    by, ey = first.attrs["base_year"], first.attrs["end_year"]
+    sub = [T["land"], T["mu_output"], T["mu_tax"]]
+    groups = f"<th colspan='3'>{E(T['group.base'])} {by}</th>" + "".join(
+        f"<th colspan='4'>{E(n)} {ey}</th>" for n in tabs)
+    subs = "".join(f"<th>{E(h)}</th>" for h in sub) + "".join(
+        f"<th>{E(h)}</th>" for _ in tabs for h in (*sub, T["park_arrivals"]))
+    head_html = (f"<thead><tr><th rowspan='2'>{E(T['park'])}</th><th rowspan='2'>{E(T['city'])}</th>{groups}</tr>"
+                 f"<tr>{subs}</tr></thead>")
+    rows = []
+    for k in first.index:
+        name, city = (geo["parks"].get(k, (0, 0, k, ""))[2:4])
+        cells = (cell(f"park.{k}.land_base_ha", num(first.loc[k, "land_base_ha"]), 1)
+                 + cell(f"park.{k}.mu_output_base_wan", num(first.loc[k, "mu_output_base_wan"]), 1)
+                 + cell(f"park.{k}.mu_tax_base_wan", num(first.loc[k, "mu_tax_base_wan"]), 2))
+        for n, t in tabs.items():
+            cells += (cell(f"park.{n}.{k}.land_end_ha", num(t.loc[k, "land_end_ha"]), 1)
+                      + cell(f"park.{n}.{k}.mu_output_end_wan", num(t.loc[k, "mu_output_end_wan"]), 1)
+                      + cell(f"park.{n}.{k}.mu_tax_end_wan", num(t.loc[k, "mu_tax_end_wan"]), 2)
+                      + cell(f"park.{n}.{k}.arrivals", num(t.loc[k, "arrivals"]), 1))
+        label = f"{name} ({k})" if zh else f"{k} ({name})"
+        rows.append(f"<tr><td>{E(label)}</td><td class='nw'>{E(city)}</td>{cells}</tr>")
+    out.append(f"<div class='wide'><table class='parks'>{head_html}<tbody>{''.join(rows)}</tbody></table></div>")
+    return "".join(out)
+
+
+def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
+    out = []
+    names = src.names[1:] if src.kind == "comparison" else src.names
+    for n in names:
+        man = src.manifest(n) if src.runs.get(n) else None
+        if man is None:
+            continue
+        levers = (man.get("resolved_scenario") or {}).get("levers", [])
+        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        if not levers:
+            out.append(f"<p>{E(T['no_levers'])}</p>")
+            continue
+        spent = {}
+        for s in src.run_summaries(n):
+            for lid, v in (s.get("levers") or {}).items():
+                spent.setdefault(lid, []).append(v.get("spending_total_yi"))
+        rows = []
+        for lv in levers:
+            srct = lv.get("source", "")
+            rng = lv.get("range")
+            rng_t = f"{rng[0]:g} – {rng[1]:g}" if rng else "—"
+            mark = T["assumption"] if _is_assumption(srct) else T["sourced"]
+            rows.append(
+                f"<tr><td>{E(lv['id'])}</td><td>{E(lv['kind'])}</td><td>{E(lv.get('label', ''))}</td>"
+                f"<td>{E(_schedule(lv.get('value')))} {E(lv.get('unit') or '')}</td>"
+                f"<td>{E(_target_text(lv.get('target')))}</td><td>{E(lv.get('applies_to', ''))}</td>"
+                f"<td>{E(_schedule(lv.get('years')) if lv.get('years') else '—')}</td>"
+                f"<td>{E(_schedule(lv.get('budget_wan_per_year')) if lv.get('budget_wan_per_year') is not None else '—')}</td>"
+                + cell(f"lever.{n}.{lv['id']}.spending", mean(spent.get(lv["id"], [])), 3)
+                + f"<td>{E(rng_t)}</td><td class='{'assumption' if mark == T['assumption'] else ''}'>"
+                  f"<b>{E(mark)}</b>: {E(srct)}</td></tr>")
+        out.append(table([T["lever"], T["kind"], T["label"], T["schedule"], T["target_of"], T["applies"],
+                           T["years_benefit"], T["budget"], T["spending"], T["range"], T["mark"]], rows))
+        out.append(figure(fig_levers(src.frames(n)[0], n, lang_fig), f"{T['fig.levers']}: {n}"))
+        out.append(f"<p class='note'>{E(T['note.first_rep'])}</p>")
+    return "".join(out)
+
+
+def section_assumptions(src: Source, T: dict) -> str:
+    out = []
+    seen_data = set()
+    prev_params = None
+    for n in src.names:
+        man = src.manifest(n) if src.runs.get(n) else None
+        if man is None:
+            continue
+        rs = man.get("resolved_scenario") or {}
+        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        # targets, new parks, anchors, transport projects
+        rows = []
+        for t in rs.get("targets", []):
+            rows.append(("target", t["id"], t.get("label", ""), t.get("source", "")))
+        for p in rs.get("new_parks", []):
+            what = f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, opens {p.get('opens', '')}"
+            rows.append(("new park", p["id"], what, p.get("source", "")))
+        for a in rs.get("anchors", []):
+            rows.append(("anchor", a.get("id", ""), a.get("label", a.get("name_zh", "")), a.get("source", "")))
+        proj = {}
+        for r in read_csv(Path(str(man.get("data_dir", ""))) / "projects.csv"):
+            proj.setdefault(r["id"], r)
+        for pid in rs.get("transport_projects", []):
+            r = proj.get(pid, {})
+            rows.append(("transport project", pid, r.get("name_zh", ""), r.get("source", "(projects.csv missing)")))
+        if rows:
+            out.append(f"<h4>{E(T['other_items'])}</h4>")
+            out.append(table([T["kind"], "id", T["label"], T["mark"]], [
+                f"<tr><td>{E(T['item.' + k])}</td><td>{E(i)}</td><td>{E(lab)}</td>"
+                f"<td class='{'assumption' if _is_assumption(s) else ''}'>{E(s)}</td></tr>"
+                for k, i, lab, s in rows]))
+        # parameters
+        params = rs.get("parameters") or {}
+        out.append(f"<h4>{E(T['params'])}</h4>")
+        if prev_params is not None and params == prev_params[1]:
+            out.append(f"<p>{E(T['same_params'].format(n=prev_params[0]))}</p>")
+        else:
+            out.append(_params_table(params, T))
+        prev_params = (n, params)
+        # data files (once per data folder)
+        dd = str(man.get("data_dir", ""))
+        if dd in seen_data:
+            continue
+        seen_data.add(dd)
+        out.append(f"<h4>{E(T['data_rows'])} ({E(dd)})</h4>")
+        hashes = man.get("data_hashes") or {}
+        for fname in sorted(hashes):
+            path = Path(dd) / fname
+            rows_all = read_csv(path)
+            flagged = [r for r in rows_all if str(r.get("estimate", "")).strip().lower() in ("true", "1", "yes")]
+            state = _file_state(path, hashes[fname], T)
+            cols = [c for c in (rows_all[0].keys() if rows_all else []) if c not in ("source", "estimate")][:4]
+            body = "".join(
+                f"<tr><td>{E(' · '.join(str(r.get(c, '')) for c in cols))}</td>"
+                f"<td class='assumption'>{E(r.get('source', ''))}</td></tr>" for r in flagged)
+            summ = f"{fname}: {len(flagged)} {T['rows_flagged'].format(m=len(rows_all))} — {state}"
+            out.append(f"<details><summary>{E(summ)}</summary>"
+                       + (table([" · ".join(cols), T["mark"]], [body]) if flagged else "") + "</details>")
+    return "".join(out)
+
+
+def _params_table(params: dict, T: dict) -> str:
+    from ...scenario import Parameters
+    fields = Parameters.model_fields
+    prow = []
+    for k, v in params.items():
+        f = fields.get(k)
+        dflt = f.default if f is not None else None
+        val = E(str(v))
+        prow.append(f"<tr><td>{E(k)}</td><td class='n'>{'<b>' + val + '</b>' if f is not None and v != dflt else val}"
+                    f"</td><td class='n'>{E(str(dflt))}</td><td>{E(f.description if f else '')}</td></tr>")
+    return (f"<p class='note'>{E(T['params_note'])}</p>"
+            + table([T["param"], T["value"], T["default"], T["description"]], prow))
+
+
+def _file_state(path: Path, want: str, T: dict) -> str:
+    import hashlib
+    try:
+        got = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return T["hash_changed"]
+    return T["hash_ok"] if got == want else T["hash_changed"]
+
+
+MANIFEST_KEYS = ("scenario_path", "scenario_hash", "seed", "until", "overrides", "git_commit", "code_hash",
+                 "started", "finished", "command", "checked", "data_dir")
+
+
+def section_manifest(src: Source, T: dict) -> str:
+    out = []
+    s = src.summary
+    if src.kind != "run":
+        rows = [f"<tr><td>{E(T['seed'])}</td><td>{E(json.dumps(s.get('seeds')))}</td></tr>",
+                f"<tr><td>{E(T['until'])}</td><td>{E(str(s.get('until')))}</td></tr>",
+                f"<tr><td>{E(T['overrides'])}</td><td>{E(json.dumps(s.get('overrides', []), ensure_ascii=False))}</td></tr>"]
+        out.append(table([T["manifest_key"], T["value"]], rows, "meta"))
+        rrows = []
+        for n in src.names:
+            for p in src.runs[n]:
+                m = read_json(p / "manifest.json", "manifest of a run")
+                rrows.append(f"<tr><td>{E(n)}</td><td>{E(p.name)}</td><td>{E(str(m.get('seed')))}</td>"
+                             f"<td>{E(str(m.get('scenario_hash', ''))[:12])}</td>"
+                             f"<td>{E(str(m.get('code_hash', ''))[:12])}</td><td>{E(str(m.get('git_commit', ''))[:12])}</td></tr>")
+        out.append(f"<h3>{E(T['runs'])}</h3>")
+        out.append(table([T["scenario"], "folder", T["seed"], "scenario_hash", "code_hash", "git_commit"], rrows))
+    for n in src.names:
+        man = src.manifest(n) if src.runs.get(n) else None
+        if man is None:
+            continue
+        rows = [f"<tr><td>{E(k)}</td><td>{E(json.dumps(man.get(k), ensure_ascii=False))}</td></tr>"
+                for k in MANIFEST_KEYS if k in man]
+        rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("packages") or {}).items()]
+        rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("environment") or {}).items()]
+        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>" + table([T["manifest_key"], T["value"]], rows, "meta"))
+        out.append(f"<details><summary>{E(T['full_manifest'])}</summary><pre>"
+                   f"{E(json.dumps(man, ensure_ascii=False, indent=1, default=str))}</pre></details>")
+    return "".join(out)
