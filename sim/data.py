@@ -241,6 +241,12 @@ NATIONAL_KEYS = {
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}
 PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,
                   "minutes_after": _num(0.1, 1e5, unit="minutes"), "completion": _text, **SRC}
+# project_costs.csv: one row per transport project: its public investment and who pays it
+PROJECT_COST_SCHEMA = {"id": _text, "name_zh": _any, "length_km": _num(0, 1e5, unit="km"),
+                       "investment_yi": _num(0, 1e5, unit="亿元"),
+                       "build_years": _num(0.25, 30, unit="years"),
+                       "central_share": _num(0, 1, unit="share"), "province_share": _num(0, 1, unit="share"),
+                       "city_share": _num(0, 1, unit="share"), "city_payers": _any, **SRC}
 
 
 @dataclass
@@ -258,12 +264,13 @@ class RegionData:
     links: Table
     projects: Table
     national: Table
+    project_costs: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
-                self.parks, self.nodes, self.links, self.projects, self.national]
+                self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
@@ -301,6 +308,7 @@ def load_data(folder: str | Path) -> RegionData:
         projects=read_table(folder / "projects.csv", PROJECT_SCHEMA, ("id", "from", "to", "mode"),
                             required=False),
         national=read_table(folder / "national.csv", NATIONAL_SCHEMA, "key"),
+        project_costs=read_table(folder / "project_costs.csv", PROJECT_COST_SCHEMA, "id", required=False),
     )
     _cross_check(d)
     return d
@@ -367,7 +375,7 @@ def _cross_check(d: RegionData) -> None:
             raise _fail(d.origins, r, "gdp_2022_yi", r["gdp_2022_yi"], "a value inside [gdp_low_yi, gdp_high_yi]")
     if city_ids & origin_ids:
         raise DataError(str(d.origins.path), message=(
-            f"{d.origins.path}: column id: {sorted(city_ids & origin_ids)[0]!r} is also a city; "
+            f"{d.origins.path}: column id: {min(city_ids & origin_ids)!r} is also a city; "
             f"expected each place counted once"))
     # city sector shares
     industrial = [s for s in sectors if params[s]["industrial"] > 0]
@@ -412,3 +420,49 @@ def _cross_check(d: RegionData) -> None:
             r["completion_year"] = parse_date(r["completion"])
         except ValueError:
             raise _fail(d.projects, r, "completion", r["completion"], "a date like 2027 or 2027-10") from None
+    _check_project_costs(d, city_ids)
+
+
+def _check_project_costs(d: RegionData, city_ids: set) -> None:
+    """Every transport project has one cost row: payers' shares summing to 1 and the cities that
+    pay the city share (``city_payers`` "city:share;...", shares summing to 1; empty: the
+    study-area cities of the nodes its links touch, in equal shares) -> ``r["city_split"]``."""
+    node_city = {r["id"]: r["city"] for r in d.nodes.rows}
+    touched: dict[str, list[str]] = {}
+    for r in d.projects.rows:
+        cs = touched.setdefault(r["id"], [])
+        for col in ("from", "to"):
+            c = node_city.get(r[col])
+            if c in city_ids and c not in cs:
+                cs.append(c)
+    t = d.project_costs
+    costs = t.by("id")
+    for pid in touched:
+        if pid not in costs:
+            raise DataError(str(t.path), message=(
+                f"{t.path}: project {pid}: missing; expected a row for every project of projects.csv "
+                f"(its investment and payers)"))
+    for r in t.rows:
+        if r["id"] not in touched:
+            raise _fail(t, r, "id", r["id"], "a project id from projects.csv")
+        tot = r["central_share"] + r["province_share"] + r["city_share"]
+        if abs(tot - 1.0) > 1e-6:
+            raise _fail(t, r, "central_share+province_share+city_share", tot, "shares summing to 1")
+        split: dict[str, float] = {}
+        for part in [x for x in r["city_payers"].split(";") if x.strip()]:
+            name, _, share = part.partition(":")
+            try:
+                x = float(share)
+            except ValueError:
+                raise _fail(t, r, "city_payers", part, "city:share pairs like 四平:0.5") from None
+            if name.strip() not in city_ids or not 0 <= x <= 1:
+                raise _fail(t, r, "city_payers", part, "city ids from cities.csv with shares in [0, 1]")
+            split[name.strip()] = x
+        if split and abs(sum(split.values()) - 1.0) > 1e-6:
+            raise _fail(t, r, "city_payers", r["city_payers"], "city shares summing to 1")
+        if not split:
+            cs = touched[r["id"]]
+            if not cs and r["city_share"] > 0:
+                raise _fail(t, r, "city_payers", "", "the cities that pay the city share")
+            split = {c: 1.0 / len(cs) for c in cs}
+        r["city_split"] = split

@@ -89,6 +89,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.evaluate_market("spend")  # payments read the rates of the period's last state
         self.produce()
         self.ledger.recurring_payments(self.firms, self.sites.n_parks, self.t, self.dt)
+        self.tally.settle(self.ledger.paid_ids())  # arrivals not induced: paid (deadweight) or not
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.p,
                                     self.dt)
         self.update_places()           # city accounts (GDP, population, wages), land prices

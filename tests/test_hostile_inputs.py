@@ -55,7 +55,8 @@ BASE = _base()
 CITIES = ["长春", "吉林", "四平", "辽源", "通化", "白山", "松原", "白城", "延边", "梅河口", "铁岭", "抚顺", "通辽"]
 REQUIRED = {(): ["name"],
             ("levers", "*"): ["id", "kind", "value", "source"],
-            ("new_parks", "*"): ["id", "name_zh", "city", "capacity_ha", "opens", "land_price_yuan_m2", "source"],
+            ("new_parks", "*"): ["id", "name_zh", "city", "capacity_ha", "opens", "land_price_yuan_m2", "source",
+                                 "investment_yi", "investment_source"],
             ("anchors", "*"): ["id", "park", "sector", "output_yi", "starts", "source"],
             ("targets", "*"): ["id", "measure", "year", "source"]}
 
@@ -470,10 +471,12 @@ SCHEMAS = {"cities.csv": simdata.CITY_SCHEMA, "origins.csv": simdata.ORIGIN_SCHE
            "sector_params.csv": simdata.SECTOR_PARAM_SCHEMA, "city_sectors.csv": simdata.CITY_SECTOR_SCHEMA,
            "city_tourism.csv": simdata.CITY_TOURISM_SCHEMA, "parks.csv": simdata.PARK_SCHEMA,
            "nodes.csv": simdata.NODE_SCHEMA, "links.csv": simdata.LINK_SCHEMA,
-           "projects.csv": simdata.PROJECT_SCHEMA, "national.csv": simdata.NATIONAL_SCHEMA}
+           "projects.csv": simdata.PROJECT_SCHEMA, "national.csv": simdata.NATIONAL_SCHEMA,
+           "project_costs.csv": simdata.PROJECT_COST_SCHEMA}
 KEYS = {"cities.csv": ["id"], "origins.csv": ["id"], "sector_params.csv": ["sector", "param"],
         "city_sectors.csv": ["city", "sector"], "city_tourism.csv": ["city"], "parks.csv": ["id"],
-        "nodes.csv": ["id"], "links.csv": ["from", "to", "mode"], "projects.csv": ["id", "from", "to", "mode"], "national.csv": ["key"]}
+        "nodes.csv": ["id"], "links.csv": ["from", "to", "mode"], "projects.csv": ["id", "from", "to", "mode"], "national.csv": ["key"],
+        "project_costs.csv": ["id"]}
 REQUIRED_FILES = ["cities.csv", "sector_params.csv", "city_sectors.csv", "nodes.csv", "national.csv"]
 TABLES = {name: _read(name) for name in SCHEMAS}
 

@@ -116,6 +116,13 @@ def _halve_travel(d: Path) -> None:
             w.writerow({"id": "halve_all", "name_zh": "全部减半", "from": ln["from"], "to": ln["to"],
                         "mode": ln["mode"], "minutes_after": max(float(ln["minutes"]) / 2, 0.1),
                         "completion": "2024", "source": "test: halves every travel time", "estimate": "true"})
+    with open(d / "project_costs.csv", encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    with open(d / "project_costs.csv", "a", encoding="utf-8", newline="") as fh:
+        csv.DictWriter(fh, fieldnames=header).writerow(
+            {"id": "halve_all", "name_zh": "全部减半", "length_km": 0, "investment_yi": 1000, "build_years": 2,
+             "central_share": 0.5, "province_share": 0.3, "city_share": 0.2, "city_payers": "",
+             "source": "test", "estimate": "true"})
 
 
 def _no_textile_firms(d: Path) -> None:

@@ -68,9 +68,9 @@ def test_first_step_arrivals_are_baseline_plus_induced():
     pol.step()
     assert pol.t == 2024.0
     assert (pol.free_land[zone] > 0).all()  # capacity did not bind: the comparison is exact
-    ind, dw = pol.induced_arrivals[zone], pol.deadweight_arrivals[zone]
+    ind, dw = pol.induced_arrivals[zone], pol.deadweight_arrivals[zone] + pol.unpaid_arrivals[zone]
     assert ind.sum() > 0
-    assert np.array_equal(dw, base.arrivals[zone])
+    assert np.array_equal(dw, base.arrivals[zone])  # not induced: deadweight (paid) or unpaid
     assert np.array_equal(pol.arrivals[zone], base.arrivals[zone] + ind)
     for k in zone:  # every firm that came in the baseline also came with the policy
         came_base = set(base.firm_id[(base.site == k) & (base.arrived_t == 2024.0)])
@@ -151,7 +151,7 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
     start = 2023 + 8 / 12  # its value {2023-09: 1.0}
     want = {}  # (year, city) -> revenue, spending, interest subsidy
     paid = {"total": 0.0, "induced": 0.0, "deadweight": 0.0}
-    tally = {"induced": 0, "deadweight": 0}
+    tally = {"induced": 0, "not_induced": 0, "paid_by_interest": 0}
     for _ in range(m.n_steps):
         price = m.land_price.copy()  # in force during the step (parks update theirs at its end)
         site0 = m.site.copy()
@@ -181,11 +181,18 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
         assert np.array_equal(moved, np.flatnonzero(m.arrived_t == m.t))
         ind = m.induced[moved]
         np.testing.assert_array_equal(m.induced_arrivals, np.bincount(m.site[moved[ind]], minlength=m.R))
-        np.testing.assert_array_equal(m.deadweight_arrivals, np.bincount(m.site[moved[~ind]], minlength=m.R))
+        not_ind = moved[~ind]  # deadweight (paid by a money lever) or unpaid
+        np.testing.assert_array_equal(m.deadweight_arrivals + m.unpaid_arrivals,
+                                      np.bincount(m.site[not_ind], minlength=m.R))
+        # an arrival the interest subsidy paid (by the lever table above) is deadweight, not unpaid
+        hit = not_ind[sub[not_ind] > 0]
+        assert (np.bincount(m.site[hit], minlength=m.R) <= m.deadweight_arrivals).all()
+        tally["paid_by_interest"] += hit.size
         tally["induced"] += int(in_city[moved[ind]].sum())
-        tally["deadweight"] += int(in_city[moved[~ind]].sum())
+        tally["not_induced"] += int(in_city[not_ind].sum())
     assert not [e for e in m.budget_events if e["lever"] == "jxn_interest"]  # no cap: the formula is all
     assert paid["induced"] > 0 and paid["deadweight"] > 0 and tally["induced"] > 0
+    assert tally["paid_by_interest"] > 0
     # the recorded rows: revenue, spending, balance and the lever's spending per city and quarter
     rows = df[df.place.isin(m.city_ids) & (df.sector == "") & (df.origin == "")]
     w = rows[rows.lever == ""].pivot_table(index="year", columns=["measure", "place"], values="value")
@@ -205,7 +212,8 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
     assert s["spending_on_induced_yi"] == pytest.approx(paid["induced"], abs=6e-5)
     assert s["spending_on_deadweight_yi"] == pytest.approx(paid["deadweight"], abs=6e-5)
     assert summ["region"]["induced_arrivals_total"] == tally["induced"]
-    assert summ["region"]["deadweight_arrivals_total"] == tally["deadweight"]
+    assert summ["region"]["deadweight_arrivals_total"] + summ["region"]["unpaid_arrivals_total"] == \
+        tally["not_induced"]
 
 
 @pytest.mark.parametrize("path", sorted(p for p in (ROOT / "scenarios").rglob("*.yaml")), ids=lambda p: p.name)

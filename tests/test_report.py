@@ -89,13 +89,26 @@ def test_run_report_headline_equals_summary(folders, reports):
         raw, shown = page.cells[f"region.{k}"]
         assert close(num(raw), float(reg[k])), k
         assert abs(float(shown.replace(",", "")) - float(reg[k])) <= 0.5, (k, shown)  # shown rounded
-    # cost per induced job: spending (亿元) × 1e4 / induced jobs, as sim/outputs/compare.py does
-    raw, _ = page.cells["derived.cost_per_induced_job_wan"]
-    assert reg["induced_jobs_end"] > 0 and reg["fiscal_spending_total_yi"] > 0
-    assert close(num(raw), round(reg["fiscal_spending_total_yi"] * 1e4 / reg["induced_jobs_end"], 2))
-    # every lever of the scenario with its spending, source and schedule
+    for k in ("deadweight_arrivals_total", "unpaid_arrivals_total", "package_spending_total_yi"):
+        assert close(num(page.cells[f"region.{k}"][0]), float(reg[k])), k
+    # cost per induced job: the money levers' spending (亿元) × 1e4 / the jobs they together
+    # induced (summary.json money_levers), never all spending over all induced jobs
+    raw, _ = page.cells["money_levers.cost_per_induced_job_wan"]
+    mon = summ["money_levers"]
+    if mon["cost_per_induced_job_wan"] is None:
+        assert raw == "" and mon["null_reason"] in ("zero-cost lever", "no jobs induced")
+    else:
+        assert close(num(raw), mon["cost_per_induced_job_wan"])
+        assert close(num(raw), round(mon["spending_total_yi"] * 1e4 / mon["induced_jobs"], 2))
+    # every lever of the scenario with its spending, induced jobs, cost (or why none), source
     for lid, lv in summ["levers"].items():
         assert close(num(page.cells[f"lever.jxn_transfer_zone.{lid}.spending"][0]), lv["spending_total_yi"])
+        assert close(num(page.cells[f"lever.jxn_transfer_zone.{lid}.induced_jobs"][0]), lv["induced_jobs"])
+        raw, shown = page.cells[f"lever.jxn_transfer_zone.{lid}.cost_per_induced_job_wan"]
+        if lv["cost_per_induced_job_wan"] is None:
+            assert raw == "" and shown == lv["null_reason"]
+        else:
+            assert close(num(raw), lv["cost_per_induced_job_wan"])
         assert lid in text
     assert "Headline numbers" in page.headings and "Map of arrivals by park" in page.headings
 

@@ -7,7 +7,7 @@ import numpy as np
 from .. import rng
 from ..economy.choice import admit_in_order, preference_order, utility_rows
 from ..economy.profits import land_need
-from ..policy.attribution import attribute
+from ..policy.attribution import attribute, money_levers
 from ..policy.levers import KINDS
 
 ROUNDS = 4  # capacity rounds: a firm refused by a park takes its next choice, up to 3 times
@@ -158,7 +158,7 @@ class SiteChoice:
         promos = [(j, rt.ls.mask[j]) for j, kind in enumerate(rt.ls.kind)
                   if kind == "promotion" and rt.val[j] != 0]
         mi, induced, piv = attribute(v, terms, stack, cur, dest, promo, np.repeat(plain, sizes),
-                                     promos, sec)
+                                     promos, sec, money_levers(rt.ls.kind))
         rt.term_stack = None
         f.induced[idx[mi]] = induced
         f.pivotal[idx[mi]] = piv
@@ -172,7 +172,7 @@ class SiteChoice:
                     self.ledger.one_off_payments(f, idx[a:b][moved[a:b]], self.land.price, t)
         if moved.any():
             arrived = idx[moved]
-            self.tally.count(f.site[arrived], f.induced[arrived], f.pivotal[arrived])
+            self.tally.count(f.site[arrived], f.induced[arrived], f.pivotal[arrived], f.firm_id[arrived])
 
     def land_need(self, rows: np.ndarray, sec: np.ndarray, sites: np.ndarray) -> np.ndarray:
         """Park land (ha) firms ``rows`` of sectors ``sec`` need at ``sites`` (0 off parks)."""

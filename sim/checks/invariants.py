@@ -12,7 +12,8 @@ Checked every step:
   population, GDP, incomes, profits per unit scale, arrivals, ledger amounts;
 * **parks**: 0 ≤ occupancy ≤ 1 (free land between 0 and capacity);
 * **shares sum to 1**: each study-area site's revenue and spending shares over cities (joint
-  parks' partners); arrivals = induced + deadweight at every site; land discounts held in [0, 1];
+  parks' partners); arrivals = induced + deadweight + unpaid at every site, jointly induced and
+  money-induced arrivals ≤ induced; land discounts held in [0, 1];
 * **ledger**: spending induced ≤ spending; a lever's spending in a calendar year ≤ its budget cap;
 * **no NaN or infinity** anywhere in the numeric state (arrays and scalars of the model, its
   cities and parks), except the documented sentinels: ``free_land`` = +inf off parks (unlimited),
@@ -21,7 +22,9 @@ Checked every step:
 
 :func:`check_outputs` checks a run's ``trajectories.parquet`` frame: finite values, non-negative
 stocks and prices, occupancy in [0, 1], fiscal balance = revenue − spending per city, year and for
-the region, levers' spending adds up to the cities' spending, and cities add up to the region.
+the region, levers' spending plus the cities' share of infrastructure investment adds up to the
+cities' spending, cities add up to the region, and arrivals = induced + deadweight + unpaid for
+every city and park (jointly induced and money-induced arrivals at most the induced ones).
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ INF_ALLOWED = {"free_land": +1, "arrived_t": -1, "park_opens": -1, "lever_start"
 NONNEGATIVE = ("scale", "output", "va", "jobs", "land", "land_price", "land_price0", "income",
                "pi_scale", "pibar", "pibar_firm", "city_va", "city_jobs", "arrivals", "departures",
                "arrivals_from", "exits", "entries", "induced_arrivals", "deadweight_arrivals",
+               "unpaid_arrivals", "jointly_induced_arrivals", "money_induced_arrivals",
                "pivotal_arrivals", "ledger_spend", "ledger_spend_induced", "ledger_revenue",
                "lever_spent_year", "cost", "g", "f_income", "f_wage", "f_pop", "f_land",
                "wages_market", "cum_retained", "extra_demand", "spend_scale", "spend_firm",
@@ -177,10 +181,14 @@ class InvariantChecker:
         w = m.site_city_w.sum(axis=1)
         if not np.allclose(w[study], 1.0, atol=1e-9) or not np.allclose(w[~study], 0.0, atol=1e-12):
             out.append("city shares of a site's revenue and spending do not sum to 1")
-        both = m.induced_arrivals + m.deadweight_arrivals
-        if not np.allclose(both, m.arrivals, atol=1e-9):
-            k = int(np.flatnonzero(~np.isclose(both, m.arrivals, atol=1e-9))[0])
-            out.append(f"arrivals at {m.site_ids[k]}: {m.arrivals[k]:g} != induced + deadweight {both[k]:g}")
+        parts = m.induced_arrivals + m.deadweight_arrivals + m.unpaid_arrivals
+        if not np.allclose(parts, m.arrivals, atol=1e-9):
+            k = int(np.flatnonzero(~np.isclose(parts, m.arrivals, atol=1e-9))[0])
+            out.append(f"arrivals at {m.site_ids[k]}: {m.arrivals[k]:g} != induced + deadweight + "
+                       f"unpaid {parts[k]:g}")
+        for name in ("jointly_induced_arrivals", "money_induced_arrivals"):
+            if (getattr(m, name) > m.induced_arrivals + 1e-9).any():
+                out.append(f"{name} above induced arrivals at a site")
         if (m.land_disc < -TOL).any() or (m.land_disc > 1 + TOL).any():
             out.append("a firm's land discount outside [0, 1]")
 
@@ -234,11 +242,38 @@ def check_outputs(df) -> None:
             reg = w.xs("region", level="place")
             if not np.allclose(cities.values, reg.reindex(cities.index).values, rtol=1e-9, atol=1e-9):
                 problems.append("ledger: cities do not add up to the region")
-        lev = df[df.measure == "lever_spending"]
-        if len(lev):
-            by = lev.groupby(["year", "place"]).value.sum()
+        # a city's spending: its levers' and its share of the public investment in projects and parks
+        paid = df[df.measure.isin(["lever_spending", "infrastructure_spending_city"]) & (df.place != "region")]
+        if len(paid):
+            by = paid.groupby(["year", "place"]).value.sum()
             sp = w.fiscal_spending.drop(index="region", level="place", errors="ignore")
             if not np.allclose(by.reindex(sp.index).fillna(0.0).values, sp.values, rtol=1e-9, atol=1e-9):
-                problems.append("ledger: levers' spending does not add up to the cities' spending")
+                problems.append("ledger: levers' spending and the cities' infrastructure share do not "
+                                "add up to the cities' spending")
+    problems += _attribution_rows(plain)
     if problems:
         raise InvariantError("outputs: " + "; ".join(problems))
+
+
+ATTRIBUTION = ("arrivals", "induced_arrivals", "deadweight_arrivals", "unpaid_arrivals",
+               "jointly_induced_arrivals", "money_induced_arrivals")
+
+
+def _attribution_rows(plain) -> list[str]:
+    """Arrivals = induced + deadweight + unpaid for every city and park and period; jointly
+    induced and money-induced arrivals at most the induced ones (the region's ``arrivals`` row
+    counts arrivals from the origin regions only, so it has no such identity)."""
+    a = plain[plain.measure.isin(ATTRIBUTION) & (plain.place != "region")]
+    if not len(a) or "induced_arrivals" not in set(a.measure):
+        return []
+    w = a.pivot_table(index=["year", "place"], columns="measure", values="value", aggfunc="sum")
+    w = w.reindex(columns=list(ATTRIBUTION)).fillna(0.0)
+    out = []
+    gap = (w.arrivals - w.induced_arrivals - w.deadweight_arrivals - w.unpaid_arrivals).abs()
+    if (gap > 1e-9).any():
+        year, place = gap[gap > 1e-9].index[0]
+        out.append(f"arrivals != induced + deadweight + unpaid ({place}, {year})")
+    for col in ("jointly_induced_arrivals", "money_induced_arrivals"):
+        if (w[col] > w.induced_arrivals + 1e-9).any():
+            out.append(f"{col} above induced arrivals")
+    return out

@@ -11,13 +11,15 @@ import math
 REGION_KEYS = ("gdp_base", "gdp_end", "industrial_output_base", "industrial_output_end",
                "firms_base", "firms_end", "jobs_base", "jobs_end",
                "arrivals_from_origin_regions_total", "induced_arrivals_total",
-               "deadweight_arrivals_total", "induced_jobs_end", "fiscal_revenue_total_yi",
-               "fiscal_spending_total_yi", "cost_per_induced_job_wan", "cost_per_induced_firm_wan")
+               "deadweight_arrivals_total", "unpaid_arrivals_total", "jointly_induced_arrivals_total",
+               "induced_jobs_end", "money_induced_jobs_end", "fiscal_revenue_total_yi",
+               "fiscal_spending_total_yi", "package_spending_total_yi", "fiscal_balance_total_pv_yi",
+               "package_spending_total_pv_yi", "cost_per_induced_job_wan", "cost_per_induced_firm_wan")
 CITY_KEYS = ("gdp_base_yi", "gdp_end_yi", "industrial_output_base_yi", "industrial_output_end_yi",
              "arrivals_from_other_places_total", "induced_arrivals_total",
              "deadweight_arrivals_total", "fiscal_revenue_total_yi", "fiscal_spending_total_yi")
 LEVER_KEYS = ("spending_total_yi", "spending_on_induced_yi", "spending_on_deadweight_yi",
-              "pivotal_arrivals")
+              "pivotal_arrivals", "induced_jobs", "cost_per_induced_job_wan")
 SERIES_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "population", "wage",
                    "fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
@@ -59,9 +61,10 @@ def flatten_summary(summ: dict) -> dict[str, float]:
     for t in summ.get("targets", []):
         out[f"target.{t['id']}"] = num(t["value"])
         out[f"target.{t['id']}.met"] = num(t["met"])
-    r = summ["region"]
-    spent = r.get("fiscal_spending_total_yi", 0.0) or 0.0
-    ij, ia = r.get("induced_jobs_end", 0.0) or 0.0, r.get("induced_arrivals_total", 0) or 0
-    out["region.cost_per_induced_job_wan"] = spent * 1e4 / ij if ij > 0 else math.nan
-    out["region.cost_per_induced_firm_wan"] = spent * 1e4 / ia if ia > 0 else math.nan
+    # the money levers' spending over what they together induced (docs/model.md §Attribution)
+    mon = summ.get("money_levers") or {}
+    spent = mon.get("spending_total_yi", 0.0) or 0.0
+    ij, ia = mon.get("induced_jobs", 0.0) or 0.0, mon.get("induced_arrivals", 0) or 0
+    out["region.cost_per_induced_job_wan"] = spent * 1e4 / ij if spent > 0 and ij > 0 else math.nan
+    out["region.cost_per_induced_firm_wan"] = spent * 1e4 / ia if spent > 0 and ia > 0 else math.nan
     return out

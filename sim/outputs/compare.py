@@ -6,11 +6,13 @@ is the policy's effect plus only the noise the policy itself stirs up.
 
 Two attributions (docs/model.md §Attribution):
 * partial equilibrium (PE), inside the policy run: an arrival is induced if, with the same state
-  and the same draws, its best choice without the policy terms differs. This feeds
-  ``cost_per_induced_job_wan`` and ``cost_per_induced_firm_wan``.
+  and the same draws, its best choice without the policy terms differs. ``cost_per_induced_job_wan``
+  and ``cost_per_induced_firm_wan`` divide the money levers' spending by what the money levers
+  together induced; per lever, ``cost_per_lever.csv`` divides its spending by the jobs it alone
+  made pivotal (null with a reason for a free lever or one that induced no job).
 * general equilibrium (GE): policy run minus baseline run (jobs, firms, GDP, revenue), including
   displacement between cities, crowding and wage effects. Reported next to it as
-  ``cost_per_ge_job_wan``.
+  ``cost_per_ge_job_wan`` (the package's spending, public investment included).
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ import numpy as np
 
 from ..errors import UserError
 from . import results
+from .summary import cost_per_job, discount_factors
 
 DIFF_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
-                 "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals")
+                 "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
+                 "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending")
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -60,37 +64,72 @@ def payback_year(base_df, pol_df) -> int | None:
 
 
 def _effects(base_df, pol_df, pol_sum: dict) -> dict:
+    """One replicate's effects (docs/cli.md §compare). PE costs divide the money levers' spending by
+    the jobs the money levers together induced (held at the end), never by arrivals a free lever
+    induced; GE costs divide the package's spending (levers and public investment, whoever pays)
+    by the study-area jobs gained against the baseline."""
     last = pol_df.year.max()
     r = pol_sum["region"]
-    spent = r["fiscal_spending_total_yi"]
-    ind_firms = r["induced_arrivals_total"]
-    ind_jobs = r["induced_jobs_end"]
+    mon = pol_sum["money_levers"]
+    package = r["package_spending_total_yi"]
 
     def end(df, meas):
         d = df[(df.place == "region") & (df.measure == meas) & (df.lever == "") & (df.year == last)]
         return float(d.value.iloc[0])
+
+    def total(df, meas, pv=False):
+        d = df[(df.place == "region") & (df.measure == meas) & (df.lever == "") & (df.year > df.year.min())]
+        w = discount_factors(d.year, df.year.min(), pol_sum["discounting"]["rate"]) if pv else 1.0
+        return float((d.value * w).sum())
     d_jobs = end(pol_df, "jobs") - end(base_df, "jobs")
     d_firms = end(pol_df, "firms") - end(base_df, "firms")
     d_gdp = end(pol_df, "gdp") - end(base_df, "gdp")
-    d_rev = r["fiscal_revenue_total_yi"] - float(
-        base_df[(base_df.place == "region") & (base_df.measure == "fiscal_revenue") & (base_df.lever == "")
-                & (base_df.year > base_df.year.min())].value.sum())
+    d_rev = r["fiscal_revenue_total_yi"] - total(base_df, "fiscal_revenue")
+    d_rev_pv = r["fiscal_revenue_total_pv_yi"] - total(base_df, "fiscal_revenue", pv=True)
     wan = 1e4  # 亿元 -> 万元
 
     def per(x, n):
         return round(x * wan / n, 2) if n > 0 else None
+    firm_cost, _ = cost_per_job(mon["spending_total_yi"], mon["induced_arrivals"])
     return {
-        "spending_total_yi": round(spent, 3),
+        "spending_total_yi": round(r["lever_spending_total_yi"], 3),
+        "money_spending_total_yi": round(mon["spending_total_yi"], 3),
+        "infrastructure_spending_total_yi": round(r["infrastructure_spending_total_yi"], 3),
+        "package_spending_total_yi": round(package, 3),
+        "package_spending_total_pv_yi": round(r["package_spending_total_pv_yi"], 3),
         "spending_on_deadweight_yi": round(sum(v["spending_on_deadweight_yi"] for v in pol_sum["levers"].values()), 3),
-        "induced_arrivals_pe": ind_firms, "deadweight_arrivals_pe": r["deadweight_arrivals_total"],
-        "induced_jobs_end_pe": ind_jobs,
-        "cost_per_induced_firm_wan": per(spent, ind_firms),
-        "cost_per_induced_job_wan": per(spent, ind_jobs),
+        "induced_arrivals_pe": r["induced_arrivals_total"], "deadweight_arrivals_pe": r["deadweight_arrivals_total"],
+        "unpaid_arrivals_pe": r["unpaid_arrivals_total"],
+        "jointly_induced_arrivals_pe": r["jointly_induced_arrivals_total"],
+        "money_induced_arrivals_pe": mon["induced_arrivals"],
+        "induced_jobs_end_pe": r["induced_jobs_end"], "money_induced_jobs_end_pe": mon["induced_jobs"],
+        "cost_per_induced_firm_wan": firm_cost,
+        "cost_per_induced_job_wan": mon["cost_per_induced_job_wan"],
+        "cost_per_induced_job_null_reason": mon["null_reason"],
         "delta_jobs_end_ge": round(d_jobs, 1), "delta_firms_end_ge": round(d_firms, 1),
         "delta_gdp_end_ge_yi": round(d_gdp, 2), "delta_revenue_total_ge_yi": round(d_rev, 3),
-        "cost_per_ge_job_wan": per(spent, d_jobs),
+        "delta_revenue_total_ge_pv_yi": round(d_rev_pv, 3),
+        "cost_per_ge_job_wan": per(package, d_jobs),
         "fiscal_payback_year": payback_year(base_df, pol_df),
     }
+
+
+def _lever_effects(sums: list[dict]) -> list[dict]:
+    """Per lever over replicates (``summary.json`` of each): mean spending and mean induced jobs,
+    and their ratio as the cost per induced job (null with its reason when not defined); the money
+    levers together as the row ``lever = "money levers"``."""
+    rows = []
+    first = sums[0]
+    items = [(lid, v["kind"], v["money"], [s["levers"][lid] for s in sums]) for lid, v in first["levers"].items()]
+    items.append(("money levers", "", True, [s["money_levers"] for s in sums]))
+    for lid, kind, money, per in items:
+        spent = float(np.mean([x["spending_total_yi"] for x in per]))
+        jobs = float(np.mean([x["induced_jobs"] for x in per]))
+        cost, why = cost_per_job(spent, jobs)
+        rows.append({"lever": lid, "kind": kind, "money": money, "spending_total_yi": round(spent, 4),
+                     "spending_total_pv_yi": round(float(np.mean([x["spending_total_pv_yi"] for x in per])), 4),
+                     "induced_jobs": round(jobs, 1), "cost_per_induced_job_wan": cost, "null_reason": why})
+    return rows
 
 
 def run_comparison(args, execute_run) -> Path:
@@ -129,14 +168,15 @@ def run_comparison(args, execute_run) -> Path:
             for k in range(len(seeds)):
                 b, p = frames[base][k], frames[n][k]
                 keys = ["year", "place", "measure", "sector", "origin", "lever", "unit"]
-                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]  # noqa: E731
+                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]
                 m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
                     {"value_policy": 0.0, "value_base": 0.0})
                 m["difference"] = m.value_policy - m.value_base
                 m["scenario"], m["replicate"], m["seed"] = n, k, seeds[k]
                 diffs.append(m)
                 per_rep.append(_effects(b, p, runs[n][k][1]))
-            effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep)}
+            effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep),
+                          "levers": _lever_effects([s for _, s in runs[n]])}
         # the baseline measured against each policy's targets: what the package adds to the odds
         from .targets import evaluate
         base_targets = {}
@@ -154,15 +194,22 @@ def run_comparison(args, execute_run) -> Path:
         for n, e in effects.items():
             rows.append({"scenario": n, **e["mean"]})
         pd.DataFrame(rows).to_csv(tmp / "cost_effectiveness.csv", index=False)
+        pd.DataFrame([{"scenario": n, **row} for n, e in effects.items() for row in e["levers"]]).to_csv(
+            tmp / "cost_per_lever.csv", index=False)
         pd.DataFrame(target_rows).to_csv(tmp / "targets.csv", index=False)
         summary = {"base": base, "policies": names[1:], "seeds": seeds, "until": args.until,
                    "overrides": list(args.set),
                    "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
                    "effects": effects, "targets": target_rows,
-                   "notes": {"cost_per_induced_job_wan": "partial equilibrium: lever spending / jobs in "
-                             "2035 at firms whose arrival the levers induced (same state, same draws)",
-                             "cost_per_ge_job_wan": "general equilibrium: lever spending / (policy − "
-                             "baseline) study-area jobs at the end of the run"}}
+                   "notes": {"cost_per_induced_job_wan": "partial equilibrium: the money levers' "
+                             "spending / jobs at the end of the run in firms whose arrival the money "
+                             "levers together induced (same state, same draws); free levers are not "
+                             "in it (per lever: effects.<policy>.levers)",
+                             "cost_per_ge_job_wan": "general equilibrium: the package's spending "
+                             "(levers and public investment in projects and parks, every payer) / "
+                             "(policy − baseline) study-area jobs at the end of the run",
+                             "discounting": "…_pv_yi: discounted to the base year at "
+                             "parameters.discount_rate (summary.json of each run: discounting)"}}
         results.write_json(tmp / "summary.json", summary)
         from .plots import comparison_figures
         comparison_figures(tmp, frames, names)
@@ -196,7 +243,10 @@ def _mean_effects(per_rep: list[dict]) -> dict:
     out = {}
     for k in per_rep[0]:
         xs = [r[k] for r in per_rep if r[k] is not None]
-        if not xs:
+        if k.endswith("_null_reason"):  # why a cost is null: only if it is null in every replicate
+            defined = any(r[k.replace("_null_reason", "_wan")] is not None for r in per_rep)
+            out[k] = None if defined or not xs else xs[0]
+        elif not xs:
             out[k] = None
         elif k == "fiscal_payback_year":
             out[k] = int(np.median(xs)) if len(xs) == len(per_rep) else None

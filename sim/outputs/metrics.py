@@ -13,6 +13,9 @@ from itertools import chain
 
 import numpy as np
 
+from ..policy.attribution import MONEY_BIT
+from ..policy.infrastructure import PAYERS, investments, period_spending
+
 COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever")
 
 
@@ -165,16 +168,31 @@ class Recorder:
         put = self._put  # fresh arrays only; views of model arrays are copied
         rev_c = m.ledger_revenue @ W
         spend_c = m.ledger_spend.sum(axis=0) @ W if len(m.levers) else np.zeros(nc)
+        # public investment in the scenario's transport projects and new parks (by payer); the
+        # cities' own share is part of their fiscal spending (sim/policy/infrastructure.py)
+        invs = self._tab["investments"]
+        if m.step_count and invs:
+            inv_tot, inv_pay, inv_city = period_spending(invs, m.t, m.t + m.dt, cities)  # [t, t + dt)
+        else:
+            inv_tot, inv_pay, inv_city = np.zeros(len(invs)), np.zeros((len(invs), 3)), np.zeros((len(invs), nc))
+        infra_c = inv_city.sum(axis=0)
+        put(y, cities, "infrastructure_spending_city", infra_c, "亿元/period")
+        spend_c = spend_c + infra_c
         put(y, cities, "fiscal_revenue", rev_c, "亿元/period")
         put(y, cities, "fiscal_spending", spend_c, "亿元/period")
         put(y, cities, "fiscal_balance", rev_c - spend_c, "亿元/period")
-        ind_c = np.bincount(m.site_market_arr, weights=m.induced_arrivals, minlength=m.Q)[:nc]
-        dw_c = np.bincount(m.site_market_arr, weights=m.deadweight_arrivals, minlength=m.Q)[:nc]
-        put(y, cities, "induced_arrivals", ind_c, "firms/period")
-        put(y, cities, "deadweight_arrivals", dw_c, "firms/period")
         put(y, pids, "tax_revenue", m.ledger_revenue[:P].copy(), "亿元/period")  # before splitting to cities
-        put(y, pids, "induced_arrivals", m.induced_arrivals[:P].copy(), "firms/period")
-        put(y, pids, "deadweight_arrivals", m.deadweight_arrivals[:P].copy(), "firms/period")
+        # attribution of arrivals (docs/model.md §Attribution): arrivals = induced + deadweight +
+        # unpaid at every site; jointly induced and money-induced are parts of induced
+        att = {}
+        for meas, a in (("induced_arrivals", m.induced_arrivals),
+                        ("deadweight_arrivals", m.deadweight_arrivals),
+                        ("unpaid_arrivals", m.unpaid_arrivals),
+                        ("jointly_induced_arrivals", m.jointly_induced_arrivals),
+                        ("money_induced_arrivals", m.money_induced_arrivals)):
+            att[meas] = np.bincount(m.site_market_arr, weights=a, minlength=m.Q)[:nc]
+            put(y, cities, meas, att[meas], "firms/period")
+            put(y, pids, meas, a[:P].copy(), "firms/period")
         L = len(m.lever_ids)
         if L:
             # one bincount for every lever: bin (lever, city) adds the same sites in the same order
@@ -202,13 +220,29 @@ class Recorder:
         put(y, region, "fiscal_revenue", np.array([rev_t]), "亿元/period")
         put(y, region, "fiscal_spending", np.array([spend_t]), "亿元/period")
         put(y, region, "fiscal_balance", np.array([rev_t - spend_t]), "亿元/period")
-        put(y, region, "induced_arrivals", np.array([float(ind_c.sum())]), "firms/period")
-        put(y, region, "deadweight_arrivals", np.array([float(dw_c.sum())]), "firms/period")
+        put(y, region, "infrastructure_spending", np.array([float(inv_tot.sum())]), "亿元/period")
+        for k, payer in enumerate(PAYERS):
+            put(y, region, f"infrastructure_spending_{payer}",
+                np.array([float(inv_pay[:, k].sum()) if payer != "city" else float(infra_c.sum())]),
+                "亿元/period")
+        for i, inv in enumerate(invs):
+            put(y, region, "infrastructure_spending", np.array([float(inv_tot[i])]), "亿元/period",
+                lever=inv.id)
+        for meas, a in att.items():
+            put(y, region, meas, np.array([float(a.sum())]), "firms/period")
         put(y, region, "induced_firms", np.array([float(held.size)]), "firms")
-        put(y, region, "induced_jobs", np.array([float(m.jobs[held].sum())]), "persons")
+        jobs_held = m.jobs[held]
+        put(y, region, "induced_jobs", np.array([float(jobs_held.sum())]), "persons")
         put(y, cities, "induced_jobs",
-            np.bincount(m.site_market_arr[m.site[held]], weights=m.jobs[held], minlength=m.Q)[:nc],
+            np.bincount(m.site_market_arr[m.site[held]], weights=jobs_held, minlength=m.Q)[:nc],
             "persons")
+        # jobs held in induced firms by who was pivotal: each lever alone, the money levers together
+        piv_held = m.pivotal[held]
+        put(y, region, "money_induced_jobs",
+            np.array([float(jobs_held[((piv_held >> MONEY_BIT) & 1).astype(bool)].sum())]), "persons")
+        for j, lid in enumerate(m.lever_ids):
+            put(y, region, "induced_jobs", np.array([float(jobs_held[((piv_held >> j) & 1).astype(bool)].sum())]),
+                "persons", lever=lid)
 
     def frame(self):
         import pandas as pd
@@ -237,6 +271,7 @@ def _tables(m) -> dict:
                         if org in m.city_ids],
         "lever_market": (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel(),
         "lever_units": [lv.unit or _kind_unit(k) for lv, k in zip(m.levers, m.lever_kind)],
+        "investments": investments(m.scn, m.data),
     }
 
 

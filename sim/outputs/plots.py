@@ -177,7 +177,7 @@ def _diff_band(ax, frames, base: str, pol: str, measure: str, place: str, label:
 
 
 def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
-    """Spending per lever and year, and induced versus deadweight arrivals per city (runs with levers)."""
+    """Spending per lever and year, and induced, deadweight and unpaid arrivals per city (runs with levers)."""
     import numpy as np
     lev = df[df.measure == "lever_spending"]
     if lev.empty:
@@ -198,17 +198,19 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
     ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     ax = axes[1]
-    d = df[df.measure.isin(["induced_arrivals", "deadweight_arrivals"]) & df.place.isin(cities)
+    d = df[df.measure.isin(["induced_arrivals", "deadweight_arrivals", "unpaid_arrivals"]) & df.place.isin(cities)
            & (df.year > df.year.min())]
     t = d.pivot_table(index="place", columns="measure", values="value", aggfunc="sum").reindex(cities).fillna(0)
     t = t[t.sum(axis=1) > 0]
     y = np.arange(len(t))
     ax.barh(y, t.get("induced_arrivals", 0), color="tab:red", label="induced (would not have come without the levers)")
     ax.barh(y, t.get("deadweight_arrivals", 0), left=t.get("induced_arrivals", 0), color="tab:orange",
-            label="deadweight (would have come anyway)")
+            label="deadweight (would have come anyway, paid by a money lever)")
+    ax.barh(y, t.get("unpaid_arrivals", 0), left=t.get("induced_arrivals", 0) + t.get("deadweight_arrivals", 0),
+            color="tab:grey", label="unpaid (would have come anyway, paid by none)")
     ax.set_yticks(y, t.index)
     ax.set_xlabel("arrivals at the city's sites over the run, incl. moves between them (firms)")
-    ax.set_title("Arrivals by city: induced vs deadweight 迁入企业：政策诱发与无谓")
+    ax.set_title("Arrivals by city: induced, deadweight, unpaid 迁入企业：政策诱发、无谓、未受资助")
     ax.legend(fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     total_rev = rev.value.sum()
@@ -285,7 +287,8 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     fig.savefig(p, dpi=100)
     plt.close(fig)
     paths.append(p)
-    # arrivals by park: induced and deadweight (policy) next to the baseline's arrivals
+    # arrivals by park: induced, deadweight (paid, not induced) and unpaid of the policy next to
+    # the baseline's arrivals
     def park_tot(df, measure):
         d = df[(df.measure == measure) & (df.sector == "") & (df.lever == "") & (df.year > df.year.min())]
         return d.groupby("place").value.sum()
@@ -293,16 +296,19 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     for pol in pols:
         ind = pd.concat([park_tot(f, "induced_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
         dw = pd.concat([park_tot(f, "deadweight_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
+        up = pd.concat([park_tot(f, "unpaid_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
         ba = pd.concat([park_tot(f, "arrivals") for f in frames[base]], axis=1).mean(axis=1)
         ids = [k for k in park_ids if k in ind.index]
         tab = pd.DataFrame({"induced": ind.reindex(ids).fillna(0), "deadweight": dw.reindex(ids).fillna(0),
-                            "baseline": ba.reindex(ids).fillna(0)})
+                            "unpaid": up.reindex(ids).fillna(0), "baseline": ba.reindex(ids).fillna(0)})
         tab = tab[(tab.sum(axis=1) > 0)].sort_values("induced", ascending=True).tail(20)
         fig, ax = plt.subplots(figsize=(10, 7))
         y = np.arange(len(tab))
         ax.barh(y + 0.2, tab.induced, height=0.4, color="tab:red", label=f"{pol}: induced")
         ax.barh(y + 0.2, tab.deadweight, height=0.4, left=tab.induced, color="tab:orange",
-                label=f"{pol}: deadweight")
+                label=f"{pol}: deadweight (paid, not induced)")
+        ax.barh(y + 0.2, tab.unpaid, height=0.4, left=tab.induced + tab.deadweight, color="tab:olive",
+                label=f"{pol}: unpaid (not induced)")
         ax.barh(y - 0.2, tab.baseline, height=0.4, color="tab:grey", label=f"{base}: all arrivals")
         ax.set_yticks(y, tab.index, fontsize=8)
         ax.set_xlabel(f"arrivals 2022–end (firms{', mean per replicate' if n_rep > 1 else ''})")

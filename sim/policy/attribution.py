@@ -1,24 +1,50 @@
 """Who a lever induced: an arrival is *induced* if its best choice without any policy term differs
 from where it went, and lever j is *pivotal* for it if removing j alone changes its best choice (same
-state, same Gumbel draws: partial equilibrium; docs/model.md §Attribution)."""
+state, same Gumbel draws: partial equilibrium; docs/model.md §Attribution, MODEL.md §9.7).
+
+An arrival that is not induced is *deadweight* if a money lever paid it at its new site in the
+period it arrived, and *unpaid* otherwise, so that arrivals = induced + deadweight + unpaid at
+every site and in every period. An induced arrival for which no single lever is pivotal is *jointly
+induced*. The money levers (``MONEY_KINDS``: the kinds that pay firms) are also removed together:
+bit ``MONEY_BIT`` of a firm's pivotal mask says that removing all of them changes its choice."""
 from __future__ import annotations
 
 import numpy as np
 
+# kinds that pay money to firms (through ``Ledger.pay``); the others are free to the budget or
+# paid as programmes not tied to firms (promotion, friction_cut, retention, land_supply) or
+# cost nothing (designation)
+MONEY_KINDS = frozenset({"land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate",
+                         "profit_subsidy", "grant", "lump_sum", "talent_subsidy", "cost_subsidy"})
+# the bit of the pivotal mask for "the money levers together" (levers use bits 0..61:
+# compiled.MAX_LEVERS = 62); LEVER_BITS masks the levers' own bits
+MONEY_BIT = 62
+LEVER_BITS = (np.int64(1) << np.int64(MONEY_BIT)) - np.int64(1)
+
+
+def money_levers(kinds) -> np.ndarray:
+    """Whether each lever (of kinds ``kinds``) is a money lever (bool, one per lever)."""
+    return np.array([k in MONEY_KINDS for k in kinds], dtype=bool)
+
 
 def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.ndarray,
               promo_only: np.ndarray, plain: np.ndarray, promos: list[tuple[int, np.ndarray]],
-              sector: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              sector: np.ndarray, money: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For choosers with utilities ``v_full`` (n × R, shocks and terms included) who were at
     ``cur`` and went to ``dest``: ``(movers, induced, pivotal)`` — the rows that moved, whether each
-    was induced, and a bitmask of its pivotal levers (bit j for lever j).
+    was induced, and a bitmask of its pivotal levers (bit j for lever j; bit ``MONEY_BIT`` when the
+    money levers together are pivotal).
 
     ``terms``: the levers' (j, term, applies) of the choice (``PolicyRuntime.choice_terms``);
     ``stack``: the same terms stacked (or None). ``promo_only``: revising only because of a
     promotion; ``promos``: (j, mask[S, R]) of the promotion levers in force — a promotion is pivotal
     for a promo-only reviser that came to its places. ``plain``: choosers whose sector group has
-    no lever term and no promotion-only reviser (deadweight, no pivotal lever). ``sector``: the
-    choosers' sectors."""
+    no lever term and no promotion-only reviser (not induced, no pivotal lever). ``sector``: the
+    choosers' sectors. ``money[j]``: lever j is a money lever (``money_levers``); None: none is.
+
+    The money levers are pivotal together for a mover if argmax(V + ε + Σ_{L not money} T_L) ≠ d
+    and at least one of them applies to it (the same rule as for one lever, for their sum)."""
     moved = dest != cur
     mi = np.flatnonzero(moved)
     if plain.all() or not len(mi):
@@ -26,6 +52,7 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
     # only the movers' flags are kept: the same row-wise operations on their rows alone
     v_m, dest_m = v_full.take(mi, axis=0), dest[mi]
     total = np.zeros_like(v_m)
+    mon_total = mon_applies = None
     if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
         _, T, A, jarr = stack
         sub = T.take(mi, axis=1)
@@ -35,6 +62,13 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
         flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A.take(mi, axis=1)
         bits = np.where(flips, (np.int64(1) << jarr.astype(np.int64))[:, None], np.int64(0))
         piv = np.bitwise_or.reduce(bits, axis=0)
+        if money is not None:
+            ks = [k for k in range(len(sub)) if money[jarr[k]]]
+            if ks:
+                mon_total = np.zeros_like(v_m)
+                for k in ks:  # in lever order, as the unstacked path adds them
+                    mon_total += sub[k]
+                mon_applies = A.take(mi, axis=1)[ks].any(axis=0)
     else:
         for _, term, _ in terms:
             total += term[mi]
@@ -43,6 +77,14 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
         for j, term, applies in terms:
             flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
             piv[flip] |= np.int64(1) << np.int64(j)
+            if money is not None and money[j]:
+                if mon_total is None:
+                    mon_total, mon_applies = np.zeros_like(v_m), np.zeros(len(mi), dtype=bool)
+                mon_total += term[mi]
+                mon_applies |= applies[mi]
+    if mon_total is not None:
+        mflip = (np.argmax(v_m - mon_total, axis=1) != dest_m) & mon_applies
+        piv[mflip] |= np.int64(1) << np.int64(MONEY_BIT)
     induced = none_choice != dest_m
     for j, mask in promos:
         # it looked only because of the campaign and came to the campaign's places
@@ -56,26 +98,55 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
 
 
 class ArrivalTally:
-    """This period's arrivals into each site counted as induced or deadweight, and per lever the
-    arrivals it was pivotal for (``pivotal[L, R]``)."""
+    """This period's arrivals into each site (R) counted as ``induced``, ``deadweight`` (not
+    induced, paid by a money lever at the site in the period it arrived) or ``unpaid`` (not induced,
+    paid by none); ``jointly`` (induced, no single lever pivotal) and ``money_induced`` (induced,
+    the money levers together pivotal) are subsets of ``induced``; per lever the arrivals it was pivotal for
+    (``pivotal[L, R]``).
+
+    ``count`` is called as firms arrive; the arrivals that are not induced wait until ``settle``
+    (after the period's payments, one-off and recurring) to be told deadweight from unpaid."""
 
     def __init__(self, L: int, R: int) -> None:
         self.L = L
         self.induced = np.zeros(R)
         self.deadweight = np.zeros(R)
+        self.unpaid = np.zeros(R)
+        self.jointly = np.zeros(R)
+        self.money_induced = np.zeros(R)
         self.pivotal = np.zeros((L, R))
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []  # (firm ids, sites), not induced
 
     def reset(self) -> None:
-        self.induced[:] = 0.0
-        self.deadweight[:] = 0.0
-        self.pivotal[:] = 0.0
+        for a in (self.induced, self.deadweight, self.unpaid, self.jointly, self.money_induced,
+                  self.pivotal):
+            a[:] = 0.0
+        self._pending = []
 
-    def count(self, dest: np.ndarray, induced: np.ndarray, pivotal: np.ndarray) -> None:
-        """Tally arrivals at sites ``dest`` with their induced flags and pivotal bitmasks."""
+    def count(self, dest: np.ndarray, induced: np.ndarray, pivotal: np.ndarray,
+              ids: np.ndarray) -> None:
+        """Tally arrivals of firms ``ids`` at sites ``dest`` with their induced flags and pivotal
+        bitmasks; the ones not induced are settled as deadweight or unpaid by ``settle``."""
         np.add.at(self.induced, dest, induced.astype(float))
-        np.add.at(self.deadweight, dest, (~induced).astype(float))
+        joint = induced & ((pivotal & LEVER_BITS) == 0)
+        if joint.any():
+            np.add.at(self.jointly, dest[joint], 1.0)
+        mon = induced & ((pivotal >> np.int64(MONEY_BIT)) & 1).astype(bool)
+        if mon.any():
+            np.add.at(self.money_induced, dest[mon], 1.0)
+        if not induced.all():
+            self._pending.append((np.asarray(ids)[~induced], np.asarray(dest)[~induced]))
         seen = int(np.bitwise_or.reduce(pivotal)) if len(pivotal) else 0  # levers pivotal for any
         for j in range(self.L):
             if (seen >> j) & 1:
                 hit = (pivotal >> np.int64(j)) & 1
                 np.add.at(self.pivotal[j], dest, hit.astype(float))
+
+    def settle(self, paid_ids: np.ndarray) -> None:
+        """The period's arrivals not induced: deadweight if their firm id is in ``paid_ids`` (the
+        firms a money lever paid this period, ``Ledger.paid_ids``), else unpaid."""
+        for ids, dest in self._pending:
+            paid = np.isin(ids, paid_ids)
+            np.add.at(self.deadweight, dest, paid.astype(float))
+            np.add.at(self.unpaid, dest, (~paid).astype(float))
+        self._pending = []

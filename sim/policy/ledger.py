@@ -12,7 +12,8 @@ from .runtime import PolicyRuntime
 
 class Ledger:
     """This period's spending by lever and site (``spend``, and the part paid to induced firms
-    ``spend_induced``) and revenue by site (``revenue``)."""
+    ``spend_induced``), revenue by site (``revenue``) and the ids of the firms a lever paid
+    (``paid_ids()``: what tells deadweight from unpaid arrivals, ``ArrivalTally.settle``)."""
 
     def __init__(self, rt: PolicyRuntime, R: int) -> None:
         self.rt, self.ls = rt, rt.ls
@@ -20,10 +21,17 @@ class Ledger:
         self.spend = np.zeros((L, R))
         self.spend_induced = np.zeros((L, R))
         self.revenue = np.zeros(R)
+        self._paid: list[np.ndarray] = []
 
     def reset(self) -> None:
         self.spend[:] = 0.0
         self.spend_induced[:] = 0.0
+        self._paid = []
+
+    def paid_ids(self) -> np.ndarray:
+        """Ids of the firms paid a positive amount by any lever this period (every payment to a
+        firm is a money lever's: ``Ledger.pay``)."""
+        return np.concatenate(self._paid) if self._paid else np.zeros(0, dtype=np.int64)
 
     def pay(self, j: int, firms, rows: np.ndarray, amounts: np.ndarray, t: float) -> np.ndarray:
         """Pay lever ``j``'s ``amounts`` (亿元) to firms ``rows`` of the population ``firms`` in
@@ -50,6 +58,9 @@ class Ledger:
         sites = firms.site[rows]
         np.add.at(self.spend[j], sites, amt)
         np.add.at(self.spend_induced[j], sites, np.where(firms.induced[rows], amt, 0.0))
+        got = amt > 0
+        if got.any():
+            self._paid.append(firms.firm_id[rows[got]])
         return paid
 
     def pay_flat(self, j: int, amount: float, sites: np.ndarray, t: float) -> None:

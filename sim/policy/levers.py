@@ -180,8 +180,17 @@ class NewPark(BaseModel):
     partners: dict[str, float] = Field(default_factory=dict,
                                        description="cities sharing its revenue and lever costs")
     source: str = Field(..., min_length=1)
+    # public investment to build and service it (sim/policy/infrastructure.py), spent evenly over
+    # the build_years before it opens
+    investment_yi: float = Field(..., ge=0, le=1e5, description="public investment (亿元)")
+    investment_payers: dict[Literal["central", "province", "city"], float] = Field(
+        default_factory=lambda: {"city": 1.0},
+        description="shares of the investment paid by central, province and city (the partners)")
+    build_years: float = Field(2.0, gt=0, le=30, description="years of building before it opens")
+    investment_source: str = Field(..., min_length=1)
+    investment_estimate: bool = Field(True, description="the investment is an estimate")
 
-    @field_validator("partners")
+    @field_validator("partners", "investment_payers")
     @classmethod
     def _shares(cls, v: dict[str, float]) -> dict[str, float]:
         if v and (any(not (0 <= x <= 1) for x in v.values()) or abs(sum(v.values()) - 1) > 1e-6):

@@ -102,6 +102,11 @@ class Parameters(_Strict):
     guarantee_loss_rate: float = Field(0.01, ge=0, le=1,
                                        description="loan guarantee: expected annual loss per "
                                                    "yuan guaranteed (public cost)")
+    discount_rate: float = Field(0.03, ge=0, le=1,
+                                 description="annual rate at which summary.json and compare "
+                                             "discount money flows to the base year (nominal, like "
+                                             "the model's money; 3%: about the yield of 10-year "
+                                             "local government bonds in 2022-2023, assumption)")
 
     external_crowding: float = Field(1.0, ge=0, le=100,
                                      description="non-modelled producers X_q as a multiple of "

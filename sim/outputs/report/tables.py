@@ -71,15 +71,21 @@ def headline_run(src: Source, T: dict) -> str:
         rows.append(f"<tr><td>{E(T[k])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'region.{k}_base', r.get(f'{k}_base'), dg)}"
                     f"{cell(f'region.{k}_end', r.get(f'{k}_end'), dg)}</tr>")
     spent = r.get("fiscal_spending_total_yi")
+    mon = s.get("money_levers") or {}
     for label, key, unit, val, dg in (
             ("arrivals", "region.arrivals_from_origin_regions_total", "firms", r.get("arrivals_from_origin_regions_total"), 0),
             ("induced", "region.induced_arrivals_total", "firms", r.get("induced_arrivals_total"), 0),
+            ("jointly", "region.jointly_induced_arrivals_total", "firms", r.get("jointly_induced_arrivals_total"), 0),
             ("deadweight", "region.deadweight_arrivals_total", "firms", r.get("deadweight_arrivals_total"), 0),
+            ("unpaid", "region.unpaid_arrivals_total", "firms", r.get("unpaid_arrivals_total"), 0),
             ("induced_jobs", "region.induced_jobs_end", "persons", r.get("induced_jobs_end"), 1),
+            ("money_induced_jobs", "region.money_induced_jobs_end", "persons", r.get("money_induced_jobs_end"), 1),
             ("revenue", "region.fiscal_revenue_total_yi", "亿元", r.get("fiscal_revenue_total_yi"), 3),
             ("cost", "region.fiscal_spending_total_yi", "亿元", spent, 3),
-            ("cost_job", "derived.cost_per_induced_job_wan", "万元", cost_per(spent, r.get("induced_jobs_end")), 2),
-            ("cost_firm", "derived.cost_per_induced_firm_wan", "万元", cost_per(spent, r.get("induced_arrivals_total")), 2)):
+            ("package_cost", "region.package_spending_total_yi", "亿元", r.get("package_spending_total_yi"), 3),
+            ("cost_job", "money_levers.cost_per_induced_job_wan", "万元", mon.get("cost_per_induced_job_wan"), 2),
+            ("cost_firm", "derived.cost_per_induced_firm_wan", "万元",
+             cost_per(mon.get("spending_total_yi"), mon.get("induced_arrivals")), 2)):
         rows.append(f"<tr><td>{E(T[label])}</td><td>{E(unit_label(unit, T))}</td><td></td>{cell(key, val, dg)}</tr>")
     head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {quarter(end_y)}"]
     return table(head, rows, "headline") + f"<p class='note'>{E(T['note.no_diff'])}</p>"
@@ -100,8 +106,8 @@ def headline_ensemble(src: Source, T: dict) -> str:
     if src.runs[name]:
         sums = src.run_summaries(name)
         extra = (("arrivals", "firms", 0, [x["region"].get("arrivals_from_origin_regions_total") for x in sums]),
-                 ("cost_job", "万元", 2, [cost_per(x["region"].get("fiscal_spending_total_yi"),
-                                                  x["region"].get("induced_jobs_end")) for x in sums]))
+                 ("cost_job", "万元", 2, [(x.get("money_levers") or {}).get("cost_per_induced_job_wan")
+                                         for x in sums]))
         for lab, unit, dg, xs in extra:
             rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'runs.{lab}.mean', mean(xs), dg)}"
                         f"{cell(f'runs.{lab}.p5', quantile(xs, 5), dg)}{cell(f'runs.{lab}.p95', quantile(xs, 95), dg)}</tr>")
@@ -110,11 +116,15 @@ def headline_ensemble(src: Source, T: dict) -> str:
     return f"<p>{E(T['replicates'])}: {n}</p>" + table(head, rows, "headline")
 
 
-CE_UNITS = {"spending_total_yi": "亿元", "spending_on_deadweight_yi": "亿元", "induced_arrivals_pe": "firms",
-            "deadweight_arrivals_pe": "firms", "induced_jobs_end_pe": "persons",
-            "cost_per_induced_firm_wan": "万元", "cost_per_induced_job_wan": "万元",
-            "delta_jobs_end_ge": "persons", "delta_firms_end_ge": "firms", "delta_gdp_end_ge_yi": "亿元/year",
-            "delta_revenue_total_ge_yi": "亿元", "cost_per_ge_job_wan": "万元", "fiscal_payback_year": "year"}
+CE_UNITS = {"spending_total_yi": "亿元", "money_spending_total_yi": "亿元", "spending_on_deadweight_yi": "亿元",
+            "infrastructure_spending_total_yi": "亿元", "package_spending_total_yi": "亿元",
+            "package_spending_total_pv_yi": "亿元", "induced_arrivals_pe": "firms",
+            "deadweight_arrivals_pe": "firms", "unpaid_arrivals_pe": "firms", "jointly_induced_arrivals_pe": "firms",
+            "money_induced_arrivals_pe": "firms", "induced_jobs_end_pe": "persons",
+            "money_induced_jobs_end_pe": "persons", "cost_per_induced_firm_wan": "万元",
+            "cost_per_induced_job_wan": "万元", "delta_jobs_end_ge": "persons", "delta_firms_end_ge": "firms",
+            "delta_gdp_end_ge_yi": "亿元/year", "delta_revenue_total_ge_yi": "亿元",
+            "delta_revenue_total_ge_pv_yi": "亿元", "cost_per_ge_job_wan": "万元", "fiscal_payback_year": "year"}
 
 
 def headline_comparison(src: Source, T: dict) -> str:
@@ -231,10 +241,11 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
         if not levers:
             out.append(f"<p>{E(T['no_levers'])}</p>")
             continue
-        spent = {}
+        spent, jobs = {}, {}
         for s in src.run_summaries(n):
             for lid, v in (s.get("levers") or {}).items():
                 spent.setdefault(lid, []).append(v.get("spending_total_yi"))
+                jobs.setdefault(lid, []).append(v.get("induced_jobs"))
         rows = []
         for lv in levers:
             srct = lv.get("source", "")
@@ -248,13 +259,28 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
                 f"<td>{E(_schedule(lv.get('years')) if lv.get('years') else '—')}</td>"
                 f"<td>{E(_schedule(lv.get('budget_wan_per_year')) if lv.get('budget_wan_per_year') is not None else '—')}</td>"
                 + cell(f"lever.{n}.{lv['id']}.spending", mean(spent.get(lv["id"], [])), 3)
+                + cell(f"lever.{n}.{lv['id']}.induced_jobs", mean(jobs.get(lv["id"], [])), 1)
+                + _lever_cost(f"lever.{n}.{lv['id']}.cost_per_induced_job_wan", mean(spent.get(lv["id"], [])),
+                              mean(jobs.get(lv["id"], [])), T)
                 + f"<td>{E(rng_t)}</td><td class='{'assumption' if mark == T['assumption'] else ''}'>"
                   f"<b>{E(mark)}</b>: {E(srct)}</td></tr>")
         out.append(table([T["lever"], T["kind"], T["label"], T["schedule"], T["target_of"], T["applies"],
-                           T["years_benefit"], T["budget"], T["spending"], T["range"], T["mark"]], rows))
+                           T["years_benefit"], T["budget"], T["spending"], T["lever_jobs"], T["lever_cost"],
+                           T["range"], T["mark"]], rows))
         out.append(figure(fig_levers(src.frames(n)[0], n, lang_fig), f"{T['fig.levers']}: {n}"))
         out.append(f"<p class='note'>{E(T['note.first_rep'])}</p>")
     return "".join(out)
+
+
+def _lever_cost(key: str, spent, jobs, T: dict) -> str:
+    """A lever's cost per induced job (万元), or why there is none (docs/model.md §Attribution)."""
+    if spent is None:
+        return cell(key, None)
+    if not spent > 0:
+        return f'<td class="n" data-key="{E(key)}" data-value="">{E(T["zero_cost"])}</td>'
+    if not (jobs or 0) > 0:
+        return f'<td class="n" data-key="{E(key)}" data-value="">{E(T["no_jobs"])}</td>'
+    return cell(key, cost_per(spent, jobs), 2)
 
 
 def section_assumptions(src: Source, T: dict) -> str:
@@ -274,14 +300,23 @@ def section_assumptions(src: Source, T: dict) -> str:
         for p in rs.get("new_parks", []):
             what = f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, opens {p.get('opens', '')}"
             rows.append(("new park", p["id"], what, p.get("source", "")))
+            if p.get("investment_yi") is not None:
+                rows.append(("new park", p["id"], f"{p['investment_yi']:g} 亿元 {p.get('investment_payers', '')}",
+                             p.get("investment_source", "")))
         for a in rs.get("anchors", []):
             rows.append(("anchor", a.get("id", ""), a.get("label", a.get("name_zh", "")), a.get("source", "")))
         proj = {}
         for r in read_csv(Path(str(man.get("data_dir", ""))) / "projects.csv"):
             proj.setdefault(r["id"], r)
+        costs = {r["id"]: r for r in read_csv(Path(str(man.get("data_dir", ""))) / "project_costs.csv")}
         for pid in rs.get("transport_projects", []):
             r = proj.get(pid, {})
             rows.append(("transport project", pid, r.get("name_zh", ""), r.get("source", "(projects.csv missing)")))
+            c = costs.get(pid)
+            if c:
+                rows.append(("transport project", pid, f"{c.get('investment_yi', '')} 亿元 (central "
+                             f"{c.get('central_share', '')}, province {c.get('province_share', '')}, city "
+                             f"{c.get('city_share', '')})", c.get("source", "")))
         if rows:
             out.append(f"<h4>{E(T['other_items'])}</h4>")
             out.append(table([T["kind"], "id", T["label"], T["mark"]], [
