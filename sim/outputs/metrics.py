@@ -157,9 +157,9 @@ class Recorder:
         self._blocks.append((year, places, measure, vals, unit, sector, origin, lever))
 
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
-        """Fiscal ledger (亿元 in the period), attribution of arrivals, lever values. ``y``: the year,
-        rounded to 4 places; ``in_city``: whether each firm's site is in a city (given when every row
-        is alive)."""
+        """Fiscal ledger (亿元 in the period), public investment by payer, attribution of arrivals and
+        induced jobs, lever values. ``y``: the year, rounded to 4 places; ``in_city``: whether each
+        firm's site is in a city (given when every row is alive)."""
         nc = len(m.city_ids)
         W = m.site_city_w  # (R, cities): who collects and pays at each site
         cities = m.city_ids

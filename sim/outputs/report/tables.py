@@ -314,9 +314,9 @@ def section_assumptions(src: Source, T: dict) -> str:
             rows.append(("transport project", pid, r.get("name_zh", ""), r.get("source", "(projects.csv missing)")))
             c = costs.get(pid)
             if c:
-                rows.append(("transport project", pid, f"{c.get('investment_yi', '')} 亿元 (central "
-                             f"{c.get('central_share', '')}, province {c.get('province_share', '')}, city "
-                             f"{c.get('city_share', '')})", c.get("source", "")))
+                what = (f"{c.get('investment_yi', '')} 亿元 (central {c.get('central_share', '')}, "
+                        f"province {c.get('province_share', '')}, city {c.get('city_share', '')})")
+                rows.append(("transport project", pid, what, c.get("source", "")))
         if rows:
             out.append(f"<h4>{E(T['other_items'])}</h4>")
             out.append(table([T["kind"], "id", T["label"], T["mark"]], [
