@@ -134,6 +134,7 @@ def _levers(model, sim_rows, region_rows, base_year: float, rate: float) -> tupl
         spent = float(sp.value.sum())
         to_ind = float(d[d.measure == "lever_spending_induced"].value.sum())
         jobs = d[(d.measure == "induced_jobs") & (d.place == "region") & (d.year == last)].value
+        dw = spent - to_ind
         spent, jobs = round(spent, 4), round(float(jobs.iloc[0]) if len(jobs) else 0.0, 1)
         cost, why = cost_per_job(spent, jobs)  # from the numbers as reported, so anyone can redo it
         out[lv.id] = {
@@ -141,7 +142,7 @@ def _levers(model, sim_rows, region_rows, base_year: float, rate: float) -> tupl
             "spending_total_yi": spent,
             "spending_total_pv_yi": round(float((sp.value * discount_factors(sp.year, base_year, rate)).sum()), 4),
             "spending_on_induced_yi": round(to_ind, 4),
-            "spending_on_deadweight_yi": round(spent - to_ind, 4),
+            "spending_on_deadweight_yi": round(dw, 4),
             "pivotal_arrivals": int(d[d.measure == "pivotal_arrivals"].value.sum()),
             "induced_jobs": jobs, "cost_per_induced_job_wan": cost, "null_reason": why,
             "source": lv.source, "range": list(lv.range) if lv.range else None,
