@@ -87,8 +87,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.evaluate_market("choice")
         self.choice.relocate(self.step_count, self.t, self.theta0, self.dt)
         if self.sw.entry_exit:
-            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
             self.exits_and_births()    # the pipeline advances; exits; projects at 投产 become firms
+            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
         if self.sw.growth:
             self.grow()
         self.evaluate_market("spend")  # payments read the rates of the period's last state

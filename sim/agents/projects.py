@@ -19,13 +19,14 @@ from ..policy.attribution import attribute
 
 FIELDS = {"project_id": np.int64, "sector": np.int32, "site": np.int32, "origin": np.int32,
           "stage": np.int8, "invest": float, "scale0": float, "land": float, "funds": float,
-          "since": float, "induced": bool, "pivotal": np.int64}
+          "since": float, "induced": bool, "pivotal": np.int64, "waiting": bool}
 
 
 class ProjectPopulation:
     """Projects in the pipeline (before 投产), one row each: id, sector, site, investor origin (a
     market index), stage, investment X (亿元), base-year scale, land need (ha), funds arrived (亿元),
-    date of intention, whether the site choice was induced and its pivotal levers."""
+    date of intention, whether the site choice was induced and its pivotal levers, and whether it
+    has waited for free park land to start."""
 
     def __init__(self) -> None:
         for name, dt in FIELDS.items():
@@ -221,7 +222,7 @@ class ProjectEconomy:
                         land=land_need(market.land_int[sec], market.sigma[sec], market.pi_scale[sec, site],
                                        scale, self.sites.is_park[site]),
                         funds=np.zeros(n), since=np.full(n, t),
-                        induced=np.zeros(n, bool) if induced is None else induced,
+                        induced=np.zeros(n, bool) if induced is None else induced, waiting=np.zeros(n, bool),
                         pivotal=np.zeros(n, np.int64) if pivotal is None else pivotal)
         if stage == 0:
             self.tally.add("projects_intended", site, origin)
@@ -251,13 +252,15 @@ class ProjectEconomy:
         if not len(pop):
             return None
         u = rng.uniform(self.seed, "project_stage", step, pop.project_id)
-        # who could start this period and is there land for them
+        # who would start this period, and is there free land for them (in project-id order)
         want = np.flatnonzero((pop.stage == SIGNED) & (u < self.h.h[SIGNED]))
         blocked = np.zeros(len(pop), dtype=bool)
         if want.size:
             ok = self._start_on_land(want, land)
             blocked[want[~ok]] = True
-        mult = np.where(blocked, p.project_wait_dropout, 1.0)
+            pop.waiting[want[~ok]] = True
+        # a blocked project stays this period; once it has waited, it drops out m times as often
+        mult = np.where(pop.waiting, p.project_wait_dropout, 1.0)
         old = pop.stage.copy()
         new = advance(old, u, self.h, mult, blocked)
         # funds: at signing, during construction, the rest at 投产

@@ -68,9 +68,10 @@ def steady_state(inflow: float, h: StageHazards) -> np.ndarray:
 def advance(stage: np.ndarray, u: np.ndarray, h: StageHazards, drop_mult: np.ndarray | None = None,
             blocked: np.ndarray | None = None) -> np.ndarray:
     """The stages after one period: with uniforms ``u``, a project in stage k < 投产 advances if
-    u < h_k, drops if h_k ≤ u < h_k + d_k·m (``drop_mult`` m ≥ 1 for projects waiting for land),
-    else stays; ``blocked`` projects cannot advance this period (no free land to start on). A
-    producing project reaches 达产 with the ramp hazard. Returns the new stages (DROPPED = −1)."""
+    u < h_k, drops if h_k ≤ u < h_k + d_k·m (``drop_mult`` m ≥ 1 for projects that have waited for
+    land), else stays; a ``blocked`` project that would advance stays instead (no free land to
+    start on). A producing project reaches 达产 with the ramp hazard. Returns the new stages
+    (DROPPED = −1)."""
     new = stage.copy()
     pre = stage < PRODUCING
     k = np.where(pre, stage, 0)
@@ -78,10 +79,9 @@ def advance(stage: np.ndarray, u: np.ndarray, h: StageHazards, drop_mult: np.nda
     if drop_mult is not None:
         dk = np.minimum(dk * drop_mult, 1.0 - hk)
     go = pre & (u < hk)
-    if blocked is not None:
+    if blocked is not None:  # it would advance (u < h) but cannot: it stays (no drop-out either)
         go &= ~blocked
-        hk = np.where(blocked, 0.0, hk)
-    drop = pre & ~go & (u >= hk) & (u < hk + dk)
+    drop = pre & (u >= hk) & (u < hk + dk)
     new[go] += 1
     new[drop] = DROPPED
     ramp = stage == PRODUCING
