@@ -662,8 +662,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.evaluate_market("choice")  # the agents' totals of the end of the last step
         self.relocate()
         if self.sw.entry_exit:
-            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
             self.exits_and_births()  # the pipeline advances; exits; projects at 投产 become firms
+            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
         self.scale_sum = [0.0] * (self.S * self.R)
         self.count_sr = [0] * (self.S * self.R)
         if self.sw.growth:
