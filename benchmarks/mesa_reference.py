@@ -11,9 +11,9 @@ What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison i
   ``RegionalEconomy`` (same scenario, same seed) once, takes its static tables (sites, levers
   compiled against them, parameters, data, calibration: location constants, moving-cost base,
   supply, travel network), deep-copies the components a step mutates (land, market block, trends,
-  policy runtime, ledger, arrival tally, flows; parks' capacity), turns the firms into agents and
-  then drops the firm population (``_drop_firm_arrays``), so nothing firm-level can be read from
-  it afterwards.
+  policy runtime, ledger, arrival tally, flows, the project pipeline; parks' capacity), turns the
+  firms into agents (each keeps the model's firm id) and then drops the firm population
+  (``_drop_firm_arrays``), so nothing firm-level can be read from it afterwards.
 * Place-level rules are the *same code*, run on the reference's own components:
   ``RegionalEconomy``'s stages ``update_exogenous`` (lever values and budgets, land supplied,
   trends, wages, unit costs with the cost levers, income), ``update_places`` (city accounts, land
@@ -24,24 +24,38 @@ What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison i
   place-level method is used). Cities and parks are ``sim.agents.places.City`` / ``Park``
   ``FixedAgent``s of this model. Whatever the place-level step does (and later levers that enter
   there), the reference does too.
+* The investment projects are place-level (projects are not firms; MODEL.md §9.2–9.3): the
+  reference's deep copy of the model's ``ProjectEconomy`` (its calibrated flow, the base year's
+  pipeline and the per-(sector, site) pools of base-year scales that new units are drawn from),
+  whose ``arrive`` (intentions and their site choice, with the levers' terms, from the reference's
+  market block and policy runtime) and ``advance`` (the pipeline, with land gating at 开工 on the
+  reference's land) run in the same order as in ``RegionalEconomy.step``, with the component's own
+  counter-based streams. The exit hazard per (sector, site) is the model's ``exit_hazard`` /
+  ``exit_probability`` on the reference's market block, like the market block itself.
 * Firm-level rules are re-written per agent, in the same order as ``RegionalEconomy.step``:
   revision with probability θ_s·dt·(1 + κ·pressure) and (nested) logit choice over the same sites
   (Gumbel shocks and, when ``nest_lambda`` < 1, the positive-stable nest terms of
   ``sim.rng.nest_shocks``, from ``model.rng``, one call per revising firm); the same capacity rule
   (parks admit movers sector by sector in order of utility surplus until free land is used,
-  refused firms take their next choice for up to ``ROUNDS`` rounds); exit (hazard or loss) with a
-  local spin-off entrant that chooses like a reviser and stays in its birth park only if its plot
-  fits there (else it is born outside the parks of the same city); Gibrat growth (Laplace shocks
-  with size-dependent s.d., or log-normal, as the scenario says); production from the same market
-  block.
+  refused firms take their next choice for up to ``ROUNDS`` rounds); exit: each agent leaves with
+  the probability of its (sector, site)'s loss-dependent hazard, its plot freed, no replacement
+  (MODEL.md §9.4); birth: one agent per project reaching 投产, with the fields ``advance`` returns
+  (sector, site, home, scale, land taken at 开工, induced, pivotal levers), born at t with the next
+  firm id of the model's counter; Gibrat growth (Laplace shocks with size-dependent s.d., or
+  log-normal, as the scenario says), and new units' capacity trend with it; production from the
+  same market block.
 * Market crowding is computed once per market evaluation at the model level, never per agent: the
   agents add their scale to (sector × site) totals in the same pass that grows them, and
   ``MarketBlock.evaluate`` reads those totals (``SiteTotals``) where the vectorized model gives it
   the firm arrays: a fair yardstick, not a slow one.
 
-Random numbers come from Mesa's own streams (``model.random``, ``model.rng``), not from the
-counter-based CRN generator of ``sim.rng``: the two models agree in distribution, not draw by draw
-(``tests/test_benchmark_reference.py``).
+Random numbers for revision, choice shocks and growth come from Mesa's own streams
+(``model.random``, ``model.rng``), not from the counter-based CRN generator of ``sim.rng``: there the
+two models agree in distribution, not draw by draw (``tests/test_benchmark_reference.py``). Exits use
+the model's stream "exit" at (seed, step, firm id) (``_uniform_at``: the same bits as
+``sim.rng.uniform``, one firm at a time) and the pipeline its own streams, so without revision and
+growth the two models have the same exits, births, land and payments
+(``tests/test_benchmark_reference_levers.py``).
 
 Policy levers, attribution and the fiscal ledger (docs/model.md §Levers, §Attribution):
 
@@ -53,9 +67,9 @@ Policy levers, attribution and the fiscal ledger (docs/model.md §Levers, §Attr
   it would receive at each site, and what it keeps by staying: land discount already held, years
   left of a ``new``-firm lever), draws its Gumbel shocks, and after the capacity rule compares its
   destination with the argmax of the same row without any lever term (induced or deadweight) and
-  without each lever's term (pivotal levers); movers and entrants collect one-off grants and land
-  discounts; in ``produce`` each firm adds its local taxes to its site's revenue and draws its
-  recurring subsidies, in firm-id order within each lever's yearly budget cap.
+  without each lever's term (pivotal levers); movers and newborn firms collect one-off grants and
+  land discounts; in ``produce`` each firm adds its local taxes to its site's revenue and draws
+  its recurring subsidies; payments go in firm-id order within each lever's yearly budget cap.
 
 Not in the reference: anchors and new parks (scenarios with them are not benchmarked).
 """
@@ -71,6 +85,7 @@ import numpy as np
 from mesa.discrete_space import CellAgent, OrthogonalMooreGrid
 
 from sim import rng
+from sim.agents.demography import exit_hazard, exit_probability
 from sim.agents.places import City, Park
 from sim.agents.relocation import ROUNDS, SiteChoice
 from sim.economy.finance import WAN_TO_YI, annuity
@@ -78,6 +93,7 @@ from sim.economy.growth import national_drift
 from sim.economy.profits import YI_PER_HA_PER_YUAN_M2
 from sim.model import RegionalEconomy
 from sim.model_views import ModelViews
+from sim.outputs.metrics import PROJECT_MEASURES
 from sim.policy.levers import CHOICE_KINDS, KINDS
 from sim.scenario import LoadedScenario
 
@@ -86,13 +102,26 @@ from sim.scenario import LoadedScenario
 _RECURRING = ("land_discount", "interest_subsidy", "loan_guarantee", "tax_rebate", "profit_subsidy",
               "lump_sum", "talent_subsidy", "cost_subsidy")
 
+_MASK64 = (1 << 64) - 1
+_GOLD = 0x9E3779B97F4A7C15
+
+
+def _uniform_at(key: int, firm_id: int) -> float:
+    """``sim.rng.uniform(seed, purpose, step, [firm_id])[0]`` for one firm, on Python integers: the
+    same bits (SplitMix64's finaliser twice on id·golden ⊕ key mod 2⁶⁴, the top 53 bits + ½,
+    over 2⁵³). ``key``: ``int(sim.rng.stream_key(seed, purpose, step))``."""
+    z = rng._mix_int(rng._mix_int(((firm_id * _GOLD) & _MASK64) ^ key))
+    return ((z >> 11) + 0.5) / 9007199254740992.0
+
 
 class Firm(CellAgent):
-    """A firm: sector, site (index into the model's sites), scale A_i, land held (ha), owner's home."""
+    """A firm: the model's firm id (which keys its exit draw), sector, site (index into the model's
+    sites), scale A_i, land held (ha), owner's home."""
 
-    def __init__(self, model: MesaReference, sector: int, site: int, scale: float, land: float,
-                 home: int) -> None:
+    def __init__(self, model: MesaReference, firm_id: int, sector: int, site: int, scale: float,
+                 land: float, home: int) -> None:
         super().__init__(model)
+        self.firm_id = firm_id
         self.sector = sector
         self.site = site
         self.scale = scale
@@ -218,7 +247,7 @@ class Firm(CellAgent):
                 tally.pivotal[j, dest] += 1
 
     def one_off(self) -> None:
-        """Grants and land discounts (applies_to: new) on arrival or entry."""
+        """Grants and land discounts (applies_to: new) on arrival or birth."""
         m = self.model
         for j in m.active_one_off:
             if not m.mask[j, self.sector, self.site]:
@@ -251,15 +280,14 @@ class Firm(CellAgent):
         self.site = dest
         self.move_to(m.site_cells[dest])
 
-    # stage 2: exit (hazard or negative net profit) or survive
+    # stage 2: exit by the loss-dependent hazard of its (sector, site), or survive
     def exit_or_survive(self) -> None:
+        """Exit with probability 1 − e^(−h·dt) of its (sector, site) (``exit_probability``), drawn
+        from the model's counter-based stream "exit" at its firm id: the same uniform as
+        ``sim.agents.demography.exits_and_births`` gives the same firm."""
         m = self.model
-        s = self.sector
-        if m.random.random() < m.exit_p or m.loss_now[s][self.site]:
+        if _uniform_at(m.exit_key, self.firm_id) < m.exit_prob[self.sector][self.site]:
             m.exiting.append(self)
-        else:
-            m.survivor_scale[s] += self.scale
-            m.survivors[s] += 1
 
     # stage 3: Gibrat growth; the firm reports its scale for the market block
     def grow(self) -> None:
@@ -401,6 +429,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.ledger = copy.deepcopy(env.ledger, memo)  # its runtime is the copy above (memo)
         self.tally = copy.deepcopy(env.tally, memo)
         self.flows = copy.deepcopy(env.flows, memo)
+        # the project pipeline (place-level: projects are not firms), with its base-year state
+        self.projects = copy.deepcopy(env.projects, memo)
         assert self.ledger.rt is self.policy
         # firms=None: the agents choose; only SiteChoice.utility_rows (place-level) is used
         self.choice = SiteChoice(None, self.sites, self.land_state, self.market, self.policy,
@@ -459,12 +489,15 @@ class MesaReference(ModelViews, mesa.Model):
     def _build_firms(self) -> None:
         f = self.env.firms
         alive = f.alive
-        for s, r, a, land, h, arr, disc, ind, piv in zip(
-                f.sector[alive].tolist(), f.site[alive].tolist(), f.scale[alive].tolist(),
-                f.land[alive].tolist(), f.home[alive].tolist(), f.arrived_t[alive].tolist(),
-                f.land_disc[alive].tolist(), f.induced[alive].tolist(), f.pivotal[alive].tolist()):
-            firm = Firm(self, s, r, a, land, h)
+        assert not f.pinned[alive].any()  # (pinned firms are anchors: none here)
+        for i, s, r, a, land, h, arr, disc, ind, piv in zip(
+                f.firm_id[alive].tolist(), f.sector[alive].tolist(), f.site[alive].tolist(),
+                f.scale[alive].tolist(), f.land[alive].tolist(), f.home[alive].tolist(),
+                f.arrived_t[alive].tolist(), f.land_disc[alive].tolist(), f.induced[alive].tolist(),
+                f.pivotal[alive].tolist()):
+            firm = Firm(self, i, s, r, a, land, h)
             firm.arrived_t, firm.land_disc, firm.induced, firm.pivotal = arr, disc, ind, piv
+        self.next_firm_id = f.next_id  # the model's firm-id counter (``FirmPopulation.next_id``)
         self.firms = self.agents_by_type[Firm]
 
     def _drop_firm_arrays(self) -> None:
@@ -529,6 +562,10 @@ class MesaReference(ModelViews, mesa.Model):
             "lever_value": lambda m: m.lever_val.copy(),
             "induced_firms": lambda m: m.induced_firms,
             "induced_jobs": lambda m: list(m.induced_jobs_c),
+            # projects (``Recorder._collect_projects``): the pipeline component's tally, by city
+            **{meas: (lambda m, meas=meas: getattr(m.projects.tally, meas).sum(axis=1) @ m.site_city_w)
+               for meas in PROJECT_MEASURES},
+            "projects_in_pipeline": lambda m: int((~m.is_origin[m.projects.pop.site]).sum()),
         }
 
     # ------------------------------------------------------------------ market block
@@ -619,12 +656,14 @@ class MesaReference(ModelViews, mesa.Model):
         self.ledger.reset()
         self.tally.reset()
         self.flows.reset_demography()
+        self.projects.tally.reset()
         self.cap_hit = [False] * self.n_levers
         self.update_exogenous()
         self.evaluate_market("choice")  # the agents' totals of the end of the last step
         self.relocate()
         if self.sw.entry_exit:
-            self.exit_and_entry()
+            self.exits_and_births()  # the pipeline advances; exits; projects at 投产 become firms
+            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
         self.scale_sum = [0.0] * (self.S * self.R)
         self.count_sr = [0] * (self.S * self.R)
         if self.sw.growth:
@@ -641,6 +680,7 @@ class MesaReference(ModelViews, mesa.Model):
                     cnt[f.sector] += 1
                 self.log_ref = [t / max(c, 1) for t, c in zip(tot, cnt)]
             self.firms.do("grow")
+            self.projects.trend *= (1 + gbar) ** self.dt  # new units grow like incumbents
         else:
             self.firms.do("tally")
         self.evaluate_market("spend")
@@ -683,16 +723,16 @@ class MesaReference(ModelViews, mesa.Model):
             if self.applicants[s]:
                 self._allocate(self.applicants[s])
 
-    def _allocate(self, applicants: list, entry: bool = False) -> None:
+    def _allocate(self, applicants: list) -> None:
         """Parks admit movers in order of utility surplus until their free land is used; a firm
         refused takes its next choice (up to ``ROUNDS`` rounds), else stays. Same rule as
         ``SiteChoice.assign``, one applicant at a time. Then each firm that moved is attributed and
-        (unless it is an entrant, paid once its plot is known) paid."""
+        paid."""
         start = [f.site for f, *_ in applicants]
         self._assign_sites(self.R, [[f, v, np.argsort(-v), f.site, 0] for f, v, *_ in applicants])
         for (f, v, terms, promo_only), cur in zip(applicants, start):
             f.attribute(v, terms, cur, promo_only)
-            if not entry and f.site != cur:
+            if f.site != cur:
                 f.one_off()
 
     def _assign_sites(self, R: int, pending: list) -> None:
@@ -726,64 +766,38 @@ class MesaReference(ModelViews, mesa.Model):
                 f.relocate_to(site, need)
             pending = nxt
 
-    def exit_and_entry(self) -> None:
-        self.exit_p = self.p.exit_rate * self.dt
-        self.loss_now = (self.market.net_scale < 0).tolist()
+    def exits_and_births(self) -> None:
+        """``RegionalEconomy.exits_and_births`` with firms as agents: the pipeline advances (the
+        shared component, on the reference's land); each agent exits by its (sector, site)'s hazard
+        (``Firm.exit_or_survive``), freeing its plot; one agent is born per project reaching 投产,
+        with the project's fields and the next firm id, and paid its one-off levers."""
+        births = self.projects.advance(self.land_state, self.step_count, self.t)
+        mk, p = self.market, self.p
+        self.exit_prob = exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate,
+                                                      p.exit_loss_hazard), self.dt).tolist()
+        self.exit_key = int(rng.stream_key(self.seed_value, "exit", self.step_count))
         self.exiting = []
-        self.survivor_scale = [0.0] * self.S
-        self.survivors = [0] * self.S
-        self.firms.shuffle_do("exit_or_survive")
-        if not self.exiting:
-            return
+        self.firms.do("exit_or_survive")
         flows, free = self.flows, self.land_state.free
-        born = []
         for f in self.exiting:
             flows.exits[f.site] += 1
             if self.park_flag[f.site]:
                 free[f.site] += f.land
-            born.append((f.sector, f.site))
             f.remove()
-        # replacement entrants: local spin-offs of the same sector, Pareto sizes
-        n = len(born)
-        fz = self.scn.firms
-        if self.sw.heterogeneity:
-            u = self.rng.random(n)
-            rel = (1 - u * (1 - fz.size_ratio_max ** (-fz.pareto_tail))) ** (-1 / fz.pareto_tail)
-            rel = rel / rel.mean()
-        else:
-            rel = np.ones(n)
-        mean_scale = [self.survivor_scale[s] / self.survivors[s] if self.survivors[s] else 1.0
-                      for s in range(self.S)]
-        entrants = []  # in order of creation (firm ids)
-        by_sector = defaultdict(list)
-        for (s, r), x in zip(born, rel.tolist()):
-            f = Firm(self, s, r, mean_scale[s] * x, 0.0, self.market_of[r])
-            f.arrived_t = self.t
-            entrants.append(f)
-            by_sector[s].append(f)
-        for s in sorted(by_sector):
-            if self.mobile[s]:
-                self._allocate([f.utility_row() for f in by_sector[s]], entry=True)
-        # an entrant that stayed in its birth park takes its plot there only if it fits (in id
-        # order, cumulative need against the free land left by the choices, as the capacity rule);
-        # otherwise it is born outside the parks of the same city
-        staying = [(f, f.land_need(f.site)) for f in entrants if self.park_flag[f.site] and f.land == 0]
-        used = defaultdict(float)
-        fits = []
-        for f, need in staying:
-            used[f.site] += need
-            fits.append(used[f.site] <= free[f.site] + 1e-12)
-        for (f, need), ok in zip(staying, fits):
-            if ok:
-                f.land = need
-                free[f.site] -= need
-            else:
-                f.site = self.sites.n_parks + self.market_of[f.site]
-                f.move_to(self.site_cells[f.site])
-        for f in entrants:
-            flows.entries[f.site] += 1
-        if self.n_levers:  # entrants' grants and land discounts, once their plot is known
-            for f in entrants:
+        if births is None:
+            return
+        born = []  # in order of the projects, which is the order of their firm ids
+        for s, r, h, a, land, ind, piv in zip(
+                births["sector"].tolist(), births["site"].tolist(), births["home"].tolist(),
+                births["scale"].tolist(), births["land"].tolist(), births["induced"].tolist(),
+                births["pivotal"].tolist()):
+            f = Firm(self, self.next_firm_id, s, r, a, land, h)  # its plot was taken at 开工
+            self.next_firm_id += 1
+            f.arrived_t, f.induced, f.pivotal = self.t, ind, piv
+            flows.entries[r] += 1
+            born.append(f)
+        if self.n_levers:  # grants and land discounts to newcomers (``Ledger.one_off_payments``)
+            for f in born:
                 f.one_off()
 
     def _production(self) -> None:

@@ -237,7 +237,15 @@ NATIONAL_KEYS = {
     "park_land_price_growth": ("per year", -0.5, 0.5),
     "outside_park_land_price_ratio": ("ratio", 0.01, 100.0),
     "default_land_price_yuan_m2": ("yuan/m²", 1.0, 1e5),
+    "study_area_investment_share": ("share", 1e-5, 0.5),
+    "project_duration_share_intention": ("share", 0.0, 1.0),
+    "project_duration_share_signed": ("share", 0.0, 1.0),
+    "project_duration_share_started": ("share", 0.0, 1.0),
+    "project_dropout_share_intention": ("share", 0.0, 1.0),
+    "project_dropout_share_signed": ("share", 0.0, 1.0),
+    "project_dropout_share_started": ("share", 0.0, 1.0),
 }
+INVESTOR_SCHEMA = {"origin": _text, "share": _num(0.0, 1.0, unit="share"), **SRC}
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}
 PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,
                   "minutes_after": _num(0.1, 1e5, unit="minutes"), "completion": _text, **SRC}
@@ -265,12 +273,14 @@ class RegionData:
     projects: Table
     national: Table
     project_costs: Table
+    investors: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
-                self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs]
+                self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs,
+                self.investors]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
@@ -309,6 +319,7 @@ def load_data(folder: str | Path) -> RegionData:
                             required=False),
         national=read_table(folder / "national.csv", NATIONAL_SCHEMA, "key"),
         project_costs=read_table(folder / "project_costs.csv", PROJECT_COST_SCHEMA, "id", required=False),
+        investors=read_table(folder / "investors.csv", INVESTOR_SCHEMA, "origin"),
     )
     _cross_check(d)
     return d
@@ -351,6 +362,14 @@ def _cross_check(d: RegionData) -> None:
         if not lo <= r["value"] <= hi:
             raise _fail(d.national, r, "value", r["value"], f"{r['key']} between {lo:g} and {hi:g} ({unit})")
         have.add(r["key"])
+    origin_ids = set(d.origins.ids()) | {"local"}
+    for r in d.investors.rows:
+        if r["origin"] not in origin_ids:
+            raise _fail(d.investors, r, "origin", r["origin"], "an origin id from origins.csv or local")
+    tot = sum(r["share"] for r in d.investors.rows)
+    if d.investors.rows and abs(tot - 1.0) > 0.005:
+        raise DataError(str(d.investors.path), message=(
+            f"{d.investors.path}: column share: sums to {tot:.4f}; expected the investor shares to sum to 1"))
     missing = [k for k in NATIONAL_KEYS if k not in have]
     if missing:
         raise DataError(str(d.national.path), message=(

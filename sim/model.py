@@ -12,12 +12,13 @@ import numpy as np
 
 from . import rng
 from .agents.anchors import compile_anchors, place_anchors
-from .agents.demography import exit_and_entry
+from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
 from .agents.growth import grow
 from .agents.market import MarketBlock
 from .agents.places import Land, Sites, build_grid, park_rows
 from .agents.production import owner_income, produce
+from .agents.projects import ProjectEconomy
 from .agents.relocation import ROUNDS, Flows, SiteChoice
 from .agents.seeding import base_targets, draw_sizes, seed_firms
 from .agents.trends import Trends
@@ -26,6 +27,7 @@ from .economy import cities as city_accounts
 from .economy.choice import calibrate_constants
 from .economy.growth import national_drift
 from .economy.market import calibrate_supply, sector_freeness
+from .economy.pipeline import stage_hazards
 from .economy.profits import move_cost_base, unit_cost
 from .geography import Network
 from .malloc import tune_malloc
@@ -65,6 +67,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self, self.data, self.sites, self.park_rows, self.land_state)
         self._build_firms()
         self._calibrate()
+        self._build_projects()
         self.produce()
         self._snapshot_base()
         self.fill_layers()
@@ -76,6 +79,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.ledger.reset()
         self.tally.reset()
         self.flows.reset_demography()  # before anchors are placed: an anchor counts as an entry
+        self.projects.tally.reset()
         self.update_exogenous()        # trends, lever values, land supplied, wages, costs, income
         self.evaluate_market("choice")  # choices read the lever rates of this state
         if place_anchors(self.anchor_rows, self.firms, self.land_state, self.market, self.flows,
@@ -83,7 +87,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.evaluate_market("choice")
         self.choice.relocate(self.step_count, self.t, self.theta0, self.dt)
         if self.sw.entry_exit:
-            self.exit_and_entry()
+            self.exits_and_births()    # the pipeline advances; exits; projects at 投产 become firms
+            self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
         if self.sw.growth:
             self.grow()
         self.evaluate_market("spend")  # payments read the rates of the period's last state
@@ -135,16 +140,18 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.policy.rates(mk.bc, mk.pi_scale, mk.net_scale, mk.pibar, mk.pibar_firm, mk.sigma, self.lead,
                           choice=rates != "spend", spend=rates != "choice")
 
-    def exit_and_entry(self) -> None:
-        """Exits (base hazard, losses) and their replacement entrants (``sim.agents.demography``)."""
-        exit_and_entry(self.firms, self.sites, self.land_state, self.market, self.flows, self.choice,
-                       self.ledger, self._sizes, self.p, self.sw.heterogeneity,
-                       self.seed_value, self.step_count, self.t, self.dt)
+    def exits_and_births(self) -> None:
+        """The pipeline advances (``sim.agents.projects``); firms exit by the loss-dependent hazard and
+        projects reaching 投产 are born as firms (``sim.agents.demography``)."""
+        births = self.projects.advance(self.land_state, self.step_count, self.t)
+        exits_and_births(self.firms, self.sites, self.land_state, self.market, self.flows, births,
+                         self.ledger, self.p, self.seed_value, self.step_count, self.t, self.dt)
 
     def grow(self) -> None:
         """Gibrat growth of scale at the national drift (``sim.agents.growth``)."""
         gbar = national_drift(self.trends.r_income, self.market.income0)
         grow(self.firms, gbar, self.p, self.seed_value, self.step_count, self.dt)
+        self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:
         """Output, value added and jobs per firm and per city (亿元/year, persons)."""
@@ -358,6 +365,51 @@ class RegionalEconomy(ModelViews, mesa.Model):
             for s in range(self.S):
                 vals = [self.constants[s, j] for j in peers if (f.site[f.sector == s] == j).any()]
                 self.constants[s, k] = np.mean(vals) if vals else self.constants[s, self.sites.n_parks + c]
+
+    def _build_projects(self) -> None:
+        """The project flow calibrated at rest (MODEL.md §9.6): intentions at every site = the base
+        year's expected exits / realization; the pipeline starts at its steady state."""
+        d, p, f, sites, mk = self.data, self.p, self.firms, self.sites, self.market
+        c = d.const
+        hz = stage_hazards(p.project_realization, p.project_years,
+                           [c("project_duration_share_intention"), c("project_duration_share_signed"),
+                            c("project_duration_share_started")],
+                           [c("project_dropout_share_intention"), c("project_dropout_share_signed"),
+                            c("project_dropout_share_started")], 1.0, self.dt)
+        # investor origins: the data's shares; local investors split by the cities' base output
+        nc, S, Q = self.n_cities, self.S, self.Q
+        w = np.zeros((S, Q))
+        city_out = self.city_target
+        for r in d.investors.rows:
+            if r["origin"] == "local":
+                tot = city_out.sum(axis=1, keepdims=True)
+                w[:, :nc] += r["share"] * np.where(tot > 0, city_out / np.maximum(tot, 1e-300), 0.0)
+            else:
+                w[:, nc + self.origin_ids.index(r["origin"])] += r["share"]
+        w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
+        dist = self.net.distance_km()[np.ix_(self.market_node_idx, self.site_node_idx)]
+        key = f.sector.astype(np.intp) * self.R + f.site
+        order = np.lexsort((f.scale, key))
+        ks, sc = key[order], f.scale[order]
+        bounds = np.flatnonzero(np.diff(ks)) + 1
+        pools = {int(ks[a]): sc[a:b] for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(ks)])}
+        for s in range(S):
+            pools[("sector", s)] = np.sort(f.scale[f.sector == s]) if (f.sector == s).any() else np.ones(1)
+        self.projects = ProjectEconomy(S=S, sites=sites, Q=Q, mobile=self.mobile_sector, admit=self.admit,
+                                       lead=self.lead, capital_per=mk.capital_per, hazards=hz, origin_w=w,
+                                       dist_qr=dist, base_scales=pools, p=p, seed=self.seed_value, dt=self.dt)
+        if not self.sw.entry_exit:
+            return
+        n_sr = np.bincount(key, minlength=S * self.R).reshape(S, self.R).astype(float)
+        exits = n_sr * exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate, p.exit_loss_hazard),
+                                        self.dt)
+        self.projects.calibrate(mk, exits, p.project_realization, c("study_area_investment_share"))
+        self.projects.seed_pipeline(mk, self.land_state, self.step_count, self.t)
+        # the plots of projects under construction were sold before the base year: the parks' free
+        # land at base, which land prices measure scarcity against, is what is left after them
+        for pk in self.parks:
+            if self.sites.park_opens[pk.site] == -np.inf:  # (parks the scenario opens later: none)
+                pk.free0 = float(self.land_state.free[pk.site])
 
     def _snapshot_base(self) -> None:
         nc = self.n_cities

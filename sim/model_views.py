@@ -117,11 +117,6 @@ class ModelViews:
         return self.market.supply_raw
 
     @property
-    def projects(self):
-        """The transport projects switched on (ids)."""
-        return self.transport_projects
-
-    @property
     def wages_city(self):
         return self.wages_market[: self.n_cities]
 

@@ -18,7 +18,10 @@ _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 PURPOSES = {"revise": 1, "choice": 2, "growth": 3, "exit": 4, "entry": 5, "entry_size": 6,
             "entry_home": 7, "init": 8, "growth2": 9,
             # nested logit: the positive-stable nest terms of the choice shocks (``nested_gumbel``)
-            "choice_nest": 10, "entry_nest": 11}
+            "choice_nest": 10, "entry_nest": 11,
+            # projects (MODEL.md §9.2-9.4): counts, investor origins, sizes, site choice, stages, exits
+            "project_count": 12, "project_origin": 13, "project_size": 14, "project": 15,
+            "project_nest": 16, "project_stage": 17}
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

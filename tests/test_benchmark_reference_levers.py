@@ -5,7 +5,9 @@ Set-up: jxn_transfer_zone.yaml (land discount, interest subsidy, tax rebate, tal
 retention, land supply, business environment ...) at ~6,200 firms, equal sizes within a
 city-sector (so that counts are close to binomial), revision rates × 6, 2022–2025 quarterly,
 four seeds per model. The two models draw different random numbers, so they agree in
-distribution only; programme spending (place-level, the same functions) agrees exactly.
+distribution only; programme spending (place-level, the same functions) agrees exactly. Without
+revision and growth (the only draws they take from different generators) they agree exactly:
+exits, births from the project pipeline, land and every payment.
 """
 import numpy as np
 import pytest
@@ -72,3 +74,33 @@ def test_fiscal_ledger_agrees(runs):
     assert firm_paid.sum() >= 3
     rel = np.abs(r["spend"][firm_paid] - v["spend"][firm_paid]) / v["spend"][firm_paid]
     assert np.all(rel < 0.3), dict(zip(np.array(kinds)[firm_paid], np.round(rel, 2)))
+
+
+def test_same_exits_and_births_as_the_model_when_nothing_else_draws():
+    # without revision and growth (the draws the two models take from different generators), the
+    # reference's per-agent exits (the model's "exit" stream by firm id), the shared project
+    # pipeline and its births (the model's firm ids), land, one-off and recurring payments to the
+    # newcomers follow the vectorized model exactly
+    scn = load_scenario(ROOT / "scenarios" / "jxn_transfer_zone.yaml",
+                        OVERRIDES + ["parameters.revision_scale=0", "switches.growth=false"])
+    vec, ref = RegionalEconomy(scn, seed=3), MesaReference(scn, seed=3)
+    P = vec.n_parks
+    ls = vec.lever_set
+    one_off = np.array([k == "land_discount" and new for k, new in zip(ls.kind, ls.new)])
+    exits = births = paid_new = 0.0
+    for _ in range(vec.n_steps):
+        vec.step()
+        ref.step()
+        assert set(vec.firm_id[vec.alive].tolist()) == {f.firm_id for f in ref.firms}
+        np.testing.assert_array_equal(ref.flows.exits, vec.flows.exits)
+        np.testing.assert_array_equal(ref.flows.entries, vec.flows.entries)
+        np.testing.assert_allclose(ref.free_land[:P], vec.free_land[:P], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ref.ledger_spend, vec.ledger_spend, rtol=1e-9, atol=1e-12)
+        np.testing.assert_array_equal(ref.projects.tally.projects_producing,
+                                      vec.projects.tally.projects_producing)
+        exits += vec.flows.exits.sum()
+        births += vec.flows.entries.sum()
+        paid_new += vec.ledger_spend[one_off].sum()
+    assert exits > 100 and births > 100 and paid_new > 0  # the rules were exercised
+    release(vec)
+    release(ref)

@@ -192,6 +192,6 @@ def test_a_step_without_entrants_in_parks():
     is_park = m.is_park.copy()
     m.is_park[:] = False
     try:
-        m.exit_and_entry()
+        m.exits_and_births()
     finally:
         m.is_park[:] = is_park

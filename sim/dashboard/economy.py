@@ -255,7 +255,7 @@ class DashboardEconomy(RegionalEconomy):
         for place, measure, value, sector, origin, lever in zip(
                 cols["place"], cols["measure"], cols["value"], cols["sector"], cols["origin"], cols["lever"]):
             if sector or origin:
-                continue
+                continue  # (project rows by investor origin are region rows: not summed here)
             key = None
             if place in zone and not lever and measure in ("firms", "industrial_output", "jobs",
                                                             "arrivals", "induced_arrivals"):

@@ -157,3 +157,28 @@ def utility_rows(net_scale: np.ndarray, move_base: np.ndarray, pi_scale: np.ndar
     if constants is not None:
         v += constants[sec]
     return v, move
+
+
+def calibrate_share_constants(v: np.ndarray, weights: np.ndarray, target: np.ndarray,
+                              nest: np.ndarray | None = None, lam: float = 1.0, base: int = -1,
+                              tol: float = 1e-9, max_iter: int = 5000) -> np.ndarray:
+    """Constants a_j that make the choice shares of a mixture of choosers equal ``target``:
+    Σ_o w_o P_j(v_o + a) = target_j for every alternative j with a positive target (BLP contraction
+    a_j += λ·ln(target_j / predicted_j), Berry 1994), normalised so that a[base] = 0; alternatives
+    with a zero target get the lowest constant − 8λ (they are chosen rarely but stay open).
+    ``v``: utilities (O × C, −inf where not available) of O chooser types with weights w (sum 1)."""
+    target = np.asarray(target, dtype=float)
+    has = target > 0
+    a = np.zeros(len(target))
+    a[~has] = -30.0
+    w = np.asarray(weights, dtype=float)[:, None]
+    for _ in range(max_iter):
+        pred = (w * nested_logit_probabilities(v + a[None, :], nest, lam)).sum(axis=0)
+        step = np.zeros_like(a)
+        step[has] = lam * np.log(target[has] / np.maximum(pred[has], 1e-300))
+        a += step
+        a[has] -= a[base]
+        if np.max(np.abs(step)) < tol:
+            break
+    a[~has] = a[has].min() - 8.0 * lam
+    return a

@@ -167,8 +167,8 @@ def run_comparison(args, execute_run) -> Path:
             per_rep = []
             for k in range(len(seeds)):
                 b, p = frames[base][k], frames[n][k]
-                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit"]
-                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]
+                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin"]
+                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]  # noqa: E731
                 m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
                     {"value_policy": 0.0, "value_base": 0.0})
                 m["difference"] = m.value_policy - m.value_base

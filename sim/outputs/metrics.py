@@ -16,16 +16,22 @@ import numpy as np
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
 
-COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever")
+COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever", "investor_origin")
+# where investment projects come from (MODEL.md §9.2): region rows of the project measures are split
+# by it; city and park rows, and every other measure, leave it empty
+PROJECT_MEASURES = {"projects_intended": "projects/period", "projects_signed": "projects/period",
+                    "projects_started": "projects/period", "projects_producing": "projects/period",
+                    "projects_dropped": "projects/period", "investment_signed": "亿元/period",
+                    "funds_arrived": "亿元/period"}
 
 
 class Recorder:
     def __init__(self) -> None:
-        self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever)
+        self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever, inv.)
         self._tab: dict | None = None     # the model's look-up tables (``_tables``), fixed in a run
 
     def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
-            origin: str = "", lever: str = "") -> None:
+            origin: str = "", lever: str = "", investor_origin: str = "") -> None:
         places = list(places)
         n = len(places)
         if isinstance(values, (float, int)):  # a number (region rows, lever values): no array
@@ -35,7 +41,8 @@ class Recorder:
             vals = np.array(values, dtype=float)
             if vals.shape != (n,):
                 vals = np.full(n, vals) if vals.ndim == 0 else np.broadcast_to(vals, (n,)).copy()
-        self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever))
+        self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever,
+                             investor_origin))
 
     @property
     def cols(self) -> dict[str, list]:
@@ -142,6 +149,7 @@ class Recorder:
         put(yr, oids, "industrial_output", out_r[ok], "亿元/year")
         put(yr, oids, "departures", m.departures[ok], "firms/period")
         self._collect_policy(m, yr, in_city if every else None)
+        self._collect_projects(m, yr)
         # region
         self.add(yr, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
         self.add(yr, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
@@ -151,10 +159,10 @@ class Recorder:
         self.add(yr, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
     def _put(self, year: float, places, measure: str, vals: np.ndarray, unit: str, sector: str = "",
-             origin: str = "", lever: str = "") -> None:
+             origin: str = "", lever: str = "", investor_origin: str = "") -> None:
         """:meth:`add` for ``collect``: ``year`` already rounded to 4 places, ``vals`` a float array of
         one value per place that no one else holds (no copy, no checks)."""
-        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever))
+        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin))
 
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
         """Fiscal ledger (亿元 in the period), public investment by payer, attribution of arrivals and
@@ -243,6 +251,28 @@ class Recorder:
         for j, lid in enumerate(m.lever_ids):
             put(y, region, "induced_jobs", np.array([float(jobs_held[((piv_held >> j) & 1).astype(bool)].sum())]),
                 "persons", lever=lid)
+
+    def _collect_projects(self, m, y: float) -> None:
+        """Project counts and money of the period (``ProjectEconomy.tally``): per city and park, and
+        for the region (the study area) by investor origin, plus the projects in the pipeline."""
+        tl = m.projects.tally
+        nc, P = len(m.city_ids), m.n_parks
+        W = m.site_city_w
+        study = ~m.is_origin
+        for meas, unit in PROJECT_MEASURES.items():
+            a = getattr(tl, meas)                      # (R, Q): site × investor origin
+            by_site = a.sum(axis=1)
+            self.add(y, m.city_ids, meas, by_site @ W, unit)
+            self.add(y, m.site_ids[:P], meas, by_site[:P], unit)
+            by_origin = a[study].sum(axis=0)
+            for q, org in enumerate(m.market_ids):
+                if by_origin[q]:
+                    self.add(y, ("region",), meas, float(by_origin[q]), unit, investor_origin=org)
+            self.add(y, ("region",), meas, float(by_origin.sum()), unit)
+        pipe = m.projects.pop
+        in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
+        self.add(y, ("region",), "projects_in_pipeline", float(in_study.sum()), "projects")
+        self.add(y, ("region",), "projects_intended_elsewhere", tl.intended_elsewhere, "projects/period")
 
     def frame(self):
         import pandas as pd

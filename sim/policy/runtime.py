@@ -260,6 +260,33 @@ class PolicyRuntime:
         self.term_stack = (out, T, A, jarr)  # for the attribution: the same terms, stacked
         return out
 
+    def project_terms(self, sec: np.ndarray) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Per active lever: its utility term (n × R) for n new projects of sectors ``sec`` choosing
+        a site, and the projects it applies to. A project is a new unit: levers for newcomers count
+        in full over their duration (``applies_to: new``), one-offs (grants, land discounts) count,
+        nothing is lost by leaving; cost levers are already in profits (no term); a friction cut has no
+        moving cost to cut; promotion (招商) raises the odds of its places: + ln(1 + v) (MODEL.md §9.3)."""
+        ls = self.ls
+        lc = ls.consts()
+        out = []
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not lc["any"][j]:
+                continue
+            if kind == "promotion":
+                term = np.log1p(v) * ls.mask[j][sec].astype(float)
+            elif kind in CHOICE_KINDS and not KINDS[kind].get("site_level"):
+                term = self.rate_u[j][sec]
+                if ls.new[j]:
+                    f = self._new_factor.get(j)
+                    if f is None:
+                        f = self._new_factor[j] = float(self.duration_factor(ls.years[j]))
+                    term = term * f
+            else:
+                continue
+            out.append((j, term, lc["sec"][j][sec]))
+        return out
+
     def land_discount_stay(self, land_disc: np.ndarray, plot_rent: np.ndarray, pib: np.ndarray) -> np.ndarray:
         """Utility of the land discount a firm obtained when it bought its plot (sunk, permanent):
         β × d × plot value (rent / rent rate) / a(H, r) / π̄; ``plot_rent`` per unit scale."""

@@ -77,7 +77,24 @@ class Parameters(_Strict):
     vat_rate: float = Field(0.13, ge=0, lt=1, description="VAT rate on value added")
     local_vat_share: float = Field(0.5, ge=0, le=1, description="local share of VAT")
     local_cit_share: float = Field(0.4, ge=0, le=1, description="local share of income tax")
-    exit_rate: float = Field(0.03, ge=0, lt=1, description="annual exit hazard of a firm")
+    exit_rate: float = Field(0.03, ge=0, lt=1, description="annual exit hazard h0 of a profitable firm")
+    exit_loss_hazard: float = Field(1.0, ge=0, le=50, description=(
+        "h1: extra annual exit hazard per unit of loss relative to the sector's mean profit "
+        "(h = h0 + h1·max(0, −π_net/π̄), MODEL.md §9.4; assumption)"))
+    project_realization: float = Field(0.5, gt=0, le=1, description=(
+        "share of project intentions that reach 投产 (MODEL.md §9.3; assumption, calibrated later)"))
+    project_years: float = Field(2.5, gt=0, le=20, description=(
+        "mean years from intention to 投产 of a realized project (assumption)"))
+    project_home_bias: float = Field(0.5, ge=0, le=10, description=(
+        "γ: investors' home bias −γ·ln(d/d0) in the project's site utility (assumption)"))
+    project_home_km: float = Field(100.0, gt=0, le=2000, description=(
+        "d0: the distance (km) below which an investor is at home (assumption)"))
+    project_wait_dropout: float = Field(2.0, ge=1, le=20, description=(
+        "m: drop-out multiplier of a signed project waiting for free park land (assumption)"))
+    funds_share_signing: float = Field(0.1, ge=0, le=1, description=(
+        "share of a project's investment arrived (到位) at signing (assumption)"))
+    funds_share_construction: float = Field(0.7, ge=0, le=1, description=(
+        "share arrived during construction, spread over its expected time; the rest at 投产"))
     gibrat_sd: float = Field(0.12, ge=0, le=2, description="annual s.d. of log firm growth")
     wage_elasticity: float = Field(0.3, ge=0, le=5,
                                    description="elasticity of wages to labour demand over supply")

@@ -1,0 +1,296 @@
+"""Investment projects (MODEL.md §9.2-9.3): a national flow of new-establishment projects by sector and
+investor origin chooses among all sites (and the rest of China), then passes the pipeline
+intention → signed (签约) → started (开工, on free park land) → producing (投产), when it becomes a firm.
+
+Projects are a struct-of-arrays like firms. Counts and draws use their own random streams keyed by
+(seed, step) and project ids allocated in a fixed order, so a policy run and its baseline see the same
+projects (common random numbers): levers change where a project goes and how far it gets, not how
+many arise.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rng
+from ..economy.choice import admit_in_order, calibrate_share_constants
+from ..economy.pipeline import DROPPED, PRODUCING, SIGNED, STARTED, StageHazards, advance, steady_state
+from ..economy.profits import land_need
+from ..policy.attribution import attribute
+
+FIELDS = {"project_id": np.int64, "sector": np.int32, "site": np.int32, "origin": np.int32,
+          "stage": np.int8, "invest": float, "scale0": float, "land": float, "funds": float,
+          "since": float, "induced": bool, "pivotal": np.int64, "waiting": bool}
+
+
+class ProjectPopulation:
+    """Projects in the pipeline (before 投产), one row each: id, sector, site, investor origin (a
+    market index), stage, investment X (亿元), base-year scale, land need (ha), funds arrived (亿元),
+    date of intention, whether the site choice was induced and its pivotal levers, and whether it
+    has waited for free park land to start."""
+
+    def __init__(self) -> None:
+        for name, dt in FIELDS.items():
+            setattr(self, name, np.zeros(0, dtype=dt))
+
+    def __len__(self) -> int:
+        return len(self.project_id)
+
+    def append(self, **values) -> None:
+        for name, dt in FIELDS.items():
+            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(values[name], dtype=dt)]))
+
+    def keep(self, rows: np.ndarray) -> None:
+        for name in FIELDS:
+            setattr(self, name, getattr(self, name)[rows])
+
+
+class Tally:
+    """This period's project counts and money by site × investor origin (R × Q)."""
+
+    MEASURES = ("projects_intended", "projects_signed", "projects_started", "projects_producing",
+                "projects_dropped", "investment_signed", "funds_arrived")
+
+    def __init__(self, R: int, Q: int) -> None:
+        self.R, self.Q = R, Q
+        for m in self.MEASURES:
+            setattr(self, m, np.zeros((R, Q)))
+        self.intended_elsewhere = 0.0
+
+    def reset(self) -> None:
+        for m in self.MEASURES:
+            getattr(self, m)[:] = 0.0
+        self.intended_elsewhere = 0.0
+
+    def add(self, measure: str, site: np.ndarray, origin: np.ndarray, w=1.0) -> None:
+        if len(site):
+            np.add.at(getattr(self, measure), (site, origin), w)
+
+
+class ProjectEconomy:
+    """The flow of projects, their site choice and pipeline.
+
+    ``origin_w[s, q]``: the share of sector s's projects from investor origin q (a market: the
+    origin regions and, for local investors, the study-area cities); ``dist_qr[q, r]``: km from
+    origin q to site r; ``base_scales``: per (sector, site) the sorted base-year scales that new
+    firms' sizes are drawn from (the sector's where the site had none)."""
+
+    def __init__(self, *, S: int, sites, Q: int, mobile: np.ndarray, admit: np.ndarray, lead: np.ndarray,
+                 capital_per: np.ndarray, hazards: StageHazards, origin_w: np.ndarray, dist_qr: np.ndarray,
+                 base_scales: dict, p, seed: int, dt: float) -> None:
+        self.S, self.sites, self.Q, self.R = S, sites, Q, sites.R
+        self.mobile, self.admit, self.lead, self.capital_per = mobile, admit, lead, capital_per
+        self.h, self.origin_w, self.p, self.seed, self.dt = hazards, origin_w, p, seed, dt
+        self.base_scales = base_scales
+        # alternatives: the R sites, then the rest of China (its own nest)
+        self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
+        self.layout = rng.nest_layout(self.nest)
+        home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
+        self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
+        self.pop = ProjectPopulation()
+        self.tally = Tally(self.R, Q)
+        self.next_id = 0
+        self.trend = 1.0                       # capacity growth of new units since the base year
+        self.rate = np.zeros((S, self.R))      # intentions per period at each site (non-mobile sectors)
+        self.national = np.zeros(S)            # intentions per period nationwide (mobile sectors)
+        self.constants = np.zeros((S, self.R + 1))
+
+    # ------------------------------------------------------------------ utilities
+    def utility_base(self, market) -> np.ndarray:
+        """V[s, c] without shocks, home bias and levers: β·π_net/π̄ + leading bonus + constant; −inf
+        at sites that do not admit the sector; the rest of China (last column) has its constant."""
+        p = self.p
+        pib = np.maximum(market.pibar, 1e-300)[:, None]
+        v = p.beta * market.net_scale / pib + p.leading_sector_bonus * self.lead
+        v = np.where(self.admit, v, -np.inf)
+        return np.concatenate([v, np.zeros((self.S, 1))], axis=1) + self.constants
+
+    # ------------------------------------------------------------------ calibration
+    def calibrate(self, market, exits_per_period: np.ndarray, realization: float,
+                  study_share: float) -> None:
+        """At rest (MODEL.md §9.6): intentions I_sr = expected exits / realization at every site;
+        mobile sectors: a national flow N_s = Σ_study-area I / (the study area's share of national
+        investment) and constants that make the expected intentions at every site equal I_sr.
+        ``exits_per_period[s, r]``: expected exits of the base year."""
+        intent = exits_per_period / max(realization, 1e-12)
+        study = ~self.sites.is_origin
+        self.constants[:] = 0.0
+        self.rate = np.where(self.mobile[:, None], 0.0, intent)
+        for s in np.flatnonzero(self.mobile):
+            i_sa = intent[s, study].sum()
+            if i_sa <= 0:
+                continue
+            n = i_sa / study_share
+            n = max(n, intent[s].sum() / 0.95)  # the rest of China keeps at least 5 % of projects
+            self.national[s] = n
+            target = np.concatenate([intent[s] / n, [1.0 - intent[s].sum() / n]])
+            v = self.utility_base(market)[s][None, :] + self.home_bias  # (Q, C), constants 0
+            self.constants[s] = calibrate_share_constants(v, self.origin_w[s], target, self.nest,
+                                                          self.p.nest_lambda)
+
+    def seed_pipeline(self, market, land, step: int, t: float) -> None:
+        """The base year's pipeline at its steady state: Poisson numbers of projects in each stage at
+        each (sector, site) with the calibrated inflow; started projects in parks hold their land
+        (those that do not fit wait as signed)."""
+        inflow = self.expected_intentions(market)
+        r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", 10**6 + step)))
+        for k, stage in ((0, 0), (1, SIGNED), (2, STARTED)):
+            lam = np.array([[steady_state(inflow[s, j], self.h)[k] for j in range(self.R)]
+                            for s in range(self.S)])
+            n = r.poisson(lam)
+            sec, site = np.nonzero(n)
+            reps = n[sec, site]
+            self._create(np.repeat(sec, reps), np.repeat(site, reps), None, market, step, t - 1.0,
+                         stage=stage, purpose_step=10**6 + step + k + 1)
+        started = np.flatnonzero(self.pop.stage == STARTED)
+        self._start_on_land(started, land)
+
+    def expected_intentions(self, market) -> np.ndarray:
+        """Expected intentions per period at each site (S × R) at today's utilities."""
+        out = self.rate.copy()
+        for s in np.flatnonzero(self.national > 0):
+            v = self.utility_base(market)[s][None, :] + self.home_bias
+            from ..economy.choice import nested_logit_probabilities
+            pr = (self.origin_w[s][:, None] * nested_logit_probabilities(v, self.nest, self.p.nest_lambda)).sum(0)
+            out[s] = self.national[s] * pr[: self.R]
+        return out
+
+    # ------------------------------------------------------------------ each period
+    def arrive(self, market, policy, step: int, t: float) -> None:
+        """This period's intentions: Poisson counts (national for mobile sectors, per site for the
+        others), investor origins, nested-logit site choice with the levers' terms (attributed), and
+        new projects for those choosing a site of the model (the rest of China's are counted)."""
+        r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", step)))
+        n_nat = r.poisson(self.national)  # (rates are per period)
+        n_loc = r.poisson(self.rate)
+        # mobile sectors: choose among all sites
+        sec = np.repeat(np.arange(self.S), n_nat)
+        ids = self.next_id + np.arange(sec.size)
+        self.next_id += sec.size
+        if sec.size:
+            u = rng.uniform(self.seed, "project_origin", step, ids)
+            cw = np.cumsum(self.origin_w, axis=1)
+            origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
+            v = self.utility_base(market)[sec] + self.home_bias[origin]
+            terms = [(j, np.concatenate([T, np.zeros((len(sec), 1))], axis=1), A)
+                     for j, T, A in policy.project_terms(sec)]
+            for _, T, _ in terms:
+                v += T
+            v += rng.nested_gumbel(self.seed, "project", step, ids, self.nest, self.p.nest_lambda, self.layout)
+            v[~np.isfinite(v)] = -np.inf
+            dest = np.argmax(v, axis=1)
+            applies = np.zeros(len(sec), dtype=bool)
+            for _, _, A in terms:
+                applies |= A
+            mi, ind, piv = attribute(v, terms, None, np.full(len(sec), -1), dest, np.zeros(len(sec), bool),
+                                     ~applies, [], sec)
+            induced = np.zeros(len(sec), dtype=bool)
+            pivotal = np.zeros(len(sec), dtype=np.int64)
+            induced[mi], pivotal[mi] = ind, piv
+            here = dest < self.R
+            self.tally.intended_elsewhere += float((~here).sum())
+            self._create(sec[here], dest[here], origin[here], market, step, t, ids=ids[here],
+                         induced=induced[here], pivotal=pivotal[here])
+        # non-mobile sectors: local investors at each site
+        s2, r2 = np.nonzero(n_loc)
+        reps = n_loc[s2, r2]
+        if reps.sum():
+            self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
+
+    def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
+                purpose_step=None) -> None:
+        n = len(sec)
+        if n == 0:
+            return
+        if ids is None:
+            ids = self.next_id + np.arange(n)
+            self.next_id += n
+        ps = step if purpose_step is None else purpose_step
+        if origin is None:  # local investors: the site's own market (cities) or the origin region
+            origin = self.sites.market_arr[site]
+        u = rng.uniform(self.seed, "project_size", ps, ids)
+        scale0 = np.empty(n)
+        for key in np.unique(sec * self.R + site):
+            m = (sec * self.R + site) == key
+            pool = self.base_scales.get(int(key))
+            if pool is None:
+                pool = self.base_scales[("sector", int(key) // self.R)]
+            scale0[m] = pool[np.minimum((u[m] * len(pool)).astype(np.intp), len(pool) - 1)]
+        scale = scale0 * self.trend
+        y = market.sigma[sec] * market.pi_scale[sec, site] * scale
+        self.pop.append(project_id=ids, sector=sec, site=site, origin=origin, stage=np.full(n, stage),
+                        invest=self.capital_per[sec] * y, scale0=scale0,
+                        land=land_need(market.land_int[sec], market.sigma[sec], market.pi_scale[sec, site],
+                                       scale, self.sites.is_park[site]),
+                        funds=np.zeros(n), since=np.full(n, t),
+                        induced=np.zeros(n, bool) if induced is None else induced, waiting=np.zeros(n, bool),
+                        pivotal=np.zeros(n, np.int64) if pivotal is None else pivotal)
+        if stage == 0:
+            self.tally.add("projects_intended", site, origin)
+
+    def _start_on_land(self, rows: np.ndarray, land) -> np.ndarray:
+        """Projects ``rows`` that want to start (开工): in parks, in id order while free land lasts;
+        off parks always. Returns the mask of those that start; they take their land."""
+        pop = self.pop
+        site = pop.site[rows]
+        in_park = self.sites.is_park[site]
+        ok = np.ones(len(rows), dtype=bool)
+        if in_park.any():
+            pr = np.flatnonzero(in_park)
+            o = pr[np.lexsort((pop.project_id[rows[pr]], site[pr]))]
+            fits = admit_in_order(pop.land[rows[o]], site[o], land.free)
+            ok[o] = fits
+            land.take(site[o[fits]], pop.land[rows[o[fits]]])
+        pop.stage[rows[~ok]] = np.minimum(pop.stage[rows[~ok]], SIGNED)
+        return ok
+
+    def advance(self, land, step: int, t: float) -> dict | None:
+        """One period of the pipeline. Signed projects start only on free land (waiting ones drop
+        out faster, ×``project_wait_dropout``); funds arrive by stage (a share at signing, the
+        construction share spread over the expected construction time, the rest at 投产). Returns the
+        projects reaching 投产 as the fields of new firms (or None)."""
+        pop, p = self.pop, self.p
+        if not len(pop):
+            return None
+        u = rng.uniform(self.seed, "project_stage", step, pop.project_id)
+        # who would start this period, and is there free land for them (in project-id order)
+        want = np.flatnonzero((pop.stage == SIGNED) & (u < self.h.h[SIGNED]))
+        blocked = np.zeros(len(pop), dtype=bool)
+        if want.size:
+            ok = self._start_on_land(want, land)
+            blocked[want[~ok]] = True
+            pop.waiting[want[~ok]] = True
+        # a blocked project stays this period; once it has waited, it drops out m times as often
+        mult = np.where(pop.waiting, p.project_wait_dropout, 1.0)
+        old = pop.stage.copy()
+        new = advance(old, u, self.h, mult, blocked)
+        # funds: at signing, during construction, the rest at 投产
+        signed = (old == 0) & (new == SIGNED)
+        building = (old == STARTED) & (new != DROPPED)
+        produced = (old == STARTED) & (new == PRODUCING)
+        started = (old == SIGNED) & (new == STARTED)
+        f = np.zeros(len(pop))
+        f[signed] = p.funds_share_signing * pop.invest[signed]
+        per = p.funds_share_construction * (self.h.h[STARTED] + self.h.d[STARTED])
+        f[building] = np.minimum(per * pop.invest[building], pop.invest[building] - pop.funds[building])
+        f[produced] = pop.invest[produced] - pop.funds[produced]
+        pop.funds += f
+        dropped = new == DROPPED
+        # a project dropped after starting gives its land back
+        gone = dropped & (old == STARTED) & self.sites.is_park[pop.site]
+        land.release(pop.site[gone], pop.land[gone])
+        tl = self.tally
+        tl.add("projects_signed", pop.site[signed], pop.origin[signed])
+        tl.add("investment_signed", pop.site[signed], pop.origin[signed], pop.invest[signed])
+        tl.add("projects_started", pop.site[started], pop.origin[started])
+        tl.add("projects_producing", pop.site[produced], pop.origin[produced])
+        tl.add("projects_dropped", pop.site[dropped], pop.origin[dropped])
+        tl.add("funds_arrived", pop.site, pop.origin, f)
+        pop.stage = new
+        born = np.flatnonzero(produced)
+        births = None
+        if born.size:
+            births = {"sector": pop.sector[born], "site": pop.site[born], "home": pop.origin[born],
+                      "scale": pop.scale0[born] * self.trend, "land": pop.land[born],
+                      "induced": pop.induced[born], "pivotal": pop.pivotal[born]}
+        pop.keep(np.flatnonzero(~dropped & ~produced))
+        return births

@@ -1,0 +1,60 @@
+"""Projects (MODEL.md §9.2): their site choice against the nested-logit formula for the same
+utilities, and the flow calibrated at rest (intentions = expected exits / realization)."""
+import numpy as np
+import pytest
+
+from sim.agents.demography import exit_hazard, exit_probability
+from sim.model import RegionalEconomy
+from sim.scenario import load_scenario
+
+from tests.fingerprint import ROOT
+
+
+@pytest.fixture(scope="module")
+def frozen():
+    return RegionalEconomy(load_scenario(ROOT / "scenarios/theory/frozen.yaml"), until=2023)
+
+
+def test_calibrated_intentions_equal_expected_exits_over_realization(frozen):
+    m = frozen
+    f = m.firms
+    n = np.bincount(f.sector.astype(int) * m.R + f.site, minlength=m.S * m.R).reshape(m.S, m.R)
+    exits = n * exit_probability(exit_hazard(m.market.net_scale, m.market.pibar, m.p.exit_rate,
+                                             m.p.exit_loss_hazard), m.dt)
+    want = exits / m.p.project_realization
+    got = m.projects.expected_intentions(m.market)
+    # (the contraction stops at a step of 1e-9; sites without base firms of a sector keep a floor
+    # constant: they draw a few intentions, as in the relocation choice)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    # the study area gets its share of the mobile sectors' national flow (national.csv)
+    pe = m.projects
+    mob = pe.national > 0
+    sa = ~m.is_origin
+    share = got[mob][:, sa].sum(axis=1) / pe.national[mob]
+    assert np.all(share <= m.data.const("study_area_investment_share") * (1 + 1e-4))
+    assert np.median(share) == pytest.approx(m.data.const("study_area_investment_share"), rel=1e-4)
+
+
+def test_project_site_choices_follow_the_nested_logit(frozen):
+    # counts of intentions by city over many periods against the model's own nested-logit
+    # probabilities (expected_intentions) for the same utilities: Poisson, within 4 s.e.
+    m = frozen
+    pe = m.projects
+    mob = pe.national > 0
+    exp = pe.expected_intentions(m.market)[mob].sum(axis=0)  # per site, per period
+    pe.tally.reset()
+    steps = 30
+    saved_rate = pe.rate.copy()
+    pe.rate[:] = 0.0  # only the mobile sectors' choices
+    try:
+        for k in range(steps):
+            pe.arrive(m.market, m.policy, 10_000 + k, m.t)
+    finally:
+        pe.rate[:] = saved_rate
+    got = pe.tally.projects_intended.sum(axis=1)
+    city = m.site_market_arr
+    for q in range(m.Q):
+        e = steps * exp[city == q].sum()
+        if e < 50:
+            continue
+        assert abs(got[city == q].sum() - e) < 4 * np.sqrt(e), m.market_ids[q]
