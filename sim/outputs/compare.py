@@ -24,8 +24,11 @@ import numpy as np
 from ..errors import UserError
 from . import results
 
-DIFF_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
-                 "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals")
+DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
+                 "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
+                 "general_budget_revenue", "budget_residual", "land_transfer_revenue")
+# measures that are flows per period (summed over a year); the others are levels (averaged)
+PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue")
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -41,7 +44,8 @@ def _annual(df, measure: str, place: str = "region"):
            & (df.lever == "")]
     base = d.year.min()
     d = d[d.year > base]
-    flow_per_period = measure.startswith("fiscal_") or measure.endswith("arrivals") or measure == "arrivals"
+    flow_per_period = (measure.startswith("fiscal_") or measure.endswith("arrivals") or measure == "arrivals"
+                       or measure in PERIOD_FLOWS)
     g = d.groupby(np.floor(d.year + 1e-9).astype(int)).value
     return g.sum() if flow_per_period else g.mean()
 
@@ -72,6 +76,11 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
     d_jobs = end(pol_df, "jobs") - end(base_df, "jobs")
     d_firms = end(pol_df, "firms") - end(base_df, "firms")
     d_gdp = end(pol_df, "gdp") - end(base_df, "gdp")
+    d_gdp_real = end(pol_df, "gdp_real") - end(base_df, "gdp_real")
+
+    def total(df, meas):  # a per-period flow of the region over the simulated periods
+        return float(df[(df.place == "region") & (df.measure == meas) & (df.lever == "")
+                        & (df.year > df.year.min())].value.sum())
     d_rev = r["fiscal_revenue_total_yi"] - float(
         base_df[(base_df.place == "region") & (base_df.measure == "fiscal_revenue") & (base_df.lever == "")
                 & (base_df.year > base_df.year.min())].value.sum())
@@ -88,6 +97,11 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
         "cost_per_induced_job_wan": per(spent, ind_jobs),
         "delta_jobs_end_ge": round(d_jobs, 1), "delta_firms_end_ge": round(d_firms, 1),
         "delta_gdp_end_ge_yi": round(d_gdp, 2), "delta_revenue_total_ge_yi": round(d_rev, 3),
+        "delta_gdp_real_end_ge_yi": round(d_gdp_real, 2),
+        "delta_general_budget_total_ge_yi": round(total(pol_df, "general_budget_revenue")
+                                                  - total(base_df, "general_budget_revenue"), 3),
+        "delta_land_transfer_total_ge_yi": round(total(pol_df, "land_transfer_revenue")
+                                                 - total(base_df, "land_transfer_revenue"), 3),
         "cost_per_ge_job_wan": per(spent, d_jobs),
         "fiscal_payback_year": payback_year(base_df, pol_df),
     }
