@@ -330,11 +330,12 @@ class Firm(CellAgent):
         m.jobs_r[r] += self.jobs
         m.earned[m.market_of[r]] += pi
         m.spent[m.market_of[r] if m.spend_at_site else self.home] += pi
-        # local taxes (``Ledger.collect_revenue``): share of VAT on value added and of income tax on
-        # pre-tax profit; origin regions collect nothing here
+        # local taxes (``Ledger.collect_revenue``): share of VAT at the sector's rate on value added
+        # and of income tax on taxable profit min(max(pre-tax profit, 0), margin × output); origin
+        # regions collect nothing here
         if not m.origin_flag[r]:
-            pre = max(m.pretax_l[s][r] * self.scale, 0.0)
-            m.revenue_r[r] += (m.vat_local * self.va + m.cit_local * pre) * m.dt
+            pre = min(max(m.pretax_l[s][r] * self.scale, 0.0), m.margin_l[s] * self.output)
+            m.revenue_r[r] += (m.vat_local[s] * self.va + m.cit_local * pre) * m.dt
         if self.induced and m.market_of[r] < m.n_cities:
             m.induced_firms += 1
             m.induced_jobs_c[m.market_of[r]] += self.jobs
@@ -475,8 +476,10 @@ class MesaReference(ModelViews, mesa.Model):
         self.spend_at_site = bool(env.sw.owners_spend_at_site)
         self.beta = p.beta
         self.aH = annuity(p.planning_years, p.interest_rate)
-        self.vat_local = p.local_vat_share * p.vat_rate
-        self.cit_local = p.local_cit_share * p.cit_rate
+        tax = env.tax  # sector VAT rates and margins (``sim.economy.fiscal.TaxRates``)
+        self.vat_local = (tax.local_vat_share * tax.vat_collection * tax.vat_rate).tolist()
+        self.margin_l = tax.margin.tolist()
+        self.cit_local = tax.local_cit_share * tax.cit_rate
         # the compiled levers (static in a run)
         L = self.n_levers = len(ls)
         self.kind_l, self.mask, self.lever_city_l = ls.kind, ls.mask, ls.city

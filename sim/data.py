@@ -40,6 +40,8 @@ SECTOR_PARAMS = {
     "coastal_mobile_share": ("share", 0.0, 1.0),
     "industrial": ("0/1", 0.0, 1.0),   # secondary industry (1) or tertiary (0): which VA it splits
     "park_admits": ("0/1", 0.0, 1.0),  # parks admit it (if tradable and mobile) besides their leaders
+    "vat_rate": ("share of value added (statutory VAT rate)", 0.0, 0.2),
+    "profit_margin": ("share of gross output (accounting pre-tax margin)", 0.0, 1.0),
 }
 
 
@@ -54,6 +56,7 @@ SECTOR_UNITS = {
     "mean_firm_output": r"^亿元( |$)", "mobile": r"^0/1$", "tradable": r"^0/1$",
     "revision_rate": r"^(share of firms )?per year$", "coastal_mobile_share": r"^share\b",
     "industrial": r"^0/1$", "park_admits": r"^0/1$",
+    "vat_rate": r"^(unitless|share)\b", "profit_margin": r"^(unitless|share)\b",
 }
 
 
@@ -244,9 +247,21 @@ NATIONAL_KEYS = {
     "project_dropout_share_intention": ("share", 0.0, 1.0),
     "project_dropout_share_signed": ("share", 0.0, 1.0),
     "project_dropout_share_started": ("share", 0.0, 1.0),
+    "vat_collection_ratio": ("ratio", 0.0, 2.0),
+    "land_cost_share": ("share of the land price", 0.0, 5.0),
 }
 INVESTOR_SCHEMA = {"origin": _text, "share": _num(0.0, 1.0, unit="share"), **SRC}
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}
+# prices.csv (optional; none: no inflation): a deflator's growth in ``year`` over the year before, by
+# city, province (cities.csv ``province``) or ``default``; with both GDPs and the real growth the
+# growth is (gdp / gdp_prev) / (1 + real_growth) − 1 and the file's value must agree
+PRICE_SCHEMA = {"place": _text, "year": _num(2000, 2100, unit="year"),
+                "gdp_prev_yi": _num(0.001, 1e8, allow_empty=True, unit="亿元"),
+                "gdp_yi": _num(0.001, 1e8, allow_empty=True, unit="亿元"),
+                "real_growth": _num(-0.5, 0.5, allow_empty=True, unit="per year"),
+                "deflator_growth": _num(-0.5, 0.5, unit="per year"), **SRC}
+# budget.csv (optional; a city without a row has no residual): published 2022 一般公共预算收入
+BUDGET_SCHEMA = {"city": _text, "general_budget_revenue_2022_yi": _num(0.0, 1e6, unit="亿元/year"), **SRC}
 PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,
                   "minutes_after": _num(0.1, 1e5, unit="minutes"), "completion": _text, **SRC}
 # project_costs.csv: one row per transport project: its public investment and who pays it
@@ -274,13 +289,15 @@ class RegionData:
     national: Table
     project_costs: Table
     investors: Table
+    prices: Table
+    budget: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
                 self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs,
-                self.investors]
+                self.investors, self.prices, self.budget]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
@@ -299,6 +316,26 @@ class RegionData:
             raise DataError(str(self.national.path), message=(
                 f"{self.national.path}: key {key}: missing; expected a row with key {key}"))
         return row["value"]
+
+    def deflator_points(self, city: str) -> list[tuple[float, float]]:
+        """[(date, rate), …] of a city's GDP deflator for ``sim.economy.prices.deflator_index``: the
+        rate of each year of prices.csv (the city's row, else its province's, else ``default``)
+        applies from the start of the year before (2023's growth over 2022 from 2022.0); the last
+        rate goes on. No rows: [] (no inflation)."""
+        by = {(r["place"], int(r["year"])): r["deflator_growth"] for r in self.prices.rows}
+        prov = self.cities.by("id")[city]["province"]
+        out = []
+        for y in sorted({y for _, y in by}):
+            for place in (city, prov, "default"):
+                if (place, y) in by:
+                    out.append((float(y - 1), by[(place, y)]))
+                    break
+        return out
+
+    def budget_2022(self, city: str) -> float:
+        """The city's published 2022 general budget revenue (亿元), NaN without a row."""
+        row = self.budget.by("city").get(city)
+        return float("nan") if row is None else row["general_budget_revenue_2022_yi"]
 
 
 def load_data(folder: str | Path) -> RegionData:
@@ -320,6 +357,8 @@ def load_data(folder: str | Path) -> RegionData:
         national=read_table(folder / "national.csv", NATIONAL_SCHEMA, "key"),
         project_costs=read_table(folder / "project_costs.csv", PROJECT_COST_SCHEMA, "id", required=False),
         investors=read_table(folder / "investors.csv", INVESTOR_SCHEMA, "origin"),
+        prices=read_table(folder / "prices.csv", PRICE_SCHEMA, ("place", "year"), required=False),
+        budget=read_table(folder / "budget.csv", BUDGET_SCHEMA, "city", required=False),
     )
     _cross_check(d)
     return d
@@ -433,6 +472,23 @@ def _cross_check(d: RegionData) -> None:
                     raise _fail(t, r, col, r[col], "a node id from nodes.csv")
             if r["mode"] not in ("road", "rail"):
                 raise _fail(t, r, "mode", r["mode"], "road or rail")
+    provinces = {r["province"] for r in d.cities.rows}
+    for r in d.prices.rows:
+        if r["place"] not in city_ids and r["place"] not in provinces and r["place"] != "default":
+            raise _fail(d.prices, r, "place", r["place"], "a city id, a province of cities.csv or default")
+        if r["year"] != int(r["year"]):
+            raise _fail(d.prices, r, "year", r["year"], "a whole year")
+        vals = (r["gdp_prev_yi"], r["gdp_yi"], r["real_growth"])
+        if any(v is not None for v in vals):
+            if any(v is None for v in vals):
+                raise _fail(d.prices, r, "gdp_prev_yi/gdp_yi/real_growth", vals, "all three or none")
+            implied = r["gdp_yi"] / r["gdp_prev_yi"] / (1 + r["real_growth"]) - 1
+            if abs(implied - r["deflator_growth"]) > 5e-5:
+                raise _fail(d.prices, r, "deflator_growth", r["deflator_growth"],
+                            f"(gdp_yi / gdp_prev_yi) / (1 + real_growth) - 1 = {implied:.6f}")
+    for r in d.budget.rows:
+        if r["city"] not in city_ids:
+            raise _fail(d.budget, r, "city", r["city"], "a city id from cities.csv")
     from .dates import parse_date
     for r in d.projects.rows:
         try:

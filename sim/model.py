@@ -24,6 +24,7 @@ from .agents.seeding import base_targets, draw_sizes, seed_firms
 from .agents.trends import Trends
 from .data import RegionData, load_data
 from .economy import cities as city_accounts
+from .economy import fiscal
 from .economy.choice import calibrate_constants
 from .economy.growth import national_drift
 from .economy.market import calibrate_supply, sector_freeness
@@ -69,6 +70,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._calibrate()
         self._build_projects()
         self.produce()
+        self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
+                                    self.dt, base=True)  # the base period's taxes (no land sold)
         self._snapshot_base()
         self.fill_layers()
 
@@ -95,8 +98,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.produce()
         self.ledger.recurring_payments(self.firms, self.sites.n_parks, self.t, self.dt)
         self.tally.settle(self.ledger.paid_ids())  # arrivals not induced: paid (deadweight) or not
-        self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.p,
-                                    self.dt)
+        self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
+                                    self.dt, self.land_state.price, self.sites.is_park, self.t)
         self.update_places()           # city accounts (GDP, population, wages), land prices
         self.fill_layers()
         self.step_count += 1
@@ -259,6 +262,9 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.lever_set = LeverSet(self.scn.levers, src, self.sectors, self.city_ids, self.sites, self.Q)
         self.policy = PolicyRuntime(self.lever_set, self.p, self.S, self.R, self.n_cities)
         self.ledger = Ledger(self.policy, self.R)
+        v, d = self.data.sector_values, self.data
+        self.tax = fiscal.tax_rates(np.array(v("vat_rate")), np.array(v("profit_margin")), self.p,
+                                    d.const("vat_collection_ratio"), d.const("land_cost_share"))
         self.tally = ArrivalTally(len(self.lever_set), self.R)
         self.flows = Flows(self.R, self.Q)
         self.anchor_rows = compile_anchors(self.scn.anchors, src, self.sites.ids[: self.sites.n_parks],

@@ -147,6 +147,10 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
     capital = np.array([data.param(s, "capital_per_yi") for s in m.sectors])
     land_int = np.array([data.param(s, "land_ha_per_yi") for s in m.sectors])
     sigma = np.array([data.param(s, "sigma") for s in m.sectors])
+    vat = np.array([data.param(s, "vat_rate") for s in m.sectors])
+    margin = np.array([data.param(s, "profit_margin") for s in m.sectors])
+    kappa = data.const("vat_collection_ratio")
+    assert p.vat_rate is None and len(set(vat)) == 3  # the sector rates, not one uniform rate
     j = m.lever_ids.index("jxn_interest")
     start = 2023 + 8 / 12  # its value {2023-09: 1.0}
     want = {}  # (year, city) -> revenue, spending, interest subsidy
@@ -158,12 +162,15 @@ def test_ledger_balances_and_adds_up(tmp_path, capsys):
         m.step()
         city = m.site_market_arr[m.site]
         in_city = city < nc
-        # revenue = (local VAT share × VAT × VA + local CIT share × CIT × max(pre-tax profit, 0)) × dt,
-        # pre-tax = π − land rent − interest × capital with π = output / σ
+        # revenue = (local VAT share × collection ratio × the sector's VAT rate × VA + local CIT share
+        # × CIT × min(max(pre-tax profit, 0), margin × output)) × dt, pre-tax = π − land rent −
+        # interest × capital with π = output / σ (docs/model.md, fiscal ledger)
         y = m.output
         pre = y / sigma[m.sector] - (p.land_rent_rate * price[m.site] * 1e-4 * land_int[m.sector] * y
                                      + p.interest_rate * capital[m.sector] * y)
-        rev = (p.local_vat_share * p.vat_rate * m.va + p.local_cit_share * p.cit_rate * np.maximum(pre, 0)) * m.dt
+        taxable = np.minimum(np.maximum(pre, 0), margin[m.sector] * y)
+        rev = (p.local_vat_share * kappa * vat[m.sector] * m.va
+               + p.local_cit_share * p.cit_rate * taxable) * m.dt
         revenue = np.bincount(city[in_city], weights=rev[in_city], minlength=nc)
         spending = np.bincount(m.site_market_arr, weights=m.ledger_spend.sum(axis=0), minlength=m.Q)
         assert not spending[nc:].any()

@@ -220,7 +220,7 @@ def check_outputs(df) -> None:
         bad = df[~np.isfinite(v)].iloc[0]
         problems.append(f"{int((~np.isfinite(v)).sum())} NaN/infinite values (first: {bad.measure} "
                         f"{bad.place} {bad.year})")
-    signed = {"fiscal_balance"}
+    signed = {"fiscal_balance", "land_transfer_revenue"}  # land can be sold below its cost
     neg = (v < -1e-9) & ~df["measure"].isin(signed).to_numpy()
     if neg.any():
         bad = df[neg].iloc[0]
@@ -250,6 +250,12 @@ def check_outputs(df) -> None:
             if not np.allclose(by.reindex(sp.index).fillna(0.0).values, sp.values, rtol=1e-9, atol=1e-9):
                 problems.append("ledger: levers' spending and the cities' infrastructure share do not "
                                 "add up to the cities' spending")
+    gb = plain[plain.measure.isin(["general_budget_revenue", "budget_residual", "fiscal_revenue"])]
+    if len(gb) and "general_budget_revenue" in set(gb.measure):
+        w = gb.pivot_table(index=["year", "place"], columns="measure", values="value", aggfunc="sum")
+        gap = (w.fiscal_revenue + w.budget_residual - w.general_budget_revenue).abs()
+        if (gap > 1e-9 * (1 + w.general_budget_revenue.abs())).any():
+            problems.append("general budget != taxes + residual")
     problems += _attribution_rows(plain)
     if problems:
         raise InvariantError("outputs: " + "; ".join(problems))

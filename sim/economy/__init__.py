@@ -6,4 +6,6 @@ profits.py   per-unit-scale profit components, land need, unit cost, moving cost
 finance.py   annuity and duration factors, money units
 growth.py    Gibrat growth of firm scale
 trends.py    dated growth schedules of places
+fiscal.py    local taxes, the general budget's residual, land-transfer revenue (MODEL.md §9.9)
+prices.py    GDP deflators and real values (MODEL.md §9.8)
 """

@@ -27,9 +27,12 @@ from ..errors import UserError
 from . import results
 from .summary import cost_per_job, discount_factors
 
-DIFF_MEASURES = ("gdp", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
+DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
                  "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
-                 "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending")
+                 "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending",
+                 "general_budget_revenue", "budget_residual", "land_transfer_revenue")
+# measures that are flows per period (summed over a year); the others are levels (averaged)
+PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue")
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -45,7 +48,8 @@ def _annual(df, measure: str, place: str = "region"):
            & (df.lever == "")]
     base = d.year.min()
     d = d[d.year > base]
-    flow_per_period = measure.startswith("fiscal_") or measure.endswith("arrivals") or measure == "arrivals"
+    flow_per_period = (measure.startswith("fiscal_") or measure.endswith("arrivals") or measure == "arrivals"
+                       or measure in PERIOD_FLOWS)
     g = d.groupby(np.floor(d.year + 1e-9).astype(int)).value
     return g.sum() if flow_per_period else g.mean()
 
@@ -86,6 +90,7 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
     d_gdp = end(pol_df, "gdp") - end(base_df, "gdp")
     d_rev = r["fiscal_revenue_total_yi"] - total(base_df, "fiscal_revenue")
     d_rev_pv = r["fiscal_revenue_total_pv_yi"] - total(base_df, "fiscal_revenue", pv=True)
+    d_gdp_real = end(pol_df, "gdp_real") - end(base_df, "gdp_real")
     wan = 1e4  # 亿元 -> 万元
 
     def per(x, n):
@@ -109,6 +114,11 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
         "delta_jobs_end_ge": round(d_jobs, 1), "delta_firms_end_ge": round(d_firms, 1),
         "delta_gdp_end_ge_yi": round(d_gdp, 2), "delta_revenue_total_ge_yi": round(d_rev, 3),
         "delta_revenue_total_ge_pv_yi": round(d_rev_pv, 3),
+        "delta_gdp_real_end_ge_yi": round(d_gdp_real, 2),
+        "delta_general_budget_total_ge_yi": round(total(pol_df, "general_budget_revenue")
+                                                  - total(base_df, "general_budget_revenue"), 3),
+        "delta_land_transfer_total_ge_yi": round(total(pol_df, "land_transfer_revenue")
+                                                 - total(base_df, "land_transfer_revenue"), 3),
         "cost_per_ge_job_wan": per(package, d_jobs),
         "fiscal_payback_year": payback_year(base_df, pol_df),
     }

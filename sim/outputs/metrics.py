@@ -13,6 +13,9 @@ from itertools import chain
 
 import numpy as np
 
+from ..economy.fiscal import budget_residual, general_budget
+from ..economy.prices import deflator_index, real_value
+
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
 
@@ -102,7 +105,11 @@ class Recorder:
         in_city = place < nc
         put = self._put
 
-        put(yr, cities, "gdp", np.array([c.gdp for c in m.cities], dtype=float), "亿元/year")
+        gdp_c = np.array([c.gdp for c in m.cities], dtype=float)
+        put(yr, cities, "gdp", gdp_c, "亿元/year")
+        # real GDP at 2022 prices: nominal / the city's deflator index (sim.economy.prices)
+        gdp_real_c = real_value(gdp_c, [deflator_index(y, m.start, pts) for pts in tab["deflator"]])
+        put(yr, cities, "gdp_real", gdp_real_c, "亿元/year")
         put(yr, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
         put(yr, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
         out_ind = output[ind]
@@ -150,8 +157,10 @@ class Recorder:
         put(yr, oids, "departures", m.departures[ok], "firms/period")
         self._collect_policy(m, yr, in_city if every else None)
         self._collect_projects(m, yr)
+        self._collect_budget(m, yr, gdp_c)
         # region
         self.add(yr, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
+        self.add(yr, ["region"], "gdp_real", float(gdp_real_c.sum()), "亿元/year")
         self.add(yr, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
         self.add(yr, ["region"], "firms", int(firms_r[tab["in_city_site"]].sum()), "firms")
         self.add(yr, ["region"], "jobs", jobs[in_city].sum(), "persons")
@@ -274,6 +283,25 @@ class Recorder:
         self.add(y, ("region",), "projects_in_pipeline", float(in_study.sum()), "projects")
         self.add(y, ("region",), "projects_intended_elsewhere", tl.intended_elsewhere, "projects/period")
 
+    def _collect_budget(self, m, y: float, gdp_c: np.ndarray) -> None:
+        """General budget revenue (local taxes + the non-modelled residual growing with nominal
+        GDP, sim.economy.fiscal.general_budget) and land-transfer revenue (government-fund budget,
+        net of cost), 亿元 in the period, by city and region; land sold also by park."""
+        tab, W, dt = self._tab, m.site_city_w, m.dt
+        cities, region = m.city_ids, ("region",)
+        taxes_c = m.ledger_revenue @ W
+        gbr_c, res_c = general_budget(taxes_c, tab["residual0"] * dt, gdp_c, tab["gdp0"])
+        land_r = m.ledger.land_net
+        land_c = land_r @ W
+        put = self._put
+        put(y, cities, "general_budget_revenue", gbr_c, "亿元/period")
+        put(y, cities, "budget_residual", res_c, "亿元/period")
+        put(y, cities, "land_transfer_revenue", land_c, "亿元/period")
+        put(y, tab["pids"], "land_transfer_revenue", land_r[: m.n_parks].copy(), "亿元/period")
+        put(y, region, "general_budget_revenue", np.array([float(gbr_c.sum())]), "亿元/period")
+        put(y, region, "budget_residual", np.array([float(res_c.sum())]), "亿元/period")
+        put(y, region, "land_transfer_revenue", np.array([float(land_c.sum())]), "亿元/period")
+
     def frame(self):
         import pandas as pd
         return pd.DataFrame(self.cols)
@@ -289,7 +317,15 @@ def _tables(m) -> dict:
     ind_place = np.where(industrial[:, None] & (mk < nc)[None, :], mk[None, :], nc)
     sec_place = np.arange(m.S, dtype=np.intp)[:, None] * m.Q + mk[None, :]
     L = len(m.lever_ids)
+    nc = len(m.city_ids)
+    # the general budget's residual (亿元/year): published 2022 revenue above the base period's
+    # modelled taxes (ledger.revenue0, per period), 0 where no figure is published
+    taxes0 = (m.ledger.revenue0 @ m.site_city_w) / m.dt
+    published = np.array([m.data.budget_2022(c) for c in m.city_ids])
     return {
+        "deflator": [m.data.deflator_points(c) for c in m.city_ids],
+        "residual0": budget_residual(published, taxes0),
+        "gdp0": np.asarray(m.gdp0_market[:nc], dtype=float),
         "industrial": industrial,
         "ind_place": ind_place.astype(np.intp).ravel(),
         "sec_place": sec_place.ravel(),

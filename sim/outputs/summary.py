@@ -36,6 +36,30 @@ def discount_factors(years, base_year: float, rate: float) -> np.ndarray:
     return (1.0 + rate) ** -(np.asarray(years, dtype=float) - base_year)
 
 
+BY_YEAR_KEYS = {"general_budget_revenue": "general_budget_yi", "land_transfer_revenue": "land_transfer_yi"}
+
+
+def _prices_and_budget(df, place: str, sim_rows, published: float) -> dict:
+    """Real GDP at 2022 prices (base and end), the general budget (total over the simulated
+    periods; the published 2022 figure; the residual's share of the base period's budget) and
+    land-transfer revenue (total, net of cost) of a city or the region."""
+    g = _series(df, place, "gdp_real")
+    base = df[(df.year == df.year.min()) & (df.place == place) & (df.lever == "") & (df.sector == "")]
+    b0 = base[base.measure == "general_budget_revenue"].value
+    r0 = base[base.measure == "budget_residual"].value
+    share = float(r0.iloc[0] / b0.iloc[0]) if len(b0) and b0.iloc[0] > 0 else None
+    sr = sim_rows[(sim_rows.place == place) & (sim_rows.lever == "")]
+    return {
+        "gdp_real_base_yi": round(float(g.iloc[0]), 2) if len(g) else None,
+        "gdp_real_end_yi": round(float(g.iloc[-1]), 2) if len(g) else None,
+        "general_budget_revenue_total_yi": round(float(
+            sr[sr.measure == "general_budget_revenue"].value.sum()), 3),
+        "general_budget_revenue_2022_published_yi": None if np.isnan(published) else round(published, 2),
+        "budget_residual_share_base": round(share, 4) if share is not None else None,
+        "land_transfer_revenue_total_yi": round(float(sr[sr.measure == "land_transfer_revenue"].value.sum()), 3),
+    }
+
+
 def build_summary(model, df, seed: int, wall: float) -> dict:
     scn = model.scn
     base_year, last = df.year.min(), df.year.max()
@@ -65,6 +89,7 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
             "fiscal_spending_total_yi": tot("fiscal_spending", 3),
             "infrastructure_spending_total_yi": tot("infrastructure_spending_city", 3),
         }
+        summ["cities"][c].update(_prices_and_budget(df, c, fin, model.data.budget_2022(c)))
     r = df[(df.place == "region") & (df.lever == "")]
     reg = summ["region"]
     for meas in ("gdp", "industrial_output", "firms", "jobs"):
@@ -111,11 +136,16 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
                 "model's money (parameters.discount_rate)"}
     summ["levers"], summ["money_levers"] = _levers(model, sim_rows, r, base_year, rate)
     summ["infrastructure"] = _infrastructure(model, sim_rows)
+    pub = np.array([model.data.budget_2022(c) for c in model.city_ids])
+    reg.update(_prices_and_budget(df, "region", rs, float(np.nansum(pub)) if
+                                  (~np.isnan(pub)).any() else float("nan")))
     by_year: dict[int, dict] = {}
-    for meas in ("fiscal_revenue", "fiscal_spending", "fiscal_balance"):
+    for meas in ("fiscal_revenue", "fiscal_spending", "fiscal_balance", "general_budget_revenue",
+                 "land_transfer_revenue"):
         s = rs[rs.measure == meas]
+        key = BY_YEAR_KEYS.get(meas, meas.replace("fiscal_", "") + "_yi")
         for y, v in s.groupby(np.floor(s.year + 1e-9).astype(int)).value.sum().items():
-            by_year.setdefault(int(y), {})[meas.replace("fiscal_", "") + "_yi"] = round(float(v), 3)
+            by_year.setdefault(int(y), {})[key] = round(float(v), 3)
     summ["fiscal_by_year"] = by_year
     summ["budget_events"] = list(model.budget_events)
     summ["targets"] = evaluate(df, scn.targets)

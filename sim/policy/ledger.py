@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..economy.finance import WAN_TO_YI, eligible_by_date
+from ..economy.fiscal import TaxRates, land_sale, local_taxes
 from ..economy.profits import YI_PER_HA_PER_YUAN_M2
 from .levers import KINDS
 from .runtime import PolicyRuntime
@@ -12,8 +13,10 @@ from .runtime import PolicyRuntime
 
 class Ledger:
     """This period's spending by lever and site (``spend``, and the part paid to induced firms
-    ``spend_induced``), revenue by site (``revenue``) and the ids of the firms a lever paid
-    (``paid_ids()``: what tells deadweight from unpaid arrivals, ``ArrivalTally.settle``)."""
+    ``spend_induced``), local taxes by site (``revenue``; the base period's ``revenue0``), park land
+    sold (``land_sales`` gross, ``land_net`` net of its cost; government-fund budget) and the ids of
+    the firms a lever paid (``paid_ids()``: what tells deadweight from unpaid arrivals,
+    ``ArrivalTally.settle``)."""
 
     def __init__(self, rt: PolicyRuntime, R: int) -> None:
         self.rt, self.ls = rt, rt.ls
@@ -22,6 +25,9 @@ class Ledger:
         self.spend_induced = np.zeros((L, R))
         self.revenue = np.zeros(R)
         self._paid: list[np.ndarray] = []
+        self.revenue0 = np.zeros(R)     # the base period's taxes (set by the base collection)
+        self.land_sales = np.zeros(R)   # land-transfer revenue this period, gross and net
+        self.land_net = np.zeros(R)
 
     def reset(self) -> None:
         self.spend[:] = 0.0
@@ -152,24 +158,43 @@ class Ledger:
                 if due:
                     self.pay_flat(j, due * WAN_TO_YI, lc["sites"][j], t)
 
-    def collect_revenue(self, firms, pretax: np.ndarray, is_origin: np.ndarray, p, dt: float) -> None:
-        """Local share of VAT on value added and of income tax on pre-tax profit (亿元 this
-        period), by site; origin regions collect nothing here. ``pretax``: per unit scale (S × R)."""
-        if firms.alive.all():  # flat (sector, site) index of every firm
+    def collect_revenue(self, firms, pretax: np.ndarray, is_origin: np.ndarray, tax: TaxRates, dt: float,
+                        land_price: np.ndarray | None = None, is_park: np.ndarray | None = None,
+                        t: float | None = None, base: bool = False) -> None:
+        """Local taxes of the modelled firms (亿元 this period) by site (``revenue``): the local
+        share of VAT at each sector's statutory rate on value added and of income tax on taxable
+        profit (``sim.economy.fiscal.local_taxes``); origin regions collect nothing here.
+        ``pretax``: per unit scale (S × R). With ``land_price``, ``is_park`` and ``t``: the park
+        land sold this period to the firms that arrived or entered at ``t`` (``land_sales`` gross,
+        ``land_net`` net of acquisition and servicing cost, 亿元 by site). ``base``: the base
+        period's taxes, kept as ``revenue0`` (the general budget's calibration)."""
+        every = firms.alive.all()
+        if every:  # flat (sector, site) index of every firm
             pre = pretax.ravel().take(firms.index()["key"])
             pre *= firms.scale
-            np.maximum(pre, 0.0, out=pre)
         else:
-            pre = np.maximum(pretax[firms.sector, firms.site] * firms.scale, 0.0)
-        # (vat share · vat rate · va + cit share · cit rate · pre) · dt, in place: the same operations
-        rev = firms.va * (p.local_vat_share * p.vat_rate)
-        pre *= p.local_cit_share * p.cit_rate
-        rev += pre
+            pre = pretax[firms.sector, firms.site] * firms.scale
+        vat, cit = local_taxes(firms.va, firms.output, pre, firms.sector, tax)
+        rev = vat + cit
         rev *= dt
-        if firms.alive.all():
+        if every:
             # the bins of study-area sites add the same firms in the same order as with a mask
             self.revenue = np.bincount(firms.index()["site"], weights=rev, minlength=len(is_origin))
             self.revenue[is_origin] = 0.0
         else:
             alive = firms.alive & ~is_origin[firms.site]
             self.revenue = np.bincount(firms.site[alive], weights=rev[alive], minlength=len(is_origin))
+        if base:
+            self.revenue0 = self.revenue.copy()
+        R = len(is_origin)
+        self.land_sales, self.land_net = np.zeros(R), np.zeros(R)
+        if t is None or land_price is None or is_park is None:
+            return
+        new = firms.alive & (np.abs(firms.arrived_t - t) < 1e-9) & (firms.land > 0) & is_park[firms.site]
+        rows = np.flatnonzero(new)
+        if len(rows):
+            site = firms.site[rows]
+            gross, net = land_sale(land_price[site], firms.land[rows], firms.land_disc[rows],
+                                   tax.land_cost_share)
+            self.land_sales = np.bincount(site, weights=gross, minlength=R)
+            self.land_net = np.bincount(site, weights=net, minlength=R)

@@ -74,7 +74,11 @@ class Parameters(_Strict):
                                   description="annual cost of land as a share of its price")
     interest_rate: float = Field(0.045, ge=0, le=1, description="annual interest on capital")
     cit_rate: float = Field(0.25, ge=0, lt=1, description="corporate income tax rate")
-    vat_rate: float = Field(0.13, ge=0, lt=1, description="VAT rate on value added")
+    vat_rate: float | None = Field(None, ge=0, lt=1,
+                                   description="optional: one VAT rate for every sector, replacing "
+                                               "the sectors' statutory rates (sector_params.csv "
+                                               "vat_rate: 13 % goods, 9 % construction, 6 % "
+                                               "services); unset = the statutory rates")
     local_vat_share: float = Field(0.5, ge=0, le=1, description="local share of VAT")
     local_cit_share: float = Field(0.4, ge=0, le=1, description="local share of income tax")
     exit_rate: float = Field(0.03, ge=0, lt=1, description="annual exit hazard h0 of a profitable firm")
