@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..economy.choice import admit_in_order, calibrate_share_constants
+from ..economy.choice import admit_in_order, calibrate_share_constants, nested_logit_probabilities
 from ..economy.pipeline import DROPPED, PRODUCING, SIGNED, STARTED, StageHazards, advance, steady_state
 from ..economy.profits import land_need
 from ..policy.attribution import attribute
@@ -84,6 +84,7 @@ class ProjectEconomy:
         # alternatives: the R sites, then the rest of China (its own nest)
         self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
         self.layout = rng.nest_layout(self.nest)
+        self.layout_sites = rng.nest_layout(sites.nest)
         home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
         self.pop = ProjectPopulation()
@@ -149,7 +150,6 @@ class ProjectEconomy:
         out = self.rate.copy()
         for s in np.flatnonzero(self.national > 0):
             v = self.utility_base(market)[s][None, :] + self.home_bias
-            from ..economy.choice import nested_logit_probabilities
             pr = (self.origin_w[s][:, None] * nested_logit_probabilities(v, self.nest, self.p.nest_lambda)).sum(0)
             out[s] = self.national[s] * pr[: self.R]
         return out
@@ -170,31 +170,66 @@ class ProjectEconomy:
             u = rng.uniform(self.seed, "project_origin", step, ids)
             cw = np.cumsum(self.origin_w, axis=1)
             origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
-            v = self.utility_base(market)[sec] + self.home_bias[origin]
-            terms = [(j, np.concatenate([T, np.zeros((len(sec), 1))], axis=1), A)
-                     for j, T, A in policy.project_terms(sec)]
-            for _, T, _ in terms:
-                v += T
-            v += rng.nested_gumbel(self.seed, "project", step, ids, self.nest, self.p.nest_lambda, self.layout)
-            v[~np.isfinite(v)] = -np.inf
-            dest = np.argmax(v, axis=1)
-            applies = np.zeros(len(sec), dtype=bool)
-            for _, _, A in terms:
-                applies |= A
-            mi, ind, piv = attribute(v, terms, None, np.full(len(sec), -1), dest, np.zeros(len(sec), bool),
-                                     ~applies, [], sec)
-            induced = np.zeros(len(sec), dtype=bool)
-            pivotal = np.zeros(len(sec), dtype=np.int64)
-            induced[mi], pivotal[mi] = ind, piv
-            here = dest < self.R
-            self.tally.intended_elsewhere += float((~here).sum())
-            self._create(sec[here], dest[here], origin[here], market, step, t, ids=ids[here],
-                         induced=induced[here], pivotal=pivotal[here])
+            self._choose_sites(sec, origin, ids, market, policy, step, t)
         # non-mobile sectors: local investors at each site
         s2, r2 = np.nonzero(n_loc)
         reps = n_loc[s2, r2]
         if reps.sum():
             self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
+
+    def _choose_sites(self, sec, origin, ids, market, policy, step: int, t: float) -> None:
+        """Nested-logit choice between the model's sites and the rest of China, in two exact steps
+        (the rest of China is a nest of its own): a project leaves for the rest of China with its
+        nested-logit probability P_out(s, q) (one uniform per project), and a project that stays
+        chooses among the sites with nested-Gumbel shocks over the sites alone, which draws the
+        conditional choice exactly. So only the ~1-5 % of the national flow that comes to the model's
+        sites gets shocks (the rest of China takes ~97 % of it). Attribution: induced if, with the
+        same draws, it would have left without the levers' terms or chosen another site; lever j is
+        pivotal if removing j alone does either."""
+        R, S = self.R, self.S
+        base = self.utility_base(market)                       # (S, C): sites, then the rest of China
+        terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
+        tot = np.zeros((S, R))
+        for _, T, _ in terms:
+            tot += T
+        used = np.unique(sec)
+
+        def p_out(extra):  # P(rest of China) per (sector, origin) with the site terms ``extra`` (S, R)
+            out = np.ones((S, self.Q))
+            for s in used:
+                v = base[s][None, :] + self.home_bias
+                v[:, :R] += extra[s][None, :]
+                out[s] = nested_logit_probabilities(v, self.nest, self.p.nest_lambda)[:, R]
+            return out
+
+        u = rng.uniform(self.seed, "project_out", step, ids)
+        leave = u < p_out(tot)[sec, origin]
+        self.tally.intended_elsewhere += float(leave.sum())
+        keep = np.flatnonzero(~leave)
+        if keep.size == 0:
+            return
+        sec_k, org_k, ids_k, u_k = sec[keep], origin[keep], ids[keep], u[keep]
+        v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
+        v += tot[sec_k]
+        v += rng.nested_gumbel(self.seed, "project", step, ids_k, self.sites.nest, self.p.nest_lambda,
+                               self.layout_sites)
+        v[~np.isfinite(v)] = -np.inf
+        dest = np.argmax(v, axis=1)
+        rows_terms = [(j, T[sec_k], A[sec_k]) for j, T, A in terms]
+        applies = np.zeros(keep.size, dtype=bool)
+        for _, _, A in rows_terms:
+            applies |= A
+        mi, ind, piv = attribute(v, rows_terms, None, np.full(keep.size, -1), dest,
+                                 np.zeros(keep.size, bool), ~applies, [], sec_k)
+        induced = np.zeros(keep.size, dtype=bool)
+        pivotal = np.zeros(keep.size, dtype=np.int64)
+        induced[mi], pivotal[mi] = ind, piv
+        if terms:  # would it have left for the rest of China without the terms (or without one)?
+            induced |= u_k < p_out(np.zeros((S, R)))[sec_k, org_k]
+            for j, T, A in terms:
+                gone = u_k < p_out(tot - T)[sec_k, org_k]
+                pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
+        self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
 
     def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
                 purpose_step=None) -> None:
