@@ -411,6 +411,12 @@ class RegionalEconomy(ModelViews, mesa.Model):
                                         self.dt)
         self.projects.calibrate(mk, exits, p.project_realization, c("study_area_investment_share"))
         self.projects.seed_pipeline(mk, self.land_state, self.step_count, self.t)
+        # the base year's owners on the same steady path: where the investors of a (sector, site)
+        # come from (owners spend their profits at home: MODEL.md §3)
+        post = self.projects.origin_posterior(mk)
+        u = rng.uniform(self.seed_value, "project_origin", 10**7, f.firm_id)
+        f.home[:] = self.projects.draw_origins(f.sector.astype(np.intp), f.site.astype(np.intp), post, u)
+        f.changed()
         # the plots of projects under construction were sold before the base year: the parks' free
         # land at base, which land prices measure scarcity against, is what is left after them
         for pk in self.parks:

@@ -133,6 +133,7 @@ class ProjectEconomy:
         each (sector, site) with the calibrated inflow; started projects in parks hold their land
         (those that do not fit wait as signed)."""
         inflow = self.expected_intentions(market)
+        post = self.origin_posterior(market)
         r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", 10**6 + step)))
         for k, stage in ((0, 0), (1, SIGNED), (2, STARTED)):
             lam = np.array([[steady_state(inflow[s, j], self.h)[k] for j in range(self.R)]
@@ -140,10 +141,35 @@ class ProjectEconomy:
             n = r.poisson(lam)
             sec, site = np.nonzero(n)
             reps = n[sec, site]
-            self._create(np.repeat(sec, reps), np.repeat(site, reps), None, market, step, t - 1.0,
-                         stage=stage, purpose_step=10**6 + step + k + 1)
+            sec, site = np.repeat(sec, reps), np.repeat(site, reps)
+            ids = self.next_id + np.arange(sec.size)
+            self.next_id += sec.size
+            org = self.draw_origins(sec, site, post, rng.uniform(self.seed, "project_origin", 10**6 + k, ids))
+            self._create(sec, site, org, market, step, t - 1.0, stage=stage, ids=ids,
+                         purpose_step=10**6 + step + k + 1)
         started = np.flatnonzero(self.pop.stage == STARTED)
         self._start_on_land(started, land)
+
+    def origin_posterior(self, market) -> np.ndarray:
+        """P(investor origin q | a project of sector s at site r), (S, R, Q): ω_sq·P(r | s, q)
+        normalised over q, for the mobile sectors; the site's own market (local investors) for the
+        others. The base year's owners and pipeline are drawn from it, so that ownership, like
+        everything else, is on its steady path at base (owners' profits are spent at home)."""
+        post = np.zeros((self.S, self.R, self.Q))
+        post[:, np.arange(self.R), self.sites.market_arr] = 1.0
+        for s in np.flatnonzero(self.national > 0):
+            v = self.utility_base(market)[s][None, :] + self.home_bias
+            joint = self.origin_w[s][:, None] * nested_logit_probabilities(v, self.nest, self.p.nest_lambda)
+            tot = joint[:, : self.R].sum(axis=0)
+            ok = tot > 0
+            post[s, ok] = (joint[:, : self.R][:, ok] / tot[ok]).T
+        return post
+
+    def draw_origins(self, sec: np.ndarray, site: np.ndarray, post: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Investor origins of projects (or base firms) at (sector, site) from the posterior ``post``
+        with uniforms ``u`` (inverse CDF)."""
+        cw = np.cumsum(post[sec, site], axis=1)
+        return np.minimum((u[:, None] * cw[:, -1:] > cw).sum(axis=1), self.Q - 1)
 
     def expected_intentions(self, market) -> np.ndarray:
         """Expected intentions per period at each site (S × R) at today's utilities."""
