@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report_fixtures import last_line, make_comparison, run_cli
+from tests.report_fixtures import last_line, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,9 +31,9 @@ def _need_browser():
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
+def comparison(request):
     _need_browser()
-    return make_comparison(tmp_path_factory.mktemp("results"))
+    return request.getfixturevalue("zone_results")["comparison"]  # tests/conftest.py
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
