@@ -35,7 +35,9 @@ def test_same_seed_twice_in_one_process_is_identical():
     _identical(a, b)
 
 
-@pytest.mark.parametrize("method", ["spawn", "fork"])
+# spawn in the slow set: a fresh interpreter (own hash seed, own imports) also reproduces the numbers
+# in test_rerun_command_line (a run.py process) and in tests/test_sweep.py (spawned sweep workers)
+@pytest.mark.parametrize("method", [pytest.param("spawn", marks=pytest.mark.slow), "fork"])
 def test_worker_process_gives_the_same_numbers(monkeypatch, method):
     for k, v in PINNED.items():  # BLAS threads pinned in the workers (inherited at start)
         monkeypatch.setenv(k, v)
