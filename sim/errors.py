@@ -7,7 +7,13 @@ our bug (exit code 1).
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
+
+# characters that end a line for str.splitlines(): replaced by a space so that a message stays one
+# line; other whitespace (a no-break space in a key, say) is kept, so the message names the key as
+# the user wrote it
+_LINE_BREAKS = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]+")
 
 
 class UserError(Exception):
@@ -27,7 +33,7 @@ class UserError(Exception):
             if expected is not None:
                 text += f": got {_short(value)}; expected {expected}"
             message = text
-        super().__init__(" ".join(message.split()))
+        super().__init__(_LINE_BREAKS.sub(" ", message).strip())
 
 
 class ScenarioError(UserError):

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-UNTIL = "2024"  # short runs: 9 quarters after the base year
+UNTIL = "2025"  # short runs (2022-2025), long enough to decide the plan targets of 2025
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
@@ -21,19 +21,30 @@ def last_line(out: str) -> Path:
     return Path(out.strip().splitlines()[-1])
 
 
-def make_comparison(out: Path) -> Path:
-    """``compare baseline jxn_transfer_zone --replicates 2 --until 2024`` into ``out``; its folder."""
+def _quiet_main(argv: list[str]) -> Path:
     import contextlib
     import io
 
     import run
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
-        rc = run.main(["compare", str(ROOT / "scenarios" / "baseline.yaml"),
-                       str(ROOT / "scenarios" / "jxn_transfer_zone.yaml"), "--replicates", "2",
-                       "--until", UNTIL, "--out", str(out)])
+        rc = run.main(argv)
     assert rc == 0
     return last_line(buf.getvalue())
+
+
+def make_comparison(out: Path) -> Path:
+    """``compare baseline jxn_transfer_zone --replicates 2 --until UNTIL`` into ``out``; its folder."""
+    return _quiet_main(["compare", str(ROOT / "scenarios" / "baseline.yaml"),
+                        str(ROOT / "scenarios" / "jxn_transfer_zone.yaml"), "--replicates", "2",
+                        "--until", UNTIL, "--out", str(out)])
+
+
+def make_ensemble(out: Path) -> Path:
+    """``jxn_transfer_zone --replicates 2 --until UNTIL`` into ``out``; its folder. After
+    make_comparison into the same ``out`` it reuses the comparison's runs (same seeds)."""
+    return _quiet_main([str(ROOT / "scenarios" / "jxn_transfer_zone.yaml"), "--replicates", "2",
+                        "--until", UNTIL, "--out", str(out)])
 
 
 def tree_hash(folder: Path) -> dict[str, str]:

@@ -4,6 +4,7 @@ A slider value must reach the model's lever schedule, so that the lever in force
 ledger and the attribution of arrivals all use it, exactly as a scenario file with that value would.
 """
 
+import copy
 import socket
 
 import numpy as np
@@ -73,10 +74,10 @@ def test_land_slider_reaches_lever_payments_and_firms():
     assert out[0.0] == 0.0 < out[0.3] < out[0.6]
 
 
-def test_zero_sliders_on_baseline_are_the_baseline_and_defaults_induce_arrivals():
+def test_zero_sliders_on_baseline_are_the_baseline_and_defaults_induce_arrivals(baseline_model):
     """On baseline.yaml the sliders add jxn's levers: at 0 the run is the baseline bit for bit (no
     spending, no induced arrival); at the defaults the zone pays and some arrivals are induced."""
-    base = steps(RegionalEconomy(load_scenario(SCENARIO_DIR / "baseline.yaml")), 12)
+    base = steps(copy.deepcopy(baseline_model), 12)  # tests/conftest.py: baseline.yaml, built once
     zero = steps(DashboardEconomy(scenario="baseline", **ZERO), 12)
     assert set(zero.lever_ids) == {spec["id"] for spec in LEVERS.values()}
     assert np.array_equal(zero.site, base.site) and np.array_equal(zero.scale, base.scale)

@@ -3,7 +3,8 @@ headless Chromium (playwright with Debian's /usr/bin/chromium; .ci/run installs 
 slider moved, the model reset and stepped, and the page's numbers checked against the model's.
 
 Skipped locally when playwright, Chromium or the dashboard extra is missing; with CI=true a missing
-piece fails the test instead.
+piece fails the test instead. In the slow set (a server and a browser, ~30 s; CI runs it): the fast
+set checks the same slider-to-model path in-process (tests/test_dashboard.py).
 """
 
 import os
@@ -107,6 +108,7 @@ def _expected(**levers) -> tuple[str, str]:
     return f"{m.lever_in_force('land_discount'):g}", f"{m.cumulative('spending:jxn_land'):.4f}"
 
 
+@pytest.mark.slow
 def test_slider_reset_step_in_browser(server, tmp_path):
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:

@@ -57,6 +57,6 @@ def test_runs_in_one_process_do_not_keep_their_models(tmp_path):
     import run
     before = len(Agent._ids)
     for seed in (1, 2):
-        assert run.main(["scenarios/baseline.yaml", "--until", "2023", "--seed", str(seed),
-                         "--out", str(tmp_path), "--quiet"]) == 0
+        assert run.main(["scenarios/baseline.yaml", "--set", "firms.scale=0.3", "--until", "2023",
+                         "--seed", str(seed), "--out", str(tmp_path), "--quiet"]) == 0
     assert len(Agent._ids) == before

@@ -1,6 +1,7 @@
 """Policy levers on the full seeded scenario: attribution, monotonicity, budget caps, the ledger."""
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -266,12 +267,9 @@ def test_child_scenario_changes_only_the_levers_it_names():
     assert c["jxn_land"].value == {"2023-09": 0.5} and c["jxn_land"].source == p["jxn_land"].source
 
 
-def test_compare_writes_folder_and_reuses_runs(tmp_path, capsys):
-    out = tmp_path / "cmp"
-    args = ["compare", str(BASE), str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--until", "2024",
-            "--replicates", "2", "--out", str(out), "--seed", "11"]
-    assert run.main(args) == 0
-    d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+def test_compare_writes_folder_and_reuses_runs(zone_results, tmp_path):
+    # tests/conftest.py: compare BASE jxn_transfer_zone --until 2025 --replicates 2 (shared, read-only)
+    d = zone_results["comparison"]
     for f in ("summary.json", "differences.parquet", "cost_effectiveness.csv", "targets.csv",
               "figures/diff_gdp.png", "figures/fiscal_balance.png", "figures/arrivals_by_origin.png",
               "figures/arrivals_by_park_jxn_transfer_zone.png"):
@@ -287,18 +285,21 @@ def test_compare_writes_folder_and_reuses_runs(tmp_path, capsys):
     runs = s["runs"]
     seeds = [json.loads((Path(p) / "manifest.json").read_text())["seed"] for p in runs["baseline"]]
     assert seeds == s["seeds"]
+    out = tmp_path / "cmp"  # a copy: the shared folder stays as it was
+    shutil.copytree(d.parent, out)
     n_runs = len([p for p in out.iterdir() if "compare" not in p.name])
-    assert run.main(args) == 0  # second time: runs reused, a new comparison folder
+    n_compare = len([p for p in out.iterdir() if "compare" in p.name])
+    assert run.main(["compare", str(BASE), str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--until", "2025",
+                     "--replicates", "2", "--out", str(out)]) == 0  # second time: runs reused
     assert len([p for p in out.iterdir() if "compare" not in p.name]) == n_runs
+    assert len([p for p in out.iterdir() if "compare" in p.name]) == n_compare + 1  # a new comparison
 
 
-def test_run_replicates_writes_an_ensemble_with_target_probabilities(tmp_path, capsys):
-    out = tmp_path / "ens"
-    assert run.main([str(ROOT / "scenarios/jxn_transfer_zone.yaml"), "--replicates", "3", "--until", "2025",
-                     "--out", str(out), "--seed", "5"]) == 0
-    d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+def test_run_replicates_writes_an_ensemble_with_target_probabilities(zone_results):
+    # tests/conftest.py: jxn_transfer_zone --replicates 2 --until 2025 (shared, read-only)
+    d = zone_results["ensemble"]
     s = json.loads((d / "summary.json").read_text())
-    assert len(s["runs"]) == 3 and len(set(s["seeds"])) == 3
+    assert len(s["runs"]) == 2 and len(set(s["seeds"])) == 2
     t = {r["target"]: r for r in s["targets"]}
     # 2025 targets are decided in a run to 2025; the 2030 and 2035 ones are not (no value, no probability)
     assert 0 <= t["siping_output_growth_2025"]["probability_met"] <= 1

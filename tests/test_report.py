@@ -18,22 +18,16 @@ import shutil
 import pandas as pd
 import pytest
 
-from tests.report_fixtures import ROOT, UNTIL, Page, last_line, make_comparison, run_cli, tree_hash
+from tests.report_fixtures import ROOT, Page, last_line, run_cli, tree_hash
 
 
 @pytest.fixture(scope="module")
-def folders(tmp_path_factory):
-    import run
-    out = tmp_path_factory.mktemp("results")
-    cmp_dir = make_comparison(out)
+def folders(zone_results):
+    # tests/conftest.py: a comparison and an ensemble that reuses its runs (shared, read-only)
+    cmp_dir = zone_results["comparison"]
     summ = json.loads((cmp_dir / "summary.json").read_text(encoding="utf-8"))
     run_dir = ROOT / summ["runs"]["jxn_transfer_zone"][0]
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
-        rc = run.main([str(ROOT / "scenarios" / "jxn_transfer_zone.yaml"), "--replicates", "2",
-                       "--until", UNTIL, "--out", str(out)])  # the comparison's runs are reused
-    assert rc == 0
-    f = {"run": run_dir, "comparison": cmp_dir, "ensemble": last_line(buf.getvalue()), "out": out}
+    f = {"run": run_dir, "comparison": cmp_dir, "ensemble": zone_results["ensemble"]}
     f["hashes"] = {k: tree_hash(f[k]) for k in KINDS}  # before any report is written
     return f
 

@@ -1,6 +1,7 @@
 """The report's HTML in headless Chromium: no console errors, no request leaves the page, every
 figure decodes, the embedded CJK font is used. Skips without playwright or /usr/bin/chromium, except
-in CI (CI=true), where it fails instead.
+in CI (CI=true), where it fails instead. In the slow set (CI runs it): the fast set checks the same
+page's numbers, embedded figures and font and its lack of external references (tests/test_report.py).
 """
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.report_fixtures import last_line, make_comparison, run_cli
+from tests.report_fixtures import last_line, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -31,11 +32,12 @@ def _need_browser():
 
 
 @pytest.fixture(scope="module")
-def comparison(tmp_path_factory):
+def comparison(request):
     _need_browser()
-    return make_comparison(tmp_path_factory.mktemp("results"))
+    return request.getfixturevalue("zone_results")["comparison"]  # tests/conftest.py
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
     from playwright.sync_api import sync_playwright

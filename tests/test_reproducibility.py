@@ -1,5 +1,7 @@
 """Same scenario + seed -> identical trajectories (twice, in this process and in worker processes);
 different seeds -> different results; ``run.py rerun`` reproduces a run from its manifest alone."""
+import contextlib
+import io
 import json
 import multiprocessing as mp
 import os
@@ -33,7 +35,9 @@ def test_same_seed_twice_in_one_process_is_identical():
     _identical(a, b)
 
 
-@pytest.mark.parametrize("method", ["spawn", "fork"])
+# spawn in the slow set: a fresh interpreter (own hash seed, own imports) also reproduces the numbers
+# in test_rerun_command_line (a run.py process) and in tests/test_sweep.py (spawned sweep workers)
+@pytest.mark.parametrize("method", [pytest.param("spawn", marks=pytest.mark.slow), "fork"])
 def test_worker_process_gives_the_same_numbers(monkeypatch, method):
     for k, v in PINNED.items():  # BLAS threads pinned in the workers (inherited at start)
         monkeypatch.setenv(k, v)
@@ -54,11 +58,32 @@ def test_different_seeds_give_different_results():
     assert moved.any()
 
 
+RUN = ["--set", "firms.scale=0.3", "--until", "2025", "--seed", "4", "--quiet"]
+
+
 def _run(tmp_path, capsys, scenario=ZONE, extra=()):
     out = tmp_path / "o"
-    assert run.main([scenario, "--set", "firms.scale=0.3", "--until", "2025", "--seed", "4", "--out", str(out),
-                     "--quiet", *extra]) == 0
+    assert run.main([scenario, *RUN, "--out", str(out), *extra]) == 0
     return Path(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def zone_run(tmp_path_factory):
+    """One run folder (``_run`` of the zone scenario), made once for the tests below that only read
+    it or break a copy of it (``run_copy``)."""
+    out = tmp_path_factory.mktemp("zone_run") / "o"
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+        assert run.main([ZONE, *RUN, "--out", str(out)]) == 0
+    return Path(buf.getvalue().strip().splitlines()[-1])
+
+
+@pytest.fixture
+def run_copy(zone_run, tmp_path):
+    """A private copy of ``zone_run`` in this test's tmp_path/o (the layout ``_run`` makes)."""
+    d = tmp_path / "o" / zone_run.name
+    shutil.copytree(zone_run, d)
+    return d
 
 
 def test_rerun_reproduces_a_run_from_its_manifest_alone(tmp_path, capsys):
@@ -76,8 +101,8 @@ def test_rerun_reproduces_a_run_from_its_manifest_alone(tmp_path, capsys):
     _identical(pd.read_parquet(d / "trajectories.parquet"), pd.read_parquet(d2 / "trajectories.parquet"))
 
 
-def test_rerun_reports_a_mismatch_in_one_line(tmp_path, capsys):
-    d = _run(tmp_path, capsys)
+def test_rerun_reports_a_mismatch_in_one_line(tmp_path, capsys, run_copy):
+    d = run_copy
     df = pd.read_parquet(d / "trajectories.parquet")
     i = df.index[(df.measure == "gdp") & (df.place == "四平")][-1]
     df.loc[i, "value"] *= 1.000001
@@ -107,16 +132,16 @@ def test_rerun_refuses_changed_data(tmp_path, capsys):
     (lambda d: (d / "manifest.json").write_text(json.dumps({"seed": 1})), "resolved_scenario"),
     (lambda d: (d / "trajectories.parquet").unlink(), "trajectories.parquet"),
 ])
-def test_rerun_of_a_broken_folder_is_a_one_line_error(tmp_path, capsys, break_it, needle):
-    d = _run(tmp_path, capsys)
+def test_rerun_of_a_broken_folder_is_a_one_line_error(capsys, run_copy, break_it, needle):
+    d = run_copy
     break_it(d)
     assert run.main(["rerun", str(d)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0] and "expected" in err[0], err
 
 
-def test_rerun_edited_manifest_scenario_is_refused(tmp_path, capsys):
-    d = _run(tmp_path, capsys)
+def test_rerun_edited_manifest_scenario_is_refused(capsys, run_copy):
+    d = run_copy
     man = json.loads((d / "manifest.json").read_text())
     man["resolved_scenario"]["parameters"]["beta"] = 5.0
     (d / "manifest.json").write_text(json.dumps(man, ensure_ascii=False))
@@ -124,8 +149,8 @@ def test_rerun_edited_manifest_scenario_is_refused(tmp_path, capsys):
     assert "scenario_hash" in capsys.readouterr().err
 
 
-def test_rerun_command_line(tmp_path, capsys):
-    d = _run(tmp_path, capsys)
+def test_rerun_command_line(tmp_path, run_copy):
+    d = run_copy
     env = dict(os.environ, **PINNED)
     r = subprocess.run([sys.executable, str(ROOT / "run.py"), "rerun", str(d), "--quiet"], check=False, capture_output=True,
                        text=True, env=env, cwd=tmp_path, timeout=300)

@@ -192,8 +192,13 @@ LEVER_SKIP = pytest.mark.skipif(not theory.levers_available(), reason=theory.LEV
 
 
 @LEVER_SKIP
-@pytest.mark.parametrize("lev", [{"profit_subsidy_N": 0.02}, {"lump_sum_N": 0.02},
-                                 {"cost_subsidy_N": 0.01}, dict(theory.LEVER_DEFAULTS)])
+@pytest.mark.parametrize("lev", [
+    # one lever at a time in the slow set (6,000 steps each); the fast set runs all three together
+    # and test_lever_closed_form_equals_the_model_profit_function checks each one's closed form
+    pytest.param({"profit_subsidy_N": 0.02}, marks=pytest.mark.slow),
+    pytest.param({"lump_sum_N": 0.02}, marks=pytest.mark.slow),
+    pytest.param({"cost_subsidy_N": 0.01}, marks=pytest.mark.slow),
+    dict(theory.LEVER_DEFAULTS)])
 def test_levers_shift_share_as_closed_form(lev):
     r = theory.run_footloose_capital(dict(theory.FC_DEFAULTS, steps=6000, **lev))
     rho = 1 + lev.get("profit_subsidy_N", 0.0)
