@@ -417,11 +417,6 @@ class RegionalEconomy(ModelViews, mesa.Model):
         u = rng.uniform(self.seed_value, "project_origin", 10**7, f.firm_id)
         f.home[:] = self.projects.draw_origins(f.sector.astype(np.intp), f.site.astype(np.intp), post, u)
         f.changed()
-        # the plots of projects under construction were sold before the base year: the parks' free
-        # land at base, which land prices measure scarcity against, is what is left after them
-        for pk in self.parks:
-            if self.sites.park_opens[pk.site] == -np.inf:  # (parks the scenario opens later: none)
-                pk.free0 = float(self.land_state.free[pk.site])
 
     def _snapshot_base(self) -> None:
         nc = self.n_cities

@@ -130,8 +130,8 @@ class ProjectEconomy:
 
     def seed_pipeline(self, market, land, step: int, t: float) -> None:
         """The base year's pipeline at its steady state: Poisson numbers of projects in each stage at
-        each (sector, site) with the calibrated inflow; started projects in parks hold their land
-        (those that do not fit wait as signed)."""
+        each (sector, site) with the calibrated inflow; started projects hold their plots inside the
+        parks' base occupancy."""
         inflow = self.expected_intentions(market)
         post = self.origin_posterior(market)
         r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", 10**6 + step)))
@@ -147,8 +147,8 @@ class ProjectEconomy:
             org = self.draw_origins(sec, site, post, rng.uniform(self.seed, "project_origin", 10**6 + k, ids))
             self._create(sec, site, org, market, step, t - 1.0, stage=stage, ids=ids,
                          purpose_step=10**6 + step + k + 1)
-        started = np.flatnonzero(self.pop.stage == STARTED)
-        self._start_on_land(started, land)
+        # projects under construction at base hold plots that parks.csv counts as occupied (land
+        # sold by 2022): they take nothing from the base year's free land
 
     def origin_posterior(self, market) -> np.ndarray:
         """P(investor origin q | a project of sector s at site r), (S, R, Q): ω_sq·P(r | s, q)
