@@ -10,7 +10,6 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from . import rng
 from .agents.anchors import compile_anchors, place_anchors
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
@@ -57,7 +56,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.start, self.dt = float(h.start), 1.0 / h.steps_per_year
         end = float(h.end + 1) if until is None else min(float(until) + 1, float(h.end + 1))
         # the 2022.0 state is the calibrated base period; each step simulates the next period
-        self.n_steps = int(round((end - self.start) / self.dt)) - 1
+        self.n_steps = round((end - self.start) / self.dt) - 1
         self.t = self.start
         self.step_count = 0
         self._build_places()
@@ -170,10 +169,11 @@ class RegionalEconomy(ModelViews, mesa.Model):
         tr, p, nc = self.trends, self.p, self.n_cities
         gdp = city_accounts.city_gdp(self.nonmodelled0, tr.f_income[:nc], self.city_va, self.city_va0,
                                      p.local_multiplier)
+        jobs_trend = city_accounts.jobs_trend(self.city_jobs0, tr.f_income[:nc], tr.f_wage[:nc])
         pop, pop_trend = city_accounts.city_population(self.pop0, tr.f_pop, self.policy.cum_retained,
-                                                       self.city_jobs, self.city_jobs0, p.migration_per_job)
+                                                       self.city_jobs, jobs_trend, p.migration_per_job)
         wage = city_accounts.city_wage(self.wage0_market[:nc], tr.f_wage[:nc], self.city_jobs,
-                                       self.city_jobs0, pop, pop_trend, p.wage_elasticity,
+                                       jobs_trend, pop, pop_trend, p.wage_elasticity,
                                        self.sw.labour_market)
         for c in self.cities:
             c.gdp, c.population, c.wage = float(gdp[c.idx]), float(pop[c.idx]), float(wage[c.idx])
@@ -296,7 +296,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.transport_projects = frozenset(self.scn.transport_projects)
         unknown = self.transport_projects - self.net.project_ids()
         if unknown:
-            raise ScenarioError(str(self.loaded.path), "transport_projects", sorted(unknown)[0],
+            raise ScenarioError(str(self.loaded.path), "transport_projects", min(unknown),
                                 "a project id from data/projects.csv")
         times = self.net.times(self.start, self.transport_projects)
         self._phi0 = sector_freeness(times[np.ix_(self.site_node_idx, self.market_node_idx)], self._delta,
