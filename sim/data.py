@@ -270,6 +270,10 @@ PROJECT_COST_SCHEMA = {"id": _text, "name_zh": _any, "length_km": _num(0, 1e5, u
                        "build_years": _num(0.25, 30, unit="years"),
                        "central_share": _num(0, 1, unit="share"), "province_share": _num(0, 1, unit="share"),
                        "city_share": _num(0, 1, unit="share"), "city_payers": _any, **SRC}
+# modes.csv: each transport mode of links.csv / projects.csv, the network its links belong to (road,
+# or rail with the rail access time) and whether goods move on it (freight times -> trade freeness)
+MODE_SCHEMA = {"mode": _text, "network": _text, "freight": _bool, "description": _any, **SRC}
+NETWORKS = ("road", "rail")
 
 
 @dataclass
@@ -291,13 +295,14 @@ class RegionData:
     investors: Table
     prices: Table
     budget: Table
+    modes: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
                 self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs,
-                self.investors, self.prices, self.budget]
+                self.investors, self.prices, self.budget, self.modes]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
@@ -359,6 +364,7 @@ def load_data(folder: str | Path) -> RegionData:
         investors=read_table(folder / "investors.csv", INVESTOR_SCHEMA, "origin"),
         prices=read_table(folder / "prices.csv", PRICE_SCHEMA, ("place", "year"), required=False),
         budget=read_table(folder / "budget.csv", BUDGET_SCHEMA, "city", required=False),
+        modes=read_table(folder / "modes.csv", MODE_SCHEMA, "mode", required=False),
     )
     _cross_check(d)
     return d
@@ -465,13 +471,18 @@ def _cross_check(d: RegionData) -> None:
         r["leading"] = lead
         if r["capacity_ha"] <= 0:
             raise _fail(d.parks, r, "capacity_ha", r["capacity_ha"], "a capacity > 0 ha")
+    for r in d.modes.rows:
+        if r["network"] not in NETWORKS:
+            raise _fail(d.modes, r, "network", r["network"], " or ".join(NETWORKS))
+    modes = d.modes.ids("mode")
     for t in (d.links, d.projects):
         for r in t.rows:
             for col in ("from", "to"):
                 if r[col] not in node_ids:
                     raise _fail(t, r, col, r[col], "a node id from nodes.csv")
-            if r["mode"] not in ("road", "rail"):
-                raise _fail(t, r, "mode", r["mode"], "road or rail")
+            if r["mode"] not in modes:
+                raise _fail(t, r, "mode", r["mode"], "a mode from modes.csv ("
+                            + (", ".join(modes) or "the file is missing") + ")")
     provinces = {r["province"] for r in d.cities.rows}
     for r in d.prices.rows:
         if r["place"] not in city_ids and r["place"] not in provinces and r["place"] != "default":

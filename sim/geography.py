@@ -1,8 +1,11 @@
-"""Grid placement, the transport network and travel times (-> τ and φ in :mod:`sim.market`).
+"""Grid placement, the transport network and travel times (-> τ and φ in :mod:`sim.economy.market`).
 
 Travel time between two nodes is the shortest path on the road network or on the rail network
 (plus an access/egress time), whichever is faster. Planned projects replace a link's time from
-their completion date on. Units: minutes, km, degrees.
+their completion date on. Each link has a mode (``modes.csv``: its network, road or rail, and
+whether goods move on it): *passenger* times use every mode; *freight* times only the modes with
+``freight = true`` (roads and conventional rail, not the passenger-dedicated high-speed and
+intercity lines). Units: minutes, km, degrees.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Network:
     links: list[tuple[int, int, str, float]]       # (i, j, mode, minutes)
     projects: list[tuple[str, int, int, str, float, float]]  # (id, i, j, mode, minutes, year)
     rail_access: float
+    modes: dict[str, tuple[str, bool]]              # mode -> (network "road"/"rail", carries freight)
 
     @classmethod
     def from_data(cls, data: RegionData, rail_access_minutes: float) -> Network:
@@ -45,7 +49,8 @@ class Network:
         links = [(idx[r["from"]], idx[r["to"]], r["mode"], r["minutes"]) for r in data.links.rows]
         projects = [(r["id"], idx[r["from"]], idx[r["to"]], r["mode"], r["minutes_after"],
                      r["completion_year"]) for r in data.projects.rows]
-        return cls(ids, lat, lon, links, projects, rail_access_minutes)
+        modes = {r["mode"]: (r["network"], bool(r["freight"])) for r in data.modes.rows}
+        return cls(ids, lat, lon, links, projects, rail_access_minutes, modes)
 
     def index(self, node: str) -> int:
         return self.node_ids.index(node)
@@ -53,8 +58,12 @@ class Network:
     def distance_km(self) -> np.ndarray:
         return haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :])
 
-    def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset()) -> np.ndarray:
-        """Node-to-node travel time (minutes) in ``year`` with the given projects built when complete."""
+    def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset(),
+              freight: bool = False) -> np.ndarray:
+        """Node-to-node travel time (minutes) in ``year`` with the given projects built when complete:
+        shortest path on the road network, or on the rail network + ``rail_access`` minutes,
+        whichever is faster. ``freight``: only links of modes that carry goods (``modes.csv``);
+        otherwise (passengers) every mode."""
         n = len(self.node_ids)
         edges: dict[tuple[int, int, str], float] = {}
         for i, j, mode, minutes in self.links:
@@ -65,16 +74,17 @@ class Network:
                 key = (min(i, j), max(i, j), mode)
                 edges[key] = min(edges.get(key, math.inf), minutes)
         best = np.full((n, n), np.inf)
-        for mode, extra in (("road", 0.0), ("rail", self.rail_access)):
-            rows, cols, vals = [], [], []
+        for network, extra in (("road", 0.0), ("rail", self.rail_access)):
+            on: dict[tuple[int, int], float] = {}  # the fastest link of this network per pair
             for (i, j, m), minutes in edges.items():
-                if m == mode:
-                    rows += [i, j]
-                    cols += [j, i]
-                    vals += [minutes, minutes]
-            if not vals:
+                net, goods = self.modes[m]
+                if net == network and (goods or not freight):
+                    on[i, j] = min(on.get((i, j), math.inf), minutes)
+            if not on:
                 continue
-            g = csr_matrix((vals, (rows, cols)), shape=(n, n))
+            ii = [i for i, _ in on] + [j for _, j in on]
+            jj = [j for _, j in on] + [i for i, _ in on]
+            g = csr_matrix((list(on.values()) * 2, (ii, jj)), shape=(n, n))  # no duplicates to sum
             d = dijkstra(g, directed=False)
             d = np.where(np.isfinite(d) & (d > 0), d + extra, d)
             best = np.minimum(best, d)
@@ -100,8 +110,8 @@ class GridSpec:
                margin: float = 0.5) -> GridSpec:
         lat0 = math.floor((float(np.min(lats)) - margin) / cell_deg) * cell_deg
         lon0 = math.floor((float(np.min(lons)) - margin) / cell_deg) * cell_deg
-        width = int(math.ceil((float(np.max(lons)) + margin - lon0) / cell_deg))
-        height = int(math.ceil((float(np.max(lats)) + margin - lat0) / cell_deg))
+        width = math.ceil((float(np.max(lons)) + margin - lon0) / cell_deg)
+        height = math.ceil((float(np.max(lats)) + margin - lat0) / cell_deg)
         return cls(lat0, lon0, cell_deg, max(width, 1), max(height, 1))
 
     def cell(self, lat: float, lon: float) -> tuple[int, int]:

@@ -203,10 +203,18 @@ class RegionalEconomy(ModelViews, mesa.Model):
 
     def update_freeness(self, t: float) -> None:
         """Freeness φ[s, r, q] from today's travel times (transport projects open on their dates)."""
-        times = self.net.times(t, self.transport_projects)
-        tm = times[np.ix_(self.site_node_idx, self.market_node_idx)]
-        self.market.phi = sector_freeness(tm, self._delta, self.p.internal_travel_minutes, self.p.phi,
-                                          self.sites.market_arr)
+        self.market.phi = sector_freeness(self.site_market_minutes(t), self._delta,
+                                          self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
+
+    def site_market_minutes(self, t: float) -> np.ndarray:
+        """Travel minutes [s, r, q] from site r to market q for sector s at date t: goods sectors
+        (secondary industry, ``industrial`` = 1) ship by freight modes only (road and conventional
+        rail, not passenger-dedicated high-speed lines: ``data/modes.csv``); tertiary sectors
+        (文化旅游) sell to buyers who travel, by every passenger mode."""
+        ix = np.ix_(self.site_node_idx, self.market_node_idx)
+        freight = self.net.times(t, self.transport_projects, freight=True)[ix]
+        passenger = self.net.times(t, self.transport_projects)[ix]
+        return np.where(self._visitor_sector[:, None, None], passenger[None], freight[None])
 
     def utility_matrix(self, s: int, with_constants: bool = True) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
@@ -254,6 +262,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._labour_share, self._energy_share = np.array(v("labour_cost_share")), np.array(v("energy_cost_share"))
         self._talent_cost_share = np.array([a * b for a, b in zip(v("labour_cost_share"), v("talent_share"))])
         self._delta = v("delta")
+        self._visitor_sector = np.array(v("industrial")) == 0  # tertiary: buyers travel to it
         self._va_ratio_sr = np.repeat(np.array(v("va_ratio")), self.R)
         self._jobs_per_sr = np.repeat(np.array(v("jobs_per_yi")), self.R)
 
@@ -298,8 +307,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         if unknown:
             raise ScenarioError(str(self.loaded.path), "transport_projects", min(unknown),
                                 "a project id from data/projects.csv")
-        times = self.net.times(self.start, self.transport_projects)
-        self._phi0 = sector_freeness(times[np.ix_(self.site_node_idx, self.market_node_idx)], self._delta,
+        self._phi0 = sector_freeness(self.site_market_minutes(self.start), self._delta,
                                      self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
 
     def _sizes(self, n: int, first_id: int) -> np.ndarray:

@@ -472,11 +472,12 @@ SCHEMAS = {"cities.csv": simdata.CITY_SCHEMA, "origins.csv": simdata.ORIGIN_SCHE
            "city_tourism.csv": simdata.CITY_TOURISM_SCHEMA, "parks.csv": simdata.PARK_SCHEMA,
            "nodes.csv": simdata.NODE_SCHEMA, "links.csv": simdata.LINK_SCHEMA,
            "projects.csv": simdata.PROJECT_SCHEMA, "national.csv": simdata.NATIONAL_SCHEMA,
-           "project_costs.csv": simdata.PROJECT_COST_SCHEMA}
+           "project_costs.csv": simdata.PROJECT_COST_SCHEMA,
+           "modes.csv": simdata.MODE_SCHEMA}
 KEYS = {"cities.csv": ["id"], "origins.csv": ["id"], "sector_params.csv": ["sector", "param"],
         "city_sectors.csv": ["city", "sector"], "city_tourism.csv": ["city"], "parks.csv": ["id"],
         "nodes.csv": ["id"], "links.csv": ["from", "to", "mode"], "projects.csv": ["id", "from", "to", "mode"], "national.csv": ["key"],
-        "project_costs.csv": ["id"]}
+        "project_costs.csv": ["id"], "modes.csv": ["mode"]}
 REQUIRED_FILES = ["cities.csv", "sector_params.csv", "city_sectors.csv", "nodes.csv", "national.csv"]
 TABLES = {name: _read(name) for name in SCHEMAS}
 
@@ -577,7 +578,8 @@ def data_mistakes(draw):
     elif kind == "unknown_reference":
         name, col = draw(st.sampled_from([("parks.csv", "city"), ("parks.csv", "node"), ("cities.csv", "node"),
                                           ("city_sectors.csv", "city"), ("links.csv", "to"),
-                                          ("parks.csv", "leading_sectors"), ("city_sectors.csv", "sector")]))
+                                          ("parks.csv", "leading_sectors"), ("city_sectors.csv", "sector"),
+                                          ("projects.csv", "mode")]))
         header, rows = copy.deepcopy(TABLES[name])
         i = draw(st.integers(0, len(rows) - 1))
         rows[i][header.index(col)] = draw(unknown_ids).replace(";", "")

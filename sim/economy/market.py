@@ -32,16 +32,19 @@ def freeness_from_time(minutes: np.ndarray, delta: float, internal_minutes: floa
 
 def sector_freeness(minutes: np.ndarray, deltas: np.ndarray, internal_minutes: float,
                     phi: float | None, site_market: np.ndarray) -> np.ndarray:
-    """Freeness φ[s, r, q] of every sector from travel times ``minutes[r, q]`` (site r to market q):
+    """Freeness φ[s, r, q] of every sector from travel times ``minutes[r, q]`` (site r to market q;
+    or ``minutes[s, r, q]``, each sector's own times: freight or passenger, ``sim.geography``):
     :func:`freeness_from_time` with the sector's δ_s, or, when ``phi`` is given (theory cases), 1
     inside a site's own market and ``phi`` between markets."""
-    R, Q = minutes.shape
+    minutes = np.asarray(minutes)
+    R, Q = minutes.shape[-2:]
     out = np.empty((len(deltas), R, Q))
     for s, delta in enumerate(deltas):
         if phi is not None:
             out[s] = np.where(site_market[:, None] == np.arange(Q)[None, :], 1.0, phi)
         else:
-            out[s] = freeness_from_time(minutes, delta, internal_minutes)
+            out[s] = freeness_from_time(minutes[s] if minutes.ndim == 3 else minutes, delta,
+                                        internal_minutes)
     return out
 
 
