@@ -58,12 +58,12 @@ def test_an_unknown_mode_is_a_one_line_data_error(tmp_path):
 
 def test_passenger_only_hsr_leaves_freight_times_unchanged(net):
     # 长春至双辽至通辽高铁 (hsr, 2028): 长春-双辽 50 min + 30 min access = 80 for passengers
-    # (before: road 长春-四平-双辽 85 + 85 = 170); freight times identical everywhere
+    # (before: road 长春-四平-双辽, G1 85 + G1112 56 = 141); freight times identical everywhere
     hsr = frozenset({"hsr_cc_sl_tl"})
     cc, sl = net.index("长春"), net.index("双辽")
     np.testing.assert_array_equal(net.times(2030, hsr, freight=True), net.times(2030, freight=True))
-    assert net.times(2030, freight=True)[cc, sl] == 170.0
-    assert net.times(2030)[cc, sl] == 170.0
+    assert net.times(2030, freight=True)[cc, sl] == 141.0
+    assert net.times(2030)[cc, sl] == 141.0
     assert net.times(2030, hsr)[cc, sl] == 80.0
 
 
@@ -102,11 +102,25 @@ def test_freeness_of_goods_unchanged_by_hsr_and_changed_by_a_road_project():
     site = {k: i for i, k in enumerate(none.sites.ids)}
     cc = none.market_ids.index("长春")
     sl, yt = site["shuangliao_etdz"], site["yitong_etdz"]
-    # tourism at 双辽 selling to 长春's visitors: 170 min by road → 80 by the new line
-    assert none.market.phi[tour, sl, cc] == pytest.approx((170 / 30) ** -2.5, rel=1e-12)
+    # tourism at 双辽 selling to 长春's visitors: 141 min by road → 80 by the new line
+    assert none.market.phi[tour, sl, cc] == pytest.approx((141 / 30) ** -2.5, rel=1e-12)
     assert hsr.market.phi[tour, sl, cc] == pytest.approx((80 / 30) ** -2.5, rel=1e-12)
     # the road project: goods from 伊通 to 长春 60 → 50 min
     for s in np.flatnonzero(goods):
         delta = none.data.param(none.sectors[s], "delta")
         assert none.market.phi[s, yt, cc] == pytest.approx((60 / 30) ** -delta, rel=1e-12)
         assert road.market.phi[s, yt, cc] == pytest.approx((50 / 30) ** -delta, rel=1e-12)
+
+
+def test_projects_have_a_date_a_source_and_no_source_from_the_held_out_years():
+    # every transport project row: a completion date, a source; data from 2024 on is held out for
+    # validation, so no source is dated 2024 or later (planned years like 预计2025年 are allowed)
+    import re
+
+    from sim.dates import parse_date
+    for r in _rows("projects.csv") + _rows("links.csv"):
+        if "completion" in r:
+            assert 2022 <= parse_date(r["completion"]) <= 2040, r
+        assert r["source"].strip(), r
+        for y, mo, d in re.findall(r"\b(20\d\d)-(\d\d)-(\d\d)\b", r["source"]):
+            assert int(y) <= 2023, (r["source"], y, mo, d)
