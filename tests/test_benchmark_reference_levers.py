@@ -47,7 +47,8 @@ def runs():
     out = {"vec": [_run(RegionalEconomy, scn, s) for s in SEEDS],
            "ref": [_run(MesaReference, scn, s) for s in SEEDS]}
     return {k: {f: sum(r[f] for r in v) for f in ("revenue", "induced", "deadweight", "spend", "pivotal")}
-            | {"kinds": v[0]["kinds"]} for k, v in out.items()}
+            | {"kinds": v[0]["kinds"], "spend_by_seed": np.array([r["spend"] for r in v])}
+            for k, v in out.items()}
 
 
 def test_induced_deadweight_and_pivotal_arrivals_agree(runs):
@@ -69,11 +70,20 @@ def test_fiscal_ledger_agrees(runs):
     programme = np.array([k in ("retention", "land_supply", "promotion", "friction_cut") for k in kinds])
     # programme spending is place-level (the same functions): equal
     np.testing.assert_allclose(r["spend"][programme], v["spend"][programme], rtol=1e-9)
-    # subsidies paid to firms: per agent against vectorized, within sampling noise
+    # subsidies paid to firms: per agent against vectorized, within sampling noise: the two sums
+    # over seeds differ by less than Z standard errors, each seed a draw (its variance estimated
+    # from the seed-to-seed spread of both models). A fixed 30 % bound was about 1.8 standard
+    # errors for the tax rebate (seed-to-seed CV ~25 %) and failed by chance when the numbers moved
+    # (issue 14: 31 % on seeds 0-3, 9 % on seeds 0-11)
     firm_paid = ~programme & (v["spend"] > 0)
     assert firm_paid.sum() >= 3
-    rel = np.abs(r["spend"][firm_paid] - v["spend"][firm_paid]) / v["spend"][firm_paid]
-    assert np.all(rel < 0.3), dict(zip(np.array(kinds)[firm_paid], np.round(rel, 2)))
+    n = len(SEEDS)
+    var = v["spend_by_seed"].var(axis=0, ddof=1) + r["spend_by_seed"].var(axis=0, ddof=1)
+    z = (r["spend"] - v["spend"])[firm_paid] / np.sqrt(n * np.maximum(var[firm_paid], 1e-12))
+    rel = np.abs(r["spend"] - v["spend"])[firm_paid] / v["spend"][firm_paid]
+    # a spend that hardly varies between seeds (a budget cap that binds) agrees within 2 %
+    assert np.all((np.abs(z) < Z) | (rel < 0.02)), dict(zip(np.array(kinds)[firm_paid],
+                                                             zip(np.round(z, 1), np.round(rel, 3))))
 
 
 def test_same_exits_and_births_as_the_model_when_nothing_else_draws():
