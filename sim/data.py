@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import DataError
+from .errors import DataError, read_user_text
 
 SECTOR_PARAMS = {
     # name: (unit, lower bound, upper bound)
@@ -124,19 +124,9 @@ class Table:
 
 def read_table(path: Path, schema: dict[str, Callable[[str], Any]], key: str | tuple[str, ...] | None,
                *, required: bool = True) -> Table:
-    if not path.exists():
-        if not required:
-            return Table(path.name, path, [], "")
-        raise DataError(str(path), message=f"{path}: data file not found; expected an existing CSV file")
-    if path.is_dir():
-        raise DataError(str(path), message=f"{path}: is a folder; expected a CSV file")
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise DataError(str(path), message=f"{path}: binary file; expected a UTF-8 CSV")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(str(path), message=f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 CSV") from None
+    if not path.exists() and not required:
+        return Table(path.name, path, [], "")
+    raw, text = read_user_text(path, "data", "CSV", DataError, encoding="utf-8-sig")
     try:
         return _parse_table(path, raw, text, schema, key, required)
     except csv.Error as exc:

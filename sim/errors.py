@@ -44,6 +44,25 @@ class DataError(UserError):
     """A bad data file in ``scenarios/data/``."""
 
 
+def read_user_text(path, noun: str, fmt: str, error: type[UserError] = UserError,
+                   encoding: str = "utf-8") -> tuple[bytes, str]:
+    """The bytes and decoded text of a user's input file (a scenario, an experiment, a data table):
+    a missing file, a folder, a binary file or bad encoding is one line of ``error`` naming the file
+    and what was expected (``noun``: "data", "scenario" …; ``fmt``: "CSV", "YAML scenario" …)."""
+    if not path.exists():
+        raise error(str(path), message=f"{path}: {noun} file not found; expected an existing {fmt} file")
+    if path.is_dir():
+        raise error(str(path), message=f"{path}: is a folder; expected a {fmt} file")
+    raw = path.read_bytes()
+    if b"\x00" in raw:
+        raise error(str(path), message=f"{path}: binary file; expected a UTF-8 {fmt} file")
+    try:
+        return raw, raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise error(str(path), message=(
+            f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 {fmt} file")) from None
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -135,25 +135,19 @@ def tax_elasticities(m, rel_change: float = 0.1) -> dict:
     dlt = math.log(t1 / t0)
     out = {"cit_rate": t0, "rel_change": rel_change}
     base = expected_flows(m)
-    city_e, city_w = [], []
-    for i, c in enumerate(m.city_ids):
-        tgt = (m.site_market_arr == i) & ~m.is_origin
-        a0 = expected_arrivals(m, tgt, flows=base)
-        if a0 <= 0:
-            continue
-        a1 = expected_arrivals(m, tgt, fac)
-        city_e.append(math.log(a1 / a0) / dlt)
-        city_w.append(a0)
-    park_e, park_w = [], []
-    for k in range(m.n_parks):
-        tgt = np.zeros(m.R, dtype=bool)
-        tgt[k] = True
-        a0 = expected_arrivals(m, tgt, flows=base)
-        if a0 <= 0:
-            continue
-        a1 = expected_arrivals(m, tgt, fac)
-        park_e.append(math.log(a1 / a0) / dlt)
-        park_w.append(a0)
+
+    def elasticities(targets):
+        """Arrival elasticity d ln E[arrivals] / d ln t of each target mask, and its base weight."""
+        e, w = [], []
+        for tgt in targets:
+            a0 = expected_arrivals(m, tgt, flows=base)
+            if a0 > 0:
+                e.append(math.log(expected_arrivals(m, tgt, fac) / a0) / dlt)
+                w.append(a0)
+        return e, w
+
+    city_e, city_w = elasticities((m.site_market_arr == i) & ~m.is_origin for i in range(len(m.city_ids)))
+    park_e, park_w = elasticities(np.arange(m.R) == k for k in range(m.n_parks))
     out["between_cities"] = float(np.average(city_e, weights=city_w))
     out["between_cities_range"] = [float(min(city_e)), float(max(city_e))]
     out["between_parks"] = float(np.average(park_e, weights=park_w))

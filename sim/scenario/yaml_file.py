@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, read_user_text
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -35,18 +35,7 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 def read_yaml_mapping(path: Path, what: str = "scenario") -> dict:
     """Read a YAML file that must hold a mapping; every failure is a one-line :class:`ScenarioError`."""
-    if not path.exists():
-        raise ScenarioError(str(path), message=f"{path}: {what} file not found; expected an existing YAML {what} file")
-    if path.is_dir():
-        raise ScenarioError(str(path), message=f"{path}: is a folder; expected a {what} YAML file")
-    raw = path.read_bytes()
-    if b"\x00" in raw:
-        raise ScenarioError(str(path), message=f"{path}: binary file; expected a UTF-8 YAML {what} file")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(str(path), message=(
-            f"{path}: not UTF-8 (byte {exc.start}); expected a UTF-8 YAML {what} file")) from None
+    _, text = read_user_text(path, what, f"YAML {what}", ScenarioError)
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
