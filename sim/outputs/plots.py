@@ -63,7 +63,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     out = []
     cities = list(cities_xy)
     p = figs / "gdp_by_city.png"
-    _lines(df, "gdp", cities, "GDP by city 各市地区生产总值", "GDP (亿元/year)", p)
+    _lines(df, "gdp", cities, "GDP by city 各市地区生产总值", "GDP (亿元/year, nominal)", p)
     out.append(p)
     # industrial output by sector (whole study area)
     fig, ax = plt.subplots(figsize=(10, 6))
@@ -73,7 +73,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
         ax.plot(s.index, s.values, label=sec)
     ax.set_title("Industrial output by sector, study-area cities 分行业工业产值")
     ax.set_xlabel("year")
-    ax.set_ylabel("gross output (亿元/year)")
+    ax.set_ylabel("gross output (亿元/year, nominal)")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
@@ -194,7 +194,7 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
     rev = df[(df.measure == "fiscal_revenue") & df.place.isin(cities) & (df.year > df.year.min())]
     ax.set_title("Lever spending by year 政策支出（按年）")
     ax.set_xlabel("year")
-    ax.set_ylabel("spending (亿元/year)")
+    ax.set_ylabel("spending (亿元/year, nominal)")
     ax.legend(fontsize=7)
     ax.grid(axis="y", alpha=0.3)
     ax = axes[1]
@@ -238,8 +238,8 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     band = f" (median of {n_rep} replicates, 5–95% band)" if n_rep > 1 else ""
     places = ["region", "四平", "辽源", "通化"]
     for measure, unit, scale, fname, title in (
-            ("gdp", "亿元/year", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
-            ("industrial_output", "亿元/year", 1.0, "diff_industrial_output.png",
+            ("gdp", "亿元/year, nominal", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
+            ("industrial_output", "亿元/year, nominal", 1.0, "diff_industrial_output.png",
              "Industrial output difference vs baseline 工业总产值差值"),
             ("jobs", "persons", 1.0, "diff_jobs.png", "Jobs difference vs baseline 就业差值")):
         fig, axes = plt.subplots(1, len(places), figsize=(16, 4.5), sharex=True)
@@ -365,7 +365,7 @@ def fan_figures(out_dir: Path, frames: list, name: str) -> list[Path]:
             ax.plot(x, np.median(arr, axis=0), color="tab:blue", label="median")
             ax.set_title(pl if pl != "region" else "study area 全区")
             ax.set_xlabel("year")
-            ax.set_ylabel(f"{measure} (亿元/year)")
+            ax.set_ylabel(f"{measure} (亿元/year, nominal)")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=8)

@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,12 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
 
 
 def _format_validation_error(src: str, exc: ValidationError, data: dict) -> ScenarioError:
-    err = exc.errors()[0]
-    loc = [str(p) for p in err.get("loc", ())]
+    errors = exc.errors()
+    first = _user_loc(errors[0])
+    # a value that may take several forms (a number or a {year: number} mapping) fails once per
+    # form; the deepest failure under the same key names the element the user got wrong
+    err = max((e for e in errors if _user_loc(e)[:len(first)] == first), key=lambda e: len(_user_loc(e)))
+    loc = _user_loc(err)
     key = ".".join(loc) if loc else "(top level)"
     value = err.get("input")
     etype = err.get("type", "")
@@ -157,6 +162,7 @@ def _format_validation_error(src: str, exc: ValidationError, data: dict) -> Scen
     expected = msg
     for prefix in ("Value error, ", "Assertion failed, "):
         expected = expected.removeprefix(prefix)
+    expected = expected.removeprefix("Input should be ").removeprefix("input should be ")
     expected = expected[0].lower() + expected[1:] if expected else "a valid value"
     if etype == "string_pattern_mismatch":  # ids and names: say it in words, not as a regex
         expected = "letters, digits, '_', '-' or '.' only (no spaces)"
@@ -164,6 +170,15 @@ def _format_validation_error(src: str, exc: ValidationError, data: dict) -> Scen
         ident = f" (id {value['id']!r})" if isinstance(value.get("id"), str) else ""
         return ScenarioError(src, key, message=f"{src}: {key}{ident}: expected {expected}")
     return ScenarioError(src, key, value, expected)
+
+
+# pydantic's names of the forms a value may take, which it inserts in an error's location
+_FORM_TAGS = re.compile(r"^(float|int|str|bool|list|dict|none|tuple|set|function-.*|.*\[.*\])$")
+
+
+def _user_loc(err: dict) -> list[str]:
+    """The error's location as the user wrote it: keys and list indices, no pydantic form tags."""
+    return [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and _FORM_TAGS.match(p))]
 
 
 def _allowed_keys(loc: list[str]) -> list[str]:
