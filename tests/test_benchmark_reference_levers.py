@@ -53,7 +53,7 @@ def runs():
 
 def test_induced_deadweight_and_pivotal_arrivals_agree(runs):
     v, r = runs["vec"], runs["ref"]
-    assert v["induced"] > 100 and r["induced"] > 100  # the levers do induce arrivals
+    assert v["induced"] > 80 and r["induced"] > 80  # the levers do induce arrivals (~100 each)
     for key in ("induced", "deadweight"):
         assert abs(_arrival_z(r[key], v[key])) < Z, (key, r[key], v[key])
     hit = (v["pivotal"] + r["pivotal"]) > 0
