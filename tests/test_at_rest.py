@@ -1,20 +1,32 @@
 """At rest under the full dynamics (MODEL.md §9.6; issue 14): `scenarios/theory/frozen.yaml` (every
 trend frozen, no levers, every mechanism on) keeps every city's industrial output and firm count
-stationary over ten years — within ±3 % of the base year or 3 standard errors of the 5-seed mean,
+stationary over ten years — within ±3 % of the base year or 3 standard errors of the mean over the seeds,
 whichever is larger — while exits, births and relocations run at no less than half their
 calibrated base rates (a model that stopped turnover would pass the first part trivially).
-Before the investment economy the replacement rule drifted 四平 to ×1.38 and 通化 to ×0.85."""
+Before the investment economy the replacement rule drifted 四平 to ×1.38 and 通化 to ×0.85.
+10 seeds (were 5): with seeds 0-4, 延边 came out at ×0.965 against a 3 % band (its outside-park
+site: ×0.938 over seeds 0-4, ×0.982 ± 0.016 over 20 seeds) — chance, not drift.
+
+Every park too, by the same rule with a Student-t multiplier for the number of parks tested: a park
+of a few dozen firms often has one firm with 15-50 % of its output (Pareto tail ζ ≈ 1.06), whose exit,
+re-birth or Gibrat shocks move the park ×0.5-×2 in one seed (seed-to-seed s.d. of the 10-year
+output ratio: median 0.13 over parks, up to 1.1), so the spread over 5 seeds is itself a poor
+estimate: with 4 degrees of freedom |t| > 3 has probability 4 % per test, and 60 park tests would
+fail by chance in most runs. Parks use the two-sided t quantile at a family-wise 1 %
+(Bonferroni over the park tests) — a drift of the kind a reviewer suspected (×0.66, ×1.49 in one
+park with 2 seeds) would show in every seed and fail it; the expected flows balance per park
+(docs/validation.md)."""
 import numpy as np
 import pytest
+from scipy import stats
 
 from sim.agents.demography import exit_hazard, exit_probability
 from sim.model import RegionalEconomy
 from sim.scenario import load_scenario
-
 from tests.fingerprint import ROOT
 
 pytestmark = pytest.mark.slow
-SEEDS = (0, 1, 2, 3, 4)
+SEEDS = tuple(range(10))
 
 
 def _run(seed):
@@ -27,11 +39,17 @@ def _run(seed):
         out = np.bincount(place, weights=np.where(ind[f.sector], f.output, 0.0), minlength=m.Q)[:nc]
         return out, np.bincount(place, minlength=m.Q)[:nc].astype(float)
 
+    def park(f):
+        npk = m.sites.n_parks
+        out = np.bincount(f.site, weights=np.where(ind[f.sector], f.output, 0.0), minlength=m.R)[:npk]
+        return out, np.bincount(f.site, minlength=m.R)[:npk].astype(float)
+
     f = m.firms
     n_sr = np.bincount(f.sector.astype(int) * m.R + f.site, minlength=m.S * m.R).reshape(m.S, m.R)
     base_exits = (n_sr * exit_probability(exit_hazard(m.market.net_scale, m.market.pibar, m.p.exit_rate,
                                                       m.p.exit_loss_hazard), m.dt)).sum()
     o0, n0 = city(f)
+    po0, pn0 = park(f)
     exits = births = moves = 0.0
     first_moves = None
     for k in range(m.n_steps):
@@ -42,8 +60,10 @@ def _run(seed):
         if k == 3:
             first_moves = moves / 4
     o1, n1 = city(m.firms)
+    po1, pn1 = park(m.firms)
     per = m.n_steps
-    return o1 / o0, n1 / n0, exits / per, births / per, moves / per, base_exits, first_moves, m.city_ids
+    return (o1 / o0, n1 / n0, exits / per, births / per, moves / per, base_exits, first_moves, m.city_ids,
+            po1 / po0, pn1 / pn0, list(m.site_ids[: m.sites.n_parks]))
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +82,20 @@ def test_every_city_stays_at_rest(runs, which):
     assert not bad, bad
 
 
+@pytest.mark.parametrize("which", [8, 9], ids=["industrial_output", "firms"])
+def test_every_park_stays_at_rest(runs, which):
+    ratios = np.array([r[which] for r in runs])  # seeds × parks
+    n, parks = ratios.shape
+    mean = ratios.mean(axis=0)
+    se = ratios.std(axis=0, ddof=1) / np.sqrt(n)
+    t = stats.t.ppf(1 - 0.01 / (2 * 2 * parks), n - 1)  # both measures, every park: family-wise 1 %
+    tol = np.maximum(0.03, t * se)
+    bad = [(k, round(float(x), 3), round(float(e), 3)) for k, x, e in zip(runs[0][10], mean, tol)
+           if abs(x - 1) > e]
+    assert not bad, bad
+
+
 def test_turnover_goes_on_at_its_calibrated_rates(runs):
-    for _, _, exits, births, moves, base_exits, first_moves, _ in runs:
+    for _, _, exits, births, moves, base_exits, first_moves, *_ in runs:
         assert exits >= 0.5 * base_exits and births >= 0.5 * base_exits
         assert moves >= 0.5 * first_moves > 0  # relocations: the first year's rate as the base
