@@ -8,12 +8,20 @@ The component holds only the ids of the ramping firms (and their sectors); the f
 population, so the vectorised model and the per-agent reference in benchmarks/ apply the same
 draws (keyed by firm id) to their own firms.
 
-Base year (at rest, MODEL.md §9.6): with a constant inflow of births replacing exits at probability
-e per period, the stationary share of ramping firms is φ = e / (e + h − e·h) (a firm leaves the ramp
-by reaching 达产 or by exiting, whichever comes first in the period's draws: exit draws first). The
-base firms of each (sector, site) are drawn ramping with probability φ; their calibrated scale is
-their current output, so their full scale is scale / a0. New firms' full sizes are drawn from the
-base firms' full sizes; so births, exits and ramps balance in expectation.
+Base year (at rest, MODEL.md §9.6): with births replacing exits at probability e per period, the
+stationary share of ramping firms is φ = e / (e + h − e·h) (the period's 达产 draw comes before its
+exit draw), and since exits and ramps do not depend on size, it is also their share of full
+capacity F. The base firms' calibrated scales c are their current output; a ramping one has full
+scale F = c / a0. Drawing base firms ramping with probability
+
+    φ' = φ·a0 / (1 − φ·(1 − a0))
+
+gives the ramping firms the stationary share φ of the base firms' full capacity (φ'c/a0 over
+(1 − φ')c + φ'c/a0); new firms' full sizes are drawn from the base firms' full scales. So the
+full-capacity mass of ramping firms stays at its stationary share and births (a0 of full), ramps
+and exits balance in expectation: output is at rest from the base year on (drawing with φ itself
+would put too much capacity on the ramp: output would drift up, by about 2–3 %
+at a0 = 0.5, T = 2 years, 3 %/year exits).
 """
 from __future__ import annotations
 
@@ -38,17 +46,24 @@ class Ramp:
         return self.a0 < 1.0
 
     def stationary_share(self, exit_prob: np.ndarray) -> np.ndarray:
-        """φ = e / (e + h − e·h): the stationary share of ramping firms at exit probability e."""
+        """φ = e / (e + h − e·h): the stationary share of ramping firms (and of full capacity) at
+        exit probability e per period."""
         e = np.asarray(exit_prob, dtype=float)
         return np.where(e > 0, e / np.maximum(e + self.h - e * self.h, 1e-300), 0.0)
 
+    def base_share(self, exit_prob: np.ndarray) -> np.ndarray:
+        """φ' = φ·a0 / (1 − φ(1 − a0)): the probability that a base firm (calibrated at its current
+        output) is ramping, so that ramping firms hold the stationary share φ of full capacity."""
+        phi = self.stationary_share(exit_prob)
+        return phi * self.a0 / (1.0 - phi * (1.0 - self.a0))
+
     def seed_base(self, firm_id: np.ndarray, sector: np.ndarray, site: np.ndarray,
                   exit_prob: np.ndarray) -> np.ndarray:
-        """Draw the base firms that are ramping (probability φ of their (sector, site)'s exit
+        """Draw the base firms that are ramping (probability φ' of their (sector, site)'s exit
         probability ``exit_prob[s, r]``); returns the mask. Their full scale is scale / a0."""
         if not self.on or len(firm_id) == 0:
             return np.zeros(len(firm_id), dtype=bool)
-        phi = self.stationary_share(exit_prob)[sector, site]
+        phi = self.base_share(exit_prob)[sector, site]
         u = rng.uniform(self.seed, "ramp_base", 0, firm_id)
         m = u < phi
         self.ids = firm_id[m].astype(np.int64)
