@@ -173,7 +173,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def ramp_step(self) -> None:
         """This period's 达产: ramping firms reaching full output have their scale divided by a0."""
         rp, f = self.ramp, self.firms
-        if not len(rp.ids):
+        if not len(rp.ids) or not len(f):
+            rp.draw(self.step_count, np.zeros(len(rp.ids), dtype=np.intp), np.zeros(len(rp.ids), bool), None)
             rp.reached = rp.ids
             return
         pos = np.minimum(np.searchsorted(f.firm_id, rp.ids), len(f) - 1)
