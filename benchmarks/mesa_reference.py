@@ -383,6 +383,7 @@ class MesaReference(ModelViews, mesa.Model):
     update_places = RegionalEconomy.update_places
     unit_cost = RegionalEconomy.unit_cost
     update_freeness = RegionalEconomy.update_freeness
+    ramp_factor = RegionalEconomy.ramp_factor
 
     def __init__(self, loaded: LoadedScenario, seed: int | None = None, until: float | None = None,
                  capacity_rule: bool = True, env: RegionalEconomy | None = None) -> None:
@@ -432,6 +433,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.flows = copy.deepcopy(env.flows, memo)
         # the project pipeline (place-level: projects are not firms), with its base-year state
         self.projects = copy.deepcopy(env.projects, memo)
+        self.ramp = copy.deepcopy(env.ramp, memo)    # ids of the firms on their ramp to 达产
+        self.known = copy.deepcopy(env.known, memo)  # the scenario's known projects
         assert self.ledger.rt is self.policy
         # firms=None: the agents choose; only SiteChoice.utility_rows (place-level) is used
         self.choice = SiteChoice(None, self.sites, self.land_state, self.market, self.policy,
@@ -774,7 +777,11 @@ class MesaReference(ModelViews, mesa.Model):
         shared component, on the reference's land); each agent exits by its (sector, site)'s hazard
         (``Firm.exit_or_survive``), freeing its plot; one agent is born per project reaching 投产,
         with the project's fields and the next firm id, and paid its one-off levers."""
-        births = self.projects.advance(self.land_state, self.step_count, self.t)
+        self._ramp_step()
+        births = self.projects.advance(self.land_state, self.step_count, self.t, self.policy)
+        births = self.known.enter(self.projects, self.market, self.land_state, self.t, births)
+        births = self.ramp.born(births)
+        first = self.next_firm_id
         mk, p = self.market, self.p
         self.exit_prob = exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate,
                                                       p.exit_loss_hazard), self.dt).tolist()
@@ -788,6 +795,8 @@ class MesaReference(ModelViews, mesa.Model):
                 free[f.site] += f.land
             f.remove()
         if births is None:
+            if len(self.known):
+                self.known.update(self.projects.pop, births, first)
             return
         born = []  # in order of the projects, which is the order of their firm ids
         for s, r, h, a, land, ind, piv in zip(
@@ -802,6 +811,25 @@ class MesaReference(ModelViews, mesa.Model):
         if self.n_levers:  # grants and land discounts to newcomers (``Ledger.one_off_payments``)
             for f in born:
                 f.one_off()
+        self.ramp.register(first, births["sector"])
+        if len(self.known):
+            self.known.update(self.projects.pop, births, first)
+
+    def _ramp_step(self) -> None:
+        """``RegionalEconomy.ramp_step`` on the agents: the ramp component draws who reaches 达产
+        (keyed by firm id); those agents' scales are divided by a0."""
+        rp = self.ramp
+        if not len(rp.ids):
+            rp.reached = rp.ids
+            return
+        by_id = {f.firm_id: f for f in self.firms}
+        agents = [by_id.get(i) for i in rp.ids.tolist()]
+        alive = np.array([a is not None for a in agents])
+        site = np.array([a.site if a is not None else 0 for a in agents], dtype=np.intp)
+        reach = rp.draw(self.step_count, site, alive, self.ramp_factor())
+        for a, r in zip(agents, reach.tolist()):
+            if r:
+                a.scale /= rp.a0
 
     def _production(self) -> None:
         n = self.S * self.R

@@ -239,6 +239,8 @@ NATIONAL_KEYS = {
     "project_dropout_share_started": ("share", 0.0, 1.0),
     "vat_collection_ratio": ("ratio", 0.0, 2.0),
     "land_cost_share": ("share of the land price", 0.0, 5.0),
+    "ramp_start_share": ("share", 0.01, 1.0),
+    "ramp_years": ("years", 0.0, 20.0),
 }
 INVESTOR_SCHEMA = {"origin": _text, "share": _num(0.0, 1.0, unit="share"), **SRC}
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}

@@ -15,10 +15,12 @@ from .agents.anchors import compile_anchors, place_anchors
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
 from .agents.growth import grow
+from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
 from .agents.places import Land, Sites, build_grid, park_rows
 from .agents.production import owner_income, produce
 from .agents.projects import ProjectEconomy
+from .agents.ramp import Ramp
 from .agents.relocation import ROUNDS, Flows, SiteChoice
 from .agents.seeding import base_targets, draw_sizes, seed_firms
 from .agents.trends import Trends
@@ -144,11 +146,43 @@ class RegionalEconomy(ModelViews, mesa.Model):
                           choice=rates != "spend", spend=rates != "choice")
 
     def exits_and_births(self) -> None:
-        """The pipeline advances (``sim.agents.projects``); firms exit by the loss-dependent hazard and
-        projects reaching 投产 are born as firms (``sim.agents.demography``)."""
-        births = self.projects.advance(self.land_state, self.step_count, self.t)
+        """Ramping firms reach 达产 (``sim.agents.ramp``); the pipeline advances (``sim.agents.projects``,
+        levers by stage) and the known projects dated in the period join it
+        (``sim.agents.known_projects``); firms exit by the loss-dependent hazard and projects
+        reaching 投产 are born as firms at the ramp's start share (``sim.agents.demography``)."""
+        self.ramp_step()
+        births = self.projects.advance(self.land_state, self.step_count, self.t, self.policy)
+        births = self.known.enter(self.projects, self.market, self.land_state, self.t, births)
+        births = self.ramp.born(births)
+        first = self.firms.next_id
         exits_and_births(self.firms, self.sites, self.land_state, self.market, self.flows, births,
                          self.ledger, self.p, self.seed_value, self.step_count, self.t, self.dt)
+        if births is not None:
+            self.ramp.register(first, births["sector"])
+        if len(self.known):
+            self.known.update(self.projects.pop, births, first)
+            self.known.update_firms(self.ramp.reached, self.firms.firm_id[self.firms.alive])
+
+    def ramp_factor(self) -> np.ndarray | None:
+        """The talent levers' factor on the hazard of reaching 达产, (S, R), or None."""
+        eff = self.policy.stage_effects(self.wages_market[self.sites.market_arr], ("ramp",))
+        if not eff:
+            return None
+        return 1.0 + sum(x for _, _, x in eff)
+
+    def ramp_step(self) -> None:
+        """This period's 达产: ramping firms reaching full output have their scale divided by a0."""
+        rp, f = self.ramp, self.firms
+        if not len(rp.ids) or not len(f):
+            rp.draw(self.step_count, np.zeros(len(rp.ids), dtype=np.intp), np.zeros(len(rp.ids), bool), None)
+            rp.reached = rp.ids
+            return
+        pos = np.minimum(np.searchsorted(f.firm_id, rp.ids), len(f) - 1)
+        alive = (f.firm_id[pos] == rp.ids) & f.alive[pos]
+        reach = rp.draw(self.step_count, f.site[pos], alive, self.ramp_factor())
+        if reach.any():
+            f.scale[pos[reach]] /= rp.a0
+            f.grown()
 
     def grow(self) -> None:
         """Gibrat growth of scale at the national drift (``sim.agents.growth``)."""
@@ -403,21 +437,28 @@ class RegionalEconomy(ModelViews, mesa.Model):
                 w[:, nc + self.origin_ids.index(r["origin"])] += r["share"]
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         dist = self.net.distance_km()[np.ix_(self.market_node_idx, self.site_node_idx)]
+        self.ramp = Ramp(c("ramp_start_share"), c("ramp_years"), self.dt, self.seed_value)
+        self.known = KnownProjects(self.scn.known_projects, str(self.loaded.path), list(sites.ids[: sites.n_parks]),
+                                   self.sectors, self.market_ids, sites.market_arr)
+        exit_prob = exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate, p.exit_loss_hazard),
+                                     self.dt)
+        full = f.scale.copy()  # full scales: base firms on their ramp (at rest) produce a0 of it
+        if self.sw.entry_exit:
+            full[self.ramp.seed_base(f.firm_id, f.sector, f.site, exit_prob)] /= self.ramp.a0
         key = f.sector.astype(np.intp) * self.R + f.site
-        order = np.lexsort((f.scale, key))
-        ks, sc = key[order], f.scale[order]
+        order = np.lexsort((full, key))
+        ks, sc = key[order], full[order]
         bounds = np.flatnonzero(np.diff(ks)) + 1
         pools = {int(ks[a]): sc[a:b] for a, b in zip(np.r_[0, bounds], np.r_[bounds, len(ks)])}
         for s in range(S):
-            pools[("sector", s)] = np.sort(f.scale[f.sector == s]) if (f.sector == s).any() else np.ones(1)
+            pools[("sector", s)] = np.sort(full[f.sector == s]) if (f.sector == s).any() else np.ones(1)
         self.projects = ProjectEconomy(S=S, sites=sites, Q=Q, mobile=self.mobile_sector, admit=self.admit,
                                        lead=self.lead, capital_per=mk.capital_per, hazards=hz, origin_w=w,
                                        dist_qr=dist, base_scales=pools, p=p, seed=self.seed_value, dt=self.dt)
         if not self.sw.entry_exit:
             return
         n_sr = np.bincount(key, minlength=S * self.R).reshape(S, self.R).astype(float)
-        exits = n_sr * exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate, p.exit_loss_hazard),
-                                        self.dt)
+        exits = n_sr * exit_prob
         self.projects.calibrate(mk, exits, p.project_realization, c("study_area_investment_share"))
         self.projects.seed_pipeline(mk, self.land_state, self.step_count, self.t)
         # the base year's owners on the same steady path: where the investors of a (sector, site)

@@ -48,6 +48,9 @@ def _base() -> dict:
     d["trends"]["wage_growth"] = {"长三角": 0.07, "default": 0.05}
     d["targets"] = [{"id": "t_output", "label": "", "measure": "output_growth", "place": "四平", "year": 2030,
                      "since": 2022, "threshold_yi": 100.0, "at_least": 0.5, "at_most": None, "source": "test"}]
+    d["known_projects"] = [{"id": "kp_materials", "name_zh": "新材料产业科创园", "sector": "新材料",
+                            "investment_yi": 52.5, "jobs": 800.0, "park": "siping_xinkai", "stage": "signed",
+                            "date": "2023-10", "investor_origin": "长三角", "source": "test"}]
     return d
 
 
@@ -58,7 +61,9 @@ REQUIRED = {(): ["name"],
             ("new_parks", "*"): ["id", "name_zh", "city", "capacity_ha", "opens", "land_price_yuan_m2", "source",
                                  "investment_yi", "investment_source"],
             ("anchors", "*"): ["id", "park", "sector", "output_yi", "starts", "source"],
-            ("targets", "*"): ["id", "measure", "year", "source"]}
+            ("targets", "*"): ["id", "measure", "year", "source"],
+            ("known_projects", "*"): ["id", "name_zh", "sector", "investment_yi", "park", "stage", "date",
+                                      "source"]}
 
 
 def test_base_scenario_is_valid():
@@ -168,7 +173,7 @@ def scenario_mistakes(draw):
         year = draw(st.one_of(st.integers(1000, 2021), st.integers(2036, 9999)))
         fmt = draw(st.sampled_from(["{y}", "{y}-07", "{y}Q3", "int"]))
         date = year if fmt == "int" else fmt.format(y=year)
-        which = draw(st.sampled_from(["schedule", "opens", "starts", "target"]))
+        which = draw(st.sampled_from(["schedule", "opens", "starts", "target", "known"]))
         if which == "schedule":
             path, key = draw(st.sampled_from(DATED))
             sched = _get(d, path)
@@ -179,6 +184,9 @@ def scenario_mistakes(draw):
         elif which == "starts":
             d["anchors"][0]["starts"] = date
             path = ("anchors",)
+        elif which == "known":
+            d["known_projects"][0]["date"] = date
+            path = ("known_projects",)
         else:
             assume(year >= 1990)
             d["targets"][0]["year"] = year
@@ -187,7 +195,8 @@ def scenario_mistakes(draw):
     if kind == "unknown_reference":
         bad = draw(unknown_ids)
         where = draw(st.sampled_from(["park_city", "lever_park", "lever_sector", "lever_city", "anchor_park",
-                                      "anchor_sector", "project", "partner", "new_park_leading"]))
+                                      "anchor_sector", "project", "partner", "new_park_leading",
+                                      "known_park", "known_sector", "known_stage"]))
         if where == "park_city":
             d["new_parks"][0]["city"] = bad
             return d, "new_parks", kind
@@ -203,6 +212,9 @@ def scenario_mistakes(draw):
         if where == "anchor_sector":
             d["anchors"][0]["sector"] = bad
             return d, "anchors", kind
+        if where.startswith("known_"):
+            d["known_projects"][0][where.removeprefix("known_")] = bad
+            return d, "known_projects", kind
         if where == "project":
             d["transport_projects"] = [bad]
             return d, "transport_projects", kind
@@ -213,8 +225,12 @@ def scenario_mistakes(draw):
         return d, "new_parks", kind
     # bad_range: zero or negative capacities, shares above 1 and other out-of-range values
     target = draw(st.sampled_from(["capacity", "share_param", "share_lever", "partners", "input_share",
-                                   "scale", "horizon"]))
+                                   "scale", "horizon", "known_size"]))
     over = draw(st.floats(1.0001, 1e6))
+    if target == "known_size":
+        d["known_projects"][0][draw(st.sampled_from(["investment_yi", "jobs"]))] = draw(
+            st.sampled_from([-1, -52.5, -1e6, -0.001]))
+        return d, "known_projects", kind
     if target == "capacity":
         d["new_parks"][0]["capacity_ha"] = draw(st.sampled_from([0, -1, -1e6, 0.0]))
         return d, "new_parks", kind

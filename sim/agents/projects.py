@@ -13,20 +13,30 @@ import numpy as np
 
 from .. import rng
 from ..economy.choice import admit_in_order, calibrate_share_constants, nested_logit_probabilities
-from ..economy.pipeline import DROPPED, PRODUCING, SIGNED, STARTED, StageHazards, advance, steady_state
+from ..economy.pipeline import (
+    DROPPED,
+    PRODUCING,
+    SIGNED,
+    STARTED,
+    StageHazards,
+    advance,
+    stage_rates,
+    steady_state,
+)
 from ..economy.profits import land_need
-from ..policy.attribution import attribute
+from ..policy.attribution import MONEY_BIT, MONEY_KINDS, attribute
 
 FIELDS = {"project_id": np.int64, "sector": np.int32, "site": np.int32, "origin": np.int32,
           "stage": np.int8, "invest": float, "scale0": float, "land": float, "funds": float,
-          "since": float, "induced": bool, "pivotal": np.int64, "waiting": bool}
+          "since": float, "induced": bool, "pivotal": np.int64, "waiting": bool, "known": np.int32}
 
 
 class ProjectPopulation:
     """Projects in the pipeline (before 投产), one row each: id, sector, site, investor origin (a
     market index), stage, investment X (亿元), base-year scale, land need (ha), funds arrived (亿元),
-    date of intention, whether the site choice was induced and its pivotal levers, and whether it
-    has waited for free park land to start."""
+    date of intention, whether it was induced (its site choice, or its survival in the pipeline)
+    and its pivotal levers, whether it has waited for free park land to start, and its row in the
+    scenario's known projects (−1 for the calibrated flow)."""
 
     def __init__(self) -> None:
         for name, dt in FIELDS.items():
@@ -284,9 +294,66 @@ class ProjectEconomy:
                                        scale, self.sites.is_park[site]),
                         funds=np.zeros(n), since=np.full(n, t),
                         induced=np.zeros(n, bool) if induced is None else induced, waiting=np.zeros(n, bool),
-                        pivotal=np.zeros(n, np.int64) if pivotal is None else pivotal)
+                        pivotal=np.zeros(n, np.int64) if pivotal is None else pivotal,
+                        known=np.full(n, -1))
         if stage == 0:
             self.tally.add("projects_intended", site, origin)
+
+    def add_known(self, *, ids, known, sector, site, origin, stage, invest, scale0, land, t: float) -> None:
+        """Known projects (``sim/agents/known_projects.py``) joining the pipeline at their stages."""
+        n = len(ids)
+        self.pop.append(project_id=ids, sector=sector, site=site, origin=origin, stage=stage, invest=invest,
+                        scale0=scale0, land=land, funds=np.zeros(n), since=np.full(n, t),
+                        induced=np.zeros(n, bool), pivotal=np.zeros(n, np.int64), waiting=np.zeros(n, bool),
+                        known=known)
+
+    def _stage_levers(self, policy, stage: np.ndarray):
+        """Per project, the levers' factors by stage (``PolicyRuntime.stage_effects``): the advance
+        factor a of signed projects and the finance levers' cut of construction drop-outs; and each
+        lever's own part (for attribution). None when no stage lever is in force."""
+        eff = policy.stage_effects(which=("start", "build")) if policy is not None else []
+        if not eff:
+            return None
+        pop = self.pop
+        parts = []
+        for j, which, x in eff:
+            on = stage == (SIGNED if which == "start" else STARTED)
+            parts.append((j, which, np.where(on, x[pop.sector, pop.site], 0.0)))
+        return parts
+
+    @staticmethod
+    def _factors(parts, wait: np.ndarray, skip=lambda j: False):
+        adv = np.ones(len(wait))
+        cut = np.zeros(len(wait))
+        for j, which, x in parts:
+            if skip(j):
+                continue
+            if which == "start":
+                adv += x
+            else:
+                cut += x
+        return adv, wait * np.maximum(1.0 - cut, 0.0)
+
+    def _attribute_pipeline(self, parts, old, new, u, wait, kinds) -> None:
+        """A pipeline outcome is induced (MODEL.md §9.7) if, with the same uniform draw, the project
+        would have dropped this period without the levers' hazard changes; lever j is pivotal if it
+        would have without j alone (the money levers also together: bit MONEY_BIT). Evaluated each
+        period on that period's draw, given the project's state (diverging timings are not
+        followed). Sets ``induced`` and ``pivotal`` of the projects (carried to the firm at 投产)."""
+        pop = self.pop
+        pre = old < PRODUCING
+        kept = pre & (new != DROPPED)
+
+        def drops(adv, mult):
+            hk, dk = stage_rates(old, self.h, mult, adv)
+            return kept & (u >= hk) & (u < hk + dk)
+        pop.induced |= drops(*self._factors(parts, wait, lambda j: True))
+        money = {j for j, _, _ in parts if kinds[j] in MONEY_KINDS}
+        for j in {j for j, _, _ in parts}:
+            pop.pivotal[drops(*self._factors(parts, wait, lambda i, j=j: i == j))] |= np.int64(1) << np.int64(j)
+        if money:
+            pop.pivotal[drops(*self._factors(parts, wait, lambda i: i in money))] |= (
+                np.int64(1) << np.int64(MONEY_BIT))
 
     def _start_on_land(self, rows: np.ndarray, land) -> np.ndarray:
         """Projects ``rows`` that want to start (开工): in parks, in id order while free land lasts;
@@ -304,26 +371,38 @@ class ProjectEconomy:
         pop.stage[rows[~ok]] = np.minimum(pop.stage[rows[~ok]], SIGNED)
         return ok
 
-    def advance(self, land, step: int, t: float) -> dict | None:
+    def advance(self, land, step: int, t: float, policy=None) -> dict | None:
         """One period of the pipeline. Signed projects start only on free land (waiting ones drop
-        out faster, ×``project_wait_dropout``); funds arrive by stage (a share at signing, the
-        construction share spread over the expected construction time, the rest at 投产). Returns the
-        projects reaching 投产 as the fields of new firms (or None)."""
+        out faster, ×``project_wait_dropout``); levers act by stage (``policy.stage_effects``: the
+        business environment speeds signed → started, finance levers cut construction drop-outs;
+        attributed); funds arrive by stage (a share at signing, the construction share spread over
+        the expected construction time, the rest at 投产). Returns the projects reaching 投产 as the
+        fields of new firms (or None)."""
         pop, p = self.pop, self.p
         if not len(pop):
             return None
         u = rng.uniform(self.seed, "project_stage", step, pop.project_id)
+        parts = self._stage_levers(policy, pop.stage)
+        wait0 = np.where(pop.waiting, p.project_wait_dropout, 1.0)
+        if parts is None:
+            h_signed, adv = self.h.h[SIGNED], None
+        else:
+            adv, _ = self._factors(parts, wait0)
+            h_signed = stage_rates(pop.stage, self.h, None, adv)[0]
         # who would start this period, and is there free land for them (in project-id order)
-        want = np.flatnonzero((pop.stage == SIGNED) & (u < self.h.h[SIGNED]))
+        want = np.flatnonzero((pop.stage == SIGNED) & (u < h_signed))
         blocked = np.zeros(len(pop), dtype=bool)
         if want.size:
             ok = self._start_on_land(want, land)
             blocked[want[~ok]] = True
             pop.waiting[want[~ok]] = True
         # a blocked project stays this period; once it has waited, it drops out m times as often
-        mult = np.where(pop.waiting, p.project_wait_dropout, 1.0)
+        wait = np.where(pop.waiting, p.project_wait_dropout, 1.0)
+        mult = wait if parts is None else self._factors(parts, wait)[1]
         old = pop.stage.copy()
-        new = advance(old, u, self.h, mult, blocked)
+        new = advance(old, u, self.h, mult, blocked, adv)
+        if parts is not None:
+            self._attribute_pipeline(parts, old, new, u, wait, policy.ls.kind)
         # funds: at signing, during construction, the rest at 投产
         signed = (old == 0) & (new == SIGNED)
         building = (old == STARTED) & (new != DROPPED)
@@ -352,6 +431,7 @@ class ProjectEconomy:
         if born.size:
             births = {"sector": pop.sector[born], "site": pop.site[born], "home": pop.origin[born],
                       "scale": pop.scale0[born] * self.trend, "land": pop.land[born],
-                      "induced": pop.induced[born], "pivotal": pop.pivotal[born]}
+                      "induced": pop.induced[born], "pivotal": pop.pivotal[born],
+                      "known": pop.known[born].astype(np.int64)}
         pop.keep(np.flatnonzero(~dropped & ~produced))
         return births

@@ -220,7 +220,8 @@ def check_outputs(df) -> None:
         bad = df[~np.isfinite(v)].iloc[0]
         problems.append(f"{int((~np.isfinite(v)).sum())} NaN/infinite values (first: {bad.measure} "
                         f"{bad.place} {bad.year})")
-    signed = {"fiscal_balance", "land_transfer_revenue"}  # land can be sold below its cost
+    # land can be sold below its cost; known projects' stage codes are negative while pending/dropped
+    signed = {"fiscal_balance", "land_transfer_revenue", "known_project_stage"}
     neg = (v < -1e-9) & ~df["measure"].isin(signed).to_numpy()
     if neg.any():
         bad = df[neg].iloc[0]

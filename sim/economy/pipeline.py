@@ -65,19 +65,39 @@ def steady_state(inflow: float, h: StageHazards) -> np.ndarray:
     return n
 
 
+def reach_probability(h: StageHazards, start: int, periods: int) -> np.ndarray:
+    """Closed form: P(a project in stage ``start`` at period 0 has reached 投产 by period n), n = 1 ..
+    ``periods`` (the phase-type chain's absorbing-state probability, from the transition matrix over
+    the pre-投产 stages, 投产 and dropped). A project already producing has reached it (all ones)."""
+    K = len(h.h)
+    if start >= K:
+        return np.ones(periods)
+    P = np.zeros((K + 2, K + 2))  # states 0..K−1 the stages, K = 投产, K + 1 = dropped
+    for k in range(K):
+        P[k, k + 1] = h.h[k]
+        P[k, K + 1] = h.d[k]
+        P[k, k] = 1.0 - h.h[k] - h.d[k]
+    P[K, K] = P[K + 1, K + 1] = 1.0
+    x = np.zeros(K + 2)
+    x[start] = 1.0
+    out = np.empty(periods)
+    for n in range(periods):
+        x = x @ P
+        out[n] = x[K]
+    return out
+
+
 def advance(stage: np.ndarray, u: np.ndarray, h: StageHazards, drop_mult: np.ndarray | None = None,
-            blocked: np.ndarray | None = None) -> np.ndarray:
+            blocked: np.ndarray | None = None, adv_mult: np.ndarray | None = None) -> np.ndarray:
     """The stages after one period: with uniforms ``u``, a project in stage k < 投产 advances if
-    u < h_k, drops if h_k ≤ u < h_k + d_k·m (``drop_mult`` m ≥ 1 for projects that have waited for
-    land), else stays; a ``blocked`` project that would advance stays instead (no free land to
-    start on). A producing project reaches 达产 with the ramp hazard. Returns the new stages
-    (DROPPED = −1)."""
+    u < h_k·a, drops if h_k·a ≤ u < h_k·a + d_k·m, else stays (``drop_mult`` m per project: ≥ 1 for
+    projects that have waited for land, < 1 where finance levers lower construction drop-outs;
+    ``adv_mult`` a ≥ 1 where the business environment speeds signed → started; h·a ≤ 1 and then
+    d·m ≤ 1 − h·a); a ``blocked`` project that would advance stays instead (no free land to start
+    on). A producing project reaches 达产 with the ramp hazard. Returns the new stages (DROPPED = −1)."""
     new = stage.copy()
     pre = stage < PRODUCING
-    k = np.where(pre, stage, 0)
-    hk, dk = h.h[k], h.d[k]
-    if drop_mult is not None:
-        dk = np.minimum(dk * drop_mult, 1.0 - hk)
+    hk, dk = stage_rates(stage, h, drop_mult, adv_mult)
     go = pre & (u < hk)
     if blocked is not None:  # it would advance (u < h) but cannot: it stays (no drop-out either)
         go &= ~blocked
@@ -87,3 +107,18 @@ def advance(stage: np.ndarray, u: np.ndarray, h: StageHazards, drop_mult: np.nda
     ramp = stage == PRODUCING
     new[ramp & (u < h.ramp)] = FULL
     return new
+
+
+def stage_rates(stage: np.ndarray, h: StageHazards, drop_mult: np.ndarray | None = None,
+                adv_mult: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per project, this period's advance and drop-out probabilities (h_k·a, d_k·m) of its stage,
+    capped so that they are probabilities of exclusive events (see :func:`advance`)."""
+    k = np.where(stage < PRODUCING, stage, 0)
+    hk, dk = h.h[k], h.d[k]
+    if adv_mult is not None:
+        hk = np.minimum(hk * adv_mult, 1.0)
+    if drop_mult is not None:
+        dk = np.minimum(dk * drop_mult, 1.0 - hk)
+    elif adv_mult is not None:
+        dk = np.minimum(dk, 1.0 - hk)
+    return hk, dk

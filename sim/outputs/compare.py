@@ -25,6 +25,7 @@ import numpy as np
 
 from ..errors import UserError
 from . import results
+from .known import reach_by_year
 from .summary import cost_per_job, discount_factors
 
 DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
@@ -178,7 +179,7 @@ def run_comparison(args, execute_run) -> Path:
             for k in range(len(seeds)):
                 b, p = frames[base][k], frames[n][k]
                 keys = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin"]
-                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]  # noqa: E731
+                sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]
                 m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
                     {"value_policy": 0.0, "value_base": 0.0})
                 m["difference"] = m.value_policy - m.value_base
@@ -299,9 +300,19 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
                      "fiscal_spending_total_yi"):
             xs = [s["region"][key_] for _, s in runs]
             heads[key_] = {"mean": round(float(np.mean(xs)), 3), "p5": _q(xs, 5), "p95": _q(xs, 95)}
+        # each known project's probability of reaching 投产 by year (sim/outputs/known.py)
+        static = ("name_zh", "park", "sector", "investment_yi", "jobs_full", "stage_given", "date", "source")
+        meta = {pid: {k: info.get(k) for k in static}
+                for pid, info in (runs[0][1].get("known_projects") or {}).items()}
+        reach = reach_by_year(frames, meta)
+        known = {pid: {**info, "probability_producing_by_year": {
+            str(r["year"]): r["probability_producing"] for r in reach if r["id"] == pid}}
+            for pid, info in meta.items()}
+        if reach:
+            pd.DataFrame(reach).to_csv(tmp / "known_projects.csv", index=False)
         results.write_json(tmp / "summary.json", {
             "scenario": ld.scenario.name, "seeds": seeds, "until": args.until, "overrides": list(args.set),
-            "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows})
+            "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows, "known_projects": known})
         from .plots import fan_figures
         fan_figures(tmp, frames, ld.scenario.name)
         path = results.finish(tmp, final)

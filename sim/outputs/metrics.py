@@ -15,7 +15,6 @@ import numpy as np
 
 from ..economy.fiscal import budget_residual, general_budget
 from ..economy.prices import deflator_index, real_value
-
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
 
@@ -26,6 +25,10 @@ PROJECT_MEASURES = {"projects_intended": "projects/period", "projects_signed": "
                     "projects_started": "projects/period", "projects_producing": "projects/period",
                     "projects_dropped": "projects/period", "investment_signed": "亿元/period",
                     "funds_arrived": "亿元/period"}
+
+# stage codes of ``known_project_stage`` rows (sim/agents/known_projects.py STAGE_NAMES)
+KNOWN_STAGE_UNIT = ("stage code: -2 pending, 0 intention, 1 signed, 2 started, 3 producing (投产), "
+                    "4 full (达产), -1 dropped, 5 closed")
 
 
 class Recorder:
@@ -282,6 +285,9 @@ class Recorder:
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
         self.add(y, ("region",), "projects_in_pipeline", float(in_study.sum()), "projects")
         self.add(y, ("region",), "projects_intended_elsewhere", tl.intended_elsewhere, "projects/period")
+        kn = m.known
+        if len(kn):  # the scenario's known projects: each one's stage (place = the project's id)
+            self.add(y, kn.ids, "known_project_stage", kn.stage.astype(float), KNOWN_STAGE_UNIT)
 
     def _collect_budget(self, m, y: float, gdp_c: np.ndarray) -> None:
         """General budget revenue (local taxes + the non-modelled residual growing with nominal

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..policy.attribution import MONEY_KINDS
 from ..policy.infrastructure import PAYERS, investments
+from .known import run_summary as known_run_summary
 from .targets import evaluate
 
 WAN_PER_YI = 1e4
@@ -149,6 +150,7 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
     summ["fiscal_by_year"] = by_year
     summ["budget_events"] = list(model.budget_events)
     summ["targets"] = evaluate(df, scn.targets)
+    summ["known_projects"] = known_run_summary(model, df)
     return summ
 
 

@@ -21,6 +21,10 @@ from ..economy.finance import WAN_TO_YI, annuity, duration_factor, eligible_by_d
 from .compiled import LeverSet
 from .levers import CHOICE_KINDS, KINDS
 
+# levers acting on a pipeline stage (MODEL.md §9.3; ``PolicyRuntime.stage_effects``)
+STAGE_KINDS = {"friction_cut": "start", "interest_subsidy": "build", "loan_guarantee": "build",
+               "talent_subsidy": "ramp"}
+
 
 class PolicyRuntime:
     """Values, budgets and rates of the compiled levers ``ls`` for a model of ``S`` sectors on
@@ -285,6 +289,43 @@ class PolicyRuntime:
             else:
                 continue
             out.append((j, term, lc["sec"][j][sec]))
+        return out
+
+    def stage_effects(self, wages_site: np.ndarray | None = None,
+                      which: tuple[str, ...] = ("start", "build", "ramp")) -> list[tuple[int, str, np.ndarray]]:
+        """Levers acting by pipeline stage (MODEL.md §9.3): per active lever of ``STAGE_KINDS`` whose
+        effect is in ``which``, (j, effect, x[S, R]) with x = 0 off its target:
+
+        * ``start`` — business environment (friction_cut, share v): the signed → started hazard
+          × (1 + Σ v) (approvals and land handed over faster by the share the 营商环境 cut
+          removes; assumption);
+        * ``build`` — interest subsidy (v pp) and loan guarantee (share v of capital at the
+          guarantee spread): drop-outs during construction × (1 − Σ x), x = the share of the
+          financing cost the lever removes, (v/100) / r or v·spread/100 / r (r:
+          ``interest_rate``); construction drop-outs taken as proportional to the financing cost
+          (assumption);
+        * ``ramp`` — talent subsidy (v yuan per person-year): the hazard of reaching 达产 × (1 + Σ x),
+          x = min(v / wage at the site, 1) (hiring skilled staff is the ramp's bottleneck;
+          assumption). Needs ``wages_site``."""
+        ls, p = self.ls, self.p
+        lc = ls.consts()
+        r = max(p.interest_rate, 1e-12)
+        out = []
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            eff = STAGE_KINDS.get(kind)
+            if v == 0 or eff not in which or not lc["any"][j]:
+                continue
+            if kind == "friction_cut":
+                x = np.full((self.S, self.R), v)
+            elif kind == "interest_subsidy":
+                x = np.full((self.S, self.R), v / 100 / r)
+            elif kind == "loan_guarantee":
+                x = np.full((self.S, self.R), v * p.guarantee_spread / 100 / r)
+            else:
+                x = np.broadcast_to(np.minimum(v / np.maximum(wages_site, 1e-9), 1.0)[None, :],
+                                    (self.S, self.R))
+            out.append((j, eff, np.where(ls.mask[j], x, 0.0)))
         return out
 
     def land_discount_stay(self, land_disc: np.ndarray, plot_rent: np.ndarray, pib: np.ndarray) -> np.ndarray:

@@ -25,7 +25,7 @@ from ..errors import ScenarioError
 from .schema import Scenario, Trends
 from .yaml_file import read_yaml_mapping
 
-ID_LISTS = ("levers", "new_parks", "anchors", "targets")
+ID_LISTS = ("levers", "new_parks", "anchors", "targets", "known_projects")
 
 
 def _merge_by_id(base: list, over: list) -> list:
@@ -256,6 +256,8 @@ def check_dates(scn: Scenario, src: str) -> None:
         check(f"new_parks.{j}.opens", npk.opens)
     for j, a in enumerate(scn.anchors):
         check(f"anchors.{j}.starts", a.starts)
+    for j, kp in enumerate(scn.known_projects):
+        check(f"known_projects.{j}.date", kp.date)
     for j, t in enumerate(scn.targets):
         if not h.start < t.year <= h.end:
             raise ScenarioError(src, f"targets.{j}.year", t.year,

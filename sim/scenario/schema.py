@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..dates import Schedule, parse_schedule
+from ..dates import Schedule, parse_date, parse_schedule
 from ..policy.levers import Anchor, Lever, NewPark, ScenarioTarget
 
 
@@ -196,6 +196,36 @@ class Switches(_Strict):
     calendar: bool = True
 
 
+KNOWN_STAGES = ("intention", "signed", "started", "producing")
+
+
+class KnownProject(_Strict):
+    """A named project from a city's own list (MODEL.md §9.3, issue 14 item 7), e.g. the seeds'
+    52.5亿元 吉林四平新材料产业科创园: it enters the pipeline at ``stage`` on ``date`` and then follows
+    the same hazards and land gating as the calibrated flow. Park and sector are checked against
+    the data when the model is built (``sim/agents/known_projects.py``)."""
+
+    id: str = Field(..., min_length=1, max_length=60, pattern=r"^[\w\-\.]+$")
+    name_zh: str = Field(..., min_length=1, max_length=80, description="the project's name")
+    sector: str = Field(..., min_length=1, description="a sector of data/sector_params.csv")
+    investment_yi: float = Field(..., gt=0, le=1e4, description="total investment (亿元)")
+    jobs: float | None = Field(None, ge=0, le=1e6, description=(
+        "jobs at full output (persons; reported; unset: the sector's jobs per 亿元 of output × the "
+        "output the investment buys)"))
+    park: str = Field(..., min_length=1, description="a park id of data/parks.csv or new_parks")
+    stage: Literal[KNOWN_STAGES] = Field(..., description="stage on its date")  # type: ignore[valid-type]
+    date: str | int = Field(..., description="when it is at that stage (2023, 2023-09, 2023Q3)")
+    investor_origin: str | None = Field(None, description=(
+        "a market id (city or origin region) of its investor; unset: the park's city"))
+    source: str = Field(..., min_length=1)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v):
+        parse_date(v)
+        return v
+
+
 class Scenario(_Strict):
     name: str = Field(..., min_length=1, max_length=80, pattern=r"^[\w\-\.]+$")
     description: str = ""
@@ -213,8 +243,10 @@ class Scenario(_Strict):
     new_parks: list[NewPark] = Field(default_factory=list, description="parks the scenario builds")
     anchors: list[Anchor] = Field(default_factory=list, description="anchor projects")
     targets: list[ScenarioTarget] = Field(default_factory=list, description="plan targets")
+    known_projects: list[KnownProject] = Field(default_factory=list,
+                                               description="a city's own named projects")
 
-    @field_validator("levers", "new_parks", "anchors", "targets")
+    @field_validator("levers", "new_parks", "anchors", "targets", "known_projects")
     @classmethod
     def _unique_ids(cls, v: list) -> list:
         seen = set()

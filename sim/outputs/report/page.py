@@ -14,6 +14,7 @@ from pathlib import Path
 from ...errors import UserError
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
 from .i18n import CAPTIONS, TEXT
+from .known import section_known
 from .numbers import mean_indicators
 from .source import Source, load_source, places
 from .tables import (
@@ -90,6 +91,9 @@ def build_html(src: Source, lang: str) -> str:
     tg = section_targets(src, T)
     if tg:
         sections.append(("targets", T["targets"], tg))
+    kn = section_known(src, lang)
+    if kn:
+        sections.append(("known_projects", *kn))
     # fan charts and differences
     if src.kind == "comparison":
         body = figure(fig_fan_levels(src, TF), T["fig.fan"]) if ok_runs else ""
