@@ -62,8 +62,20 @@ class Tally:
         self.intended_elsewhere = 0.0
 
     def add(self, measure: str, site: np.ndarray, origin: np.ndarray, w=1.0) -> None:
-        if len(site):
-            np.add.at(getattr(self, measure), (site, origin), w)
+        """Add ``w`` (a number or one per project) at (site, origin), in project order. A
+        ``bincount`` gives what ``np.add.at`` would: counts (w = 1) are whole numbers, exact in any
+        order; weights into an empty table are added in the same order from 0."""
+        if not len(site):
+            return
+        a = getattr(self, measure)
+        key = np.asarray(site, dtype=np.intp) * self.Q + origin
+        if np.ndim(w) == 0 and w == 1.0:
+            a += np.bincount(key, minlength=self.R * self.Q).reshape(self.R, self.Q)
+        elif not a.any():
+            a[:] = np.bincount(key, weights=np.broadcast_to(np.asarray(w, dtype=float), key.shape),
+                               minlength=self.R * self.Q).reshape(self.R, self.Q)
+        else:
+            np.add.at(a, (site, origin), w)
 
 
 class ProjectEconomy:
@@ -81,6 +93,7 @@ class ProjectEconomy:
         self.mobile, self.admit, self.lead, self.capital_per = mobile, admit, lead, capital_per
         self.h, self.origin_w, self.p, self.seed, self.dt = hazards, origin_w, p, seed, dt
         self.base_scales = base_scales
+        self._pool_flat = None                 # base_scales as one array (``_pools``)
         # alternatives: the R sites, then the rest of China (its own nest)
         self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
         self.layout = rng.nest_layout(self.nest)
@@ -194,16 +207,25 @@ class ProjectEconomy:
         self.next_id += sec.size
         if sec.size:
             u = rng.uniform(self.seed, "project_origin", step, ids)
+            # inverse CDF: origin = #{q : cw[s, q] < u·cw[s, −1]}, one sector's block of ``sec``
+            # (sorted by sector) and one q at a time
             cw = np.cumsum(self.origin_w, axis=1)
-            origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
-            self._choose_sites(sec, origin, ids, market, policy, step, t)
+            x = u * cw[sec, -1]
+            origin = np.zeros(sec.size, dtype=np.intp)
+            ends = np.cumsum(n_nat)
+            for s in np.flatnonzero(n_nat):
+                xs, o = x[ends[s] - n_nat[s]: ends[s]], origin[ends[s] - n_nat[s]: ends[s]]
+                for c in cw[s].tolist():
+                    o += xs > c
+            np.minimum(origin, self.Q - 1, out=origin)
+            self._choose_sites(sec, origin, ids, np.flatnonzero(n_nat), market, policy, step, t)
         # non-mobile sectors: local investors at each site
         s2, r2 = np.nonzero(n_loc)
         reps = n_loc[s2, r2]
         if reps.sum():
             self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
 
-    def _choose_sites(self, sec, origin, ids, market, policy, step: int, t: float) -> None:
+    def _choose_sites(self, sec, origin, ids, used, market, policy, step: int, t: float) -> None:
         """Nested-logit choice between the model's sites and the rest of China, in two exact steps
         (the rest of China is a nest of its own): a project leaves for the rest of China with its
         nested-logit probability P_out(s, q) (one uniform per project), and a project that stays
@@ -211,25 +233,19 @@ class ProjectEconomy:
         conditional choice exactly. So only the ~1-5 % of the national flow that comes to the model's
         sites gets shocks (the rest of China takes ~97 % of it). Attribution: induced if, with the
         same draws, it would have left without the levers' terms or chosen another site; lever j is
-        pivotal if removing j alone does either."""
+        pivotal if removing j alone does either. ``used``: the sectors in ``sec``."""
         R, S = self.R, self.S
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
         terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
         tot = np.zeros((S, R))
         for _, T, _ in terms:
             tot += T
-        used = np.unique(sec)
-
-        def p_out(extra):  # P(rest of China) per (sector, origin) with the site terms ``extra`` (S, R)
-            out = np.ones((S, self.Q))
-            for s in used:
-                v = base[s][None, :] + self.home_bias
-                v[:, :R] += extra[s][None, :]
-                out[s] = nested_logit_probabilities(v, self.nest, self.p.nest_lambda)[:, R]
-            return out
+        # P(rest of China) per (sector, origin) with the site terms: all levers, none, all but lever j
+        extras = [tot] + ([np.zeros((S, R))] + [tot - T for _, T, _ in terms] if terms else [])
+        p_out = self.p_out(base, extras, used)
 
         u = rng.uniform(self.seed, "project_out", step, ids)
-        leave = u < p_out(tot)[sec, origin]
+        leave = u < p_out[0][sec, origin]
         self.tally.intended_elsewhere += float(leave.sum())
         keep = np.flatnonzero(~leave)
         if keep.size == 0:
@@ -251,11 +267,39 @@ class ProjectEconomy:
         pivotal = np.zeros(keep.size, dtype=np.int64)
         induced[mi], pivotal[mi] = ind, piv
         if terms:  # would it have left for the rest of China without the terms (or without one)?
-            induced |= u_k < p_out(np.zeros((S, R)))[sec_k, org_k]
-            for j, T, A in terms:
-                gone = u_k < p_out(tot - T)[sec_k, org_k]
+            induced |= u_k < p_out[1][sec_k, org_k]
+            for k, (j, T, A) in enumerate(terms):
+                gone = u_k < p_out[2 + k][sec_k, org_k]
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
+
+    def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
+        """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
+        ``extras`` (each S × R) added to the utilities ``base`` (S × C), for the sectors ``used``
+        (1 for the others): the nested-logit probabilities of every (set, sector) at once, each
+        (Q × C) slice computed as it would be alone (the same element-wise operations and one
+        matrix product per slice)."""
+        R = self.R
+        out = np.ones((len(extras), self.S, self.Q))
+        if len(used) == 0:
+            return out
+        v = np.empty((len(extras), len(used), self.Q, R + 1))
+        v[...] = (base[used][:, None, :] + self.home_bias[None])[None]
+        v[..., :R] += np.stack(extras)[:, used][:, :, None, :]
+        out[:, used] = nested_logit_probabilities(v, self.nest, self.p.nest_lambda)[..., R]
+        return out
+
+    def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``base_scales`` as one array: (every pool end to end, the offset and the length of the
+        pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
+        if self._pool_flat is None:
+            S, R = self.S, self.R
+            pools = [self.base_scales.get(k, self.base_scales.get(("sector", k // R))) for k in range(S * R)]
+            size = np.array([len(pl) if pl is not None else 0 for pl in pools], dtype=np.intp)
+            off = np.cumsum(size) - size
+            flat = np.concatenate([pl for pl in pools if pl is not None] or [np.zeros(0)])
+            self._pool_flat = (np.asarray(flat, dtype=float), off, size)
+        return self._pool_flat
 
     def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
                 purpose_step=None) -> None:
@@ -269,13 +313,11 @@ class ProjectEconomy:
         if origin is None:  # local investors: the site's own market (cities) or the origin region
             origin = self.sites.market_arr[site]
         u = rng.uniform(self.seed, "project_size", ps, ids)
-        scale0 = np.empty(n)
-        for key in np.unique(sec * self.R + site):
-            m = (sec * self.R + site) == key
-            pool = self.base_scales.get(int(key))
-            if pool is None:
-                pool = self.base_scales[("sector", int(key) // self.R)]
-            scale0[m] = pool[np.minimum((u[m] * len(pool)).astype(np.intp), len(pool) - 1)]
+        # the pool of each (sector, site) (the sector's where the site had none): entry ⌊u·len⌋
+        flat, off, size = self._pools()
+        key = np.asarray(sec, dtype=np.intp) * self.R + site
+        ln = size[key]
+        scale0 = flat[off[key] + np.minimum((u * ln).astype(np.intp), ln - 1)]
         scale = scale0 * self.trend
         y = market.sigma[sec] * market.pi_scale[sec, site] * scale
         self.pop.append(project_id=ids, sector=sec, site=site, origin=origin, stage=np.full(n, stage),

@@ -39,14 +39,18 @@ def nested_logit_probabilities(v: np.ndarray, nest: np.ndarray | None = None,
     if nest is None or lam == 1.0:
         return logit_probabilities(v)
     v = np.atleast_2d(v)
+    nest = np.asarray(nest)
     onehot = nest_matrix(nest)
     top = np.max(v, axis=-1, keepdims=True)
     e = np.exp((v - top) / lam)                      # e^{(V_j − M)/λ} ≤ 1, the largest is 1
-    inner = e @ onehot                               # e^{I_n − M/λ} per nest
-    within = e / np.maximum(inner @ onehot.T, 1e-300)  # P(j | its nest)
+    # e^{I_n − M/λ} per nest: one matrix product over every row (a stack of rows as one matrix)
+    inner = (e.reshape(-1, e.shape[-1]) @ onehot).reshape(e.shape[:-1] + (onehot.shape[1],))
+    # a nest's value at each of its alternatives: ``x @ onehot.T`` has one non-zero product per
+    # entry, so the column look-up x[..., nest] gives the same numbers
+    within = e / np.maximum(inner[..., nest], 1e-300)  # P(j | its nest)
     w = inner ** lam                                 # e^{λ I_n − M}
     between = w / w.sum(axis=-1, keepdims=True)      # P(nest)
-    return within * (between @ onehot.T)
+    return within * between[..., nest]
 
 
 def logit_share_after_shock(s: float, delta: float) -> float:
