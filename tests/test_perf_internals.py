@@ -247,14 +247,26 @@ def test_project_shortcuts_equal_the_straightforward_code():
     u = rng.uniform(1, "project_origin", 0, np.arange(sec.size))
     cw = np.cumsum(pe.origin_w, axis=1)
     want = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
-    x = u * cw[sec, -1]
-    got = np.zeros(sec.size, dtype=np.intp)
-    ends = np.cumsum(n_nat)
-    for s in np.flatnonzero(n_nat):
-        xs, o = x[ends[s] - n_nat[s]: ends[s]], got[ends[s] - n_nat[s]: ends[s]]
-        for c in cw[s].tolist():
-            o += xs > c
-    assert np.array_equal(np.minimum(got, Q - 1), want) and len(np.unique(want)) > 5
+    used = np.flatnonzero(n_nat)
+    assert np.array_equal(pe.draw_origin(sec, n_nat[used], used, u), want) and len(np.unique(want)) > 5
+    # the projects that stay: origins drawn only above the least P_out of the sector's origins
+    # equal those of the full draw (every project's origin, then u < P_out(s, q))
+    before, n0 = len(pe.pop), pe.next_id
+    pe.tally.reset()
+    pe.arrive(m.market, m.policy, 50, m.t)
+    r = np.random.default_rng(int(rng.stream_key(pe.seed, "project_count", 50)))
+    n_nat = r.poisson(pe.national)
+    sec = np.repeat(np.arange(S), n_nat)
+    ids = n0 + np.arange(sec.size)
+    u = rng.uniform(pe.seed, "project_origin", 50, ids)
+    origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
+    p0 = pe.p_out(base, [tot], np.flatnonzero(n_nat))[0]
+    stay = rng.uniform(pe.seed, "project_out", 50, ids) >= p0[sec, origin]
+    new = slice(before, before + int(stay.sum()))
+    assert stay.sum() > 20 and pe.tally.intended_elsewhere == float((~stay).sum())
+    assert np.array_equal(pe.pop.project_id[new], ids[stay])
+    assert np.array_equal(pe.pop.origin[new], origin[stay])
+    assert np.array_equal(pe.pop.sector[new], sec[stay])
     # size pools: entry ⌊u·len⌋ of the (sector, site)'s pool, else the sector's
     key = np.random.default_rng(2).integers(0, S * R, 5000)
     uu = np.random.default_rng(3).random(5000)

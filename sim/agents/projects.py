@@ -201,40 +201,31 @@ class ProjectEconomy:
         r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", step)))
         n_nat = r.poisson(self.national)  # (rates are per period)
         n_loc = r.poisson(self.rate)
-        # mobile sectors: choose among all sites
-        sec = np.repeat(np.arange(self.S), n_nat)
-        ids = self.next_id + np.arange(sec.size)
-        self.next_id += sec.size
-        if sec.size:
-            u = rng.uniform(self.seed, "project_origin", step, ids)
-            # inverse CDF: origin = #{q : cw[s, q] < u·cw[s, −1]}, one sector's block of ``sec``
-            # (sorted by sector) and one q at a time
-            cw = np.cumsum(self.origin_w, axis=1)
-            x = u * cw[sec, -1]
-            origin = np.zeros(sec.size, dtype=np.intp)
-            ends = np.cumsum(n_nat)
-            for s in np.flatnonzero(n_nat):
-                xs, o = x[ends[s] - n_nat[s]: ends[s]], origin[ends[s] - n_nat[s]: ends[s]]
-                for c in cw[s].tolist():
-                    o += xs > c
-            np.minimum(origin, self.Q - 1, out=origin)
-            self._choose_sites(sec, origin, ids, np.flatnonzero(n_nat), market, policy, step, t)
+        # mobile sectors: choose among all sites (ids in sector order)
+        n = int(n_nat.sum())
+        if n:
+            first = self.next_id
+            self.next_id += n
+            self._choose_sites(n_nat, first, market, policy, step, t)
         # non-mobile sectors: local investors at each site
         s2, r2 = np.nonzero(n_loc)
         reps = n_loc[s2, r2]
         if reps.sum():
             self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
 
-    def _choose_sites(self, sec, origin, ids, used, market, policy, step: int, t: float) -> None:
-        """Nested-logit choice between the model's sites and the rest of China, in two exact steps
-        (the rest of China is a nest of its own): a project leaves for the rest of China with its
-        nested-logit probability P_out(s, q) (one uniform per project), and a project that stays
-        chooses among the sites with nested-Gumbel shocks over the sites alone, which draws the
-        conditional choice exactly. So only the ~1-5 % of the national flow that comes to the model's
-        sites gets shocks (the rest of China takes ~97 % of it). Attribution: induced if, with the
-        same draws, it would have left without the levers' terms or chosen another site; lever j is
-        pivotal if removing j alone does either. ``used``: the sectors in ``sec``."""
+    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> None:
+        """Nested-logit choice between the model's sites and the rest of China of ``n_nat[s]``
+        projects of each sector s (ids ``first`` on, in sector order), in two exact steps (the rest
+        of China is a nest of its own): a project from investor origin q (drawn with the sector's
+        origin shares) leaves for the rest of China with its nested-logit probability P_out(s, q)
+        (one uniform per project), and a project that stays chooses among the sites with
+        nested-Gumbel shocks over the sites alone, which draws the conditional choice exactly. So
+        only the ~1-5 % of the national flow that comes to the model's sites gets shocks (the rest of
+        China takes ~97 % of it). Attribution: induced if, with the same draws, it would have left
+        without the levers' terms or chosen another site; lever j is pivotal if removing j alone does
+        either."""
         R, S = self.R, self.S
+        used = np.flatnonzero(n_nat)
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
         terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
         tot = np.zeros((S, R))
@@ -244,13 +235,28 @@ class ProjectEconomy:
         extras = [tot] + ([np.zeros((S, R))] + [tot - T for _, T, _ in terms] if terms else [])
         p_out = self.p_out(base, extras, used)
 
-        u = rng.uniform(self.seed, "project_out", step, ids)
-        leave = u < p_out[0][sec, origin]
-        self.tally.intended_elsewhere += float(leave.sum())
-        keep = np.flatnonzero(~leave)
+        n = int(n_nat.sum())
+        u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
+        # A project leaves if u < P_out(s, its origin). Below the least P_out over the origins it can
+        # be drawn from (positive share; the last, where the draw is clipped) it leaves whatever its
+        # origin: the origins (whose uniforms are per project id) are drawn only for the others.
+        drawable = self.origin_w > 0
+        drawable[:, -1] = True
+        ends = np.cumsum(n_nat)
+        cand = [ends[s] - n_nat[s] + np.flatnonzero(u[ends[s] - n_nat[s]: ends[s]]
+                                                     >= p_out[0][s][drawable[s]].min())
+                for s in used]
+        n_c = np.array([c.size for c in cand])
+        cand = np.concatenate(cand)
+        sec_c = np.repeat(used, n_c)
+        origin = self.draw_origin(sec_c, n_c, used, rng.uniform(self.seed, "project_origin", step,
+                                                                 first + cand))
+        stay = u[cand] >= p_out[0][sec_c, origin]
+        keep = cand[stay]
+        self.tally.intended_elsewhere += float(n - keep.size)
         if keep.size == 0:
             return
-        sec_k, org_k, ids_k, u_k = sec[keep], origin[keep], ids[keep], u[keep]
+        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u[keep]
         v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
         v += tot[sec_k]
         v += rng.nested_gumbel(self.seed, "project", step, ids_k, self.sites.nest, self.p.nest_lambda,
@@ -272,6 +278,21 @@ class ProjectEconomy:
                 gone = u_k < p_out[2 + k][sec_k, org_k]
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
+
+    def draw_origin(self, sec: np.ndarray, n_s: np.ndarray, secs: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Investor origins of projects of sectors ``sec`` (blocks of ``n_s`` projects of sectors
+        ``secs``, in that order) with uniforms ``u``: the inverse CDF of the sector's origin shares,
+        #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1), one block and one q at a time."""
+        cw = np.cumsum(self.origin_w, axis=1)
+        x = u * cw[sec, -1]
+        origin = np.zeros(sec.size, dtype=np.intp)
+        ends = np.cumsum(n_s)
+        for s, a, b in zip(secs.tolist(), (ends - n_s).tolist(), ends.tolist()):
+            xs, o = x[a:b], origin[a:b]
+            for c in cw[s].tolist():
+                o += xs > c
+        np.minimum(origin, self.Q - 1, out=origin)
+        return origin
 
     def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
         """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
