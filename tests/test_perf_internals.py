@@ -215,7 +215,7 @@ def test_project_shortcuts_equal_the_straightforward_code():
     origins by sector block, the size pools as one array and the tallies by bincount give the bits of
     the code they replaced (a loop over sectors per lever set, an n × Q comparison, a mask per
     (sector, site), np.add.at)."""
-    from sim.economy.choice import nested_logit_probabilities
+    from sim.economy.choice import nested_logit_column, nested_logit_probabilities
 
     m = _model("jxn_transfer_zone.yaml", 2025.0)
     for _ in range(9):  # into 2024, when the levers' project terms are on
@@ -235,7 +235,11 @@ def test_project_shortcuts_equal_the_straightforward_code():
             v[:, :R] += extra[s][None, :]
             want[s] = nested_logit_probabilities(v, pe.nest, m.p.nest_lambda)[:, R]
         assert np.array_equal(got[k], want), k
-    # nested logit on a stack of rows = row block by row block (2-D, as before)
+    # nested logit on a stack of rows = row block by row block (2-D, as before); one column alone
+    for lam in (0.4, 1.0):
+        v2 = base[3][None, :] + pe.home_bias
+        assert np.array_equal(nested_logit_column(v2, pe.nest, lam, R),
+                              nested_logit_probabilities(v2, pe.nest, lam)[:, R])
     v4 = np.random.default_rng(5).normal(size=(3, 4, Q, R + 1)) * 3
     p4 = nested_logit_probabilities(v4, pe.nest, 0.4)
     for i in range(3):
@@ -247,8 +251,7 @@ def test_project_shortcuts_equal_the_straightforward_code():
     u = rng.uniform(1, "project_origin", 0, np.arange(sec.size))
     cw = np.cumsum(pe.origin_w, axis=1)
     want = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
-    used = np.flatnonzero(n_nat)
-    assert np.array_equal(pe.draw_origin(sec, n_nat[used], used, u), want) and len(np.unique(want)) > 5
+    assert np.array_equal(pe.draw_national_origins(sec, u), want) and len(np.unique(want)) > 5
     # the projects that stay: origins drawn only above the least P_out of the sector's origins
     # equal those of the full draw (every project's origin, then u < P_out(s, q))
     before, n0 = len(pe.pop), pe.next_id

@@ -12,8 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..economy.choice import admit_in_order, calibrate_share_constants, nested_logit_probabilities
-from ..economy.pipeline import DROPPED, PRODUCING, SIGNED, STARTED, StageHazards, advance, steady_state
+from ..economy.choice import (
+    admit_in_order,
+    calibrate_share_constants,
+    nested_logit_column,
+    nested_logit_probabilities,
+)
+from ..economy.pipeline import (
+    DROPPED,
+    PRODUCING,
+    SIGNED,
+    STARTED,
+    StageHazards,
+    advance,
+    steady_state,
+)
 from ..economy.profits import land_need
 from ..policy.attribution import attribute
 
@@ -249,8 +262,7 @@ class ProjectEconomy:
         n_c = np.array([c.size for c in cand])
         cand = np.concatenate(cand)
         sec_c = np.repeat(used, n_c)
-        origin = self.draw_origin(sec_c, n_c, used, rng.uniform(self.seed, "project_origin", step,
-                                                                 first + cand))
+        origin = self.draw_national_origins(sec_c, rng.uniform(self.seed, "project_origin", step, first + cand))
         stay = u[cand] >= p_out[0][sec_c, origin]
         keep = cand[stay]
         self.tally.intended_elsewhere += float(n - keep.size)
@@ -279,20 +291,11 @@ class ProjectEconomy:
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
 
-    def draw_origin(self, sec: np.ndarray, n_s: np.ndarray, secs: np.ndarray, u: np.ndarray) -> np.ndarray:
-        """Investor origins of projects of sectors ``sec`` (blocks of ``n_s`` projects of sectors
-        ``secs``, in that order) with uniforms ``u``: the inverse CDF of the sector's origin shares,
-        #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1), one block and one q at a time."""
+    def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Investor origins of projects of sectors ``sec`` with uniforms ``u``: the inverse CDF of
+        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1)."""
         cw = np.cumsum(self.origin_w, axis=1)
-        x = u * cw[sec, -1]
-        origin = np.zeros(sec.size, dtype=np.intp)
-        ends = np.cumsum(n_s)
-        for s, a, b in zip(secs.tolist(), (ends - n_s).tolist(), ends.tolist()):
-            xs, o = x[a:b], origin[a:b]
-            for c in cw[s].tolist():
-                o += xs > c
-        np.minimum(origin, self.Q - 1, out=origin)
-        return origin
+        return np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
 
     def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
         """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
@@ -307,7 +310,7 @@ class ProjectEconomy:
         v = np.empty((len(extras), len(used), self.Q, R + 1))
         v[...] = (base[used][:, None, :] + self.home_bias[None])[None]
         v[..., :R] += np.stack(extras)[:, used][:, :, None, :]
-        out[:, used] = nested_logit_probabilities(v, self.nest, self.p.nest_lambda)[..., R]
+        out[:, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
         return out
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -53,6 +53,23 @@ def nested_logit_probabilities(v: np.ndarray, nest: np.ndarray | None = None,
     return within * between[..., nest]
 
 
+def nested_logit_column(v: np.ndarray, nest: np.ndarray | None, lam: float, j: int) -> np.ndarray:
+    """``nested_logit_probabilities(v, nest, lam)[..., j]`` (the same numbers) without the other
+    alternatives' probabilities: P(j | its nest n) · P(n)."""
+    if nest is None or lam == 1.0:
+        return logit_probabilities(v)[..., j]
+    v = np.atleast_2d(v)
+    nest = np.asarray(nest)
+    onehot = nest_matrix(nest)
+    top = np.max(v, axis=-1, keepdims=True)
+    e = np.exp((v - top) / lam)
+    inner = (e.reshape(-1, e.shape[-1]) @ onehot).reshape(e.shape[:-1] + (onehot.shape[1],))
+    n = nest[j]
+    within = e[..., j] / np.maximum(inner[..., n], 1e-300)
+    w = inner ** lam
+    return within * (w[..., n] / w.sum(axis=-1))
+
+
 def logit_share_after_shock(s: float, delta: float) -> float:
     """Closed form: with constants calibrated to share s, a utility gain δ in one of two
     alternatives moves its choice probability to s·e^δ / (1 − s + s·e^δ)."""
