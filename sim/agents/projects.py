@@ -314,14 +314,27 @@ class ProjectEconomy:
         return out
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``base_scales`` as one array: (every pool end to end, the offset and the length of the
-        pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
+        """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
+        of the pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
         if self._pool_flat is None:
             S, R = self.S, self.R
-            pools = [self.base_scales.get(k, self.base_scales.get(("sector", k // R))) for k in range(S * R)]
-            size = np.array([len(pl) if pl is not None else 0 for pl in pools], dtype=np.intp)
-            off = np.cumsum(size) - size
-            flat = np.concatenate([pl for pl in pools if pl is not None] or [np.zeros(0)])
+            parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
+            sector_at = {}
+            for k in range(S * R):
+                pool = self.base_scales.get(k)
+                if pool is None:  # the sector's pool, stored once
+                    s = k // R
+                    if s not in sector_at:
+                        sp = self.base_scales[("sector", s)]
+                        parts.append(sp)
+                        sector_at[s] = (at, len(sp))
+                        at += len(sp)
+                    off[k], size[k] = sector_at[s]
+                else:
+                    parts.append(pool)
+                    off[k], size[k] = at, len(pool)
+                    at += len(pool)
+            flat = np.concatenate(parts) if parts else np.zeros(0)
             self._pool_flat = (np.asarray(flat, dtype=float), off, size)
         return self._pool_flat
 
