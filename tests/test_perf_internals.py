@@ -208,3 +208,94 @@ def test_preference_order_is_the_head_of_a_full_sort():
     assert (~finite).any()  # some rows reach -inf within k: those entries may come in any order
     assert np.array_equal(got[finite], ref[:, :k][finite])
     assert np.array_equal(preference_order(v[:, :3], ROUNDS), np.argsort(-v[:, :3], axis=1))
+
+
+def test_project_shortcuts_equal_the_straightforward_code():
+    """Issue 14 item 10: the projects' P(rest of China) for every lever set at once, the investor
+    origins by sector block, the size pools as one array and the tallies by bincount give the bits of
+    the code they replaced (a loop over sectors per lever set, an n × Q comparison, a mask per
+    (sector, site), np.add.at)."""
+    from sim.economy.choice import nested_logit_column, nested_logit_probabilities
+
+    m = _model("jxn_transfer_zone.yaml", 2025.0)
+    for _ in range(9):  # into 2024, when the levers' project terms are on
+        m.step()
+    pe, S, R, Q = m.projects, m.S, m.R, m.Q
+    base = pe.utility_base(m.market)
+    terms = m.policy.project_terms(np.arange(S))
+    assert len(terms) >= 3
+    tot = sum(T for _, T, _ in terms)
+    extras = [tot, np.zeros((S, R))] + [tot - T for _, T, _ in terms]
+    used = np.flatnonzero(pe.national > 0)
+    got = pe.p_out(base, extras, used)
+    for k, extra in enumerate(extras):
+        want = np.ones((S, Q))
+        for s in used:
+            v = base[s][None, :] + pe.home_bias
+            v[:, :R] += extra[s][None, :]
+            want[s] = nested_logit_probabilities(v, pe.nest, m.p.nest_lambda)[:, R]
+        assert np.array_equal(got[k], want), k
+    # nested logit on a stack of rows = row block by row block (2-D, as before); one column alone
+    for lam in (0.4, 1.0):
+        v2 = base[3][None, :] + pe.home_bias
+        assert np.array_equal(nested_logit_column(v2, pe.nest, lam, R),
+                              nested_logit_probabilities(v2, pe.nest, lam)[:, R])
+    v4 = np.random.default_rng(5).normal(size=(3, 4, Q, R + 1)) * 3
+    p4 = nested_logit_probabilities(v4, pe.nest, 0.4)
+    for i in range(3):
+        for j in range(4):
+            assert np.array_equal(p4[i, j], nested_logit_probabilities(v4[i, j], pe.nest, 0.4))
+    # investor origins: the inverse CDF by comparison
+    n_nat = np.random.default_rng(1).poisson(pe.national * 3)
+    sec = np.repeat(np.arange(S), n_nat)
+    u = rng.uniform(1, "project_origin", 0, np.arange(sec.size))
+    cw = np.cumsum(pe.origin_w, axis=1)
+    want = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
+    assert np.array_equal(pe.draw_national_origins(sec, u), want) and len(np.unique(want)) > 5
+    # the projects that stay: origins drawn only above the least P_out of the sector's origins
+    # equal those of the full draw (every project's origin, then u < P_out(s, q))
+    before, n0 = len(pe.pop), pe.next_id
+    pe.tally.reset()
+    pe.arrive(m.market, m.policy, 50, m.t)
+    r = np.random.default_rng(int(rng.stream_key(pe.seed, "project_count", 50)))
+    n_nat = r.poisson(pe.national)
+    sec = np.repeat(np.arange(S), n_nat)
+    ids = n0 + np.arange(sec.size)
+    u = rng.uniform(pe.seed, "project_origin", 50, ids)
+    origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
+    p0 = pe.p_out(base, [tot], np.flatnonzero(n_nat))[0]
+    stay = rng.uniform(pe.seed, "project_out", 50, ids) >= p0[sec, origin]
+    new = slice(before, before + int(stay.sum()))
+    assert stay.sum() > 20 and pe.tally.intended_elsewhere == float((~stay).sum())
+    assert np.array_equal(pe.pop.project_id[new], ids[stay])
+    assert np.array_equal(pe.pop.origin[new], origin[stay])
+    assert np.array_equal(pe.pop.sector[new], sec[stay])
+    # size pools: entry ⌊u·len⌋ of the (sector, site)'s pool, else the sector's
+    key = np.random.default_rng(2).integers(0, S * R, 5000)
+    uu = np.random.default_rng(3).random(5000)
+    flat, off, size = pe._pools()
+    got = flat[off[key] + np.minimum((uu * size[key]).astype(np.intp), size[key] - 1)]
+    for k in np.unique(key):
+        pool = pe.base_scales.get(int(k), pe.base_scales[("sector", int(k) // R)])
+        mk = key == k
+        assert np.array_equal(got[mk], pool[np.minimum((uu[mk] * len(pool)).astype(np.intp), len(pool) - 1)])
+    # tallies: bincount against np.add.at (counts added twice, weights once)
+    site, org = key % R, np.random.default_rng(4).integers(0, Q, 5000)
+    w = np.random.default_rng(6).lognormal(size=5000)
+    pe.tally.reset()
+    pe.tally.add("projects_intended", site, org)
+    pe.tally.add("projects_intended", site[:100], org[:100])
+    pe.tally.add("funds_arrived", site, org, w)
+    a, b = np.zeros((R, Q)), np.zeros((R, Q))
+    np.add.at(a, (site, org), 1.0)
+    np.add.at(a, (site[:100], org[:100]), 1.0)
+    np.add.at(b, (site, org), w)
+    assert np.array_equal(pe.tally.projects_intended, a) and np.array_equal(pe.tally.funds_arrived, b)
+
+
+def test_growth_shock_in_place_equals_the_formula():
+    from sim.economy.growth import laplace_from_uniform
+
+    u = np.random.default_rng(0).random(10_000) - 0.5
+    want = -np.sign(u) * np.log1p(-2 * np.abs(u)) / np.sqrt(2.0)
+    assert np.array_equal(laplace_from_uniform(u), want)

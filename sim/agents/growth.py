@@ -26,13 +26,24 @@ def grow(firms, gbar: float, p, seed: int, step: int, dt: float) -> None:
         else:
             f.scale[alive] *= z
         return
-    a = f.scale[alive]
+    every = alive.size == f.alive.size  # no dead rows (the usual case): the arrays, no gather
+    a = f.scale if every else f.scale[alive]
+    ids = f.firm_id if every else f.firm_id[alive]
     la = np.log(a)
-    sd = size_dependent_sd(sd, la, f.sector[alive], f.S, p.gibrat_size_elasticity)
+    sd = size_dependent_sd(sd, la, f.sector if every else f.sector[alive], f.S, p.gibrat_size_elasticity)
     if p.gibrat_shock == "laplace":  # unit variance; mean of e^(sd·z) = 1/(1 − sd²/2)
-        z = laplace_from_uniform(rng.uniform(seed, "growth", step, f.firm_id[alive]) - 0.5)
+        u = rng.uniform(seed, "growth", step, ids)
+        u -= 0.5
+        z = laplace_from_uniform(u)
         corr = np.log1p(-0.5 * sd**2)
     else:
-        z = rng.normal(seed, "growth", step, f.firm_id[alive])
+        z = rng.normal(seed, "growth", step, ids)
         corr = -0.5 * sd**2
-    f.scale[alive] = a * np.exp(np.log1p(gbar) * dt + corr + sd * z)
+    z *= sd
+    corr += np.log1p(gbar) * dt  # c + corr + sd·z, added in this order
+    corr += z
+    np.exp(corr, out=corr)
+    if every:
+        f.scale *= corr
+    else:
+        f.scale[alive] = a * corr

@@ -12,7 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rng
-from ..economy.choice import admit_in_order, calibrate_share_constants, nested_logit_probabilities
+from ..economy.choice import (
+    admit_in_order,
+    calibrate_share_constants,
+    nested_logit_column,
+    nested_logit_probabilities,
+)
 from ..economy.pipeline import (
     DROPPED,
     PRODUCING,
@@ -72,8 +77,20 @@ class Tally:
         self.intended_elsewhere = 0.0
 
     def add(self, measure: str, site: np.ndarray, origin: np.ndarray, w=1.0) -> None:
-        if len(site):
-            np.add.at(getattr(self, measure), (site, origin), w)
+        """Add ``w`` (a number or one per project) at (site, origin), in project order. A
+        ``bincount`` gives what ``np.add.at`` would: counts (w = 1) are whole numbers, exact in any
+        order; weights into an empty table are added in the same order from 0."""
+        if not len(site):
+            return
+        a = getattr(self, measure)
+        key = np.asarray(site, dtype=np.intp) * self.Q + origin
+        if np.ndim(w) == 0 and w == 1.0:
+            a += np.bincount(key, minlength=self.R * self.Q).reshape(self.R, self.Q)
+        elif not a.any():
+            a[:] = np.bincount(key, weights=np.broadcast_to(np.asarray(w, dtype=float), key.shape),
+                               minlength=self.R * self.Q).reshape(self.R, self.Q)
+        else:
+            np.add.at(a, (site, origin), w)
 
 
 class ProjectEconomy:
@@ -91,6 +108,7 @@ class ProjectEconomy:
         self.mobile, self.admit, self.lead, self.capital_per = mobile, admit, lead, capital_per
         self.h, self.origin_w, self.p, self.seed, self.dt = hazards, origin_w, p, seed, dt
         self.base_scales = base_scales
+        self._pool_flat = None                 # base_scales as one array (``_pools``)
         # alternatives: the R sites, then the rest of China (its own nest)
         self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
         self.layout = rng.nest_layout(self.nest)
@@ -198,53 +216,61 @@ class ProjectEconomy:
         r = np.random.default_rng(int(rng.stream_key(self.seed, "project_count", step)))
         n_nat = r.poisson(self.national)  # (rates are per period)
         n_loc = r.poisson(self.rate)
-        # mobile sectors: choose among all sites
-        sec = np.repeat(np.arange(self.S), n_nat)
-        ids = self.next_id + np.arange(sec.size)
-        self.next_id += sec.size
-        if sec.size:
-            u = rng.uniform(self.seed, "project_origin", step, ids)
-            cw = np.cumsum(self.origin_w, axis=1)
-            origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
-            self._choose_sites(sec, origin, ids, market, policy, step, t)
+        # mobile sectors: choose among all sites (ids in sector order)
+        n = int(n_nat.sum())
+        if n:
+            first = self.next_id
+            self.next_id += n
+            self._choose_sites(n_nat, first, market, policy, step, t)
         # non-mobile sectors: local investors at each site
         s2, r2 = np.nonzero(n_loc)
         reps = n_loc[s2, r2]
         if reps.sum():
             self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
 
-    def _choose_sites(self, sec, origin, ids, market, policy, step: int, t: float) -> None:
-        """Nested-logit choice between the model's sites and the rest of China, in two exact steps
-        (the rest of China is a nest of its own): a project leaves for the rest of China with its
-        nested-logit probability P_out(s, q) (one uniform per project), and a project that stays
-        chooses among the sites with nested-Gumbel shocks over the sites alone, which draws the
-        conditional choice exactly. So only the ~1-5 % of the national flow that comes to the model's
-        sites gets shocks (the rest of China takes ~97 % of it). Attribution: induced if, with the
-        same draws, it would have left without the levers' terms or chosen another site; lever j is
-        pivotal if removing j alone does either."""
+    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> None:
+        """Nested-logit choice between the model's sites and the rest of China of ``n_nat[s]``
+        projects of each sector s (ids ``first`` on, in sector order), in two exact steps (the rest
+        of China is a nest of its own): a project from investor origin q (drawn with the sector's
+        origin shares) leaves for the rest of China with its nested-logit probability P_out(s, q)
+        (one uniform per project), and a project that stays chooses among the sites with
+        nested-Gumbel shocks over the sites alone, which draws the conditional choice exactly. So
+        only the ~1-5 % of the national flow that comes to the model's sites gets shocks (the rest of
+        China takes ~97 % of it). Attribution: induced if, with the same draws, it would have left
+        without the levers' terms or chosen another site; lever j is pivotal if removing j alone does
+        either."""
         R, S = self.R, self.S
+        used = np.flatnonzero(n_nat)
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
         terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
         tot = np.zeros((S, R))
         for _, T, _ in terms:
             tot += T
-        used = np.unique(sec)
+        # P(rest of China) per (sector, origin) with the site terms: all levers, none, all but lever j
+        extras = [tot] + ([np.zeros((S, R))] + [tot - T for _, T, _ in terms] if terms else [])
+        p_out = self.p_out(base, extras, used)
 
-        def p_out(extra):  # P(rest of China) per (sector, origin) with the site terms ``extra`` (S, R)
-            out = np.ones((S, self.Q))
-            for s in used:
-                v = base[s][None, :] + self.home_bias
-                v[:, :R] += extra[s][None, :]
-                out[s] = nested_logit_probabilities(v, self.nest, self.p.nest_lambda)[:, R]
-            return out
-
-        u = rng.uniform(self.seed, "project_out", step, ids)
-        leave = u < p_out(tot)[sec, origin]
-        self.tally.intended_elsewhere += float(leave.sum())
-        keep = np.flatnonzero(~leave)
+        n = int(n_nat.sum())
+        u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
+        # A project leaves if u < P_out(s, its origin). Below the least P_out over the origins it can
+        # be drawn from (positive share; the last, where the draw is clipped) it leaves whatever its
+        # origin: the origins (whose uniforms are per project id) are drawn only for the others.
+        drawable = self.origin_w > 0
+        drawable[:, -1] = True
+        ends = np.cumsum(n_nat)
+        cand = [ends[s] - n_nat[s] + np.flatnonzero(u[ends[s] - n_nat[s]: ends[s]]
+                                                     >= p_out[0][s][drawable[s]].min())
+                for s in used]
+        n_c = np.array([c.size for c in cand])
+        cand = np.concatenate(cand)
+        sec_c = np.repeat(used, n_c)
+        origin = self.draw_national_origins(sec_c, rng.uniform(self.seed, "project_origin", step, first + cand))
+        stay = u[cand] >= p_out[0][sec_c, origin]
+        keep = cand[stay]
+        self.tally.intended_elsewhere += float(n - keep.size)
         if keep.size == 0:
             return
-        sec_k, org_k, ids_k, u_k = sec[keep], origin[keep], ids[keep], u[keep]
+        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u[keep]
         v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
         v += tot[sec_k]
         v += rng.nested_gumbel(self.seed, "project", step, ids_k, self.sites.nest, self.p.nest_lambda,
@@ -261,11 +287,58 @@ class ProjectEconomy:
         pivotal = np.zeros(keep.size, dtype=np.int64)
         induced[mi], pivotal[mi] = ind, piv
         if terms:  # would it have left for the rest of China without the terms (or without one)?
-            induced |= u_k < p_out(np.zeros((S, R)))[sec_k, org_k]
-            for j, T, A in terms:
-                gone = u_k < p_out(tot - T)[sec_k, org_k]
+            induced |= u_k < p_out[1][sec_k, org_k]
+            for k, (j, T, A) in enumerate(terms):
+                gone = u_k < p_out[2 + k][sec_k, org_k]
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
+
+    def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Investor origins of projects of sectors ``sec`` with uniforms ``u``: the inverse CDF of
+        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1)."""
+        cw = np.cumsum(self.origin_w, axis=1)
+        return np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
+
+    def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
+        """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
+        ``extras`` (each S × R) added to the utilities ``base`` (S × C), for the sectors ``used``
+        (1 for the others): the nested-logit probabilities of every (set, sector) at once, each
+        (Q × C) slice computed as it would be alone (the same element-wise operations and one
+        matrix product per slice)."""
+        R = self.R
+        out = np.ones((len(extras), self.S, self.Q))
+        if len(used) == 0:
+            return out
+        v = np.empty((len(extras), len(used), self.Q, R + 1))
+        v[...] = (base[used][:, None, :] + self.home_bias[None])[None]
+        v[..., :R] += np.stack(extras)[:, used][:, :, None, :]
+        out[:, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        return out
+
+    def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
+        of the pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
+        if self._pool_flat is None:
+            S, R = self.S, self.R
+            parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
+            sector_at = {}
+            for k in range(S * R):
+                pool = self.base_scales.get(k)
+                if pool is None:  # the sector's pool, stored once
+                    s = k // R
+                    if s not in sector_at:
+                        sp = self.base_scales[("sector", s)]
+                        parts.append(sp)
+                        sector_at[s] = (at, len(sp))
+                        at += len(sp)
+                    off[k], size[k] = sector_at[s]
+                else:
+                    parts.append(pool)
+                    off[k], size[k] = at, len(pool)
+                    at += len(pool)
+            flat = np.concatenate(parts) if parts else np.zeros(0)
+            self._pool_flat = (np.asarray(flat, dtype=float), off, size)
+        return self._pool_flat
 
     def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
                 purpose_step=None) -> None:
@@ -279,13 +352,11 @@ class ProjectEconomy:
         if origin is None:  # local investors: the site's own market (cities) or the origin region
             origin = self.sites.market_arr[site]
         u = rng.uniform(self.seed, "project_size", ps, ids)
-        scale0 = np.empty(n)
-        for key in np.unique(sec * self.R + site):
-            m = (sec * self.R + site) == key
-            pool = self.base_scales.get(int(key))
-            if pool is None:
-                pool = self.base_scales[("sector", int(key) // self.R)]
-            scale0[m] = pool[np.minimum((u[m] * len(pool)).astype(np.intp), len(pool) - 1)]
+        # the pool of each (sector, site) (the sector's where the site had none): entry ⌊u·len⌋
+        flat, off, size = self._pools()
+        key = np.asarray(sec, dtype=np.intp) * self.R + site
+        ln = size[key]
+        scale0 = flat[off[key] + np.minimum((u * ln).astype(np.intp), ln - 1)]
         scale = scale0 * self.trend
         y = market.sigma[sec] * market.pi_scale[sec, site] * scale
         self.pop.append(project_id=ids, sector=sec, site=site, origin=origin, stage=np.full(n, stage),

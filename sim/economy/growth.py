@@ -17,5 +17,13 @@ def size_dependent_sd(sd: float, log_scale: np.ndarray, sector: np.ndarray, S: i
 
 
 def laplace_from_uniform(u: np.ndarray) -> np.ndarray:
-    """Unit-variance Laplace (tent-shaped) shocks from uniforms on (−½, ½)."""
-    return -np.sign(u) * np.log1p(-2 * np.abs(u)) / np.sqrt(2.0)
+    """Unit-variance Laplace (tent-shaped) shocks from uniforms on (−½, ½):
+    z = −sign(u)·ln(1 − 2|u|)/√2 (computed with two arrays, in that order)."""
+    t = np.abs(u)
+    t *= -2
+    np.log1p(t, out=t)
+    z = np.sign(u)
+    np.negative(z, out=z)
+    z *= t
+    z /= np.sqrt(2.0)
+    return z

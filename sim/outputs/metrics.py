@@ -268,26 +268,27 @@ class Recorder:
         """Project counts and money of the period (``ProjectEconomy.tally``): per city and park, and
         for the region (the study area) by investor origin, plus the projects in the pipeline."""
         tl = m.projects.tally
-        nc, P = len(m.city_ids), m.n_parks
+        P = m.n_parks
         W = m.site_city_w
         study = ~m.is_origin
+        put, region, cities, pids = self._put, ("region",), m.city_ids, self._tab["pids"]
         for meas, unit in PROJECT_MEASURES.items():
             a = getattr(tl, meas)                      # (R, Q): site × investor origin
             by_site = a.sum(axis=1)
-            self.add(y, m.city_ids, meas, by_site @ W, unit)
-            self.add(y, m.site_ids[:P], meas, by_site[:P], unit)
+            put(y, cities, meas, by_site @ W, unit)
+            put(y, pids, meas, by_site[:P].copy(), unit)
             by_origin = a[study].sum(axis=0)
-            for q, org in enumerate(m.market_ids):
-                if by_origin[q]:
-                    self.add(y, ("region",), meas, float(by_origin[q]), unit, investor_origin=org)
-            self.add(y, ("region",), meas, float(by_origin.sum()), unit)
+            for q in np.flatnonzero(by_origin).tolist():
+                put(y, region, meas, by_origin[q: q + 1].copy(), unit, investor_origin=m.market_ids[q])
+            put(y, region, meas, np.array([float(by_origin.sum())]), unit)
         pipe = m.projects.pop
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
-        self.add(y, ("region",), "projects_in_pipeline", float(in_study.sum()), "projects")
-        self.add(y, ("region",), "projects_intended_elsewhere", tl.intended_elsewhere, "projects/period")
+        put(y, region, "projects_in_pipeline", np.array([float(in_study.sum())]), "projects")
+        put(y, region, "projects_intended_elsewhere", np.array([float(tl.intended_elsewhere)]),
+            "projects/period")
         kn = m.known
         if len(kn):  # the scenario's known projects: each one's stage (place = the project's id)
-            self.add(y, kn.ids, "known_project_stage", kn.stage.astype(float), KNOWN_STAGE_UNIT)
+            put(y, kn.ids, "known_project_stage", kn.stage.astype(float), KNOWN_STAGE_UNIT)
 
     def _collect_budget(self, m, y: float, gdp_c: np.ndarray) -> None:
         """General budget revenue (local taxes + the non-modelled residual growing with nominal
