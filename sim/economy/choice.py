@@ -124,46 +124,6 @@ def calibrate_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
     return a
 
 
-def solve_constants(vmat: np.ndarray, counts: np.ndarray, theta: np.ndarray,
-                    nest: np.ndarray | None = None, lam: float = 1.0, tol: float = 1e-13,
-                    max_iter: int = 100) -> np.ndarray:
-    """The fixed point :func:`calibrate_constants` iterates towards, by Newton's method on the
-    log shares (it converges in ~10-30 steps where the damped contraction stalls: after its 2000
-    iterations the shipped scenarios' sectors are still 1.5e-4 to 1.4e-3 off in relative arrivals,
-    and constants of sites with few firms are still moving). Not used by the model (see
-    benchmarks/README.md, issue 14 item 10): switching changes every number.
-
-    Solves ln pred_r(a) = ln(θ_r N_r) for the sites with firms, mean a = 0 over them, where
-    pred = Σ_r0 θ_r0 N_r0 P(r | r0) and, in the nested logit,
-    ∂P_j/∂a_k = P_j (δ_jk/λ − (1/λ − 1)·P(k | nest of j)·1[same nest] − P_k).
-    Sites with no firms: −30 while solving, then the lowest constant − 8λ (as there)."""
-    counts = np.asarray(counts, dtype=float)
-    has = counts > 0
-    a = np.zeros(len(counts))
-    if not has.any():
-        return a
-    a[~has] = -30.0
-    w = theta * counts
-    onehot = nest_matrix(nest) if nest is not None and lam != 1.0 else np.ones((len(a), 1))
-    same = (onehot @ onehot.T) > 0
-    c = 1.0 / lam - 1.0
-    for _ in range(max_iter):
-        P = transition_matrix(vmat, a, nest, lam)            # (r0, r)
-        pred = w @ P
-        F = np.log(w[has] / np.maximum(pred[has], 1e-300))
-        if np.max(np.abs(F)) < tol:
-            break
-        wP = w[:, None] * P
-        within = P / np.maximum((P @ onehot) @ onehot.T, 1e-300)
-        J = np.diag(pred / lam) - c * same * (wP.T @ within) - wP.T @ P   # ∂pred_j/∂a_k
-        Jh = J[np.ix_(has, has)] / pred[has][:, None]                     # ∂ln pred_j/∂a_k
-        step = np.linalg.lstsq(np.vstack([Jh, np.ones(has.sum())]), np.r_[F, 0.0], rcond=None)[0]
-        a[has] += step
-        a[has] -= a[has].mean()
-    a[~has] = a[has].min() - 8.0 * lam
-    return a
-
-
 def choose(v: np.ndarray) -> np.ndarray:
     """Index of the best alternative per row (utilities already include the Gumbel shocks)."""
     return np.argmax(v, axis=1)
