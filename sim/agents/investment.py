@@ -12,7 +12,6 @@ import numpy as np
 
 from ..economy.capital import (
     calibrate_wedge,
-    gated_investment_rate,
     investment_rate,
     net_growth_gated,
     operating_return,
@@ -33,7 +32,8 @@ class Investment:
         self.wedge1, self.q0 = calibrate_wedge(self.n_sr, self.r_f, delta, k)
         self.R = R
         self.period = np.zeros(R)  # gross fixed investment of the period by site (亿元/period)
-        self.ik = None             # the last period's I/K per firm (per year, after land gating)
+        self.x = self.sector = None  # the last period's log growth from investment per firm, sectors
+        self.dt = 1.0
 
     def observe(self, market) -> None:
         """The operating return N_sr the next investment decision reads: that of the state at the end
@@ -58,47 +58,52 @@ class Investment:
         u = user_cost_factor(np.maximum(self.r_f - cut, 0.0), d, self.k[:, None], self.wedge1)
         return investment_rate(n / u, self.q0, d, self.psi[:, None], g0)
 
-    def rates(self, firms, policy, g0: float, t: float) -> np.ndarray:
-        """Desired I/K of every firm (per year), before land gating: the operating return observed
-        at the end of the last period, the levers in force now."""
-        f = firms
-        key = f.index()["key"]
-        cut, extra = policy.investment_terms()
-        ik_sr = self.table(cut, extra, g0)
-        ik = ik_sr.ravel().take(key)
-        new = policy.investment_terms(key, f.arrived_t, t, newcomers=True) if len(policy.ls) else None
-        if new is not None:  # newcomers' levers: their own q
-            ci, ni = new
-            rows = np.flatnonzero((ci > 0) | (ni != 0))
-            k_r = key[rows]
-            sec = f.sector[rows]
-            n = self.n_sr.ravel().take(k_r) + extra.ravel().take(k_r) + ni[rows]
-            r = np.maximum(self.r_f - cut.ravel().take(k_r) - ci[rows], 0.0)
-            u = user_cost_factor(r, self.delta[sec], self.k[sec], self.wedge1.ravel().take(k_r))
-            ik[rows] = investment_rate(n / u, self.q0.ravel().take(k_r), self.delta[sec], self.psi[sec], g0)
-        return ik
+    def newcomers(self, firms, key: np.ndarray, policy, cut: np.ndarray, extra: np.ndarray, g0: float,
+                  t: float):
+        """Rows whose own levers for newcomers change their q, and their I/K (per year), or None:
+        the operating return plus every lever's flows, the financing rate less every cut."""
+        new = policy.investment_terms(key, firms.arrived_t, t, newcomers=True) if len(policy.ls) else None
+        if new is None:
+            return None
+        ci, ni = new
+        rows = np.flatnonzero((ci > 0) | (ni != 0))
+        k_r = key[rows]
+        sec = firms.sector[rows]
+        n = self.n_sr.ravel().take(k_r) + extra.ravel().take(k_r) + ni[rows]
+        r = np.maximum(self.r_f - cut.ravel().take(k_r) - ci[rows], 0.0)
+        u = user_cost_factor(r, self.delta[sec], self.k[sec], self.wedge1.ravel().take(k_r))
+        return rows, investment_rate(n / u, self.q0.ravel().take(k_r), self.delta[sec], self.psi[sec], g0)
 
     def step(self, firms, market, policy, land, is_park: np.ndarray, g0: float, t: float,
              dt: float) -> np.ndarray:
-        """This period's investment: desired I/K per firm (``rates``); inside a park, the net
+        """This period's investment: desired I/K per firm (the (sector, site) table with the levers
+        for every firm, ``newcomers`` for the rows with their own levers); inside a park, the net
         expansion A·(e^((I/K − δ)·dt) − 1) needs land at the sector's land intensity
         (``land_ha_per_yi`` × output σπA: ``sim.economy.profits.land_need``) from the park's free
         land; when the park's firms want more than is free, each gets the same share of its need
         (none free: I/K = δ, replacement only). The land taken is the firm's and leaves free land.
         Gross investment I/K·K·dt (K at the start of the period) is added to ``period`` by site.
-        Returns the log growth of scale from investment over dt, (I/K − δ)·dt, per firm."""
+        Returns the log growth of scale from investment over dt, x = (I/K − δ)·dt, per firm."""
         f = firms
-        sec = f.sector
-        site = f.index()["site"]
-        ik = self.rates(f, policy, g0, t)
-        d = self.delta[sec]
-        x = (ik - d) * dt
-        grow_in_park = (x > 0) & is_park[site]
-        if grow_in_park.any():
-            rows = np.flatnonzero(grow_in_park)
-            s, r = sec[rows], site[rows]
-            need = (market.land_int[s] * market.sigma[s] * market.pi_scale[s, r] * f.scale[rows]
-                    * np.expm1(x[rows]))  # ha (land_need of the added scale)
+        fx = f.index()
+        key, site = fx["key"], fx["site"]
+        cut, extra = policy.investment_terms()
+        ik_sr = self.table(cut, extra, g0)
+        x_sr = (ik_sr - self.delta[:, None]) * dt
+        x = x_sr.ravel().take(key)
+        own = self.newcomers(f, key, policy, cut, extra, g0, t)
+        if own is not None:
+            rows, ik_own = own
+            x[rows] = (ik_own - self.delta[f.sector[rows]]) * dt
+            grow_in_park = (x > 0) & is_park[site]
+        else:
+            grow_in_park = ((x_sr > 0) & is_park[None, :]).ravel().take(key)
+        changed = [] if own is None else [own[0]]
+        rows = np.flatnonzero(grow_in_park)
+        if rows.size:
+            r = site[rows]
+            per_output = (market.land_int * market.sigma)[:, None] * market.pi_scale  # ha per unit A
+            need = per_output.ravel().take(key[rows]) * f.scale[rows] * np.expm1(x[rows])
             R = len(is_park)
             need_r = np.bincount(r, weights=need, minlength=R)
             free = np.maximum(np.where(is_park, land.free, 0.0), 0.0)
@@ -107,11 +112,23 @@ class Investment:
             taken = share * need
             f.land[rows] += taken
             land.free -= np.bincount(r, weights=taken, minlength=R)
-            cut = share < 1.0
-            if cut.any():
-                g = rows[cut]
-                x[g] = net_growth_gated(ik[g], d[g], dt, share[cut])
-                ik[g] = gated_investment_rate(x[g], d[g], dt)
-        self.ik = ik
-        self.period += np.bincount(site, weights=ik * self.capital(sec, f.scale) * dt, minlength=self.R)
+            short = share < 1.0
+            if short.any():
+                g = rows[short]
+                x[g] = net_growth_gated(x[g], 0.0, 1.0, share[short])  # ln(1 + share·(e^x − 1))
+                changed.append(g)
+        self.x, self.sector, self.dt = x, f.sector, dt
+        # gross investment I/K·k_s·A·dt by site: the table's rate, then the rows with their own
+        fac = ik_sr * self.k[:, None] * dt
+        self.period += np.bincount(site, weights=fac.ravel().take(key) * f.scale, minlength=self.R)
+        if changed:
+            c = changed[0] if len(changed) == 1 else np.union1d(changed[0], changed[1])
+            sec = f.sector[c]
+            dik = self.delta[sec] + x[c] / dt - ik_sr.ravel().take(key[c])
+            self.period += np.bincount(site[c], weights=dik * self.k[sec] * f.scale[c] * dt, minlength=self.R)
         return x
+
+    @property
+    def ik(self) -> np.ndarray:
+        """The last period's I/K per firm (per year, after land gating): δ_s + x/dt."""
+        return self.delta[self.sector] + self.x / self.dt

@@ -74,8 +74,3 @@ def net_growth_gated(ik: np.ndarray, depreciation: np.ndarray, dt: float, share:
     share = 1 is (I/K − δ)·dt; share = 0 stops investment at replacement (I/K = δ)."""
     x = (ik - depreciation) * dt
     return np.where(share >= 1.0, x, np.log1p(share * np.expm1(x)))
-
-
-def gated_investment_rate(log_growth: np.ndarray, depreciation: np.ndarray, dt: float) -> np.ndarray:
-    """The I/K (per year) that gives ``log_growth`` over dt: δ + log_growth / dt."""
-    return depreciation + log_growth / dt
