@@ -19,6 +19,13 @@ from ..economy.capital import (
 )
 
 
+def _q(n: np.ndarray, u: np.ndarray, q0: np.ndarray) -> np.ndarray:
+    """q = N/u; q0 (the balanced path) where the user cost is 0: a sector with no base firms has no
+    capital per unit scale (k_s = 0), so its newcomers follow the trend."""
+    ok = u > 0
+    return n / u if ok.all() else np.where(ok, n / np.where(ok, u, 1.0), q0)
+
+
 class Investment:
     """``k``: capital per unit scale (亿元, S); ``delta``: depreciation (per year, S); ``psi``:
     adjustment cost (years, S); ``r_f``: financing rate (per year); ``cit``: corporate income tax
@@ -56,7 +63,7 @@ class Investment:
         n = self.n_sr + extra
         d = self.delta[:, None]
         u = user_cost_factor(np.maximum(self.r_f - cut, 0.0), d, self.k[:, None], self.wedge1)
-        return investment_rate(n / u, self.q0, d, self.psi[:, None], g0)
+        return investment_rate(_q(n, u, self.q0), self.q0, d, self.psi[:, None], g0)
 
     def newcomers(self, firms, key: np.ndarray, policy, cut: np.ndarray, extra: np.ndarray, g0: float,
                   t: float):
@@ -72,7 +79,8 @@ class Investment:
         n = self.n_sr.ravel().take(k_r) + extra.ravel().take(k_r) + ni[rows]
         r = np.maximum(self.r_f - cut.ravel().take(k_r) - ci[rows], 0.0)
         u = user_cost_factor(r, self.delta[sec], self.k[sec], self.wedge1.ravel().take(k_r))
-        return rows, investment_rate(n / u, self.q0.ravel().take(k_r), self.delta[sec], self.psi[sec], g0)
+        q0 = self.q0.ravel().take(k_r)
+        return rows, investment_rate(_q(n, u, q0), q0, self.delta[sec], self.psi[sec], g0)
 
     def step(self, firms, market, policy, land, is_park: np.ndarray, g0: float, t: float,
              dt: float) -> np.ndarray:
