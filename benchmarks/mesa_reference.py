@@ -42,8 +42,13 @@ What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison i
   (MODEL.md §9.4); birth: one agent per project reaching 投产, with the fields ``advance`` returns
   (sector, site, home, scale, land taken at 开工, induced, pivotal levers), born at t with the next
   firm id of the model's counter; Gibrat growth (Laplace shocks with size-dependent s.d., or
-  log-normal, as the scenario says), and new units' capacity trend with it; production from the
-  same market block.
+  log-normal, as the scenario says) on top of each agent's investment (MODEL.md §9.1: its own q from
+  the (sector, site) operating return of the end of the last period, the calibrated wedge and q0
+  of the model's ``Investment`` component (a deep copy, place-level like the market block), the
+  finance levers it is eligible for in its user cost and the per-unit flows of the others in its
+  return; I/K = max(0, δ + (q − q0)/ψ + g0); in a park its net expansion asks for land, and the
+  park's free land is shared pro rata among the agents asking when it is short), and new units'
+  capacity trend with it; production from the same market block.
 * Market crowding is computed once per market evaluation at the model level, never per agent: the
   agents add their scale to (sector × site) totals in the same pass that grows them, and
   ``MarketBlock.evaluate`` reads those totals (``SiteTotals``) where the vectorized model gives it
@@ -88,6 +93,7 @@ from sim import rng
 from sim.agents.demography import exit_hazard, exit_probability
 from sim.agents.places import City, Park
 from sim.agents.relocation import ROUNDS, SiteChoice
+from sim.economy.capital import trend_capacity_growth
 from sim.economy.finance import WAN_TO_YI, annuity
 from sim.economy.growth import national_drift
 from sim.economy.profits import YI_PER_HA_PER_YUAN_M2
@@ -95,6 +101,7 @@ from sim.model import RegionalEconomy
 from sim.model_views import ModelViews
 from sim.outputs.metrics import PROJECT_MEASURES
 from sim.policy.levers import CHOICE_KINDS, KINDS
+from sim.policy.runtime import INVESTMENT_FLOW_KINDS
 from sim.scenario import LoadedScenario
 
 # recurring per-firm subsidies (paid in ``Firm.produce``, as ``Ledger.recurring_payments`` pays
@@ -289,11 +296,47 @@ class Firm(CellAgent):
         if _uniform_at(m.exit_key, self.firm_id) < m.exit_prob[self.sector][self.site]:
             m.exiting.append(self)
 
-    # stage 3: Gibrat growth; the firm reports its scale for the market block
+    # stage 3: investment (q-rule), then Gibrat growth; the firm reports its scale for the market block
+    def invest(self) -> None:
+        """Its desired I/K (per year) by the q-rule (``sim.economy.capital``), for one firm: the
+        operating return of its (sector, site) plus the per-unit flows of the non-finance levers it
+        receives, over the user cost (r_f − the finance levers' cut, floored at 0, + δ)·k·(1 + w);
+        and, in a park, the land its net expansion needs (ha), added to the park's requests."""
+        m = self.model
+        s, r = self.sector, self.site
+        n, cut = m.inv_n[s][r], 0.0
+        for j in m.active_invest:
+            if self.eligible(j):
+                kind = m.kind_l[j]
+                if kind == "interest_subsidy":
+                    cut += m.val_l[j] / 100
+                elif kind == "loan_guarantee":
+                    cut += m.val_l[j] * m.p.guarantee_spread / 100
+                else:
+                    n += float(m.policy.flow_money[j, s, r])
+        d = m.inv_delta[s]
+        u = (max(m.inv_rf - cut, 0.0) + d) * m.inv_k[s] * m.inv_wedge[s][r]
+        self.ik = max(d + (n / u - m.inv_q0[s][r]) / m.inv_psi[s] + m.g0, 0.0)
+        self.x = (self.ik - d) * m.dt
+        self.need = 0.0
+        if self.x > 0 and m.park_flag[r]:
+            self.need = m.land_per_output[s] * m.pi_now[s][r] * self.scale * math.expm1(self.x)
+            m.need_r[r] += self.need
+
     def grow(self) -> None:
         m = self.model
+        s, r = self.sector, self.site
+        if self.need > 0:  # the park's share of what it asked for
+            share = m.share_r[r]
+            taken = share * self.need
+            self.land += taken
+            m.land_state.free[r] -= taken
+            if share < 1.0:
+                self.x = math.log1p(share * math.expm1(self.x))
+                self.ik = m.inv_delta[s] + self.x / m.dt
+        m.inv_r[r] += self.ik * m.inv_k[s] * self.scale * m.dt  # gross investment, K at the start
         if m.growth_plain:
-            self.scale *= math.exp(m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
+            self.scale *= math.exp(self.x + m.drift + m.growth_sd * m.random.gauss(0.0, 1.0))
         else:  # sim.agents.growth.grow's size-dependent s.d. and Laplace (or normal) shocks
             p = m.p
             sd = min(m.growth_sd * math.exp(-p.gibrat_size_elasticity
@@ -304,7 +347,7 @@ class Firm(CellAgent):
                 corr = math.log1p(-0.5 * sd * sd)
             else:
                 z, corr = m.random.gauss(0.0, 1.0), -0.5 * sd * sd
-            self.scale *= math.exp(m.drift_base + corr + sd * z)
+            self.scale *= math.exp(self.x + corr + sd * z)
         k = self.sector * m.R + self.site
         m.scale_sum[k] += self.scale
         m.count_sr[k] += 1
@@ -435,6 +478,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.projects = copy.deepcopy(env.projects, memo)
         self.ramp = copy.deepcopy(env.ramp, memo)    # ids of the firms on their ramp to 达产
         self.known = copy.deepcopy(env.known, memo)  # the scenario's known projects
+        # investment: the calibrated constants and the operating return observed (place-level)
+        self.investment = copy.deepcopy(env.investment, memo)
         assert self.ledger.rt is self.policy
         # firms=None: the agents choose; only SiteChoice.utility_rows (place-level) is used
         self.choice = SiteChoice(None, self.sites, self.land_state, self.market, self.policy,
@@ -554,6 +599,11 @@ class MesaReference(ModelViews, mesa.Model):
             "origin_output": lambda m: out_sr(m).sum(axis=0)[m.is_origin],
             "origin_departures": lambda m: m.departures[m.is_origin].copy(),
             "region_gdp": lambda m: sum(c.gdp for c in m.cities),
+            # capital and incumbents' gross investment (``Recorder.collect``)
+            "capital": lambda m: by_city(m.capital_r()),
+            "park_capital": lambda m: m.capital_r()[:P],
+            "fixed_investment": lambda m: by_city(m.investment.period),
+            "park_fixed_investment": lambda m: m.investment.period[:P].copy(),
             "region_firms": lambda m: firms_sr(m).sum(axis=0)[in_city].sum(),
             "region_arrivals": lambda m: m.arrivals_from[in_city][:, nc:].sum(),
             # policy (``Recorder._collect_policy``)
@@ -575,6 +625,10 @@ class MesaReference(ModelViews, mesa.Model):
         }
 
     # ------------------------------------------------------------------ market block
+    def capital_r(self) -> np.ndarray:
+        """Capital by site (亿元): Σ_s k_s × the agents' Σ scale of the (sector, site)."""
+        return (self.investment.k[:, None] * np.asarray(self.scale_sum).reshape(self.S, self.R)).sum(axis=0)
+
     def _tally_all(self) -> None:
         self.scale_sum = [0.0] * (self.S * self.R)
         self.count_sr = [0] * (self.S * self.R)
@@ -593,6 +647,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.pibar_l = mk.pibar.tolist()
         self.pretax_l = mk.bc.pretax.tolist()
         self.plot_rent = (mk.bc.land / max(self.p.land_rent_rate, 1e-12)).tolist()
+        if rates != "choice":
+            self.investment.observe(mk)  # the end-of-period returns the next investment reads
         self._active_levers()
 
     def _active_levers(self) -> None:
@@ -610,6 +666,10 @@ class MesaReference(ModelViews, mesa.Model):
                                or (kinds[j] == "land_discount" and new[j])]
         self.active_recurring = [j for j in on if kinds[j] in _RECURRING
                                  and not (kinds[j] == "land_discount" and new[j])]
+        # levers in the q-rule: finance levers (user cost), per-unit flows of the others (return)
+        self.active_invest = [j for j in on if kinds[j] in ("interest_subsidy", "loan_guarantee")
+                              or (kinds[j] in INVESTMENT_FLOW_KINDS
+                                  and not (kinds[j] == "land_discount" and new[j]))]
 
     # ------------------------------------------------------------------ money
     def pay(self, j: int, firm: Firm, amount: float) -> bool:
@@ -664,6 +724,7 @@ class MesaReference(ModelViews, mesa.Model):
         self.flows.reset_demography()
         self.projects.tally.reset()
         self.cap_hit = [False] * self.n_levers
+        self.investment.reset()
         self.update_exogenous()
         self.evaluate_market("choice")  # the agents' totals of the end of the last step
         self.relocate()
@@ -675,9 +736,9 @@ class MesaReference(ModelViews, mesa.Model):
         if self.sw.growth:
             gbar = national_drift(self.trends.r_income, self.market.income0)
             sd = self.p.gibrat_sd * math.sqrt(self.dt)
-            self.drift = math.log1p(gbar) * self.dt - 0.5 * sd * sd
-            self.drift_base = math.log1p(gbar) * self.dt
+            self.drift = -0.5 * sd * sd  # the Gibrat shock's mean correction (log-normal)
             self.growth_sd = sd
+            self.g0 = trend_capacity_growth(gbar)
             self.growth_plain = self.p.gibrat_shock == "normal" and self.p.gibrat_size_elasticity == 0
             if not self.growth_plain:  # each sector's mean log scale (Ā_s), over this step's firms
                 tot, cnt = [0.0] * self.S, [0] * self.S
@@ -685,7 +746,18 @@ class MesaReference(ModelViews, mesa.Model):
                     tot[f.sector] += math.log(f.scale)
                     cnt[f.sector] += 1
                 self.log_ref = [t / max(c, 1) for t, c in zip(tot, cnt)]
+            inv = self.investment
+            self.inv_n, self.inv_wedge, self.inv_q0 = inv.n_sr.tolist(), inv.wedge1.tolist(), inv.q0.tolist()
+            self.inv_k, self.inv_delta, self.inv_psi = inv.k.tolist(), inv.delta.tolist(), inv.psi.tolist()
+            self.inv_rf = inv.r_f
+            self.need_r = [0.0] * self.R
+            self.firms.do("invest")
+            free = self.land_state.free
+            self.share_r = [min(max(free[r], 0.0) / need, 1.0) if need > max(free[r], 0.0) else 1.0
+                            for r, need in enumerate(self.need_r)]
+            self.inv_r = [0.0] * self.R
             self.firms.do("grow")
+            inv.period = np.asarray(self.inv_r)
             self.projects.trend *= (1 + gbar) ** self.dt  # new units grow like incumbents
         else:
             self.firms.do("tally")

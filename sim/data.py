@@ -42,6 +42,8 @@ SECTOR_PARAMS = {
     "park_admits": ("0/1", 0.0, 1.0),  # parks admit it (if tradable and mobile) besides their leaders
     "vat_rate": ("share of value added (statutory VAT rate)", 0.0, 0.2),
     "profit_margin": ("share of gross output (accounting pre-tax margin)", 0.0, 1.0),
+    "depreciation_rate": ("per year (share of fixed capital)", 0.0, 1.0),  # δ_s of the q-rule
+    "adjustment_cost": ("years", 0.01, 1000.0),  # ψ_s of the q-rule: I/K = δ + (q − q0)/ψ + g0
 }
 
 
@@ -57,6 +59,7 @@ SECTOR_UNITS = {
     "revision_rate": r"^(share of firms )?per year$", "coastal_mobile_share": r"^share\b",
     "industrial": r"^0/1$", "park_admits": r"^0/1$",
     "vat_rate": r"^(unitless|share)\b", "profit_margin": r"^(unitless|share)\b",
+    "depreciation_rate": r"^per year\b", "adjustment_cost": r"^years\b",
 }
 
 
@@ -241,6 +244,7 @@ NATIONAL_KEYS = {
     "land_cost_share": ("share of the land price", 0.0, 5.0),
     "ramp_start_share": ("share", 0.01, 1.0),
     "ramp_years": ("years", 0.0, 20.0),
+    "financing_rate": ("per year", 0.0, 0.5),  # r_f of the user cost of capital (1-year LPR)
 }
 INVESTOR_SCHEMA = {"origin": _text, "share": _num(0.0, 1.0, unit="share"), **SRC}
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}

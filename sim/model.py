@@ -15,6 +15,7 @@ from .agents.anchors import compile_anchors, place_anchors
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
 from .agents.growth import grow
+from .agents.investment import Investment
 from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
 from .agents.places import Land, Sites, build_grid, park_rows
@@ -27,6 +28,7 @@ from .agents.trends import Trends
 from .data import RegionData, load_data
 from .economy import cities as city_accounts
 from .economy import fiscal
+from .economy.capital import capital_per_scale, trend_capacity_growth
 from .economy.choice import calibrate_constants
 from .economy.growth import national_drift
 from .economy.market import calibrate_supply, sector_freeness
@@ -70,6 +72,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self, self.data, self.sites, self.park_rows, self.land_state)
         self._build_firms()
         self._calibrate()
+        self._build_investment()
         self._build_projects()
         self.produce()
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
@@ -85,6 +88,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.tally.reset()
         self.flows.reset_demography()  # before anchors are placed: an anchor counts as an entry
         self.projects.tally.reset()
+        self.investment.reset()
         self.update_exogenous()        # trends, lever values, land supplied, wages, costs, income
         self.evaluate_market("choice")  # choices read the lever rates of this state
         if place_anchors(self.anchor_rows, self.firms, self.land_state, self.market, self.flows,
@@ -95,7 +99,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.exits_and_births()    # the pipeline advances; exits; projects at 投产 become firms
             self.projects.arrive(self.market, self.policy, self.step_count, self.t)  # new intentions
         if self.sw.growth:
-            self.grow()
+            self.grow()                # investment (q-rule, land in parks) and Gibrat shocks
         self.evaluate_market("spend")  # payments read the rates of the period's last state
         self.produce()
         self.ledger.recurring_payments(self.firms, self.sites.n_parks, self.t, self.dt)
@@ -144,6 +148,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         mk.evaluate(self.firms, self.land_state.price, self.p, self.sw.cost_of_living, self.sites.market_arr)
         self.policy.rates(mk.bc, mk.pi_scale, mk.net_scale, mk.pibar, mk.pibar_firm, mk.sigma, self.lead,
                           choice=rates != "spend", spend=rates != "choice")
+        if rates != "choice" and getattr(self, "investment", None) is not None:
+            self.investment.observe(mk)  # the end-of-period returns the next investment reads
 
     def exits_and_births(self) -> None:
         """Ramping firms reach 达产 (``sim.agents.ramp``); the pipeline advances (``sim.agents.projects``,
@@ -185,9 +191,13 @@ class RegionalEconomy(ModelViews, mesa.Model):
             f.grown()
 
     def grow(self) -> None:
-        """Gibrat growth of scale at the national drift (``sim.agents.growth``)."""
+        """Investment by the q-rule (``sim.agents.investment``: I/K = δ + (q − q0)/ψ + g0, g0 the
+        national drift's capacity growth ln(1 + ḡ), land gated in parks), then scale grows by
+        (I/K − δ)·dt plus the Gibrat shocks (``sim.agents.growth``)."""
         gbar = national_drift(self.trends.r_income, self.market.income0)
-        grow(self.firms, gbar, self.p, self.seed_value, self.step_count, self.dt)
+        drift = self.investment.step(self.firms, self.market, self.policy, self.land_state,
+                                     self.sites.is_park, trend_capacity_growth(gbar), self.t, self.dt)
+        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt)
         self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:
@@ -414,6 +424,15 @@ class RegionalEconomy(ModelViews, mesa.Model):
             for s in range(self.S):
                 vals = [self.constants[s, j] for j in peers if (f.site[f.sector == s] == j).any()]
                 self.constants[s, k] = np.mean(vals) if vals else self.constants[s, self.sites.n_parks + c]
+
+    def _build_investment(self) -> None:
+        """Capital per unit scale k_s from the capital–output ratios and the base output per unit
+        scale; the q-rule's wedge calibrated on the base market state, before any lever is in force
+        (``sim.agents.investment``, MODEL.md §9.1, §9.6)."""
+        v, f = self.data.sector_values, self.firms
+        k = capital_per_scale(self.market.capital_per, self.base_output, f.scale, f.sector, self.S)
+        self.investment = Investment(k, np.array(v("depreciation_rate")), np.array(v("adjustment_cost")),
+                                     self.data.const("financing_rate"), self.p.cit_rate, self.market, self.R)
 
     def _build_projects(self) -> None:
         """The project flow calibrated at rest (MODEL.md §9.6): intentions at every site = the base

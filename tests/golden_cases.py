@@ -93,8 +93,8 @@ def load_case(name: str):
 
 def run_case(name: str):
     """(model, tidy rows) of a golden case: the Recorder's rows at every step."""
-    from sim.outputs.metrics import Recorder
     from sim.model import RegionalEconomy
+    from sim.outputs.metrics import Recorder
 
     m = RegionalEconomy(load_case(name), until=RUN_CASES[name][2])
     rec = Recorder()
@@ -154,6 +154,16 @@ def function_values() -> dict[str, np.ndarray]:
     out["rng_gumbel"] = rng.gumbel(7, "choice", 3, ids, 4)
     out["rng_normal"] = rng.normal(7, "choice", 3, ids)
     out["rng_nested_gumbel"] = rng.nested_gumbel(7, "choice", 3, ids, nest, 0.6)
+    # capital and investment (sim.economy.capital): the wedge, the q-rule, gated growth
+    from sim.economy import capital
+    n0 = r.uniform(-0.05, 0.5, (S, R))
+    dep, kap = r.uniform(0.05, 0.15, S), r.uniform(0.5, 3.0, S)
+    w1, q0 = capital.calibrate_wedge(n0, 0.0365, dep, kap)
+    out["capital_wedge"], out["capital_q0"] = w1, q0
+    q = n0 * r.uniform(0.5, 1.5, (S, R)) / capital.user_cost_factor(0.03, dep[:, None], kap[:, None], w1)
+    ik = capital.investment_rate(q, q0, dep[:, None], 10.0, 0.05)
+    out["capital_investment_rate"] = ik
+    out["capital_gated_growth"] = capital.net_growth_gated(ik, dep[:, None], 0.25, r.uniform(0, 1.2, (S, R)))
     lat, lon = r.uniform(40, 46, 5), r.uniform(121, 130, 5)
     out["haversine_km"] = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     return out

@@ -1,8 +1,10 @@
 """At rest under the full dynamics (MODEL.md §9.6; issue 14): `scenarios/theory/frozen.yaml` (every
 trend frozen, no levers, every mechanism on) keeps every city's industrial output and firm count
 stationary over ten years — within ±3 % of the base year or 3 standard errors of the mean over the seeds,
-whichever is larger — while exits, births and relocations run at no less than half their
-calibrated base rates (a model that stopped turnover would pass the first part trivially).
+whichever is larger — while exits, births, relocations and incumbents' investment run at no less than
+half their calibrated base rates (investment: the base year's replacement δ·K) (a model that stopped
+turnover would pass the first part trivially). Capital (K = k_s·A, docs/model.md §Capital and
+investment) per city is checked too, as an expected failure for now (below).
 Before the investment economy the replacement rule drifted 四平 to ×1.38 and 通化 to ×0.85.
 10 seeds (were 5): with seeds 0-4, 延边 came out at ×0.965 against a 3 % band (its outside-park
 site: ×0.938 over seeds 0-4, ×0.982 ± 0.016 over 20 seeds) — chance, not drift.
@@ -37,7 +39,8 @@ def _run(seed):
     def city(f):
         place = m.site_market_arr[f.site]
         out = np.bincount(place, weights=np.where(ind[f.sector], f.output, 0.0), minlength=m.Q)[:nc]
-        return out, np.bincount(place, minlength=m.Q)[:nc].astype(float)
+        cap = np.bincount(place, weights=m.investment.capital(f.sector, f.scale), minlength=m.Q)[:nc]
+        return out, np.bincount(place, minlength=m.Q)[:nc].astype(float), cap
 
     def park(f):
         npk = m.sites.n_parks
@@ -48,22 +51,28 @@ def _run(seed):
     n_sr = np.bincount(f.sector.astype(int) * m.R + f.site, minlength=m.S * m.R).reshape(m.S, m.R)
     base_exits = (n_sr * exit_probability(exit_hazard(m.market.net_scale, m.market.pibar, m.p.exit_rate,
                                                       m.p.exit_loss_hazard), m.dt)).sum()
-    o0, n0 = city(f)
+    o0, n0, k0 = city(f)
     po0, pn0 = park(f)
-    exits = births = moves = 0.0
+    k_all = m.investment.capital(f.sector, f.scale)
+    base_investment = float((k_all * m.investment.delta[f.sector]).sum() * m.dt)  # δ·K per period
+    exits = births = moves = invest = 0.0
     first_moves = None
     for k in range(m.n_steps):
         m.step()
         exits += m.exits.sum()
         births += m.entries.sum()
         moves += m.arrivals.sum()
+        invest += m.investment.period.sum()
         if k == 3:
             first_moves = moves / 4
-    o1, n1 = city(m.firms)
+    o1, n1, k1 = city(m.firms)
     po1, pn1 = park(m.firms)
     per = m.n_steps
-    return (o1 / o0, n1 / n0, exits / per, births / per, moves / per, base_exits, first_moves, m.city_ids,
-            po1 / po0, pn1 / pn0, list(m.site_ids[: m.sites.n_parks]))
+    return {"industrial_output": o1 / o0, "firms": n1 / n0, "capital": k1 / k0, "exits": exits / per,
+            "births": births / per, "moves": moves / per, "base_exits": base_exits,
+            "first_moves": first_moves, "cities": m.city_ids, "park_industrial_output": po1 / po0,
+            "park_firms": pn1 / pn0, "parks": list(m.site_ids[: m.sites.n_parks]),
+            "invest": invest / per, "base_invest": base_investment}
 
 
 @pytest.fixture(scope="module")
@@ -71,18 +80,26 @@ def runs():
     return [_run(s) for s in SEEDS]
 
 
-@pytest.mark.parametrize("which", [0, 1], ids=["industrial_output", "firms"])
+# capital per city drifts by up to ~6 % in ten years (松原 0.941 ± 0.018, 四平 0.951 ± 0.021 over ten
+# seeds) with the q-rule and by as much without it (Gibrat growth only: 0.938, 0.948): births drawn
+# from base-year size pools against exits, not investment; output, which adjusts through crowding,
+# stays within bounds. Expected to pass once births and exits are calibrated per site (issue 14 item 4)
+CAPITAL = pytest.param("capital", id="capital", marks=pytest.mark.xfail(
+    strict=False, reason="capital drifts with turnover (births vs exits), with or without investment"))
+
+
+@pytest.mark.parametrize("which", ["industrial_output", "firms", CAPITAL])
 def test_every_city_stays_at_rest(runs, which):
     ratios = np.array([r[which] for r in runs])  # seeds × cities
     mean = ratios.mean(axis=0)
     se = ratios.std(axis=0, ddof=1) / np.sqrt(len(runs))
     tol = np.maximum(0.03, 3 * se)
-    bad = [(c, round(float(x), 3), round(float(t), 3)) for c, x, t in zip(runs[0][7], mean, tol)
+    bad = [(c, round(float(x), 3), round(float(t), 3)) for c, x, t in zip(runs[0]["cities"], mean, tol)
            if abs(x - 1) > t]
     assert not bad, bad
 
 
-@pytest.mark.parametrize("which", [8, 9], ids=["industrial_output", "firms"])
+@pytest.mark.parametrize("which", ["park_industrial_output", "park_firms"])
 def test_every_park_stays_at_rest(runs, which):
     ratios = np.array([r[which] for r in runs])  # seeds × parks
     n, parks = ratios.shape
@@ -90,12 +107,15 @@ def test_every_park_stays_at_rest(runs, which):
     se = ratios.std(axis=0, ddof=1) / np.sqrt(n)
     t = stats.t.ppf(1 - 0.01 / (2 * 2 * parks), n - 1)  # both measures, every park: family-wise 1 %
     tol = np.maximum(0.03, t * se)
-    bad = [(k, round(float(x), 3), round(float(e), 3)) for k, x, e in zip(runs[0][10], mean, tol)
+    bad = [(k, round(float(x), 3), round(float(e), 3)) for k, x, e in zip(runs[0]["parks"], mean, tol)
            if abs(x - 1) > e]
     assert not bad, bad
 
 
 def test_turnover_goes_on_at_its_calibrated_rates(runs):
-    for _, _, exits, births, moves, base_exits, first_moves, *_ in runs:
+    for r in runs:
+        exits, births, moves, base_exits = r["exits"], r["births"], r["moves"], r["base_exits"]
+        first_moves, invest, base_invest = r["first_moves"], r["invest"], r["base_invest"]
         assert exits >= 0.5 * base_exits and births >= 0.5 * base_exits
         assert moves >= 0.5 * first_moves > 0  # relocations: the first year's rate as the base
+        assert invest >= 0.5 * base_invest > 0  # incumbents' gross investment: replacement at base

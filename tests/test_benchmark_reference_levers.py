@@ -116,3 +116,63 @@ def test_same_exits_and_births_as_the_model_when_nothing_else_draws():
     assert exits > 100 and births > 100 and paid_new > 0  # the rules were exercised
     release(vec)
     release(ref)
+
+
+def _full_parks(tmp_path):
+    """The project's data with every park 99.5 % occupied (tests/test_benchmark_reference.py): the
+    parks' free land is short for the incumbents' expansion within a year."""
+    import csv
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "scenarios" / "data", data)
+    with open(data / "parks.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        r["occupancy_2022"] = "0.995"
+    with open(data / "parks.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return load_scenario(ROOT / "scenarios" / "baseline.yaml",
+                         [f"data_dir={data}", "firms.scale=0.3", "switches.heterogeneity=false",
+                          "horizon.end=2025", "parameters.revision_scale=0", "parameters.gibrat_sd=0"])
+
+
+@pytest.mark.parametrize("case", ["levers", "land"])
+def test_same_investment_as_the_model_without_growth_shocks(case, tmp_path):
+    # investment is deterministic (MODEL.md §9.1): with Gibrat's s.d. at 0 and no revision, the
+    # reference's per-agent q-rule (its own q, its eligibility for the finance levers — the
+    # interest subsidy and the tax rebate reach newcomers in 四平/辽源/通化's parks from 2023 —,
+    # land asked in parks and shared when short) gives the model's scales, capital and fixed
+    # investment by site, and land, step by step; exits and births as above
+    if case == "levers":
+        scn = load_scenario(ROOT / "scenarios" / "jxn_transfer_zone.yaml",
+                            OVERRIDES + ["parameters.revision_scale=0", "parameters.gibrat_sd=0"])
+    else:
+        scn = _full_parks(tmp_path)
+    vec, ref = RegionalEconomy(scn, seed=3), MesaReference(scn, seed=3)
+    P = vec.n_parks
+    levered = short = 0
+    for _ in range(vec.n_steps):
+        vec.step()
+        ref.step()
+        by_id = {f.firm_id: f for f in ref.firms}
+        assert set(vec.firm_id.tolist()) == set(by_id)
+        agents = [by_id[i] for i in vec.firm_id.tolist()]
+        np.testing.assert_allclose([a.scale for a in agents], vec.scale, rtol=1e-9)
+        np.testing.assert_allclose([a.ik for a in agents], vec.investment.ik, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose([a.land for a in agents], vec.land, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(ref.investment.period, vec.investment.period, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ref.capital_r(),
+                                   np.bincount(vec.site, weights=vec.investment.capital(vec.sector, vec.scale),
+                                               minlength=vec.R), rtol=1e-9)
+        np.testing.assert_allclose(ref.free_land[:P], vec.free_land[:P], rtol=0, atol=1e-9)
+        # firms the newcomer levers reach in the q-rule this period (the rule was exercised)
+        new = vec.policy.investment_terms(vec.firms.index()["key"], vec.arrived_t, vec.t, newcomers=True)
+        if new is not None:
+            levered += int(((new[0] > 0) | (new[1] != 0)).sum())
+        short += sum(x < 1 for x in ref.share_r)  # parks whose free land was short
+    assert vec.investment.period.sum() > 0
+    assert (levered > 0) if case == "levers" else (short > 0)
+    release(vec)
+    release(ref)

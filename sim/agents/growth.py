@@ -1,4 +1,5 @@
-"""Growth of the firms' scale each period (Gibrat's law, MODEL.md §5)."""
+"""Growth of the firms' scale each period: investment's net growth (MODEL.md §9.1,
+``sim.agents.investment``) plus Gibrat's shocks (MODEL.md §5)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +8,13 @@ from .. import rng
 from ..economy.growth import laplace_from_uniform, size_dependent_sd
 
 
-def grow(firms, gbar: float, p, seed: int, step: int, dt: float) -> None:
-    """A ← A·exp(ln(1+ḡ)·dt − ½sd²·dt + sd·√dt·z), z standard normal (the default), so that
-    E[A'] = A(1+ḡ)^dt; with ``gibrat_size_elasticity`` b > 0 the volatility falls with size, and
-    ``gibrat_shock: laplace`` draws tent-shaped shocks (docs/validation.md)."""
+def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float) -> None:
+    """A ← A·exp(x + s), per row: x = ``drift``, the log growth from investment over the period,
+    (I/K − δ)·dt (``sim.agents.investment``; on the balanced path ln(1 + ḡ)·dt, the trend's capacity
+    growth), and s the Gibrat shock, a separate term with E[e^s] = 1: s = −½sd²·dt + sd·√dt·z, z
+    standard normal (the default); with ``gibrat_size_elasticity`` b > 0 the volatility falls with
+    size, and ``gibrat_shock: laplace`` draws tent-shaped shocks (docs/validation.md). ``drift``
+    has one value per row of the population (dead rows ignored)."""
     f = firms
     f.grown()
     alive = np.flatnonzero(f.alive)
@@ -19,7 +23,7 @@ def grow(firms, gbar: float, p, seed: int, step: int, dt: float) -> None:
         every = alive.size == f.alive.size  # no dead rows (the usual case): no gather
         z = rng.normal(seed, "growth", step, f.firm_id if every else f.firm_id[alive])
         z *= sd
-        z += np.log1p(gbar) * dt - 0.5 * sd**2
+        z += (drift if every else drift[alive]) - 0.5 * sd**2
         np.exp(z, out=z)
         if every:
             f.scale *= z
@@ -40,7 +44,7 @@ def grow(firms, gbar: float, p, seed: int, step: int, dt: float) -> None:
         z = rng.normal(seed, "growth", step, ids)
         corr = -0.5 * sd**2
     z *= sd
-    corr += np.log1p(gbar) * dt  # c + corr + sd·z, added in this order
+    corr += drift if every else drift[alive]  # corr + x + sd·z, added in this order
     corr += z
     np.exp(corr, out=corr)
     if every:

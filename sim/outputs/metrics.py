@@ -153,6 +153,15 @@ class Recorder:
             by_city[q, c] = 0.0  # moves inside a city are not arrivals from outside
         for q, org in enumerate(m.market_ids):
             put(yr, cities, "arrivals_by_origin", by_city[q], "firms/period", origin=org)
+        # capital (stock, 亿元) and incumbents' gross fixed investment (亿元/period): sim.agents.investment
+        inv = m.investment
+        cap_r = (inv.k[:, None] * m.firms.scale_sums()[2]).sum(axis=0)
+        cap_c = np.bincount(m.site_market_arr, weights=cap_r, minlength=Q)[:nc]
+        fi_c = np.bincount(m.site_market_arr, weights=inv.period, minlength=Q)[:nc]
+        put(yr, cities, "capital", cap_c, "亿元")
+        put(yr, pids, "capital", cap_r[:P].copy(), "亿元")
+        put(yr, cities, "fixed_investment", fi_c, "亿元/period")
+        put(yr, pids, "fixed_investment", inv.period[:P].copy(), "亿元/period")
         # origin regions
         oids, ok = tab["oids"], tab["ok"]
         put(yr, oids, "firms", firms_r[ok], "firms")
@@ -167,6 +176,8 @@ class Recorder:
         self.add(yr, ["region"], "industrial_output", out_ind.sum(), "亿元/year")
         self.add(yr, ["region"], "firms", int(firms_r[tab["in_city_site"]].sum()), "firms")
         self.add(yr, ["region"], "jobs", jobs[in_city].sum(), "persons")
+        self.add(yr, ["region"], "capital", float(cap_c.sum()), "亿元")
+        self.add(yr, ["region"], "fixed_investment", float(fi_c.sum()), "亿元/period")
         into_area = m.site_market_arr < nc
         self.add(yr, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 

@@ -24,6 +24,8 @@ from .levers import CHOICE_KINDS, KINDS
 # levers acting on a pipeline stage (MODEL.md §9.3; ``PolicyRuntime.stage_effects``)
 STAGE_KINDS = {"friction_cut": "start", "interest_subsidy": "build", "loan_guarantee": "build",
                "talent_subsidy": "ramp"}
+# non-finance levers paid per unit scale as a flow: they add to the operating return of the q-rule
+INVESTMENT_FLOW_KINDS = ("land_discount", "tax_rebate", "profit_subsidy")
 
 
 class PolicyRuntime:
@@ -42,6 +44,7 @@ class PolicyRuntime:
         self.rate_u = np.zeros((L, S, R))
         self.spend_scale = np.zeros((L, S, R))
         self.spend_firm = np.zeros((L, S))
+        self.flow_money = np.zeros((L, S, R))  # per-unit after-tax flows of INVESTMENT_FLOW_KINDS
         self.term_stack = None
         self._new_factor: dict[int, float] = {}
 
@@ -110,6 +113,7 @@ class PolicyRuntime:
         want_choice, want_spend = choice, spend
         if want_choice:
             self.rate_u = np.zeros((L, self.S, self.R))
+            self.flow_money = np.zeros((L, self.S, self.R))
         if want_spend:
             self.spend_scale = np.zeros((L, self.S, self.R))
             self.spend_firm = np.zeros((L, self.S))
@@ -186,8 +190,60 @@ class PolicyRuntime:
             # (rows start at +0: writing where m is what np.where(m, x, 0.0) gives)
             if want_choice:
                 np.copyto(self.rate_u[j], p.beta * money / pib, where=m)
+                if kind in INVESTMENT_FLOW_KINDS and not (kind == "land_discount" and ls.new[j]):
+                    np.copyto(self.flow_money[j], money, where=m)  # the q-rule's n (investment_terms)
             if want_spend:
                 np.copyto(self.spend_scale[j], spent, where=m)
+
+    def investment_terms(self, key: np.ndarray | None = None, arrived_t: np.ndarray | None = None,
+                         t: float = 0.0, newcomers: bool = False):
+        """The levers in the q-rule of investment (``sim.economy.capital``), from the rates of the
+        last "choice" evaluation. Finance levers cut the financing rate, in the user cost only:
+        f = interest subsidy (points) / 100 + guarantee share × ``guarantee_spread`` / 100 (per
+        year). Non-finance levers paid per unit scale add their after-tax flow n to the operating
+        return (亿元/year per unit scale): a rent subsidy (land discount to all), a tax rebate, a
+        profit subsidy. Not in the q-rule: cost levers (already in π through marginal cost), grants,
+        lump sums and plot discounts to newcomers (one-off or per firm: nothing on the margin).
+
+        Levers for every firm (``applies_to: all``): ``(f, n)`` per (sector, site), shapes (S, R)
+        (``newcomers=False``). Levers for newcomers: ``(f, n)`` per firm for the firms of flat keys
+        ``key`` arrived at ``arrived_t`` while eligible at ``t`` (``newcomers=True``), or None when
+        none is in force."""
+        ls, p = self.ls, self.p
+        reaches = ls.consts()["any"]
+        cut = extra = None
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not reaches[j] or bool(ls.new[j]) != newcomers:
+                continue
+            if kind == "interest_subsidy":
+                c, n = v / 100, None
+            elif kind == "loan_guarantee":
+                c, n = v * p.guarantee_spread / 100, None
+            elif kind in INVESTMENT_FLOW_KINDS and not (kind == "land_discount" and ls.new[j]):
+                c, n = None, self.flow_money[j]
+            else:
+                continue
+            if newcomers:
+                on = ls.mask[j].ravel().take(key) & eligible_by_date(arrived_t, ls.start[j], ls.years[j], t)
+                if not on.any():
+                    continue
+                if cut is None:
+                    cut, extra = np.zeros(len(key)), np.zeros(len(key))
+                if c is not None:
+                    cut += np.where(on, c, 0.0)
+                else:
+                    extra += np.where(on, n.ravel().take(key), 0.0)
+            else:
+                if cut is None:
+                    cut, extra = np.zeros((self.S, self.R)), np.zeros((self.S, self.R))
+                if c is not None:
+                    cut += np.where(ls.mask[j], c, 0.0)
+                else:
+                    extra += n
+        if newcomers:
+            return None if cut is None else (cut, extra)
+        return (np.zeros((self.S, self.R)), np.zeros((self.S, self.R))) if cut is None else (cut, extra)
 
     def duration_factor(self, years: np.ndarray | float) -> np.ndarray:
         """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
@@ -339,6 +395,6 @@ class PolicyRuntime:
     def cap_reached(self, j: int, t: float, cap_yi: float, spent_yi: float) -> None:
         """Lever ``j``'s budget is spent: it stops for the rest of the calendar year (recorded)."""
         self.exhausted[j] = True
-        self.budget_events.append({"lever": self.ls.ids[j], "year": int(math.floor(t + 1e-9)),
+        self.budget_events.append({"lever": self.ls.ids[j], "year": math.floor(t + 1e-9),
                                    "period": round(t, 4), "cap_wan": round(cap_yi / WAN_TO_YI, 4),
                                    "spent_wan": round(spent_yi / WAN_TO_YI, 4)})
