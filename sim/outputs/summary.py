@@ -8,6 +8,7 @@ import numpy as np
 
 from ..policy.attribution import MONEY_KINDS
 from ..policy.infrastructure import PAYERS, investments
+from .channels import summary_decomposition
 from .targets import evaluate
 
 WAN_PER_YI = 1e4
@@ -149,6 +150,9 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
     summ["fiscal_by_year"] = by_year
     summ["budget_events"] = list(model.budget_events)
     summ["targets"] = evaluate(df, scn.targets)
+    # the last period's change since the base year by channel (births / incumbents / relocations /
+    # exits), for the study area and each city
+    summ["decomposition"] = summary_decomposition(df, model.city_ids)
     return summ
 
 
