@@ -200,3 +200,17 @@ def test_compare_of_a_scenario_with_itself_has_zero_channel_differences(tmp_path
         assert rs["decomposition"]["region"]["output_change"][c] == round(tab.loc[("region", "output_change")][c], 3)
         assert rs["decomposition"]["cities"]["四平"]["jobs_change"][c] == round(tab.loc[("四平", "jobs_change")][c], 1)
     assert (Path(run_dir) / "figures" / "channels.png").is_file()
+
+
+def test_check_outputs_accepts_the_channels_and_catches_a_broken_one(zone_run):
+    """``--check``: the change rows may be negative, and the jobs channels must add up to the
+    change in jobs (cities, parks, region) in every period."""
+    from sim.checks.invariants import InvariantError, check_outputs
+    _, _, df = zone_run
+    assert (df[df.measure == "jobs_change"].value < 0).any()
+    check_outputs(df)
+    bad = df.copy()
+    i = bad.index[(bad.measure == "jobs_change") & (bad.channel == "exits") & (bad.place == "region")][3]
+    bad.loc[i, "value"] += 1.0
+    with pytest.raises(InvariantError, match="jobs_change channels"):
+        check_outputs(bad)
