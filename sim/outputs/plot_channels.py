@@ -1,17 +1,26 @@
 """Figures of the decomposition (docs/model.md §Decomposition), read from result rows: the change
 since the base year by channel per city at the last period (a run), and its policy − baseline
 difference (a comparison). Stacked bars: the positive channels stack up from zero, the negative
-ones down; a black diamond marks the net change (the four channels' sum)."""
+ones down; a black diamond marks the net change (the four channels' sum). Called by
+``sim.outputs.plots`` after it has set up the CJK font (``setup_font``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 
 from ..agents.cohort import CHANNELS
 from .channels import last_channels
-from .plots import _quarter, plt, setup_font
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+
+def _quarter(year: float) -> str:
+    """2035.75 -> '2035Q4' (as ``sim.outputs.plots``, which calls this module: no import back)."""
+    return f"{int(year)}Q{round((year - int(year)) * 4) + 1}"
 
 CHANNEL_LABELS = {"births": "births 新设企业", "incumbents": "incumbents 在位企业增长",
                   "relocations": "relocations 迁入减迁出", "exits": "exits 退出企业"}
@@ -57,7 +66,6 @@ def channels_figure(df, cities: list[str], figs: Path) -> Path | None:
     tab = last_channels(df, cities)
     if not tab:
         return None
-    setup_font()
     places = [c for c in cities if c in tab]
     fig, axes = plt.subplots(1, len(PANELS), figsize=(17, 5.5))
     for ax, (meas, title, unit, scale) in zip(axes, PANELS):
@@ -87,7 +95,6 @@ def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs:
         if not all(b and p for b, p in reps):
             return None
         rows.append((pol, reps))
-    setup_font()
     places = [c for c in cities if all(c in b and c in p for _, reps in rows for b, p in reps)]
     fig, axes = plt.subplots(len(rows), len(PANELS), figsize=(17, 5.0 * len(rows)), squeeze=False)
     last = frames[base][0].year.max()
