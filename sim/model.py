@@ -12,6 +12,7 @@ import numpy as np
 
 from . import rng
 from .agents.anchors import compile_anchors, place_anchors
+from .agents.cohort import BaseCohort, recorded_values
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
 from .agents.growth import grow
@@ -493,3 +494,6 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.city_jobs0 = self.city_jobs.copy()
         self.nonmodelled0 = self.gdp0_market[:nc] - self.city_va0
         self.profit0 = self.owner_income()
+        # the base firms' output, jobs, capital and sites: the channels of every later change
+        f = self.firms
+        self.cohort = BaseCohort(f, recorded_values(f, self.investment.capital(f.sector, f.scale)))

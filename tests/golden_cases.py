@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
 GOLDEN = ROOT / "tests" / "golden"
 GOLDEN_RTOL = 1e-9
 GOLDEN_ATOL = 1e-9
-LABELS = ["year", "place", "measure", "unit", "sector", "origin", "lever", "investor_origin"]
+LABELS = ["year", "place", "measure", "unit", "sector", "origin", "lever", "investor_origin", "channel"]
 
 ZONE = {"cities": ["四平", "辽源", "通化"], "parks_only": True}
 SOME = ["装备制造", "医药健康", "新材料", "汽车及零部件"]

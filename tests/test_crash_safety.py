@@ -15,7 +15,7 @@ import pytest
 from sim.outputs import results
 
 ROOT = Path(__file__).resolve().parents[1]
-FIGURES = ["arrivals_by_origin.png", "firms_jobs_by_park.png", "gdp_by_city.png",
+FIGURES = ["arrivals_by_origin.png", "channels.png", "firms_jobs_by_park.png", "gdp_by_city.png",
            "industrial_output_by_sector.png", "map.png"]
 CMD = [sys.executable, str(ROOT / "run.py"), str(ROOT / "scenarios/baseline.yaml"), "--set", "firms.scale=0.3",
        "--until", "2023", "--quiet", "--seed", "3"]

@@ -20,11 +20,11 @@ def test_run_writes_folder_and_prints_path(tmp_path, capsys):
     for f in ("manifest.json", "summary.json", "trajectories.parquet"):
         assert (d / f).exists()
     figs = sorted(p.name for p in (d / "figures").glob("*.png"))
-    assert figs == ["arrivals_by_origin.png", "firms_jobs_by_park.png", "gdp_by_city.png",
+    assert figs == ["arrivals_by_origin.png", "channels.png", "firms_jobs_by_park.png", "gdp_by_city.png",
                     "industrial_output_by_sector.png", "map.png"]
     df = pd.read_parquet(d / "trajectories.parquet")
     assert list(df.columns) == ["year", "place", "measure", "value", "unit", "sector", "origin", "lever",
-                                "investor_origin"]
+                                "investor_origin", "channel"]
     assert df.year.min() == 2022.0 and df.year.max() == 2024.75
     assert df.value.notna().all() and (df[df.measure == "gdp"].value > 0).all()
     summ = json.loads((d / "summary.json").read_text())

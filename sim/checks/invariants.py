@@ -24,7 +24,9 @@ Checked every step:
 stocks and prices, occupancy in [0, 1], fiscal balance = revenue − spending per city, year and for
 the region, levers' spending plus the cities' share of infrastructure investment adds up to the
 cities' spending, cities add up to the region, and arrivals = induced + deadweight + unpaid for
-every city and park (jointly induced and money-induced arrivals at most the induced ones).
+every city and park (jointly induced and money-induced arrivals at most the induced ones), and the
+channels of ``jobs_change`` add up to the change in jobs since the base period in every city, park
+and the region.
 """
 
 from __future__ import annotations
@@ -220,8 +222,10 @@ def check_outputs(df) -> None:
         bad = df[~np.isfinite(v)].iloc[0]
         problems.append(f"{int((~np.isfinite(v)).sum())} NaN/infinite values (first: {bad.measure} "
                         f"{bad.place} {bad.year})")
-    # land can be sold below its cost; known projects' stage codes are negative while pending/dropped
-    signed = {"fiscal_balance", "land_transfer_revenue", "known_project_stage"}
+    # land can be sold below its cost; known projects' stage codes are negative while pending/dropped;
+    # changes since the base year and their channels have signs
+    signed = {"fiscal_balance", "land_transfer_revenue", "known_project_stage", "output_change",
+              "jobs_change", "capital_change"}
     neg = (v < -1e-9) & ~df["measure"].isin(signed).to_numpy()
     if neg.any():
         bad = df[neg].iloc[0]
@@ -258,8 +262,31 @@ def check_outputs(df) -> None:
         if (gap > 1e-9 * (1 + w.general_budget_revenue.abs())).any():
             problems.append("general budget != taxes + residual")
     problems += _attribution_rows(plain)
+    problems += _channel_rows(df)
     if problems:
         raise InvariantError("outputs: " + "; ".join(problems))
+
+
+def _channel_rows(df) -> list[str]:
+    """The four channels of ``jobs_change`` add up to jobs at t − jobs at the base period for every
+    city, park and the region, in every period (docs/model.md §Decomposition)."""
+    if "channel" not in df.columns:
+        return []
+    ch = df[df.measure == "jobs_change"]
+    if not len(ch):
+        return []
+    total = ch.groupby(["year", "place"]).value.sum()
+    jobs = df[(df.measure == "jobs") & (df.sector == "") & (df.origin == "") & (df.lever == "")
+              & (df.channel == "")].set_index(["year", "place"]).value
+    base = jobs.xs(jobs.index.get_level_values("year").min(), level="year")
+    places = total.index.get_level_values("place")
+    want = jobs.reindex(total.index).to_numpy() - base.reindex(places).to_numpy()
+    gap = np.abs(total.to_numpy() - want)
+    bad = ~(gap <= 1e-9 * (1.0 + np.abs(want) + base.abs().reindex(places).to_numpy()))
+    if bad.any():
+        year, place = total.index[np.flatnonzero(bad)[0]]
+        return [f"jobs_change channels != jobs − base jobs ({place}, {year})"]
+    return []
 
 
 ATTRIBUTION = ("arrivals", "induced_arrivals", "deadweight_arrivals", "unpaid_arrivals",

@@ -25,13 +25,15 @@ import numpy as np
 
 from ..errors import UserError
 from . import results
+from .channels import CHANGE_MEASURES, channel_differences
 from .known import reach_by_year
 from .summary import cost_per_job, discount_factors
 
 DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
                  "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
                  "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending",
-                 "general_budget_revenue", "budget_residual", "land_transfer_revenue")
+                 "general_budget_revenue", "budget_residual", "land_transfer_revenue",
+                 *CHANGE_MEASURES)
 # measures that are flows per period (summed over a year); the others are levels (averaged)
 PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue")
 
@@ -173,12 +175,14 @@ def run_comparison(args, execute_run) -> Path:
     try:
         base = names[0]
         frames = {n: [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs[n]] for n in names}
+        city_ids = list(runs[base][0][1]["cities"])
         diffs, effects, target_rows = [], {}, []
         for n in names[1:]:
             per_rep = []
             for k in range(len(seeds)):
                 b, p = frames[base][k], frames[n][k]
-                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin"]
+                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin",
+                        "channel"]
                 sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]
                 m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
                     {"value_policy": 0.0, "value_base": 0.0})
@@ -187,7 +191,10 @@ def run_comparison(args, execute_run) -> Path:
                 diffs.append(m)
                 per_rep.append(_effects(b, p, runs[n][k][1]))
             effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep),
-                          "levers": _lever_effects([s for _, s in runs[n]])}
+                          "levers": _lever_effects([s for _, s in runs[n]]),
+                          # each channel's policy − baseline at the last period, over CRN pairs
+                          "decomposition": channel_differences(frames[base], frames[n],
+                                                               ["region", *city_ids])}
         # the baseline measured against each policy's targets: what the package adds to the odds
         from .targets import evaluate
         base_targets = {}

@@ -13,12 +13,15 @@ from itertools import chain
 
 import numpy as np
 
+from ..agents.cohort import CHANNELS, recorded_values
 from ..economy.fiscal import budget_residual, general_budget
 from ..economy.prices import deflator_index, real_value
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
+from .channels import CHANGE_MEASURES, QUANTITIES
 
-COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever", "investor_origin")
+COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever", "investor_origin",
+           "channel")
 # where investment projects come from (MODEL.md §9.2): region rows of the project measures are split
 # by it; city and park rows, and every other measure, leave it empty
 PROJECT_MEASURES = {"projects_intended": "projects/period", "projects_signed": "projects/period",
@@ -33,11 +36,12 @@ KNOWN_STAGE_UNIT = ("stage code: -2 pending, 0 intention, 1 signed, 2 started, 3
 
 class Recorder:
     def __init__(self) -> None:
-        self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever, inv.)
+        self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever,
+        #                                  investor origin, channel)
         self._tab: dict | None = None     # the model's look-up tables (``_tables``), fixed in a run
 
     def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
-            origin: str = "", lever: str = "", investor_origin: str = "") -> None:
+            origin: str = "", lever: str = "", investor_origin: str = "", channel: str = "") -> None:
         places = list(places)
         n = len(places)
         if isinstance(values, (float, int)):  # a number (region rows, lever values): no array
@@ -48,7 +52,7 @@ class Recorder:
             if vals.shape != (n,):
                 vals = np.full(n, vals) if vals.ndim == 0 else np.broadcast_to(vals, (n,)).copy()
         self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever,
-                             investor_origin))
+                             investor_origin, channel))
 
     @property
     def cols(self) -> dict[str, list]:
@@ -170,6 +174,7 @@ class Recorder:
         self._collect_policy(m, yr, in_city if every else None)
         self._collect_projects(m, yr)
         self._collect_budget(m, yr, gdp_c)
+        self._collect_channels(m, yr)
         # region
         self.add(yr, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
         self.add(yr, ["region"], "gdp_real", float(gdp_real_c.sum()), "亿元/year")
@@ -182,10 +187,11 @@ class Recorder:
         self.add(yr, ["region"], "arrivals", m.arrivals_from[into_area][:, nc:].sum(), "firms/period")
 
     def _put(self, year: float, places, measure: str, vals: np.ndarray, unit: str, sector: str = "",
-             origin: str = "", lever: str = "", investor_origin: str = "") -> None:
+             origin: str = "", lever: str = "", investor_origin: str = "", channel: str = "") -> None:
         """:meth:`add` for ``collect``: ``year`` already rounded to 4 places, ``vals`` a float array of
         one value per place that no one else holds (no copy, no checks)."""
-        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin))
+        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin,
+                             channel))
 
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
         """Fiscal ledger (亿元 in the period), public investment by payer, attribution of arrivals and
@@ -320,6 +326,19 @@ class Recorder:
         put(y, region, "budget_residual", np.array([float(res_c.sum())]), "亿元/period")
         put(y, region, "land_transfer_revenue", np.array([float(land_c.sum())]), "亿元/period")
 
+    def _collect_channels(self, m, y: float) -> None:
+        """``output_change``, ``jobs_change``, ``capital_change`` since the base period, each split
+        into births / incumbents / relocations / exits (``sim.agents.cohort``), per city, park and
+        the region: one bincount per channel and quantity over sites, then sites → places."""
+        tab = self._tab
+        f = m.firms
+        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(f.sector, f.scale)))
+        places, to_place = tab["channel_places"], tab["site_to_place"]
+        for meas, (unit, _) in CHANGE_MEASURES.items():
+            by_place = ch[QUANTITIES[meas]] @ to_place  # (4, places)
+            for c, channel in enumerate(CHANNELS):
+                self._put(y, places, meas, by_place[c], unit, channel=channel)
+
     def frame(self):
         import pandas as pd
         return pd.DataFrame(self.cols)
@@ -356,7 +375,22 @@ def _tables(m) -> dict:
         "lever_market": (np.arange(L, dtype=np.intp)[:, None] * m.Q + m.site_market_arr[None, :]).ravel(),
         "lever_units": [lv.unit or _kind_unit(k) for lv, k in zip(m.levers, m.lever_kind)],
         "investments": investments(m.scn, m.data),
+        # the channels' places (cities, parks, the region) and each site's membership of them
+        "channel_places": tuple(m.city_ids) + tuple(m.site_ids[: m.n_parks]) + ("region",),
+        "site_to_place": _site_to_place(mk, nc, m.n_parks),
     }
+
+
+def _site_to_place(site_market: np.ndarray, nc: int, n_parks: int) -> np.ndarray:
+    """(R, cities + parks + 1) 0/1 matrix: site r is in its city (market < nc), in park r (r <
+    n_parks) and in the region (every city site)."""
+    R = site_market.size
+    M = np.zeros((R, nc + n_parks + 1))
+    city = np.flatnonzero(site_market < nc)
+    M[city, site_market[city]] = 1.0
+    M[np.arange(n_parks), nc + np.arange(n_parks)] = 1.0
+    M[city, -1] = 1.0
+    return M
 
 
 def _kind_unit(kind: str) -> str:

@@ -20,7 +20,7 @@ FONT = Path(__file__).resolve().parents[1] / "fonts" / "NotoSansSC-Regular-GB231
 
 def _quarter(year: float) -> str:
     """2035.75 -> '2035Q4' (periods start at quarter boundaries)."""
-    return f"{int(year)}Q{int(round((year - int(year)) * 4)) + 1}"
+    return f"{int(year)}Q{round((year - int(year)) * 4) + 1}"
 
 
 def setup_font() -> bool:
@@ -146,6 +146,10 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     plt.close(fig)
     out.append(p)
     p = policy_figure(df, figs, cities)
+    if p is not None:
+        out.append(p)
+    from .plot_channels import channels_figure
+    p = channels_figure(df, cities, figs)
     if p is not None:
         out.append(p)
     return out
@@ -343,6 +347,11 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     fig.savefig(p, dpi=100)
     plt.close(fig)
     paths.append(p)
+    from .plot_channels import channel_diff_figure
+    cities = [c for c in dict.fromkeys(frames[base][0].place[frames[base][0].measure == "gdp"]) if c != "region"]
+    p = channel_diff_figure(frames, names, cities, figs)
+    if p is not None:
+        paths.append(p)
     return paths
 
 

@@ -78,7 +78,7 @@ def loaded_from_manifest(man: dict, src: str):
 def compare_trajectories(old, new) -> tuple[bool, str]:
     """Value-for-value comparison of two trajectories frames; (equal, one-line summary)."""
     import numpy as np
-    keys = ["year", "place", "measure", "unit", "sector", "origin", "lever", "investor_origin"]
+    keys = ["year", "place", "measure", "unit", "sector", "origin", "lever", "investor_origin", "channel"]
     if list(old.columns) != list(new.columns):
         return False, f"columns differ ({list(old.columns)} vs {list(new.columns)})"
     if len(old) != len(new):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..policy.attribution import MONEY_KINDS
 from ..policy.infrastructure import PAYERS, investments
+from .channels import summary_decomposition
 from .known import run_summary as known_run_summary
 from .targets import evaluate
 
@@ -151,6 +152,9 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
     summ["budget_events"] = list(model.budget_events)
     summ["targets"] = evaluate(df, scn.targets)
     summ["known_projects"] = known_run_summary(model, df)
+    # the last period's change since the base year by channel (births / incumbents / relocations /
+    # exits), for the study area and each city
+    summ["decomposition"] = summary_decomposition(df, model.city_ids)
     return summ
 
 

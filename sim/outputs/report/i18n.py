@@ -178,7 +178,9 @@ CAPTIONS = {
            "fan_industrial_output.png": "工业总产值扇形图（中位数、25–75% 与 5–95% 区间）",
            "gdp_by_city.png": "各市地区生产总值", "industrial_output_by_sector.png": "分行业工业产值",
            "firms_jobs_by_park.png": "各园区企业数与就业", "map.png": "研究区域产值分布",
-           "levers_spending_and_attribution.png": "政策支出与迁入企业归因"},
+           "levers_spending_and_attribution.png": "政策支出与迁入企业归因",
+           "channels.png": "基年以来的变化分解：新设企业、在位企业增长、迁移（迁入减迁出）、退出企业",
+           "diff_channels.png": "政策减基准的变化分解：新设、在位、迁移、退出（同种子配对）"},
     "en": {"diff_gdp.png": "GDP: policy minus baseline", "diff_industrial_output.png": "Industrial output: policy minus baseline",
            "diff_jobs.png": "Jobs: policy minus baseline", "fiscal_balance.png": "Cumulative fiscal balance of the levers",
            "arrivals_by_park_": "Arrivals by park: induced, deadweight and baseline",
@@ -187,7 +189,9 @@ CAPTIONS = {
            "fan_industrial_output.png": "Industrial output fan chart (median, 25–75% and 5–95%)",
            "gdp_by_city.png": "GDP by city", "industrial_output_by_sector.png": "Industrial output by sector",
            "firms_jobs_by_park.png": "Firms and jobs by park", "map.png": "Industrial output across the study area",
-           "levers_spending_and_attribution.png": "Lever spending and attribution of arrivals"},
+           "levers_spending_and_attribution.png": "Lever spending and attribution of arrivals",
+           "channels.png": "Change since the base year by channel: births, incumbents, relocations (in − out), exits",
+           "diff_channels.png": "Policy minus baseline by channel: births, incumbents, relocations, exits (CRN pairs)"},
 }
 
 

@@ -55,8 +55,9 @@ footer{margin-top:3em;font-size:.8em;color:#777}
 
 
 RUN_FIGS = ("gdp_by_city.png", "industrial_output_by_sector.png", "firms_jobs_by_park.png",
-            "arrivals_by_origin.png", "map.png", "levers_spending_and_attribution.png")
-DIFF_FIGS = ("diff_gdp.png", "diff_industrial_output.png", "diff_jobs.png", "fiscal_balance.png")
+            "arrivals_by_origin.png", "map.png", "levers_spending_and_attribution.png", "channels.png")
+DIFF_FIGS = ("diff_gdp.png", "diff_industrial_output.png", "diff_jobs.png", "diff_channels.png",
+             "fiscal_balance.png")
 
 
 def build_html(src: Source, lang: str) -> str:

@@ -1,0 +1,93 @@
+"""The base-period cohort: what each firm alive at the base period (2022.0) held then, so every
+change since the base year splits into four channels computed from firm records (MODEL.md §9.7,
+docs/model.md §Decomposition).
+
+For a place P (a set of sites) and a per-firm quantity y (output 亿元/year, jobs persons, capital
+亿元), with y_i(0) and r_i(0) a base firm's value and site at the base period and y_i(t), r_i(t) at t:
+
+* births      B_P = Σ_{i born after the base, alive at t, r_i(t) ∈ P} y_i(t)
+* incumbents  I_P = Σ_{i base, alive at t, r_i(t) ∈ P} (y_i(t) − y_i(0))
+* relocations M_P = Σ_{i base, alive, r_i(t) ≠ r_i(0), r_i(t) ∈ P} y_i(0)
+                    − Σ_{i base, alive, r_i(t) ≠ r_i(0), r_i(0) ∈ P} y_i(0)
+* exits       X_P = −Σ_{i base, dead at t, r_i(0) ∈ P} y_i(0)
+
+and B + I + M + X = Σ_{alive at t, in P} y(t) − Σ_{base, in P at 0} y(0) exactly (in real numbers;
+in floating point to rounding). A firm born and gone by t adds nothing; a base firm that moved and
+then exited is an exit at its base site. No channel is a residual: each is its own sum over firms.
+
+The population keeps rows in order of creation (``sim.agents.firms``), so the base firms still
+alive are the first rows (firm id below the cohort's end) and the born firms the rest: each channel
+is one ``np.bincount`` over a slice, per recorded period, never a loop over firms.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+CHANNELS = ("births", "incumbents", "relocations", "exits")
+
+
+def recorded_values(firms, capital: np.ndarray) -> dict[str, np.ndarray]:
+    """The quantities the channels split, per row of ``firms`` (after the production stage):
+    ``output`` (gross output, 亿元/year), ``jobs`` (persons), ``capital`` (亿元: K_i = k_s·A_i of the
+    investment component, ``sim.agents.investment.Investment.capital``, given per row)."""
+    return {"output": firms.output, "jobs": firms.jobs, "capital": capital}
+
+
+class BaseCohort:
+    """The firms alive at the base period: ids, sites and their values of each recorded quantity.
+
+    ``values``: name → per-firm array (one value per row of ``firms``, all rows alive)."""
+
+    def __init__(self, firms, values: dict[str, np.ndarray]) -> None:
+        live = np.flatnonzero(firms.alive)
+        ids = firms.firm_id[live]
+        if ids.size and np.any(np.diff(ids) <= 0):
+            raise ValueError("BaseCohort: firm ids must increase down the rows")
+        self.R = firms.R
+        self.n = ids.size
+        self.id_end = int(firms.next_id)   # every firm with a smaller id is a base firm
+        self.id0 = int(ids[0]) if ids.size else 0
+        self.contiguous = bool(ids.size == 0 or ids[-1] - ids[0] + 1 == ids.size)
+        self.ids = ids.copy()
+        self.site0 = firms.site[live].astype(np.intp)
+        self.y0 = {k: np.asarray(v, dtype=float)[live].copy() for k, v in values.items()}
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        """Cohort positions of base-firm ids."""
+        if self.contiguous:
+            return ids - self.id0
+        return np.searchsorted(self.ids, ids)
+
+    def channels(self, firms, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Per quantity, a (4, R) array of the channels (``CHANNELS`` order) by site: births and
+        incumbents at the firm's current site, relocations in at the current and out at the base
+        site, exits at the base site. ``values``: name → per-row array of ``firms`` (as the base)."""
+        R = self.R
+        if firms.alive.all():
+            fid, site = firms.firm_id, firms.index()["site"]
+            vals = values
+        else:  # inside a step (dead rows not yet removed): the live rows, in order
+            live = np.flatnonzero(firms.alive)
+            fid, site = firms.firm_id[live], firms.site[live].astype(np.intp)
+            vals = {k: np.asarray(v)[live] for k, v in values.items()}
+        k = int(np.searchsorted(fid, self.id_end))  # rows [0, k): base firms; [k, n): born after
+        pos = self._positions(fid[:k])
+        site_b, site_n = site[:k], site[k:]
+        site0_b = self.site0[pos]
+        moved = np.flatnonzero(site_b != site0_b)
+        gone = np.ones(self.n, dtype=bool)
+        gone[pos] = False
+        dead = np.flatnonzero(gone)
+        site_dead, to_b, from_b = self.site0[dead], site_b[moved], site0_b[moved]
+        out = {}
+        for name, y in vals.items():
+            y0 = self.y0[name]
+            y0_b = y0[pos]
+            ch = np.empty((4, R))
+            ch[0] = np.bincount(site_n, weights=y[k:], minlength=R)
+            ch[1] = np.bincount(site_b, weights=y[:k] - y0_b, minlength=R)
+            m0 = y0_b[moved]
+            ch[2] = np.bincount(to_b, weights=m0, minlength=R) - np.bincount(from_b, weights=m0, minlength=R)
+            ch[3] = -np.bincount(site_dead, weights=y0[dead], minlength=R)
+            out[name] = ch
+        return out
