@@ -13,6 +13,7 @@ import numpy as np
 
 from ..agents.cohort import CHANNELS
 from .channels import last_channels
+from .figure_file import save_figure
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -77,10 +78,7 @@ def channels_figure(df, cities: list[str], figs: Path) -> Path | None:
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Change since the base year by channel 变化来源分解：新设、在位、迁移、退出, "
                  f"{_quarter(df.year.max())}")
-    fig.tight_layout()
-    p = figs / "channels.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "channels.png", dpi=110)
     return p
 
 
@@ -111,8 +109,5 @@ def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs:
         axes[i][0].legend(fontsize=8)
     mean = f", mean of {n_rep} replicate pairs (same seeds)" if n_rep > 1 else " (same seed)"
     fig.suptitle(f"Policy − baseline by channel 政策效应分解（新设、在位、迁移、退出）, {_quarter(last)}{mean}")
-    fig.tight_layout()
-    p = figs / "diff_channels.png"
-    fig.savefig(p, dpi=100)
-    plt.close(fig)
+    p = save_figure(fig, figs / "diff_channels.png", dpi=100)
     return p

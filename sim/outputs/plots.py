@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.ticker import MaxNLocator
 
+from .figure_file import save_figure
+
 FONT = Path(__file__).resolve().parents[1] / "fonts" / "NotoSansSC-Regular-GB2312.otf"  # sim/fonts
 
 
@@ -48,9 +50,7 @@ def _lines(df, measure: str, places, title: str, ylabel: str, path: Path, sector
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
@@ -77,10 +77,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, ncol=2)
-    fig.tight_layout()
-    p = figs / "industrial_output_by_sector.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "industrial_output_by_sector.png", dpi=110)
     out.append(p)
     # firms and jobs by park
     fig, axes = plt.subplots(1, 2, figsize=(14, 7))
@@ -96,10 +93,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
         ax.set_xlabel(f"{meas} ({unit})")
         ax.set_title(f"{meas.capitalize()} by park 各园区{'企业数' if meas == 'firms' else '就业'}")
         ax.legend()
-    fig.tight_layout()
-    p = figs / "firms_jobs_by_park.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "firms_jobs_by_park.png", dpi=110)
     out.append(p)
     # arrivals by origin region (cumulative, into study-area cities)
     fig, ax = plt.subplots(figsize=(10, 6))
@@ -113,10 +107,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     ax.set_ylabel("arrivals (firms, cumulative)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    p = figs / "arrivals_by_origin.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "arrivals_by_origin.png", dpi=110)
     out.append(p)
     # map
     fig, ax = plt.subplots(figsize=(10, 8))
@@ -140,10 +131,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     leg = ax.legend(loc="lower right")
     for h in leg.legend_handles:
         h.set_sizes([40])
-    fig.tight_layout()
-    p = figs / "map.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "map.png", dpi=110)
     out.append(p)
     p = policy_figure(df, figs, cities)
     if p is not None:
@@ -220,10 +208,7 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
     total_rev = rev.value.sum()
     fig.suptitle(f"Levers: {lev.value.sum():.1f} 亿元 spent; study-area fiscal revenue {total_rev:.0f} 亿元 "
                  f"over the same periods")
-    fig.tight_layout()
-    p = figs / "levers_spending_and_attribution.png"
-    fig.savefig(p, dpi=110)
-    plt.close(fig)
+    p = save_figure(fig, figs / "levers_spending_and_attribution.png", dpi=110)
     return p
 
 
@@ -258,10 +243,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=8)
         fig.suptitle(f"{title}: policy − {base}{band}")
-        fig.tight_layout()
-        p = figs / fname
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
+        p = save_figure(fig, figs / fname, dpi=100)
         paths.append(p)
     # fiscal balance: cumulative extra revenue minus lever spending
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -286,10 +268,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     ax.set_ylabel("cumulative amount (亿元)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    p = figs / "fiscal_balance.png"
-    fig.savefig(p, dpi=100)
-    plt.close(fig)
+    p = save_figure(fig, figs / "fiscal_balance.png", dpi=100)
     paths.append(p)
     # arrivals by park: induced, deadweight (paid, not induced) and unpaid of the policy next to
     # the baseline's arrivals
@@ -319,10 +298,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
         ax.set_title(f"Arrivals by park 园区迁入企业: {pol} vs {base}")
         ax.legend(fontsize=8)
         ax.grid(axis="x", alpha=0.3)
-        fig.tight_layout()
-        p = figs / f"arrivals_by_park_{pol}.png"
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
+        p = save_figure(fig, figs / f"arrivals_by_park_{pol}.png", dpi=100)
         paths.append(p)
     # arrivals into the study area by origin region
     def by_origin(df):
@@ -342,10 +318,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     ax.set_title("Arrivals by origin 迁入企业来源地")
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    p = figs / "arrivals_by_origin.png"
-    fig.savefig(p, dpi=100)
-    plt.close(fig)
+    p = save_figure(fig, figs / "arrivals_by_origin.png", dpi=100)
     paths.append(p)
     from .plot_channels import channel_diff_figure
     cities = [c for c in dict.fromkeys(frames[base][0].place[frames[base][0].measure == "gdp"]) if c != "region"]
@@ -379,9 +352,6 @@ def fan_figures(out_dir: Path, frames: list, name: str) -> list[Path]:
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=8)
         fig.suptitle(f"{title}: {name}, {len(frames)} replicates")
-        fig.tight_layout()
-        p = figs / f"fan_{measure}.png"
-        fig.savefig(p, dpi=100)
-        plt.close(fig)
+        p = save_figure(fig, figs / f"fan_{measure}.png", dpi=100)
         paths.append(p)
     return paths
