@@ -6,7 +6,7 @@ half their calibrated base rates (investment: the base year's replacement δ·K)
 turnover would pass the first part trivially). Capital (K = k_s·A, docs/model.md §Capital and
 investment) per city is held to the same rule: births' full capacity (a0 at 投产, the rest at 达产)
 balances exits' in expectation per (sector, site) (tests/test_projects.py); the ten-seed means that
-looked like drift (松原 0.952 ± 0.018, 四平 0.961 ± 0.022 over seeds 0-9) are 0.995 ± 0.010 and
+looked like drift (松原 0.952 ± 0.018, 四平 0.958 ± 0.022 over seeds 0-9) are 0.995 ± 0.010 and
 1.005 ± 0.015 over 50 seeds, no city beyond ±1.8 % (docs/validation.md).
 Before the investment economy the replacement rule drifted 四平 to ×1.38 and 通化 to ×0.85.
 10 seeds (were 5): with seeds 0-4, 延边 came out at ×0.965 against a 3 % band (its outside-park
