@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ScenarioError
 from ..dates import parse_date
+from ..errors import ScenarioError
 from .firms import new_firm_values
 
 
