@@ -46,7 +46,8 @@ What is shared with :class:`sim.model.RegionalEconomy`, and why the comparison i
   the (sector, site) operating return of the end of the last period, the calibrated wedge and q0
   of the model's ``Investment`` component (a deep copy, place-level like the market block), the
   finance levers it is eligible for in its user cost and the per-unit flows of the others in its
-  return; I/K = max(0, δ + (q − q0)/ψ + g0); in a park its net expansion asks for land, and the
+  return; I/K = max(0, δ + (q − q0)/ψ + g0); in a park its net expansion above the trend,
+  x − g0·dt > 0, asks for land at the park's intensity (growth on the trend intensifies its plot), and the
   park's free land is shared pro rata among the agents asking when it is short), and new units'
   capacity trend with it; production from the same market block.
 * Market crowding is computed once per market evaluation at the model level, never per agent: the
@@ -271,7 +272,7 @@ class Firm(CellAgent):
         if not m.park_flag[site]:
             return 0.0
         s = self.sector
-        return m.land_per_output[s] * m.pi_now[s][site] * self.scale
+        return m.land_per_output[s][site] * m.pi_now[s][site] * self.scale
 
     def relocate_to(self, dest: int, land: float) -> None:
         m = self.model
@@ -319,8 +320,9 @@ class Firm(CellAgent):
         self.ik = max(d + (n / u - m.inv_q0[s][r]) / m.inv_psi[s] + m.g0, 0.0)
         self.x = (self.ik - d) * m.dt
         self.need = 0.0
-        if self.x > 0 and m.park_flag[r]:
-            self.need = m.land_per_output[s] * m.pi_now[s][r] * self.scale * math.expm1(self.x)
+        free_x = m.g0 * m.dt  # growth on the trend intensifies its own plot: no new land
+        if self.x > free_x and m.park_flag[r]:
+            self.need = m.land_per_output[s][r] * m.pi_now[s][r] * self.scale * math.expm1(self.x - free_x)
             m.need_r[r] += self.need
 
     def grow(self) -> None:
@@ -332,7 +334,8 @@ class Firm(CellAgent):
             self.land += taken
             m.land_state.free[r] -= taken
             if share < 1.0:
-                self.x = math.log1p(share * math.expm1(self.x))
+                free_x = m.g0 * m.dt
+                self.x = free_x + math.log1p(share * math.expm1(self.x - free_x))
                 self.ik = m.inv_delta[s] + self.x / m.dt
         m.inv_r[r] += self.ik * m.inv_k[s] * self.scale * m.dt  # gross investment, K at the start
         if m.growth_plain:
@@ -516,7 +519,9 @@ class MesaReference(ModelViews, mesa.Model):
         self.origin_flag = sites.is_origin.tolist()
         self.market_of = sites.market  # (list) the market of each site
         self.mobile = env.mobile_sector.tolist()
-        self.land_per_output = (mk.land_int * mk.sigma).tolist()
+        S_, R_ = mk.pi_scale.shape  # ha per 亿元 of output × σ at each (sector, site): c_p included
+        self.land_per_output = (mk.land_per_output(np.arange(S_)[:, None], np.arange(R_)[None, :])
+                                * mk.sigma[:, None]).tolist()
         self.sigma_l = mk.sigma.tolist()
         v = env.data.sector_values
         self.va_ratio_l = list(v("va_ratio"))

@@ -19,7 +19,7 @@ from .agents.growth import grow
 from .agents.investment import Investment
 from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
-from .agents.places import Land, Sites, build_grid, park_rows
+from .agents.places import Land, Sites, build_grid, calibrate_park_land, park_rows
 from .agents.production import owner_income, produce
 from .agents.projects import ProjectEconomy
 from .agents.ramp import Ramp
@@ -75,6 +75,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._calibrate()
         self._build_investment()
         self._build_projects()
+        self.land_factor = calibrate_park_land(self.market, self.firms, self.projects.pop, self.sites, self.park_rows)
         self.produce()
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
                                     self.dt, base=True)  # the base period's taxes (no land sold)
@@ -374,7 +375,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         n = len(seeded["firm_id"])
         v = d.sector_values
         land_int = np.array(v("land_ha_per_yi"))
-        # land held by firms in parks (ha); does not change free land at base (already occupied)
+        # plots in parks (ha), inside base occupancy; scaled by each park's c_p (calibrate_park_land)
         land = np.where(sites.is_park[seeded["site"]], land_int[seeded["sector"]] * self.base_output, 0.0)
         self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector,
                                     scale=np.empty(n), land=land, **seeded)

@@ -182,8 +182,13 @@ def _edit(path, which, value):
 
 
 # ---------------------------------------------------------------- (d) land gating in parks
-def test_a_park_without_free_land_invests_at_replacement(tmp_path):
-    _, delta, _, _, g0 = _data_values()
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_park_without_free_land_invests_on_the_trend(tmp_path, frozen):
+    # growth on the capacity trend intensifies a firm's own plot (no land); growth above it needs
+    # land: with every park full, park firms invest at δ + g0 (δ with trends frozen, g0 = 0) even
+    # when a lever makes them want more, while the same lever raises the firms off the parks
+    _, delta, psi, r_f, g0 = _data_values()
+    g = 0.0 if frozen else g0
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     with open(data / "parks.csv", encoding="utf-8") as f:
@@ -195,22 +200,37 @@ def test_a_park_without_free_land_invests_at_replacement(tmp_path):
         w.writeheader()
         w.writerows(rows)
     # nothing frees land in the period: no exits or births, no moves
-    scn = _scenario(data_dir=data, parameters={"revision_scale": 0.0}, switches={"entry_exit": False})
-    m = RegionalEconomy(scn, seed=0)
+    kw = {"parameters": {"revision_scale": 0.0}, "switches": {"entry_exit": False},
+          "trends": FROZEN if frozen else None}
+    m = RegionalEconomy(_scenario([_interest(value=1.0)], data_dir=data, **kw), seed=0)
     P = m.n_parks
     land0 = m.land.copy()
     m.step()
     park = m.is_park[m.site]
-    assert park.sum() > 100 and (~park).sum() > 100
-    np.testing.assert_allclose(m.investment.ik[park], delta[m.sector[park]], rtol=0, atol=1e-12)
-    np.testing.assert_allclose(m.investment.ik[~park], delta[m.sector[~park]] + g0, rtol=0, atol=1e-12)
+    in_city = m.site_market_arr[m.site] == m.city_ids.index("四平")
+    assert (park & in_city).sum() > 20 and (~park & in_city).sum() > 20 and (park & ~in_city).sum() > 100
+    d = delta[m.sector]
+    np.testing.assert_allclose(m.investment.ik[park], d[park] + g, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(m.investment.ik[~park & ~in_city], d[~park & ~in_city] + g, rtol=0, atol=1e-12)
+    # off the parks the lever's closed form: q1/q0 = (r_f + δ)/(r_f − 0.01 + δ), ΔI/K = (q1 − 1)/ψ
+    sel = ~park & in_city
+    s = m.sector[sel]
+    want = d[sel] + g + ((r_f + delta[s]) / (r_f - 0.01 + delta[s]) - 1) / psi[s]
+    np.testing.assert_allclose(m.investment.ik[sel], want, rtol=1e-9, atol=0)
     np.testing.assert_array_equal(m.land, land0)
     assert np.all(m.free_land[:P] == 0)
+    # the data's parks (free land): the same lever raises the park firms of the city above the trend
+    free = RegionalEconomy(_scenario([_interest(value=1.0)], **kw), seed=0)
+    free.step()
+    sel = free.is_park[free.site] & (free.site_market_arr[free.site] == free.city_ids.index("四平"))
+    assert np.all(free.investment.ik[sel] > delta[free.sector[sel]] + g + 1e-3)
 
 
 def test_partial_free_land_is_shared_and_used_up():
-    # parks with some free land: the growing firms' need is served pro rata, free land never < 0
-    scn = _scenario(parameters={"revision_scale": 0.0}, switches={"entry_exit": False})
+    # parks with some free land: the need of the firms growing above the trend (a lever in 四平) is
+    # served pro rata, free land never < 0; growth on the trend takes none
+    _, delta, psi, r_f, g0 = _data_values()
+    scn = _scenario([_interest(value=1.0)], parameters={"revision_scale": 0.0}, switches={"entry_exit": False})
     m = RegionalEconomy(scn, seed=0)
     P = m.n_parks
     m.land_state.free[:P] = np.minimum(m.free_land[:P], 0.01)  # 0.01 ha each: binds everywhere
@@ -220,11 +240,20 @@ def test_partial_free_land_is_shared_and_used_up():
     assert np.all(m.free_land[:P] >= -1e-12)
     np.testing.assert_allclose((m.land - land0).sum(), free0.sum() - m.free_land[:P].sum(), rtol=1e-9)
     park = m.is_park[m.site]
-    _, delta, _, _, g0 = _data_values()
-    ik = m.investment.ik[park]
-    d = delta[m.sector[park]]
-    assert np.all(ik >= d - 1e-12) and np.all(ik <= d + g0 + 1e-12)
-    assert (ik < d + g0 - 1e-6).mean() > 0.9
+    in_city = m.site_market_arr[m.site] == m.city_ids.index("四平")
+    city_parks = np.unique(m.site[park & in_city])
+    assert city_parks.size >= 2 and np.all(m.free_land[city_parks] < 1e-9)  # used up
+    rest = np.setdiff1d(np.arange(P), city_parks)
+    np.testing.assert_allclose(m.free_land[rest], 0.01, rtol=0, atol=1e-12)  # on the trend: untouched
+    sel = park & in_city
+    s = m.sector[sel]
+    d = delta[s]
+    want = d + g0 + ((r_f + delta[s]) / (r_f - 0.01 + delta[s]) - 1) / psi[s]
+    ik = m.investment.ik[sel]
+    assert np.all(ik >= d + g0 - 1e-12) and np.all(ik <= want + 1e-12)
+    assert (ik < want - 1e-6).mean() > 0.9
+    np.testing.assert_allclose(m.investment.ik[park & ~in_city], delta[m.sector[park & ~in_city]] + g0,
+                               rtol=0, atol=1e-12)
 
 
 def test_gated_growth_formula():

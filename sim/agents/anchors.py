@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ScenarioError
 from ..dates import parse_date
+from ..errors import ScenarioError
 from .firms import new_firm_values
 
 
@@ -38,7 +38,7 @@ def place_anchors(rows: list[dict], firms, land, market, flows, site_market: np.
         a["placed"] = placed = True
         s, k = a["sector"], a["site"]
         per = max(market.sigma[s] * market.pi_scale[s, k], 1e-300)
-        need = min(market.land_int[s] * a["output"], max(land.free[k], 0.0))
+        need = min(market.land_per_output(s, k) * a["output"], max(land.free[k], 0.0))
         fid = firms.next_id
         firms.next_id += 1
         firms.append(**{**new_firm_values(t), "firm_id": fid, "sector": s, "site": k,

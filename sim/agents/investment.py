@@ -85,13 +85,15 @@ class Investment:
     def step(self, firms, market, policy, land, is_park: np.ndarray, g0: float, t: float,
              dt: float) -> np.ndarray:
         """This period's investment: desired I/K per firm (the (sector, site) table with the levers
-        for every firm, ``newcomers`` for the rows with their own levers); inside a park, the net
-        expansion A·(e^((I/K − δ)·dt) − 1) needs land at the sector's land intensity
-        (``land_ha_per_yi`` × output σπA: ``sim.economy.profits.land_need``) from the park's free
-        land; when the park's firms want more than is free, each gets the same share of its need
-        (none free: I/K = δ, replacement only). The land taken is the firm's and leaves free land.
-        Gross investment I/K·K·dt (K at the start of the period) is added to ``period`` by site.
-        Returns the log growth of scale from investment over dt, x = (I/K − δ)·dt, per firm."""
+        for every firm, ``newcomers`` for the rows with their own levers). Growth on the capacity
+        trend, x ≤ g0·dt, intensifies the firm's own plot (亩均产值 and 投资强度 rise with the trend)
+        and needs no land; inside a park only the growth above it, A·(e^(x − g0·dt) − 1) more units
+        of scale, needs land at the park's intensity (``market.land_per_output`` × σπ per unit
+        scale) from the park's free land; when the park's firms want more than is free, each gets
+        the same share of its need (none free: x = g0·dt, I/K = δ + g0). The land taken is the
+        firm's and leaves free land. Gross investment I/K·K·dt (K at the start of the period) is
+        added to ``period`` by site. Returns the log growth of scale from investment over dt,
+        x = (I/K − δ)·dt, per firm."""
         f = firms
         fx = f.index()
         key, site = fx["key"], fx["site"]
@@ -99,19 +101,22 @@ class Investment:
         ik_sr = self.table(cut, extra, g0)
         x_sr = (ik_sr - self.delta[:, None]) * dt
         x = x_sr.ravel().take(key)
+        free_x = g0 * dt  # growth on the trend: no new land
         own = self.newcomers(f, key, policy, cut, extra, g0, t)
         if own is not None:
             rows, ik_own = own
             x[rows] = (ik_own - self.delta[f.sector[rows]]) * dt
-            grow_in_park = (x > 0) & is_park[site]
+            grow_in_park = (x > free_x) & is_park[site]
         else:
-            grow_in_park = ((x_sr > 0) & is_park[None, :]).ravel().take(key)
+            grow_in_park = ((x_sr > free_x) & is_park[None, :]).ravel().take(key)
         changed = [] if own is None else [own[0]]
         rows = np.flatnonzero(grow_in_park)
         if rows.size:
             r = site[rows]
-            per_output = (market.land_int * market.sigma)[:, None] * market.pi_scale  # ha per unit A
-            need = per_output.ravel().take(key[rows]) * f.scale[rows] * np.expm1(x[rows])
+            S, R = market.pi_scale.shape
+            per_output = (market.land_per_output(np.arange(S)[:, None], np.arange(R)[None, :])
+                          * market.sigma[:, None] * market.pi_scale)  # ha per unit A
+            need = per_output.ravel().take(key[rows]) * f.scale[rows] * np.expm1(x[rows] - free_x)
             R = len(is_park)
             need_r = np.bincount(r, weights=need, minlength=R)
             free = np.maximum(np.where(is_park, land.free, 0.0), 0.0)
@@ -123,7 +128,8 @@ class Investment:
             short = share < 1.0
             if short.any():
                 g = rows[short]
-                x[g] = net_growth_gated(x[g], 0.0, 1.0, share[short])  # ln(1 + share·(e^x − 1))
+                # g0·dt + ln(1 + share·(e^(x − g0·dt) − 1))
+                x[g] = free_x + net_growth_gated(x[g] - free_x, 0.0, 1.0, share[short])
                 changed.append(g)
         self.x, self.sector, self.dt = x, f.sector, dt
         # gross investment I/K·k_s·A·dt by site: the table's rate, then the rows with their own

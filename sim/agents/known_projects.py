@@ -92,7 +92,7 @@ class KnownProjects:
         y = self.invest[due] / market.capital_per[sec]                  # full output (亿元/year)
         per = np.maximum(market.sigma[sec] * market.pi_scale[sec, site], 1e-300)
         scale = y / per
-        need = land_need(market.land_int[sec], market.sigma[sec], market.pi_scale[sec, site], scale,
+        need = land_need(market.land_per_output(sec, site), market.sigma[sec], market.pi_scale[sec, site], scale,
                          projects.sites.is_park[site])
         stage = self.stage0[due]
         pre = stage < PRODUCING

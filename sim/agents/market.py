@@ -25,9 +25,18 @@ class MarketBlock:
         self.external = np.tile(self.income0, (S, 1)) * external_crowding
         self.extra_demand = np.zeros((S, len(income0)))  # anchors' local purchases (亿元/year)
         self.cost0 = cost0
+        # c_r: each park's land per unit output relative to the sector's data intensity (1 off parks;
+        # calibrated on the parks' occupied land: ``sim.agents.places.calibrate_park_land``)
+        self.land_fac = np.ones(cost0.shape[1])
         self.g = np.empty_like(cost0)
         self.set_cost(cost0.copy())
         self._col_log0 = None
+
+    def land_per_output(self, sec, site):
+        """Land intensity (ha per 亿元 of output per year) of sector ``sec`` at ``site``: the sector's
+        ``land_ha_per_yi`` × the park's factor c_r. Every plot in a park is sized by it (base plots,
+        projects at 开工, incumbents' expansion, arrivals, anchors); broadcasting indices."""
+        return self.land_int[sec] * self.land_fac[site]
 
     def set_cost(self, cost: np.ndarray) -> None:
         """New marginal costs c[s, r]: the cost factors g = c^(1−σ) follow (their one update point)."""

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
+from ..dates import parse_date
+from ..economy.pipeline import STARTED
 from ..errors import ScenarioError
 from ..geography import GridSpec
-from ..dates import parse_date
 
 
 def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:
@@ -123,6 +124,36 @@ class Land:
     def take(self, sites: np.ndarray, ha: np.ndarray) -> None:
         """Firms take plots of ``ha`` at ``sites`` (repeated sites add up)."""
         np.subtract.at(self.free, sites, ha)
+
+
+def calibrate_park_land(market, firms, pipeline, sites: Sites, parks: list[dict]) -> np.ndarray:
+    """Each park's land factor c_p (MODEL.md §Land): the base firms' plots (sized at the sectors'
+    ``land_ha_per_yi`` × base output) plus the plots of the base pipeline's started projects (they
+    sit inside base occupancy) scaled to the park's occupied land in parks.csv,
+
+        c_p = capacity_p · occupancy_2022_p / Σ_{i in p} land_ha_per_yi_s(i) · y_i        (ha / ha),
+
+    so that free land + plots held = capacity from the base on. A park with no base plots or no
+    occupied land (a park the scenario builds) takes its city's calibrated parks' Σ occupied / Σ
+    plots, else the study area's. Sets ``market.land_fac`` (1 off parks; every later plot is sized
+    by ``market.land_per_output``) and rescales the plots already drawn; returns c (R,)."""
+    P = sites.n_parks
+    held = np.bincount(firms.site, weights=firms.land, minlength=sites.R)[:P]
+    started = pipeline.stage >= STARTED
+    held += np.bincount(pipeline.site[started], weights=pipeline.land[started], minlength=sites.R)[:P]
+    occ = np.array([pk["capacity_ha"] * pk["occupancy_2022"] for pk in parks])
+    ok = (held > 0) & (occ > 0)
+    city = sites.market[:P]
+    fac = np.ones(sites.R)
+    fac[:P] = np.where(ok, occ / np.where(ok, held, 1.0), 0.0)
+    pooled = occ[ok].sum() / held[ok].sum() if ok.any() else 1.0
+    for k in np.flatnonzero(~ok):
+        peers = ok & (city == city[k])
+        fac[k] = occ[peers].sum() / held[peers].sum() if peers.any() else pooled
+    market.land_fac[:] = fac
+    firms.land *= fac[firms.site]
+    pipeline.land *= fac[pipeline.site]
+    return fac
 
 
 class City(FixedAgent):

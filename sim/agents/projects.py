@@ -361,7 +361,7 @@ class ProjectEconomy:
         y = market.sigma[sec] * market.pi_scale[sec, site] * scale
         self.pop.append(project_id=ids, sector=sec, site=site, origin=origin, stage=np.full(n, stage),
                         invest=self.capital_per[sec] * y, scale0=scale0,
-                        land=land_need(market.land_int[sec], market.sigma[sec], market.pi_scale[sec, site],
+                        land=land_need(market.land_per_output(sec, site), market.sigma[sec], market.pi_scale[sec, site],
                                        scale, self.sites.is_park[site]),
                         funds=np.zeros(n), since=np.full(n, t),
                         induced=np.zeros(n, bool) if induced is None else induced, waiting=np.zeros(n, bool),

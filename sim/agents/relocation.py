@@ -177,7 +177,7 @@ class SiteChoice:
     def land_need(self, rows: np.ndarray, sec: np.ndarray, sites: np.ndarray) -> np.ndarray:
         """Park land (ha) firms ``rows`` of sectors ``sec`` need at ``sites`` (0 off parks)."""
         mk = self.market
-        return land_need(mk.land_int[sec], mk.sigma[sec], mk.pi_scale[sec, sites],
+        return land_need(mk.land_per_output(sec, sites), mk.sigma[sec], mk.pi_scale[sec, sites],
                          self.firms.scale[rows], self.sites.is_park[sites])
 
     def assign_all(self, idx: np.ndarray, v: np.ndarray, first: np.ndarray, sec: np.ndarray,
