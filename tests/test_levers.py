@@ -286,6 +286,20 @@ def test_compare_writes_folder_and_reuses_runs(zone_results, tmp_path):
     assert len(s["seeds"]) == 2 and s["seeds"][0] != s["seeds"][1]
     e = s["effects"]["jxn_transfer_zone"]["mean"]
     assert e["spending_total_yi"] > 0 and e["induced_arrivals_pe"] > 0
+    # the investment economy in the comparison: the zone's known projects (四平's list, dated 2023-2024)
+    # are signed on top of the baseline's flow, so the zone signs more projects and more money
+    assert e["delta_projects_signed_total"] > 0 and e["delta_investment_signed_total_yi"] > 0
+    # each run's summary: the region's project and investment totals are the sums over its rows
+    # without an investor origin (the rows by origin add up to them: counted once)
+    import pandas as pd
+    one = Path(s["runs"]["jxn_transfer_zone"][0])
+    rs = json.loads((one / "summary.json").read_text())["region"]
+    df = pd.read_parquet(one / "trajectories.parquet")
+    reg = df[(df.place == "region") & (df.year > df.year.min()) & (df.lever == "")]
+    by_origin = reg[(reg.measure == "projects_signed") & (reg.investor_origin != "")].value.sum()
+    assert rs["projects_signed_total"] == pytest.approx(by_origin, abs=1e-6) and by_origin > 0
+    fi = reg[reg.measure == "fixed_investment"].value.sum()
+    assert rs["fixed_investment_total_yi"] == pytest.approx(fi, abs=1e-3) and fi > 0
     assert e["cost_per_induced_job_wan"] > 0
     for t in s["targets"]:
         assert t["probability_met"] is None or 0 <= t["probability_met"] <= 1

@@ -27,15 +27,17 @@ from ..errors import UserError
 from . import results
 from .channels import CHANGE_MEASURES, channel_differences
 from .known import reach_by_year
+from .metrics import PROJECT_MEASURES
 from .summary import cost_per_job, discount_factors
 
 DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
                  "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
                  "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending",
                  "general_budget_revenue", "budget_residual", "land_transfer_revenue",
-                 *CHANGE_MEASURES)
+                 "capital", "fixed_investment", *PROJECT_MEASURES, *CHANGE_MEASURES)
 # measures that are flows per period (summed over a year); the others are levels (averaged)
-PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue")
+PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue", "fixed_investment",
+                *PROJECT_MEASURES)
 
 
 def replicate_seeds(root: int, n: int) -> list[int]:
@@ -85,7 +87,9 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
         return float(d.value.iloc[0])
 
     def total(df, meas, pv=False):
-        d = df[(df.place == "region") & (df.measure == meas) & (df.lever == "") & (df.year > df.year.min())]
+        # region rows without an investor origin (project rows by origin add up to that row)
+        d = df[(df.place == "region") & (df.measure == meas) & (df.lever == "") & (df.year > df.year.min())
+               & (df.investor_origin == "")]
         w = discount_factors(d.year, df.year.min(), pol_sum["discounting"]["rate"]) if pv else 1.0
         return float((d.value * w).sum())
     d_jobs = end(pol_df, "jobs") - end(base_df, "jobs")
@@ -122,6 +126,17 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
                                                   - total(base_df, "general_budget_revenue"), 3),
         "delta_land_transfer_total_ge_yi": round(total(pol_df, "land_transfer_revenue")
                                                  - total(base_df, "land_transfer_revenue"), 3),
+        # the investment economy (region): capital at the end, incumbents' fixed investment and the
+        # projects' pipeline over the run (policy − baseline)
+        "delta_capital_end_ge_yi": round(end(pol_df, "capital") - end(base_df, "capital"), 2),
+        "delta_fixed_investment_total_ge_yi": round(total(pol_df, "fixed_investment")
+                                                    - total(base_df, "fixed_investment"), 3),
+        "delta_investment_signed_total_yi": round(total(pol_df, "investment_signed")
+                                                  - total(base_df, "investment_signed"), 3),
+        "delta_funds_arrived_total_yi": round(total(pol_df, "funds_arrived") - total(base_df, "funds_arrived"), 3),
+        "delta_projects_signed_total": round(total(pol_df, "projects_signed") - total(base_df, "projects_signed"), 1),
+        "delta_projects_producing_total": round(total(pol_df, "projects_producing")
+                                                - total(base_df, "projects_producing"), 1),
         "cost_per_ge_job_wan": per(package, d_jobs),
         "fiscal_payback_year": payback_year(base_df, pol_df),
     }

@@ -38,20 +38,34 @@ def discount_factors(years, base_year: float, rate: float) -> np.ndarray:
     return (1.0 + rate) ** -(np.asarray(years, dtype=float) - base_year)
 
 
+# flows summed over the run in summary.json (per city and the region): incumbents' fixed investment
+# and the project pipeline (sim.outputs.metrics.PROJECT_MEASURES); the money ones carry ``_yi``
+INVESTMENT_FLOWS = ("fixed_investment", "projects_intended", "projects_signed", "investment_signed",
+                    "funds_arrived", "projects_started", "projects_producing", "projects_dropped")
+MONEY_FLOWS = ("fixed_investment", "investment_signed", "funds_arrived")
 BY_YEAR_KEYS = {"general_budget_revenue": "general_budget_yi", "land_transfer_revenue": "land_transfer_yi"}
 
 
 def _prices_and_budget(df, place: str, sim_rows, published: float) -> dict:
-    """Real GDP at 2022 prices (base and end), the general budget (total over the simulated
-    periods; the published 2022 figure; the residual's share of the base period's budget) and
-    land-transfer revenue (total, net of cost) of a city or the region."""
+    """Capital (base and end, 亿元), incumbents' fixed investment and the project pipeline's counts and
+    money (totals over the simulated periods), real GDP at 2022 prices (base and end), the general
+    budget (total over the simulated periods; the published 2022 figure; the residual's share of
+    the base period's budget) and land-transfer revenue (total, net of cost) of a city or the
+    region."""
     g = _series(df, place, "gdp_real")
     base = df[(df.year == df.year.min()) & (df.place == place) & (df.lever == "") & (df.sector == "")]
     b0 = base[base.measure == "general_budget_revenue"].value
     r0 = base[base.measure == "budget_residual"].value
     share = float(r0.iloc[0] / b0.iloc[0]) if len(b0) and b0.iloc[0] > 0 else None
     sr = sim_rows[(sim_rows.place == place) & (sim_rows.lever == "")]
+    k = _series(df, place, "capital")
+    flows = sr[sr.investor_origin == ""] if "investor_origin" in sr else sr
+    invest = {f"{m}_total{'_yi' if m in MONEY_FLOWS else ''}": round(float(flows[flows.measure == m].value.sum()), 3)
+              for m in INVESTMENT_FLOWS}
     return {
+        "capital_base_yi": round(float(k.iloc[0]), 2) if len(k) else None,
+        "capital_end_yi": round(float(k.iloc[-1]), 2) if len(k) else None,
+        **invest,
         "gdp_real_base_yi": round(float(g.iloc[0]), 2) if len(g) else None,
         "gdp_real_end_yi": round(float(g.iloc[-1]), 2) if len(g) else None,
         "general_budget_revenue_total_yi": round(float(
