@@ -80,7 +80,7 @@ def test_tax_elasticity_between_parks_in_bartik_band(facts):
 
 def test_simulated_park_tax_cut_matches_expected_arrivals():
     # a moment not fitted: the baseline run with a 30 % income-tax rebate at six parks (one per
-    # city) against the same run without it (common random numbers, 8 seeds); the simulated arc
+    # city) against the same run without it (common random numbers, 16 seeds); the simulated arc
     # elasticity of their arrivals must match the expected-arrivals computation that the
     # elasticities above use, within 3 jackknife standard errors
     r = stylized.simulated_tax_check()
