@@ -28,9 +28,9 @@ CHANNEL_LABELS = {"births": "births 新设企业", "incumbents": "incumbents 在
 CHANNEL_COLORS = {"births": "tab:green", "incumbents": "tab:blue", "relocations": "tab:orange",
                   "exits": "tab:red"}
 # measure → (panel title, axis unit, scale from the rows' unit)
-PANELS = (("output_change", "Output 总产值", "亿元/year", 1.0),
+PANELS = (("output_change", "Output 总产值", "亿元/year, nominal", 1.0),
           ("jobs_change", "Jobs 就业", "万人 (10⁴ persons)", 1e-4),
-          ("capital_change", "Capital 资本存量", "亿元", 1.0))
+          ("capital_change", "Capital 资本存量", "亿元, nominal", 1.0))
 NET_LABEL = "net change 净变化"
 
 
