@@ -246,9 +246,9 @@ class ProjectEconomy:
         tot = np.zeros((S, R))
         for _, T, _ in terms:
             tot += T
-        # P(rest of China) per (sector, origin) with the site terms: all levers, none, all but lever j
-        extras = [tot] + ([np.zeros((S, R))] + [tot - T for _, T, _ in terms] if terms else [])
-        p_out = self.p_out(base, extras, used)
+        # P(rest of China) per (sector, origin) with all the levers' site terms (without all, or
+        # without lever j: below, for the projects that stay only)
+        p_out = self.p_out(base, [tot], used)
 
         n = int(n_nat.sum())
         u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
@@ -287,9 +287,11 @@ class ProjectEconomy:
         pivotal = np.zeros(keep.size, dtype=np.int64)
         induced[mi], pivotal[mi] = ind, piv
         if terms:  # would it have left for the rest of China without the terms (or without one)?
-            induced |= u_k < p_out[1][sec_k, org_k]
+            extras = [np.zeros((S, R))] + [tot - T for _, T, _ in terms]
+            p_k = self.p_out_at(base, extras, tot, p_out[0], sec_k, org_k)
+            induced |= u_k < p_k[0]
             for k, (j, T, A) in enumerate(terms):
-                gone = u_k < p_out[2 + k][sec_k, org_k]
+                gone = u_k < p_k[1 + k]
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
 
@@ -305,15 +307,44 @@ class ProjectEconomy:
         (1 for the others): the nested-logit probabilities of every (set, sector) at once, each
         (Q × C) slice computed as it would be alone (the same element-wise operations and one
         matrix product per slice)."""
-        R = self.R
-        out = np.ones((len(extras), self.S, self.Q))
-        if len(used) == 0:
+        R, K, U = self.R, len(extras), len(used)
+        out = np.ones((K, self.S, self.Q))
+        if U == 0:
             return out
-        v = np.empty((len(extras), len(used), self.Q, R + 1))
-        v[...] = (base[used][:, None, :] + self.home_bias[None])[None]
-        v[..., :R] += np.stack(extras)[:, used][:, :, None, :]
-        out[:, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        ex = np.stack(extras)[:, used]                          # (K, U, R)
+        # a (set, sector) slice with the first set's terms has its numbers (the same inputs, the
+        # same operations row by row): computed once, copied (e.g. a lever without a term there)
+        same = (ex[1:] == ex[0][None]).all(axis=2)              # (K − 1, U)
+        kk, uu = np.nonzero(np.concatenate([np.ones((1, U), dtype=bool), ~same]))
+        v = np.empty((kk.size, self.Q, R + 1))
+        v[...] = (base[used][:, None, :] + self.home_bias[None])[uu]
+        v[..., :R] += ex[kk, uu][:, None, :]
+        res = np.empty((K, U, self.Q))
+        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        k1, u1 = np.nonzero(same)
+        res[k1 + 1, u1] = res[0, u1]
+        out[:, used] = res
         return out
+
+    def p_out_at(self, base: np.ndarray, extras: list, ref: np.ndarray, p_ref: np.ndarray,
+                 sec: np.ndarray, org: np.ndarray) -> np.ndarray:
+        """``p_out(base, extras, ·)[:, sec, org]`` (K, n) for n projects of sectors ``sec`` and
+        investor origins ``org``: each (set, sector, origin) row once, as in ``p_out`` (the same
+        operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
+        ``p_ref``, S × Q) is ``p_ref``'s."""
+        R, Q = self.R, self.Q
+        pair, inv = np.unique(sec * Q + org, return_inverse=True)
+        ps, pq = pair // Q, pair % Q
+        ex = np.stack(extras)[:, ps]                            # (K, P, R)
+        same = (ex == ref[ps][None]).all(axis=2)                # (K, P)
+        res = np.empty(ex.shape[:2])
+        res[:, :] = p_ref[ps, pq][None]
+        kk, jj = np.nonzero(~same)
+        if kk.size:
+            v = base[ps[jj]] + self.home_bias[pq[jj]]
+            v[:, :R] += ex[kk, jj]
+            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
