@@ -417,11 +417,9 @@ class ProjectEconomy:
         if not eff:
             return None
         pop = self.pop
-        parts = []
-        for j, which, x in eff:
-            on = stage == (SIGNED if which == "start" else STARTED)
-            parts.append((j, which, np.where(on, x[pop.sector, pop.site], 0.0)))
-        return parts
+        key = pop.sector.astype(np.intp) * self.R + pop.site  # x[sector, site] as one flat take
+        on = {w: stage == (SIGNED if w == "start" else STARTED) for w in {w for _, w, _ in eff}}
+        return [(j, which, np.where(on[which], x.ravel().take(key), 0.0)) for j, which, x in eff]
 
     @staticmethod
     def _factors(parts, wait: np.ndarray, skip=lambda j: False):
@@ -443,13 +441,21 @@ class ProjectEconomy:
         period on that period's draw, given the project's state (diverging timings are not
         followed). Sets ``induced`` and ``pivotal`` of the projects (carried to the firm at 投产)."""
         pop = self.pop
-        pre = old < PRODUCING
-        kept = pre & (new != DROPPED)
+        # only projects kept this period that a lever reaches can have dropped without it (where
+        # no lever's factor differs from 1 the rates without levers are those just drawn against)
+        reached = np.zeros(len(old), dtype=bool)
+        for _, _, x in parts:
+            reached |= x != 0
+        rows = np.flatnonzero((old < PRODUCING) & (new != DROPPED) & reached)
+        if rows.size == 0:
+            return
+        old, u, wait = old[rows], u[rows], wait[rows]
+        parts = [(j, which, x[rows]) for j, which, x in parts]
 
         def drops(adv, mult):
             hk, dk = stage_rates(old, self.h, mult, adv)
-            return kept & (u >= hk) & (u < hk + dk)
-        pop.induced |= drops(*self._factors(parts, wait, lambda j: True))
+            return rows[(u >= hk) & (u < hk + dk)]
+        pop.induced[drops(*self._factors(parts, wait, lambda j: True))] = True
         money = {j for j, _, _ in parts if kinds[j] in MONEY_KINDS}
         for j in {j for j, _, _ in parts}:
             pop.pivotal[drops(*self._factors(parts, wait, lambda i, j=j: i == j))] |= np.int64(1) << np.int64(j)
