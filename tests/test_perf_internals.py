@@ -332,3 +332,26 @@ def test_newcomer_investment_terms_at_candidate_rows_equal_the_full_arrays():
         assert not full[0][rest].any() and not full[1][rest].any()
         reached += int(((ci > 0) | (ni != 0)).sum())
     assert reached > 0
+
+
+def test_interleaved_bincounts_and_member_equal_numpy():
+    """``sim.arrays``: one interleaved bincount gives each weighted bincount bit for bit (rows
+    sorted by bin, shuffled, and bins left empty), ``member`` gives ``np.isin``."""
+    from sim.arrays import bincounts, member
+
+    r = np.random.default_rng(3)
+    n = 5000
+    for idx0 in (np.sort(r.integers(0, 40, n)), r.integers(0, 40, n)):
+        idx = [idx0.astype(np.intp), r.integers(0, 7, n).astype(np.intp), np.minimum(idx0, 12).astype(np.intp)]
+        w = [r.lognormal(0, 3, n), r.normal(size=n) * 1e6, r.random(n)]
+        sizes = [45, 7, 30]
+        got = bincounts(idx, w, sizes)
+        for i, x, m_, g in zip(idx, w, sizes, got):
+            assert np.array_equal(g, np.bincount(i, weights=x, minlength=m_))
+        # the order of addition matters (a reversed sum differs somewhere): the test can fail
+        assert not all(np.array_equal(np.bincount(i[::-1], weights=x[::-1], minlength=m_), g)
+                       for i, x, m_, g in zip(idx, w, sizes, got))
+    b = np.concatenate([np.sort(r.choice(10**6, 300, replace=False)) for _ in range(3)])
+    for a in (r.choice(10**6, 50), b[::7], np.zeros(0, dtype=np.int64), np.array([b.max() + 1, -1])):
+        assert np.array_equal(member(a, b), np.isin(a, b))
+        assert np.array_equal(member(a, b[:0]), np.isin(a, b[:0]))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bincount import bincounts
+from ..arrays import bincounts
 
 CHANNELS = ("births", "incumbents", "relocations", "exits")
 
@@ -81,7 +81,7 @@ class BaseCohort:
         gone[pos] = False
         dead = np.flatnonzero(gone)
         site_dead, to_b, from_b = self.site0[dead], site_b[moved], site0_b[moved]
-        # births and incumbents of every quantity in one bincount (``sim.bincount``: the same sums):
+        # births and incumbents of every quantity in one bincount (``sim.arrays``: the same sums):
         # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order
         names = list(vals)
         m, n = len(names), len(fid)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bincount import bincounts
+from ..arrays import bincounts
 
 
 def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndarray,
@@ -24,7 +24,7 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
     jobs /= f_wage_site.take(fx["site"])
     firms.jobs = jobs
     # bins of cities get the same firms in the same order as with a mask ``place < n_cities``
-    city_va, city_jobs = bincounts([place, place], [firms.va, firms.jobs], [Q, Q])  # (sim.bincount)
+    city_va, city_jobs = bincounts([place, place], [firms.va, firms.jobs], [Q, Q])  # (sim.arrays)
     return city_va[:n_cities], city_jobs[:n_cities]
 
 
@@ -38,5 +38,5 @@ def owner_income(firms, pi_scale: np.ndarray, Q: int, owners_spend_at_site: bool
     if not firms.alive.all():
         pi[~firms.alive] = 0.0
     where = place if owners_spend_at_site else firms.revisers()["home"]
-    earned, spent = bincounts([place, where], [pi, pi], [Q, Q])  # (sim.bincount: the same sums)
+    earned, spent = bincounts([place, where], [pi, pi], [Q, Q])  # (sim.arrays: the same sums)
     return spent - earned

@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 
 from ..agents.cohort import CHANNELS, recorded_values
-from ..bincount import bincounts
+from ..arrays import bincounts
 from ..economy.fiscal import budget_residual, general_budget
 from ..economy.prices import deflator_index, real_value
 from ..policy.attribution import MONEY_BIT

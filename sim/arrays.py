@@ -1,4 +1,6 @@
-"""Several weighted ``np.bincount``s over the same rows as one (the same numbers, faster).
+"""Array helpers with the numbers of the numpy calls they replace, faster on the model's arrays.
+
+``bincounts``: several weighted ``np.bincount``s over the same rows as one.
 
 A weighted bincount adds each row's weight to its bin in row order. When neighbouring rows fall
 in the same bin (firms are stored roughly by site, sector and site), every addition waits for the
@@ -26,3 +28,15 @@ def bincounts(idx: list, weights: list, sizes: list) -> list[np.ndarray]:
         w[:, q] = weights[q]
     tot = np.bincount(key.ravel(), weights=w.ravel(), minlength=int(offs[m]))
     return [tot[offs[q]: offs[q + 1]] for q in range(m)]
+
+
+def member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.isin(a, b)`` for integer ids by a sort of ``b`` and a binary search of each of ``a``
+    (numpy's isin builds a table over the range of ``b``'s values: ~0.1–0.4 ms for a few ids)."""
+    a = np.asarray(a)
+    if len(b) == 0 or len(a) == 0:
+        return np.zeros(a.shape, dtype=bool)
+    s = np.sort(b)
+    pos = np.searchsorted(s, a)
+    np.minimum(pos, len(s) - 1, out=pos)
+    return s[pos] == a
