@@ -294,14 +294,15 @@ class Recorder:
         W = m.site_city_w
         study = ~m.is_origin
         put, region, cities, pids = self._put, ("region",), m.city_ids, self._tab["pids"]
+        mids = m.market_ids
         for meas, unit in PROJECT_MEASURES.items():
             a = getattr(tl, meas)                      # (R, Q): site × investor origin
             by_site = a.sum(axis=1)
             put(y, cities, meas, by_site @ W, unit)
             put(y, pids, meas, by_site[:P].copy(), unit)
-            by_origin = a[study].sum(axis=0)
+            by_origin = a[study].sum(axis=0)  # a fresh array: its slices need no copy
             for q in np.flatnonzero(by_origin).tolist():
-                put(y, region, meas, by_origin[q: q + 1].copy(), unit, investor_origin=m.market_ids[q])
+                put(y, region, meas, by_origin[q: q + 1], unit, investor_origin=mids[q])
             put(y, region, meas, np.array([float(by_origin.sum())]), unit)
         pipe = m.projects.pop
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
