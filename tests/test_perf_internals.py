@@ -125,6 +125,7 @@ def test_caches_equal_a_fresh_computation_after_every_step(name):
         key = m.sector.astype(np.intp) * m.R + m.site
         assert np.array_equal(fx["key"], key) and np.array_equal(fx["site"], m.site)
         assert np.array_equal(fx["place"], m.site_market_arr[m.site])
+        assert fx["sector"].dtype == np.intp and np.array_equal(fx["sector"], m.sector)
         perm = m.firms.by_sector()[0]
         assert np.array_equal(perm, np.argsort(m.sector, kind="stable"))
         pop = m.firms.revisers()

@@ -338,7 +338,8 @@ class Recorder:
         the region: one bincount per channel and quantity over sites, then sites → places."""
         tab = self._tab
         f = m.firms
-        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(f.sector, f.scale)))
+        sec = f.index()["sector"] if f.alive.all() else f.sector
+        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(sec, f.scale)))
         places, to_place = tab["channel_places"], tab["site_to_place"]
         for meas, (unit, _) in CHANGE_MEASURES.items():
             by_place = ch[QUANTITIES[meas]] @ to_place  # (4, places)
