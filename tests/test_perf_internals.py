@@ -125,6 +125,7 @@ def test_caches_equal_a_fresh_computation_after_every_step(name):
         key = m.sector.astype(np.intp) * m.R + m.site
         assert np.array_equal(fx["key"], key) and np.array_equal(fx["site"], m.site)
         assert np.array_equal(fx["place"], m.site_market_arr[m.site])
+        assert fx["sector"].dtype == np.intp and np.array_equal(fx["sector"], m.sector)
         perm = m.firms.by_sector()[0]
         assert np.array_equal(perm, np.argsort(m.sector, kind="stable"))
         pop = m.firms.revisers()
@@ -176,7 +177,7 @@ def test_compaction_keeps_every_per_firm_array_aligned():
     per_firm = {k for k, v in vars(m.firms).items() if hasattr(v, "shape") and v.shape[:1] == (n,)}
     assert per_firm <= set(RegionalEconomy.FIRM_ARRAYS) | {"output", "va", "jobs"}, per_firm
     # the sector grouping is the mask over sectors, in array order
-    perm, sec_p, starts, ends, counts = m.firms.by_sector()
+    perm, _sec_p, starts, ends, _counts = m.firms.by_sector()
     for s in range(m.S):
         assert (perm[starts[s]:ends[s]] == np.flatnonzero(m.alive & (m.sector == s))).all()
 
@@ -235,6 +236,15 @@ def test_project_shortcuts_equal_the_straightforward_code():
             v[:, :R] += extra[s][None, :]
             want[s] = nested_logit_probabilities(v, pe.nest, m.p.nest_lambda)[:, R]
         assert np.array_equal(got[k], want), k
+    # the sets without the terms for the projects that stay only: any number of (sector, origin)
+    # rows (one, a few, every pair twice) gives the numbers of the full table
+    r = np.random.default_rng(5)
+    ss, qq = np.meshgrid(used, np.arange(Q), indexing="ij")
+    for n in (1, 3, 40, 2 * ss.size):
+        pick = r.integers(0, ss.size, n) if n < 2 * ss.size else np.tile(np.arange(ss.size), 2)
+        sec, org = ss.ravel()[pick], qq.ravel()[pick]
+        at = pe.p_out_at(base, extras[1:], tot, got[0], sec, org)
+        assert np.array_equal(at, got[1:, sec, org]), n
     # nested logit on a stack of rows = row block by row block (2-D, as before); one column alone
     for lam in (0.4, 1.0):
         v2 = base[3][None, :] + pe.home_bias
@@ -299,3 +309,50 @@ def test_growth_shock_in_place_equals_the_formula():
     u = np.random.default_rng(0).random(10_000) - 0.5
     want = -np.sign(u) * np.log1p(-2 * np.abs(u)) / np.sqrt(2.0)
     assert np.array_equal(laplace_from_uniform(u), want)
+
+
+def test_newcomer_investment_terms_at_candidate_rows_equal_the_full_arrays():
+    """The q-rule's newcomer levers at the rows that can hold one (arrived on or after the first such
+    lever's first date) give the full per-firm arrays' numbers there, and the full arrays are 0
+    elsewhere (the shortcut of ``Investment.newcomers``)."""
+    m = _model("jxn_transfer_zone.yaml", 2027.0)
+    reached = 0
+    while m.t < 2027.0 - 1e-9:
+        m.step()
+        key = m.firms.index()["key"]
+        full = m.policy.investment_terms(key, m.arrived_t, m.t, newcomers=True)
+        part = m.policy.newcomer_investment_terms(key, m.arrived_t, m.t)
+        if full is None:
+            assert part is None
+            continue
+        rows, ci, ni = part
+        assert np.all(np.diff(rows) > 0)
+        assert np.array_equal(full[0][rows], ci) and np.array_equal(full[1][rows], ni)
+        rest = np.ones(len(key), dtype=bool)
+        rest[rows] = False
+        assert not full[0][rest].any() and not full[1][rest].any()
+        reached += int(((ci > 0) | (ni != 0)).sum())
+    assert reached > 0
+
+
+def test_interleaved_bincounts_and_member_equal_numpy():
+    """``sim.arrays``: one interleaved bincount gives each weighted bincount bit for bit (rows
+    sorted by bin, shuffled, and bins left empty), ``member`` gives ``np.isin``."""
+    from sim.arrays import bincounts, member
+
+    r = np.random.default_rng(3)
+    n = 5000
+    for idx0 in (np.sort(r.integers(0, 40, n)), r.integers(0, 40, n)):
+        idx = [idx0.astype(np.intp), r.integers(0, 7, n).astype(np.intp), np.minimum(idx0, 12).astype(np.intp)]
+        w = [r.lognormal(0, 3, n), r.normal(size=n) * 1e6, r.random(n)]
+        sizes = [45, 7, 30]
+        got = bincounts(idx, w, sizes)
+        for i, x, m_, g in zip(idx, w, sizes, got):
+            assert np.array_equal(g, np.bincount(i, weights=x, minlength=m_))
+        # the order of addition matters (a reversed sum differs somewhere): the test can fail
+        assert not all(np.array_equal(np.bincount(i[::-1], weights=x[::-1], minlength=m_), g)
+                       for i, x, m_, g in zip(idx, w, sizes, got))
+    b = np.concatenate([np.sort(r.choice(10**6, 300, replace=False)) for _ in range(3)])
+    for a in (r.choice(10**6, 50), b[::7], np.zeros(0, dtype=np.int64), np.array([b.max() + 1, -1])):
+        assert np.array_equal(member(a, b), np.isin(a, b))
+        assert np.array_equal(member(a, b[:0]), np.isin(a, b[:0]))

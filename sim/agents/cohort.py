@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import bincounts
+
 CHANNELS = ("births", "incumbents", "relocations", "exits")
 
 
@@ -72,22 +74,36 @@ class BaseCohort:
             vals = {k: np.asarray(v)[live] for k, v in values.items()}
         k = int(np.searchsorted(fid, self.id_end))  # rows [0, k): base firms; [k, n): born after
         pos = self._positions(fid[:k])
-        site_b, site_n = site[:k], site[k:]
+        site_b = site[:k]
         site0_b = self.site0[pos]
         moved = np.flatnonzero(site_b != site0_b)
         gone = np.ones(self.n, dtype=bool)
         gone[pos] = False
         dead = np.flatnonzero(gone)
         site_dead, to_b, from_b = self.site0[dead], site_b[moved], site0_b[moved]
+        # births and incumbents of every quantity in one bincount (``sim.arrays``: the same sums):
+        # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order
+        names = list(vals)
+        m, n = len(names), len(fid)
+        bins = site.copy()
+        bins[k:] += R
+        key = np.empty((n, m), dtype=np.intp)
+        w = np.empty((n, m))
+        for q, name in enumerate(names):
+            np.add(bins, 2 * R * q, out=key[:, q])
+            y = np.asarray(vals[name])
+            np.subtract(y[:k], self.y0[name][pos], out=w[:k, q])
+            w[k:, q] = y[k:]
+        born_inc = np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
+        gone_y = bincounts([site_dead] * m, [self.y0[name][dead] for name in names], [R] * m)
         out = {}
-        for name, y in vals.items():
+        for q, name in enumerate(names):
             y0 = self.y0[name]
-            y0_b = y0[pos]
+            m0 = y0[pos[moved]]
             ch = np.empty((4, R))
-            ch[0] = np.bincount(site_n, weights=y[k:], minlength=R)
-            ch[1] = np.bincount(site_b, weights=y[:k] - y0_b, minlength=R)
-            m0 = y0_b[moved]
+            ch[0] = born_inc[q, 1]
+            ch[1] = born_inc[q, 0]
             ch[2] = np.bincount(to_b, weights=m0, minlength=R) - np.bincount(from_b, weights=m0, minlength=R)
-            ch[3] = -np.bincount(site_dead, weights=y0[dead], minlength=R)
+            ch[3] = -gone_y[q]
             out[name] = ch
         return out

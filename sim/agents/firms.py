@@ -88,14 +88,16 @@ class FirmPopulation:
 
     def index(self) -> dict:
         """Per-firm index arrays (``intp``) of the current sites: ``site``, ``key`` = sector·R + site
-        (the flat index into (sector, site) tables) and ``place`` = the market of the site."""
+        (the flat index into (sector, site) tables), ``place`` = the market of the site and
+        ``sector`` (gathers ``x[sector]`` through an ``intp`` index are ~3× faster than through the
+        stored ``int32``)."""
         fx = self._fx
         if fx is None:
             site = self.site.astype(np.intp)
-            key = self.sector.astype(np.intp)
-            key *= self.R
+            sector = self.sector.astype(np.intp)
+            key = sector * self.R
             key += site
-            fx = self._fx = {"site": site, "key": key, "place": self.site_market[site]}
+            fx = self._fx = {"site": site, "key": key, "place": self.site_market[site], "sector": sector}
         return fx
 
     def revisers(self) -> dict:

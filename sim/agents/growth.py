@@ -34,7 +34,8 @@ def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float) -> None:
     a = f.scale if every else f.scale[alive]
     ids = f.firm_id if every else f.firm_id[alive]
     la = np.log(a)
-    sd = size_dependent_sd(sd, la, f.sector if every else f.sector[alive], f.S, p.gibrat_size_elasticity)
+    sd = size_dependent_sd(sd, la, f.index()["sector"] if every else f.sector[alive], f.S, p.gibrat_size_elasticity,
+                           f.by_sector()[4])  # the live rows' count by sector (the grouping's)
     if p.gibrat_shock == "laplace":  # unit variance; mean of e^(sd·z) = 1/(1 − sd²/2)
         u = rng.uniform(seed, "growth", step, ids)
         u -= 0.5

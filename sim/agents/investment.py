@@ -69,15 +69,16 @@ class Investment:
                   t: float):
         """Rows whose own levers for newcomers change their q, and their I/K (per year), or None:
         the operating return plus every lever's flows, the financing rate less every cut."""
-        new = policy.investment_terms(key, firms.arrived_t, t, newcomers=True) if len(policy.ls) else None
+        new = policy.newcomer_investment_terms(key, firms.arrived_t, t) if len(policy.ls) else None
         if new is None:
             return None
-        ci, ni = new
-        rows = np.flatnonzero((ci > 0) | (ni != 0))
+        cand, ci, ni = new  # (only the rows that can hold such a lever: the others' terms are 0)
+        sel = np.flatnonzero((ci > 0) | (ni != 0))
+        rows, ci, ni = cand[sel], ci[sel], ni[sel]
         k_r = key[rows]
         sec = firms.sector[rows]
-        n = self.n_sr.ravel().take(k_r) + extra.ravel().take(k_r) + ni[rows]
-        r = np.maximum(self.r_f - cut.ravel().take(k_r) - ci[rows], 0.0)
+        n = self.n_sr.ravel().take(k_r) + extra.ravel().take(k_r) + ni
+        r = np.maximum(self.r_f - cut.ravel().take(k_r) - ci, 0.0)
         u = user_cost_factor(r, self.delta[sec], self.k[sec], self.wedge1.ravel().take(k_r))
         q0 = self.q0.ravel().take(k_r)
         return rows, investment_rate(_q(n, u, q0), q0, self.delta[sec], self.psi[sec], g0)

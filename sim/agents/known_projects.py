@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import member
 from ..dates import parse_date
 from ..economy.pipeline import PRODUCING, STARTED
 from ..economy.profits import land_need
@@ -146,7 +147,7 @@ class KnownProjects:
         if born.size == 0:
             return
         fid = self.firm_id[born]
-        self.stage[born[np.isin(fid, reached)]] = FULL
+        self.stage[born[member(fid, reached)]] = FULL
         pos = np.minimum(np.searchsorted(alive_ids, fid), max(len(alive_ids) - 1, 0))
         gone = (alive_ids[pos] != fid) if len(alive_ids) else np.ones(born.size, bool)
         self.stage[born[gone]] = CLOSED

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import bincounts
+
 
 def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndarray,
             jobs_per_sr: np.ndarray, f_wage_site: np.ndarray, n_cities: int, Q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -22,9 +24,8 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
     jobs /= f_wage_site.take(fx["site"])
     firms.jobs = jobs
     # bins of cities get the same firms in the same order as with a mask ``place < n_cities``
-    city_va = np.bincount(place, weights=firms.va, minlength=Q)[:n_cities]
-    city_jobs = np.bincount(place, weights=firms.jobs, minlength=Q)[:n_cities]
-    return city_va, city_jobs
+    city_va, city_jobs = bincounts([place, place], [firms.va, firms.jobs], [Q, Q])  # (sim.arrays)
+    return city_va[:n_cities], city_jobs[:n_cities]
 
 
 def owner_income(firms, pi_scale: np.ndarray, Q: int, owners_spend_at_site: bool) -> np.ndarray:
@@ -37,6 +38,5 @@ def owner_income(firms, pi_scale: np.ndarray, Q: int, owners_spend_at_site: bool
     if not firms.alive.all():
         pi[~firms.alive] = 0.0
     where = place if owners_spend_at_site else firms.revisers()["home"]
-    earned = np.bincount(place, weights=pi, minlength=Q)
-    spent = np.bincount(where, weights=pi, minlength=Q)
+    earned, spent = bincounts([place, where], [pi, pi], [Q, Q])  # (sim.arrays: the same sums)
     return spent - earned

@@ -30,67 +30,7 @@ from ..economy.pipeline import (
 )
 from ..economy.profits import land_need
 from ..policy.attribution import MONEY_BIT, MONEY_KINDS, attribute
-
-FIELDS = {"project_id": np.int64, "sector": np.int32, "site": np.int32, "origin": np.int32,
-          "stage": np.int8, "invest": float, "scale0": float, "land": float, "funds": float,
-          "since": float, "induced": bool, "pivotal": np.int64, "waiting": bool, "known": np.int32}
-
-
-class ProjectPopulation:
-    """Projects in the pipeline (before 投产), one row each: id, sector, site, investor origin (a
-    market index), stage, investment X (亿元), base-year scale, land need (ha), funds arrived (亿元),
-    date of intention, whether it was induced (its site choice, or its survival in the pipeline)
-    and its pivotal levers, whether it has waited for free park land to start, and its row in the
-    scenario's known projects (−1 for the calibrated flow)."""
-
-    def __init__(self) -> None:
-        for name, dt in FIELDS.items():
-            setattr(self, name, np.zeros(0, dtype=dt))
-
-    def __len__(self) -> int:
-        return len(self.project_id)
-
-    def append(self, **values) -> None:
-        for name, dt in FIELDS.items():
-            setattr(self, name, np.concatenate([getattr(self, name), np.asarray(values[name], dtype=dt)]))
-
-    def keep(self, rows: np.ndarray) -> None:
-        for name in FIELDS:
-            setattr(self, name, getattr(self, name)[rows])
-
-
-class Tally:
-    """This period's project counts and money by site × investor origin (R × Q)."""
-
-    MEASURES = ("projects_intended", "projects_signed", "projects_started", "projects_producing",
-                "projects_dropped", "investment_signed", "funds_arrived")
-
-    def __init__(self, R: int, Q: int) -> None:
-        self.R, self.Q = R, Q
-        for m in self.MEASURES:
-            setattr(self, m, np.zeros((R, Q)))
-        self.intended_elsewhere = 0.0
-
-    def reset(self) -> None:
-        for m in self.MEASURES:
-            getattr(self, m)[:] = 0.0
-        self.intended_elsewhere = 0.0
-
-    def add(self, measure: str, site: np.ndarray, origin: np.ndarray, w=1.0) -> None:
-        """Add ``w`` (a number or one per project) at (site, origin), in project order. A
-        ``bincount`` gives what ``np.add.at`` would: counts (w = 1) are whole numbers, exact in any
-        order; weights into an empty table are added in the same order from 0."""
-        if not len(site):
-            return
-        a = getattr(self, measure)
-        key = np.asarray(site, dtype=np.intp) * self.Q + origin
-        if np.ndim(w) == 0 and w == 1.0:
-            a += np.bincount(key, minlength=self.R * self.Q).reshape(self.R, self.Q)
-        elif not a.any():
-            a[:] = np.bincount(key, weights=np.broadcast_to(np.asarray(w, dtype=float), key.shape),
-                               minlength=self.R * self.Q).reshape(self.R, self.Q)
-        else:
-            np.add.at(a, (site, origin), w)
+from .project_tables import ProjectPopulation, Tally
 
 
 class ProjectEconomy:
@@ -246,9 +186,9 @@ class ProjectEconomy:
         tot = np.zeros((S, R))
         for _, T, _ in terms:
             tot += T
-        # P(rest of China) per (sector, origin) with the site terms: all levers, none, all but lever j
-        extras = [tot] + ([np.zeros((S, R))] + [tot - T for _, T, _ in terms] if terms else [])
-        p_out = self.p_out(base, extras, used)
+        # P(rest of China) per (sector, origin) with all the levers' site terms (without all, or
+        # without lever j: below, for the projects that stay only)
+        p_out = self.p_out(base, [tot], used)
 
         n = int(n_nat.sum())
         u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
@@ -287,9 +227,11 @@ class ProjectEconomy:
         pivotal = np.zeros(keep.size, dtype=np.int64)
         induced[mi], pivotal[mi] = ind, piv
         if terms:  # would it have left for the rest of China without the terms (or without one)?
-            induced |= u_k < p_out[1][sec_k, org_k]
+            extras = [np.zeros((S, R))] + [tot - T for _, T, _ in terms]
+            p_k = self.p_out_at(base, extras, tot, p_out[0], sec_k, org_k)
+            induced |= u_k < p_k[0]
             for k, (j, T, A) in enumerate(terms):
-                gone = u_k < p_out[2 + k][sec_k, org_k]
+                gone = u_k < p_k[1 + k]
                 pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
 
@@ -305,15 +247,44 @@ class ProjectEconomy:
         (1 for the others): the nested-logit probabilities of every (set, sector) at once, each
         (Q × C) slice computed as it would be alone (the same element-wise operations and one
         matrix product per slice)."""
-        R = self.R
-        out = np.ones((len(extras), self.S, self.Q))
-        if len(used) == 0:
+        R, K, U = self.R, len(extras), len(used)
+        out = np.ones((K, self.S, self.Q))
+        if U == 0:
             return out
-        v = np.empty((len(extras), len(used), self.Q, R + 1))
-        v[...] = (base[used][:, None, :] + self.home_bias[None])[None]
-        v[..., :R] += np.stack(extras)[:, used][:, :, None, :]
-        out[:, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        ex = np.stack(extras)[:, used]                          # (K, U, R)
+        # a (set, sector) slice with the first set's terms has its numbers (the same inputs, the
+        # same operations row by row): computed once, copied (e.g. a lever without a term there)
+        same = (ex[1:] == ex[0][None]).all(axis=2)              # (K − 1, U)
+        kk, uu = np.nonzero(np.concatenate([np.ones((1, U), dtype=bool), ~same]))
+        v = np.empty((kk.size, self.Q, R + 1))
+        v[...] = (base[used][:, None, :] + self.home_bias[None])[uu]
+        v[..., :R] += ex[kk, uu][:, None, :]
+        res = np.empty((K, U, self.Q))
+        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        k1, u1 = np.nonzero(same)
+        res[k1 + 1, u1] = res[0, u1]
+        out[:, used] = res
         return out
+
+    def p_out_at(self, base: np.ndarray, extras: list, ref: np.ndarray, p_ref: np.ndarray,
+                 sec: np.ndarray, org: np.ndarray) -> np.ndarray:
+        """``p_out(base, extras, ·)[:, sec, org]`` (K, n) for n projects of sectors ``sec`` and
+        investor origins ``org``: each (set, sector, origin) row once, as in ``p_out`` (the same
+        operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
+        ``p_ref``, S × Q) is ``p_ref``'s."""
+        R, Q = self.R, self.Q
+        pair, inv = np.unique(sec * Q + org, return_inverse=True)
+        ps, pq = pair // Q, pair % Q
+        ex = np.stack(extras)[:, ps]                            # (K, P, R)
+        same = (ex == ref[ps][None]).all(axis=2)                # (K, P)
+        res = np.empty(ex.shape[:2])
+        res[:, :] = p_ref[ps, pq][None]
+        kk, jj = np.nonzero(~same)
+        if kk.size:
+            v = base[ps[jj]] + self.home_bias[pq[jj]]
+            v[:, :R] += ex[kk, jj]
+            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
@@ -386,11 +357,9 @@ class ProjectEconomy:
         if not eff:
             return None
         pop = self.pop
-        parts = []
-        for j, which, x in eff:
-            on = stage == (SIGNED if which == "start" else STARTED)
-            parts.append((j, which, np.where(on, x[pop.sector, pop.site], 0.0)))
-        return parts
+        key = pop.sector.astype(np.intp) * self.R + pop.site  # x[sector, site] as one flat take
+        on = {w: stage == (SIGNED if w == "start" else STARTED) for w in {w for _, w, _ in eff}}
+        return [(j, which, np.where(on[which], x.ravel().take(key), 0.0)) for j, which, x in eff]
 
     @staticmethod
     def _factors(parts, wait: np.ndarray, skip=lambda j: False):
@@ -412,13 +381,21 @@ class ProjectEconomy:
         period on that period's draw, given the project's state (diverging timings are not
         followed). Sets ``induced`` and ``pivotal`` of the projects (carried to the firm at 投产)."""
         pop = self.pop
-        pre = old < PRODUCING
-        kept = pre & (new != DROPPED)
+        # only projects kept this period that a lever reaches can have dropped without it (where
+        # no lever's factor differs from 1 the rates without levers are those just drawn against)
+        reached = np.zeros(len(old), dtype=bool)
+        for _, _, x in parts:
+            reached |= x != 0
+        rows = np.flatnonzero((old < PRODUCING) & (new != DROPPED) & reached)
+        if rows.size == 0:
+            return
+        old, u, wait = old[rows], u[rows], wait[rows]
+        parts = [(j, which, x[rows]) for j, which, x in parts]
 
         def drops(adv, mult):
             hk, dk = stage_rates(old, self.h, mult, adv)
-            return kept & (u >= hk) & (u < hk + dk)
-        pop.induced |= drops(*self._factors(parts, wait, lambda j: True))
+            return rows[(u >= hk) & (u < hk + dk)]
+        pop.induced[drops(*self._factors(parts, wait, lambda j: True))] = True
         money = {j for j, _, _ in parts if kinds[j] in MONEY_KINDS}
         for j in {j for j, _, _ in parts}:
             pop.pivotal[drops(*self._factors(parts, wait, lambda i, j=j: i == j))] |= np.int64(1) << np.int64(j)

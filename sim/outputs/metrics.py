@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from ..agents.cohort import CHANNELS, recorded_values
+from ..arrays import bincounts
 from ..economy.fiscal import budget_residual, general_budget
 from ..economy.prices import deflator_index, real_value
 from ..policy.attribution import MONEY_BIT
@@ -95,8 +96,11 @@ class Recorder:
             firms_c = np.bincount(m.site_market_arr, weights=firms_r, minlength=Q)[:nc]
             ind_place = tab["ind_place"].take(key)  # the city of a firm of an industrial sector, else nc
             ind = ind_place < nc
-            ind_c = np.bincount(ind_place, weights=output, minlength=nc + 1)[:nc]
             sec_place = tab["sec_place"].take(key)
+            # industrial output by city, output by (sector, place), jobs by site: one bincount
+            ind_c, by_sec, jobs_r = bincounts([ind_place, sec_place, site], [output, output, jobs],
+                                              [nc + 1, S * Q, R])
+            ind_c = ind_c[:nc]
         else:
             site, sector, output, va, jobs = (m.site[alive], m.sector[alive], m.output[alive],
                                               m.va[alive], m.jobs[alive])
@@ -109,6 +113,8 @@ class Recorder:
             ind = (place < nc) & industrial[sector]
             ind_c = np.bincount(place[ind], weights=output[ind], minlength=nc)
             sec_place = sector * Q + place
+            by_sec = np.bincount(sec_place, weights=output, minlength=S * Q)
+            jobs_r = np.bincount(site, weights=jobs, minlength=R)
         in_city = place < nc
         put = self._put
 
@@ -128,12 +134,11 @@ class Recorder:
         dep_c = np.bincount(m.site_market_arr, weights=m.departures, minlength=m.Q)[:nc]
         put(yr, cities, "arrivals", arr_c, "firms/period")
         put(yr, cities, "departures", dep_c, "firms/period")
-        by_sec = np.bincount(sec_place, weights=output, minlength=S * Q).reshape(S, Q)
+        by_sec = by_sec.reshape(S, Q)
         for s, sec in enumerate(m.sectors):
             put(yr, cities, "industrial_output" if industrial[s] else "output", by_sec[s, :nc],
                 "亿元/year", sector=sec)
         # parks (and origins below): per-site totals
-        jobs_r = np.bincount(site, weights=jobs, minlength=R)
         firms_r = firms_r.astype(float)
         P = m.n_parks
         pids = tab["pids"]
@@ -289,14 +294,15 @@ class Recorder:
         W = m.site_city_w
         study = ~m.is_origin
         put, region, cities, pids = self._put, ("region",), m.city_ids, self._tab["pids"]
+        mids = m.market_ids
         for meas, unit in PROJECT_MEASURES.items():
             a = getattr(tl, meas)                      # (R, Q): site × investor origin
             by_site = a.sum(axis=1)
             put(y, cities, meas, by_site @ W, unit)
             put(y, pids, meas, by_site[:P].copy(), unit)
-            by_origin = a[study].sum(axis=0)
+            by_origin = a[study].sum(axis=0)  # a fresh array: its slices need no copy
             for q in np.flatnonzero(by_origin).tolist():
-                put(y, region, meas, by_origin[q: q + 1].copy(), unit, investor_origin=m.market_ids[q])
+                put(y, region, meas, by_origin[q: q + 1], unit, investor_origin=mids[q])
             put(y, region, meas, np.array([float(by_origin.sum())]), unit)
         pipe = m.projects.pop
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
@@ -332,7 +338,8 @@ class Recorder:
         the region: one bincount per channel and quantity over sites, then sites → places."""
         tab = self._tab
         f = m.firms
-        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(f.sector, f.scale)))
+        sec = f.index()["sector"] if f.alive.all() else f.sector
+        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(sec, f.scale)))
         places, to_place = tab["channel_places"], tab["site_to_place"]
         for meas, (unit, _) in CHANGE_MEASURES.items():
             by_place = ch[QUANTITIES[meas]] @ to_place  # (4, places)

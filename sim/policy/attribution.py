@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import member
+
 # kinds that pay money to firms (through ``Ledger.pay``); the others are free to the budget or
 # paid as programmes not tied to firms (promotion, friction_cut, retention, land_supply) or
 # cost nothing (designation)
@@ -146,7 +148,7 @@ class ArrivalTally:
         """The period's arrivals not induced: deadweight if their firm id is in ``paid_ids`` (the
         firms a money lever paid this period, ``Ledger.paid_ids``), else unpaid."""
         for ids, dest in self._pending:
-            paid = np.isin(ids, paid_ids)
+            paid = member(ids, paid_ids)
             np.add.at(self.deadweight, dest, paid.astype(float))
             np.add.at(self.unpaid, dest, (~paid).astype(float))
         self._pending = []

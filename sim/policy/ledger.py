@@ -174,7 +174,7 @@ class Ledger:
             pre *= firms.scale
         else:
             pre = pretax[firms.sector, firms.site] * firms.scale
-        vat, cit = local_taxes(firms.va, firms.output, pre, firms.sector, tax)
+        vat, cit = local_taxes(firms.va, firms.output, pre, firms.index()["sector"] if every else firms.sector, tax)
         rev = vat + cit
         rev *= dt
         if every:

@@ -245,6 +245,42 @@ class PolicyRuntime:
             return None if cut is None else (cut, extra)
         return (np.zeros((self.S, self.R)), np.zeros((self.S, self.R))) if cut is None else (cut, extra)
 
+    def newcomer_investment_terms(self, key: np.ndarray, arrived_t: np.ndarray, t: float):
+        """``investment_terms(key, arrived_t, t, newcomers=True)`` at the rows that can hold a
+        newcomer lever only: (rows, f, n) with ``rows`` (increasing) the firms arrived on or after
+        the first such lever's first date, f and n theirs (the same sums, lever by lever in the same
+        order: the other rows' terms are 0), or None when none is in force or no row is reached."""
+        ls, p = self.ls, self.p
+        reaches = ls.consts()["any"]
+        act = []
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not reaches[j] or not ls.new[j]:
+                continue
+            if kind == "interest_subsidy":
+                act.append((j, v / 100, None))
+            elif kind == "loan_guarantee":
+                act.append((j, v * p.guarantee_spread / 100, None))
+            elif kind in INVESTMENT_FLOW_KINDS and kind != "land_discount":
+                act.append((j, None, self.flow_money[j]))
+        if not act:
+            return None
+        first = min(float(ls.start[j]) for j, _, _ in act)
+        rows = np.flatnonzero(arrived_t >= first - 1e-9)  # eligible_by_date needs this for each
+        k_r, a_r = key[rows], arrived_t[rows]
+        cut = extra = None
+        for j, c, n in act:
+            on = ls.mask[j].ravel().take(k_r) & eligible_by_date(a_r, ls.start[j], ls.years[j], t)
+            if not on.any():
+                continue
+            if cut is None:
+                cut, extra = np.zeros(len(rows)), np.zeros(len(rows))
+            if c is not None:
+                cut += np.where(on, c, 0.0)
+            else:
+                extra += np.where(on, n.ravel().take(k_r), 0.0)
+        return None if cut is None else (rows, cut, extra)
+
     def duration_factor(self, years: np.ndarray | float) -> np.ndarray:
         """Share of a permanent benefit's value that ``years`` of it are worth to a firm."""
         return duration_factor(years, self.p.planning_years, self.p.interest_rate)

@@ -1,0 +1,42 @@
+"""Array helpers with the numbers of the numpy calls they replace, faster on the model's arrays.
+
+``bincounts``: several weighted ``np.bincount``s over the same rows as one.
+
+A weighted bincount adds each row's weight to its bin in row order. When neighbouring rows fall
+in the same bin (firms are stored roughly by site, sector and site), every addition waits for the
+previous one into that bin, so one bincount over n sorted rows costs n such waits. Interleaving m
+bincounts over the same n rows (row i of problem q at position i·m + q, problem q's bins offset
+past those of the problems before it) gives the processor m independent chains of additions, and
+each bin still receives its rows' weights in row order from 0: the sums are the same bit for bit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def bincounts(idx: list, weights: list, sizes: list) -> list[np.ndarray]:
+    """``[np.bincount(i, weights=w, minlength=m) for i, w, m in zip(idx, weights, sizes)]`` for
+    index arrays of one length with every index of problem q below ``sizes[q]`` (its bins: no
+    bincount here grows past its ``minlength``). Returns views into one array."""
+    m, n = len(idx), len(idx[0])
+    offs = np.zeros(m + 1, dtype=np.intp)
+    np.cumsum(sizes, out=offs[1:])
+    key = np.empty((n, m), dtype=np.intp)
+    w = np.empty((n, m))
+    for q in range(m):
+        np.add(idx[q], offs[q], out=key[:, q])
+        w[:, q] = weights[q]
+    tot = np.bincount(key.ravel(), weights=w.ravel(), minlength=int(offs[m]))
+    return [tot[offs[q]: offs[q + 1]] for q in range(m)]
+
+
+def member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.isin(a, b)`` for integer ids by a sort of ``b`` and a binary search of each of ``a``
+    (numpy's isin builds a table over the range of ``b``'s values: ~0.1–0.4 ms for a few ids)."""
+    a = np.asarray(a)
+    if len(b) == 0 or len(a) == 0:
+        return np.zeros(a.shape, dtype=bool)
+    s = np.sort(b)
+    pos = np.searchsorted(s, a)
+    np.minimum(pos, len(s) - 1, out=pos)
+    return s[pos] == a
