@@ -154,7 +154,3 @@ class FirmPopulation:
         for name in FIELDS:
             setattr(self, name, np.r_[getattr(self, name), values[name]].astype(DTYPES[name]))
         self.changed()
-
-    def set_grouping(self, grp: tuple) -> None:
-        """The sector grouping of the current rows, when the caller built it along the way."""
-        self._grp = grp
