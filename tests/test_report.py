@@ -85,6 +85,11 @@ def test_run_report_headline_equals_summary(folders, reports):
         assert abs(float(shown.replace(",", "")) - float(reg[k])) <= 0.5, (k, shown)  # shown rounded
     for k in ("deadweight_arrivals_total", "unpaid_arrivals_total", "package_spending_total_yi"):
         assert close(num(page.cells[f"region.{k}"][0]), float(reg[k])), k
+    # the investment economy's headline rows: each cell is the summary's number, and they are there
+    for k in ("capital_base_yi", "capital_end_yi", "gdp_real_end_yi", "projects_signed_total",
+              "investment_signed_total_yi", "funds_arrived_total_yi", "fixed_investment_total_yi"):
+        assert close(num(page.cells[f"region.{k}"][0]), float(reg[k])), k
+    assert float(reg["projects_signed_total"]) > 0 and float(reg["fixed_investment_total_yi"]) > 0
     # cost per induced job: the money levers' spending (亿元) × 1e4 / the jobs they together
     # induced (summary.json money_levers), never all spending over all induced jobs
     raw, _ = page.cells["money_levers.cost_per_induced_job_wan"]

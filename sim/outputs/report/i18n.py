@@ -16,6 +16,10 @@ TEXT = {
         "indicator": "指标", "unit": "单位", "base": "基期", "end": "期末", "value": "数值", "mean": "均值",
         "band": "5%–95% 区间", "replicates": "重复次数", "policy": "政策情景",
         "gdp": "地区生产总值（研究区域）", "industrial_output": "工业总产值（研究区域）", "jobs": "就业（研究区域）",
+        "gdp_real": "地区生产总值（研究区域，2022年不变价）", "capital": "资本存量（研究区域）",
+        "projects_signed": "签约项目（累计，研究区域）", "investment_signed": "签约投资额（累计）",
+        "funds_arrived": "到位资金（累计）", "projects_producing": "投产项目（累计）",
+        "fixed_investment": "在位企业固定资产投资（累计）",
         "firms": "企业数（研究区域）", "arrivals": "从沿海等来源地区迁入企业（累计）",
         "induced": "政策诱发迁入企业（局部均衡）", "deadweight": "无谓迁入企业（无政策也会来，但领取了资金类政策）",
         "unpaid": "未受资助的迁入企业（无政策也会来，未领取资金）", "jointly": "多项政策共同诱发的迁入企业（无单一关键政策）",
@@ -94,6 +98,10 @@ TEXT = {
         "indicator": "Indicator", "unit": "Unit", "base": "Base year", "end": "End", "value": "Value",
         "mean": "Mean", "band": "5–95%", "replicates": "Replicates", "policy": "Policy",
         "gdp": "GDP (study area)", "industrial_output": "Industrial output (study area)", "jobs": "Jobs (study area)",
+        "gdp_real": "GDP (study area, 2022 prices)", "capital": "Capital stock (study area)",
+        "projects_signed": "Projects signed (total, study area)", "investment_signed": "Investment signed (total)",
+        "funds_arrived": "Funds arrived (total)", "projects_producing": "Projects reaching 投产 (total)",
+        "fixed_investment": "Incumbents' fixed investment (total)",
         "firms": "Firms (study area)", "arrivals": "Arrivals from origin regions (total)",
         "induced": "Induced arrivals (partial equilibrium)",
         "deadweight": "Deadweight arrivals (would have come anyway, paid by a money lever)",
@@ -195,7 +203,7 @@ CAPTIONS = {
 }
 
 
-UNITS_ZH = {"亿元/year": "亿元/年", "persons": "人", "firms": "家", "year": "年", "万元": "万元", "亿元": "亿元"}
+UNITS_ZH = {"亿元/year": "亿元/年", "persons": "人", "firms": "家", "projects": "个", "year": "年", "万元": "万元", "亿元": "亿元"}
 
 
 def unit_label(unit: str, T: dict) -> str:

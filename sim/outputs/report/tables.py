@@ -60,6 +60,10 @@ def _target_text(tg: dict | None) -> str:
 # sections
 # ------------------------------------------------------------------------------------------------
 
+INVESTMENT_LABELS = ("projects_signed", "investment_signed", "funds_arrived", "projects_producing",
+                     "fixed_investment")
+
+
 def headline_run(src: Source, T: dict) -> str:
     s = src.summary
     r = s["region"]
@@ -70,9 +74,20 @@ def headline_run(src: Source, T: dict) -> str:
                         ("firms", "firms", 0)):
         rows.append(f"<tr><td>{E(T[k])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'region.{k}_base', r.get(f'{k}_base'), dg)}"
                     f"{cell(f'region.{k}_end', r.get(f'{k}_end'), dg)}</tr>")
+    # the investment economy (issue 14): real GDP and capital (base, end)
+    for k, unit in (("gdp_real", "亿元/year"), ("capital", "亿元")):
+        if r.get(f"{k}_base_yi") is not None:
+            rows.append(f"<tr><td>{E(T[k])}</td><td>{E(unit_label(unit, T))}</td>"
+                        f"{cell(f'region.{k}_base_yi', r.get(f'{k}_base_yi'), 2)}"
+                        f"{cell(f'region.{k}_end_yi', r.get(f'{k}_end_yi'), 2)}</tr>")
     spent = r.get("fiscal_spending_total_yi")
     mon = s.get("money_levers") or {}
     for label, key, unit, val, dg in (
+            ("projects_signed", "region.projects_signed_total", "projects", r.get("projects_signed_total"), 0),
+            ("investment_signed", "region.investment_signed_total_yi", "亿元", r.get("investment_signed_total_yi"), 1),
+            ("funds_arrived", "region.funds_arrived_total_yi", "亿元", r.get("funds_arrived_total_yi"), 1),
+            ("projects_producing", "region.projects_producing_total", "projects", r.get("projects_producing_total"), 0),
+            ("fixed_investment", "region.fixed_investment_total_yi", "亿元", r.get("fixed_investment_total_yi"), 1),
             ("arrivals", "region.arrivals_from_origin_regions_total", "firms", r.get("arrivals_from_origin_regions_total"), 0),
             ("induced", "region.induced_arrivals_total", "firms", r.get("induced_arrivals_total"), 0),
             ("jointly", "region.jointly_induced_arrivals_total", "firms", r.get("jointly_induced_arrivals_total"), 0),
@@ -86,6 +101,8 @@ def headline_run(src: Source, T: dict) -> str:
             ("cost_job", "money_levers.cost_per_induced_job_wan", "万元", mon.get("cost_per_induced_job_wan"), 2),
             ("cost_firm", "derived.cost_per_induced_firm_wan", "万元",
              cost_per(mon.get("spending_total_yi"), mon.get("induced_arrivals")), 2)):
+        if val is None and label in INVESTMENT_LABELS:
+            continue  # a run written before the investment economy
         rows.append(f"<tr><td>{E(T[label])}</td><td>{E(unit_label(unit, T))}</td><td></td>{cell(key, val, dg)}</tr>")
     head = [T["indicator"], T["unit"], f"{T['base']} {base_y}", f"{T['end']} {quarter(end_y)}"]
     return table(head, rows, "headline") + f"<p class='note'>{E(T['note.no_diff'])}</p>"
