@@ -209,21 +209,9 @@ class PolicyRuntime:
         (``newcomers=False``). Levers for newcomers: ``(f, n)`` per firm for the firms of flat keys
         ``key`` arrived at ``arrived_t`` while eligible at ``t`` (``newcomers=True``), or None when
         none is in force."""
-        ls, p = self.ls, self.p
-        reaches = ls.consts()["any"]
+        ls = self.ls
         cut = extra = None
-        for j, kind in enumerate(ls.kind):
-            v = self.val[j]
-            if v == 0 or not reaches[j] or bool(ls.new[j]) != newcomers:
-                continue
-            if kind == "interest_subsidy":
-                c, n = v / 100, None
-            elif kind == "loan_guarantee":
-                c, n = v * p.guarantee_spread / 100, None
-            elif kind in INVESTMENT_FLOW_KINDS and not (kind == "land_discount" and ls.new[j]):
-                c, n = None, self.flow_money[j]
-            else:
-                continue
+        for j, c, n in self._q_levers(newcomers):
             if newcomers:
                 on = ls.mask[j].ravel().take(key) & eligible_by_date(arrived_t, ls.start[j], ls.years[j], t)
                 if not on.any():
@@ -245,24 +233,33 @@ class PolicyRuntime:
             return None if cut is None else (cut, extra)
         return (np.zeros((self.S, self.R)), np.zeros((self.S, self.R))) if cut is None else (cut, extra)
 
+    def _q_levers(self, newcomers: bool) -> list[tuple[int, float | None, np.ndarray | None]]:
+        """The levers in force that enter the q-rule, for newcomers or for every firm, in lever
+        order: (j, f, None) for a finance lever (its cut of the financing rate, per year) or
+        (j, None, n) for a flow per unit scale (S × R). A land discount for newcomers is a plot
+        discount (one-off): not on the margin."""
+        ls, p = self.ls, self.p
+        reaches = ls.consts()["any"]
+        out = []
+        for j, kind in enumerate(ls.kind):
+            v = self.val[j]
+            if v == 0 or not reaches[j] or bool(ls.new[j]) != newcomers:
+                continue
+            if kind == "interest_subsidy":
+                out.append((j, v / 100, None))
+            elif kind == "loan_guarantee":
+                out.append((j, v * p.guarantee_spread / 100, None))
+            elif kind in INVESTMENT_FLOW_KINDS and not (kind == "land_discount" and ls.new[j]):
+                out.append((j, None, self.flow_money[j]))
+        return out
+
     def newcomer_investment_terms(self, key: np.ndarray, arrived_t: np.ndarray, t: float):
         """``investment_terms(key, arrived_t, t, newcomers=True)`` at the rows that can hold a
         newcomer lever only: (rows, f, n) with ``rows`` (increasing) the firms arrived on or after
         the first such lever's first date, f and n theirs (the same sums, lever by lever in the same
         order: the other rows' terms are 0), or None when none is in force or no row is reached."""
-        ls, p = self.ls, self.p
-        reaches = ls.consts()["any"]
-        act = []
-        for j, kind in enumerate(ls.kind):
-            v = self.val[j]
-            if v == 0 or not reaches[j] or not ls.new[j]:
-                continue
-            if kind == "interest_subsidy":
-                act.append((j, v / 100, None))
-            elif kind == "loan_guarantee":
-                act.append((j, v * p.guarantee_spread / 100, None))
-            elif kind in INVESTMENT_FLOW_KINDS and kind != "land_discount":
-                act.append((j, None, self.flow_money[j]))
+        ls = self.ls
+        act = self._q_levers(newcomers=True)
         if not act:
             return None
         first = min(float(ls.start[j]) for j, _, _ in act)
