@@ -15,8 +15,6 @@ choice and growth (Mesa's streams against the counter-based CRN of ``sim.rng``),
 in distribution only; exits (the model's stream by firm id) and the project pipeline (a shared
 component) differ only through the state those draws lead to.
 """
-import csv
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +24,7 @@ from benchmarks.mesa_reference import MesaReference
 from benchmarks.run import release
 from sim.model import RegionalEconomy
 from sim.scenario import validate_scenario
+from tests.data_copy import data_with_parks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,16 +33,7 @@ Z = 4.0  # tolerance in standard errors
 
 
 def _scenario(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "scenarios" / "data", data)
-    with open(data / "parks.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["occupancy_2022"] = "0.995"
-    with open(data / "parks.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    data = data_with_parks(tmp_path, "occupancy_2022", "0.995")
     return validate_scenario({
         "name": "agreement", "data_dir": str(data),
         "horizon": {"start": 2022, "end": 2024, "steps_per_year": 4},

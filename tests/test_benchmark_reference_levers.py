@@ -16,6 +16,7 @@ from benchmarks.mesa_reference import MesaReference
 from benchmarks.run import release
 from sim.model import RegionalEconomy
 from sim.scenario import load_scenario
+from tests.data_copy import data_with_parks
 from tests.test_benchmark_reference import ROOT, Z, _arrival_z
 
 SEEDS = range(4)
@@ -123,18 +124,7 @@ def _full_parks(tmp_path):
     jxn_transfer_zone.yaml: its newcomer levers (interest subsidy, tax rebate) lift the new firms of
     四平/辽源/通化's parks above the capacity trend, and the parks' free land is short for that
     expansion (growth on the trend needs no land)."""
-    import csv
-    import shutil
-    data = tmp_path / "data"
-    shutil.copytree(ROOT / "scenarios" / "data", data)
-    with open(data / "parks.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["occupancy_2022"] = "0.995"
-    with open(data / "parks.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    data = data_with_parks(tmp_path, "occupancy_2022", "0.995")
     return load_scenario(ROOT / "scenarios" / "jxn_transfer_zone.yaml",
                          [f"data_dir={data}", "firms.scale=0.3", "switches.heterogeneity=false", "targets=[]",
                           "horizon.end=2025", "parameters.revision_scale=0", "parameters.gibrat_sd=0"])

@@ -17,6 +17,7 @@ from sim.economy.capital import calibrate_wedge, investment_rate, net_growth_gat
 from sim.model import RegionalEconomy
 from sim.outputs.metrics import Recorder
 from sim.scenario import load_scenario, validate_scenario
+from tests.data_copy import data_with_parks
 from tests.fingerprint import ROOT
 
 DATA = ROOT / "scenarios" / "data"
@@ -189,16 +190,7 @@ def test_a_park_without_free_land_invests_on_the_trend(tmp_path, frozen):
     # when a lever makes them want more, while the same lever raises the firms off the parks
     _, delta, psi, r_f, g0 = _data_values()
     g = 0.0 if frozen else g0
-    data = tmp_path / "data"
-    shutil.copytree(DATA, data)
-    with open(data / "parks.csv", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for r in rows:
-        r["occupancy_2022"] = "1.0"
-    with open(data / "parks.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    data = data_with_parks(tmp_path, "occupancy_2022", "1.0")
     # nothing frees land in the period: no exits or births, no moves
     kw = {"parameters": {"revision_scale": 0.0}, "switches": {"entry_exit": False},
           "trends": FROZEN if frozen else None}
