@@ -46,7 +46,7 @@ MONEY_FLOWS = ("fixed_investment", "investment_signed", "funds_arrived")
 BY_YEAR_KEYS = {"general_budget_revenue": "general_budget_yi", "land_transfer_revenue": "land_transfer_yi"}
 
 
-def _prices_and_budget(df, place: str, sim_rows, published: float) -> dict:
+def _place_accounts(df, place: str, sim_rows, published: float) -> dict:
     """Capital (base and end, 亿元), incumbents' fixed investment and the project pipeline's counts and
     money (totals over the simulated periods), real GDP at 2022 prices (base and end), the general
     budget (total over the simulated periods; the published 2022 figure; the residual's share of
@@ -105,7 +105,7 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
             "fiscal_spending_total_yi": tot("fiscal_spending", 3),
             "infrastructure_spending_total_yi": tot("infrastructure_spending_city", 3),
         }
-        summ["cities"][c].update(_prices_and_budget(df, c, fin, model.data.budget_2022(c)))
+        summ["cities"][c].update(_place_accounts(df, c, fin, model.data.budget_2022(c)))
     r = df[(df.place == "region") & (df.lever == "")]
     reg = summ["region"]
     for meas in ("gdp", "industrial_output", "firms", "jobs"):
@@ -153,7 +153,7 @@ def build_summary(model, df, seed: int, wall: float) -> dict:
     summ["levers"], summ["money_levers"] = _levers(model, sim_rows, r, base_year, rate)
     summ["infrastructure"] = _infrastructure(model, sim_rows)
     pub = np.array([model.data.budget_2022(c) for c in model.city_ids])
-    reg.update(_prices_and_budget(df, "region", rs, float(np.nansum(pub)) if
+    reg.update(_place_accounts(df, "region", rs, float(np.nansum(pub)) if
                                   (~np.isnan(pub)).any() else float("nan")))
     by_year: dict[int, dict] = {}
     for meas in ("fiscal_revenue", "fiscal_spending", "fiscal_balance", "general_budget_revenue",
