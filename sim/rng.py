@@ -23,7 +23,9 @@ PURPOSES = {"revise": 1, "choice": 2, "growth": 3, "exit": 4, "entry": 5, "entry
             "project_count": 12, "project_origin": 13, "project_size": 14, "project": 15,
             "project_nest": 16, "project_stage": 17, "project_out": 18,
             # the ramp to 达产 (sim/agents/ramp.py): base firms on their ramp, each period's 达产
-            "ramp_base": 40, "ramp": 41}
+            "ramp_base": 40, "ramp": 41,
+            # calibration (sim/calibration): a replicate's posterior draw, a calibration's design
+            "posterior_draw": 50, "calibration": 51}
 
 
 def _mix(z: np.ndarray) -> np.ndarray:
