@@ -57,7 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replicates", type=int, default=1,
                    help="runs per scenario with seeds spawned from --seed (default 1); run: an ensemble "
                         "folder with target probabilities and fan charts")
+    add_posterior_option(p)
     return p
+
+
+def add_posterior_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--posterior", nargs="?", const="", default=None, metavar="FILE",
+                   help="draw one calibrated parameter set per replicate from a posterior (FILE: "
+                        "default the scenario's `posterior:`, else scenarios/calibration/posterior.json); "
+                        "explicitly set parameters still win; bands then carry parameter uncertainty")
 
 
 def cmd_run(args) -> int:
@@ -69,8 +77,17 @@ def cmd_run(args) -> int:
         from .outputs.compare import run_ensemble
         print(run_ensemble(args, scenario, execute_run))
         return 0
+    loaded = None
+    if args.posterior is not None:  # replicate 0's draw of the posterior
+        from .outputs.execute import check_run_options
+        from .scenario import load_scenario
+        from .scenario.posterior import posterior_draws
+        loaded = load_scenario(scenario, args.set)
+        seed = loaded.scenario.seed if args.seed is None else args.seed
+        check_run_options(loaded.scenario, args.until, seed)
+        loaded = posterior_draws(args.posterior, loaded).apply(loaded, seed, 0)
     path, _ = execute_run(scenario, args.set, args.seed, args.until, Path(args.out), quiet=args.quiet,
-                          check=args.check)
+                          check=args.check, loaded=loaded)
     print(path)
     return 0
 
@@ -168,6 +185,7 @@ def sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(ROOT / "results"), help="folder for sweep folders")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_posterior_option(p)
     return p
 
 
@@ -177,7 +195,7 @@ def cmd_sweep(argv: list[str]) -> int:
         raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
     from .experiments.sweep import run_sweep
     folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
-                          args.retry_failed, args.quiet)
+                          args.retry_failed, args.quiet, posterior=args.posterior)
     print(folder)
     return 0
 
@@ -267,6 +285,9 @@ COMMANDS = {"validate": cmd_validate, "sweep": cmd_sweep, "analyze": cmd_analyze
 
 def main(argv: list[str] | None = None) -> int:
     """Every command: the user's mistake -> one line on stderr, exit 2; Ctrl-C -> exit 130."""
+    post = sys.modules.get("sim.scenario.posterior")
+    if post is not None:  # a posterior's provenance warning: once per command
+        post.reset_warnings()
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
     except UserError as e:

@@ -7,6 +7,7 @@ folder). ``set_key`` / ``apply_values`` put a design point's values into a resol
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -103,8 +104,10 @@ class LoadedExperiment:
     def scenario_for(self, values: list) -> LoadedScenario:
         """The validated scenario of one design point (values in factor order)."""
         data = apply_values(self.base.resolved, [(f.keys, v) for f, v in zip(self.factors, values)])
-        return validate_scenario(data, src=str(self.base.path), path=self.base.path,
-                                 files=self.base.files, overrides=self.base.overrides)
+        ls = validate_scenario(data, src=str(self.base.path), path=self.base.path,
+                               files=self.base.files, overrides=self.base.overrides)
+        # what the base sets itself and its posterior: a --posterior draw does not replace them
+        return dataclasses.replace(ls, given=self.base.given, posterior=self.base.posterior)
 
 
 def _format(src: str, exc: ValidationError) -> ExperimentError:

@@ -219,23 +219,31 @@ def _atomic_write(path: Path, data: bytes, pause: float = 0.0) -> None:
     os.replace(tmp, path)
 
 
-def sweep_dir(out: Path, le: LoadedExperiment) -> Path:
-    return out / f"sweep_{le.experiment.name}_{le.text_hash[:12]}"
+def sweep_dir(out: Path, le: LoadedExperiment, draws=None) -> Path:
+    """``sweep_<name>_<hash12>``; with ``--posterior`` draws the hash also covers the posterior file."""
+    h = le.text_hash if draws is None else hashlib.sha256(
+        (le.text_hash + draws.content_hash).encode()).hexdigest()
+    return out / f"sweep_{le.experiment.name}_{h[:12]}"
 
 
 class Plan:
-    """Every run of a sweep: point, replicate, seed, run id; built from the experiment alone."""
+    """Every run of a sweep: point, replicate, seed, run id; built from the experiment alone (and,
+    with ``--posterior``, its ``draws``: replicate k of every point takes the draw
+    ``Posterior.draw(experiment seed, k)`` at the keys neither the scenario nor a factor sets)."""
 
-    def __init__(self, le: LoadedExperiment, code: str):
+    def __init__(self, le: LoadedExperiment, code: str, draws=None):
         exp = le.experiment
-        self.le, self.code = le, code
+        self.le, self.code, self.draws = le, code, draws
         self.values, self.unit = design_points(exp)
         self.n_points = len(self.values)
         assert self.n_points == design_size(exp), (self.n_points, design_size(exp))
-        self.hashes = []
+        self.factor_keys = {k for f in exp.factors for k in f.keys}
+        self.hashes = []  # per point, or per (point, replicate) with draws
         for i, vals in enumerate(self.values):
             try:
-                self.hashes.append(le.scenario_for(vals).hash)
+                scn = le.scenario_for(vals)
+                self.hashes.append(scn.hash if draws is None else [
+                    self._drawn(scn, k).hash for k in range(exp.replicates)])
             except UserError as e:
                 names = ", ".join(f"{f.name}={v!r}" for f, v in zip(exp.factors, vals))
                 raise UserError(str(le.path), message=(
@@ -244,11 +252,23 @@ class Plan:
         for k in range(exp.replicates):
             for i in range(self.n_points):
                 seed = run_seed(exp.seed, i, k, exp.common_random_numbers)
-                self.runs.append((i, k, seed, run_id(self.hashes[i], seed, exp.until, code)))
+                h = self.hashes[i] if draws is None else self.hashes[i][k]
+                self.runs.append((i, k, seed, run_id(h, seed, exp.until, code)))
+
+    def _explicit(self) -> set[str]:
+        """Posterior keys the runs do not take from the draw: factors, and what the base sets."""
+        from ..scenario.posterior import is_given
+        return {k for k in self.draws.posterior.keys
+                if k in self.factor_keys or is_given(self.le.base.given, k)}
+
+    def _drawn(self, scn, replicate: int):
+        return self.draws.apply(scn, self.le.experiment.seed, replicate, self.factor_keys)
 
     def task(self, point: int, replicate: int, seed: int, rid: str) -> dict:
         le = self.le
         scn = le.scenario_for(self.values[point])
+        if self.draws is not None:
+            scn = self._drawn(scn, replicate)
         return {"run_id": rid, "point": point, "replicate": replicate, "seed": seed,
                 "until": le.experiment.until, "scenario": scn.resolved, "src": str(le.base.path),
                 "path": str(le.base.path), "series": list(le.experiment.series), "code": self.code}
@@ -273,14 +293,26 @@ class Plan:
             "targets": [{"id": t.id, "label": t.label, "year": t.year}
                         for t in self.le.base.scenario.targets],
             "unit_sample": None if self.unit is None else self.unit.tolist(),
+            # the posterior's central set the base scenario takes (its `posterior:` key), and with
+            # --posterior the draw of each replicate (bands: seed noise + parameter uncertainty)
+            "posterior_central": self.le.base.posterior,
+            "posterior": None if self.draws is None else {
+                **self.draws.record, "seed": exp.seed, "explicit_keys": sorted(self._explicit()),
+                "draws": [{"replicate": k, "values": self.draws.draw(exp.seed, k)}
+                          for k in range(exp.replicates)]},
+            "band_sources": "seed" if self.draws is None else self.draws.band_sources,
         }
         _atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["point", "replicate", "seed", "run_id", *[f.name for f in exp.factors]])
+        # the parameters each run takes from its replicate's draw (not those a factor or the scenario sets)
+        drawn = [] if self.draws is None else [self.draws.draw(exp.seed, k) for k in range(exp.replicates)]
+        pkeys = [k for k in (drawn[0] if drawn else ()) if k not in self._explicit()]
+        w.writerow(["point", "replicate", "seed", "run_id", *[f.name for f in exp.factors],
+                    *[f"posterior:{k}" for k in pkeys]])
         for i, k, seed, rid in self.runs:
             w.writerow([i, k, seed, rid, *[json.dumps(v, ensure_ascii=False) if not isinstance(
-                v, (int, float)) else v for v in self.values[i]]])
+                v, (int, float)) else v for v in self.values[i]], *[drawn[k][p] for p in pkeys]])
         _atomic_write(folder / "points.csv", buf.getvalue().encode("utf-8"))
 
 
@@ -346,14 +378,17 @@ class _Executor:
 
 def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
               scheduler: str | None = None, retry_failed: bool = False, quiet: bool = False,
-              log=None) -> tuple[Path, dict]:
-    """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr)."""
+              log=None, posterior: str | None = None) -> tuple[Path, dict]:
+    """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr).
+    ``posterior``: the ``--posterior`` option (None: not given; "": the default file)."""
+    from ..scenario.posterior import posterior_draws
     log = log or sys.stderr
     t0 = time.perf_counter()
     le = load_experiment(experiment)
     code = code_version()
-    plan = Plan(le, code)
-    folder = sweep_dir(Path(out), le)
+    draws = posterior_draws(posterior, le.base)
+    plan = Plan(le, code, draws)
+    folder = sweep_dir(Path(out), le, draws)
     runs_dir = folder / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     for stale in runs_dir.glob(".tmp-*"):

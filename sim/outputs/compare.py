@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..scenario.posterior import BAND_SOURCES, band_caption, posterior_draws
 from . import results
 from .channels import CHANGE_MEASURES, channel_differences
 from .known import reach_by_year
@@ -177,15 +178,25 @@ def run_comparison(args, execute_run) -> Path:
         raise UserError("--seed", message=f"--seed: got {root}; expected a non-negative integer")
     seeds = replicate_seeds(root, args.replicates)
     out = Path(args.out)
+    # --posterior: replicate k of every scenario takes the same draw (paired differences)
+    draws = posterior_draws(getattr(args, "posterior", None), loaded[0])
     runs: dict[str, list[tuple[Path, dict]]] = {n: [] for n in names}
+    param_draws = []
     for k, seed in enumerate(seeds):
-        for path, n in zip(args.scenarios, names):
+        used = {}
+        for ld, path, n in zip(loaded, args.scenarios, names):
+            ld_k = None if draws is None else draws.apply(ld, root, k)
+            used[n] = None if ld_k is None else ld_k.posterior["values"]
             runs[n].append(execute_run(path, args.set, seed, args.until, out, quiet=True, reuse=True,
-                                       check=getattr(args, "check", False)))
+                                       check=getattr(args, "check", False), loaded=ld_k))
             print(f"compare: {n} replicate {k + 1}/{len(seeds)} -> {runs[n][-1][0].name}", flush=True,
                   file=__import__("sys").stderr)
-    key = hashlib.sha256(json.dumps([ld.hash for ld in loaded] + seeds + [args.until],
+        if draws is not None:
+            param_draws.append({"replicate": k, "seed": seed, "drawn": draws.draw(root, k), "values": used})
+    key = hashlib.sha256(json.dumps([ld.hash for ld in loaded] + seeds + [args.until]
+                                    + ([] if draws is None else [draws.content_hash]),
                                     default=str).encode()).hexdigest()
+    bands = {"band_sources": BAND_SOURCES[draws is not None], "bands": band_caption(draws)}
     tmp, final = results.new_run_dir(out, "compare_" + "_vs_".join(names)[:60], root, key)
     try:
         base = names[0]
@@ -225,13 +236,15 @@ def run_comparison(args, execute_run) -> Path:
         dd.to_parquet(tmp / "differences.parquet", index=False)
         rows = []
         for n, e in effects.items():
-            rows.append({"scenario": n, **e["mean"]})
+            rows.append({"scenario": n, **e["mean"], "band_sources": bands["band_sources"]})
         pd.DataFrame(rows).to_csv(tmp / "cost_effectiveness.csv", index=False)
         pd.DataFrame([{"scenario": n, **row} for n, e in effects.items() for row in e["levers"]]).to_csv(
             tmp / "cost_per_lever.csv", index=False)
-        pd.DataFrame(target_rows).to_csv(tmp / "targets.csv", index=False)
+        pd.DataFrame([{**r, "band_sources": bands["band_sources"]} for r in target_rows]).to_csv(
+            tmp / "targets.csv", index=False)
         summary = {"base": base, "policies": names[1:], "seeds": seeds, "until": args.until,
-                   "overrides": list(args.set),
+                   "overrides": list(args.set), **bands,
+                   "posterior": None if draws is None else draws.record, "parameter_draws": param_draws,
                    "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
                    "effects": effects, "targets": target_rows,
                    "notes": {"cost_per_induced_job_wan": "partial equilibrium: the money levers' "
@@ -245,7 +258,7 @@ def run_comparison(args, execute_run) -> Path:
                              "parameters.discount_rate (summary.json of each run: discounting)"}}
         results.write_json(tmp / "summary.json", summary)
         from .plots import comparison_figures
-        comparison_figures(tmp, frames, names)
+        comparison_figures(tmp, frames, names, bands=bands["bands"])
         path = results.finish(tmp, final)
     except BaseException:
         results.abandon(tmp)
@@ -305,18 +318,27 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
         raise UserError("--seed", message=f"--seed: got {root}; expected a non-negative integer")
     seeds = replicate_seeds(root, args.replicates)
     out = Path(args.out)
-    runs = []
+    draws = posterior_draws(getattr(args, "posterior", None), ld)  # --posterior: a draw per replicate
+    runs, param_draws = [], []
     for k, seed in enumerate(seeds):
-        runs.append(execute_run(scenario, args.set, seed, args.until, out, quiet=True, reuse=True))
+        ld_k = None if draws is None else draws.apply(ld, root, k)
+        runs.append(execute_run(scenario, args.set, seed, args.until, out, quiet=True, reuse=True, loaded=ld_k))
+        if ld_k is not None:
+            param_draws.append({"replicate": k, "seed": seed, "drawn": ld_k.posterior["drawn"],
+                                "values": ld_k.posterior["values"]})
         print(f"ensemble: {ld.scenario.name} replicate {k + 1}/{len(seeds)} -> {runs[-1][0].name}",
               file=__import__("sys").stderr, flush=True)
-    key = hashlib.sha256(json.dumps([ld.hash] + seeds + [args.until], default=str).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([ld.hash] + seeds + [args.until]
+                                    + ([] if draws is None else [draws.content_hash]),
+                                    default=str).encode()).hexdigest()
+    bands = {"band_sources": BAND_SOURCES[draws is not None], "bands": band_caption(draws)}
     tmp, final = results.new_run_dir(out, f"ensemble_{ld.scenario.name}"[:70], root, key)
     try:
         frames = [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs]
         tg = [evaluate(df, ld.scenario.targets) for df in frames]
         rows = target_table(tg)
-        pd.DataFrame(rows).to_csv(tmp / "targets.csv", index=False)
+        pd.DataFrame([{**r, "band_sources": bands["band_sources"]} for r in rows]).to_csv(
+            tmp / "targets.csv", index=False)
         heads = {}
         for key_ in ("gdp_end", "industrial_output_end", "jobs_end", "induced_arrivals_total",
                      "fiscal_spending_total_yi"):
@@ -334,9 +356,10 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
             pd.DataFrame(reach).to_csv(tmp / "known_projects.csv", index=False)
         results.write_json(tmp / "summary.json", {
             "scenario": ld.scenario.name, "seeds": seeds, "until": args.until, "overrides": list(args.set),
-            "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows, "known_projects": known})
+            "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows, "known_projects": known,
+            **bands, "posterior": None if draws is None else draws.record, "parameter_draws": param_draws})
         from .plots import fan_figures
-        fan_figures(tmp, frames, ld.scenario.name)
+        fan_figures(tmp, frames, ld.scenario.name, bands=bands["bands"])
         path = results.finish(tmp, final)
     except BaseException:
         results.abandon(tmp)

@@ -77,6 +77,9 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
             "started": started, "finished": dt.datetime.now().isoformat(timespec="seconds"),
             "command": ["run.py", *sys.argv[1:]] if sys.argv else [],
             "checked": bool(check), "environment": results.environment(),
+            # the calibrated parameters it took (central set or a replicate's draw; docs/cli.md)
+            **({"posterior": loaded.posterior, "posterior_warning": loaded.posterior.get("warning")}
+               if loaded.posterior else {}),
             **(extra_manifest or {}),
         }
         results.write_json(tmp / "manifest.json", manifest)

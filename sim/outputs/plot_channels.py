@@ -82,9 +82,11 @@ def channels_figure(df, cities: list[str], figs: Path) -> Path | None:
     return p
 
 
-def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs: Path) -> Path | None:
+def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs: Path,
+                        bands: str = "bands: seed noise") -> Path | None:
     """``diff_channels.png`` of a comparison: one row per policy, each channel's policy − baseline
-    at the last period per city (mean over replicates; the net's 5–95% band with replicates)."""
+    at the last period per city (mean over replicates; the net's 5–95% band with replicates, which
+    carries what ``bands`` says)."""
     base, pols = names[0], names[1:]
     n_rep = len(frames[base])
     rows = []
@@ -107,7 +109,7 @@ def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs:
             ax.set_xlabel("city 城市")
             ax.set_ylabel(f"difference in change since {frames[base][0].year.min():.0f} ({unit})")
         axes[i][0].legend(fontsize=8)
-    mean = f", mean of {n_rep} replicate pairs (same seeds)" if n_rep > 1 else " (same seed)"
+    mean = f", mean of {n_rep} replicate pairs (same seeds; net 5–95%: {bands})" if n_rep > 1 else " (same seed)"
     fig.suptitle(f"Policy − baseline by channel 政策效应分解（新设、在位、迁移、退出）, {_quarter(last)}{mean}")
     p = save_figure(fig, figs / "diff_channels.png", dpi=100)
     return p

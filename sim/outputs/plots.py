@@ -215,7 +215,9 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
 PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in comparisons
 
 
-def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Path]:
+def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise") -> list[Path]:
+    """The comparison's figures; ``bands`` says what the 5–95% bands carry (seed noise, or seed
+    noise and parameter uncertainty: ``sim.scenario.posterior.band_caption``)."""
     import numpy as np
     import pandas as pd
     setup_font()
@@ -224,7 +226,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     base, pols = names[0], names[1:]
     n_rep = len(frames[base])
     paths = []
-    band = f" (median of {n_rep} replicates, 5–95% band)" if n_rep > 1 else ""
+    band = f" (median of {n_rep} replicates, 5–95% band)\n{bands}" if n_rep > 1 else ""
     places = ["region", "四平", "辽源", "通化"]
     for measure, unit, scale, fname, title in (
             ("gdp", "亿元/year, nominal", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
@@ -322,14 +324,15 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str]) -> list[Pa
     paths.append(p)
     from .plot_channels import channel_diff_figure
     cities = [c for c in dict.fromkeys(frames[base][0].place[frames[base][0].measure == "gdp"]) if c != "region"]
-    p = channel_diff_figure(frames, names, cities, figs)
+    p = channel_diff_figure(frames, names, cities, figs, bands=bands)
     if p is not None:
         paths.append(p)
     return paths
 
 
-def fan_figures(out_dir: Path, frames: list, name: str) -> list[Path]:
-    """Fan charts (median, 25–75% and 5–95% over replicates) of GDP and industrial output."""
+def fan_figures(out_dir: Path, frames: list, name: str, bands: str = "bands: seed noise") -> list[Path]:
+    """Fan charts (median, 25–75% and 5–95% over replicates) of GDP and industrial output; ``bands``
+    says what the bands carry."""
     import numpy as np
     setup_font()
     figs = out_dir / "figures"
@@ -351,7 +354,7 @@ def fan_figures(out_dir: Path, frames: list, name: str) -> list[Path]:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(alpha=0.3)
         axes[0].legend(fontsize=8)
-        fig.suptitle(f"{title}: {name}, {len(frames)} replicates")
+        fig.suptitle(f"{title}: {name}, {len(frames)} replicates; {bands}")
         p = save_figure(fig, figs / f"fan_{measure}.png", dpi=100)
         paths.append(p)
     return paths

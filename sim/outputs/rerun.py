@@ -118,7 +118,8 @@ def rerun(rdir: Path, out: Path | None, check: bool, quiet: bool, execute_run) -
     out = out if out is not None else rdir.resolve().parent
     path, _ = execute_run(str(man.get("scenario_path", src)), list(man.get("overrides", [])), seed, until,
                           out, quiet=quiet, check=check, loaded=loaded, data=data,
-                          extra_manifest={"rerun_of": str(rdir.resolve())})
+                          extra_manifest={"rerun_of": str(rdir.resolve()),
+                                          **{k: man[k] for k in ("posterior", "posterior_warning") if k in man}})
     old = pd.read_parquet(rdir / "trajectories.parquet")
     new = pd.read_parquet(path / "trajectories.parquet")
     same, summary = compare_trajectories(old, new)

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from pydantic import ValidationError
 
 from ..dates import parse_date
 from ..errors import ScenarioError
+from .posterior import apply_central, central_record, declared_path
+from .posterior import read as read_posterior_key
 from .schema import Scenario, Trends
 from .yaml_file import read_yaml_mapping
 
@@ -85,7 +87,10 @@ def _check_inside(src: str, key: str, value: str, target: Path, roots: tuple[Pat
 
 
 def _resolve_extends(path: Path, chain: tuple[Path, ...],
-                     roots: tuple[Path, ...] | None = None) -> tuple[dict, list[Path]]:
+                     roots: tuple[Path, ...] | None = None,
+                     origins: dict | None = None) -> tuple[dict, list[Path]]:
+    """The merged mapping of ``path`` and its ``extends`` chain, and the files read (parent first).
+    ``origins`` (if given) gets the file that set each of :data:`FILE_RELATIVE` last."""
     roots = allowed_roots(path) if roots is None else roots
     path = path.resolve()
     if path in chain:
@@ -96,6 +101,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...],
     files = [path]
     parent = raw.get("extends")
     if parent is None:
+        _note_origins(origins, raw, path)
         return raw, files
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(str(path), "extends", parent, "the path of another scenario file")
@@ -103,10 +109,21 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...],
     _check_inside(str(path), "extends", parent, ppath, roots)
     if not ppath.exists():
         raise ScenarioError(str(path), "extends", parent, "an existing scenario file")
-    base, pfiles = _resolve_extends(ppath, (*chain, path), roots)
+    base, pfiles = _resolve_extends(ppath, (*chain, path), roots, origins)
+    _note_origins(origins, raw, path)  # after the parent's: the child's value wins
     merged = deep_merge(base, {k: v for k, v in raw.items() if k != "extends"})
     merged["extends"] = parent
     return merged, pfiles + files
+
+
+FILE_RELATIVE = ("posterior",)  # keys whose path is relative to the file that sets them
+
+
+def _note_origins(origins: dict | None, raw: dict, path: Path) -> None:
+    if origins is not None:
+        for k in FILE_RELATIVE:
+            if k in raw:
+                origins[k] = path
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -200,6 +217,10 @@ class LoadedScenario:
     files: tuple[Path, ...]
     resolved: dict
     overrides: tuple[str, ...]
+    # the scenario as written (files merged, ``--set`` applied, no defaults): what it sets itself
+    given: dict | None = field(default=None, compare=False, repr=False)
+    # the posterior it takes its parameters from, for the manifest (sim/scenario/posterior.py)
+    posterior: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def data_dir(self) -> Path:
@@ -216,13 +237,37 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     """Read, resolve ``extends``, apply ``--set`` overrides and validate a scenario file."""
     p = Path(path)
     roots = allowed_roots(p)
-    data, files = _resolve_extends(p, (), roots)
+    origins: dict = {}
+    data, files = _resolve_extends(p, (), roots, origins)
     from_files = data.get("data_dir")
     data = apply_overrides(data, list(overrides))
     if isinstance(from_files, str) and data.get("data_dir") == from_files:  # not given with --set
         _check_inside(str(p), "data_dir", from_files, p.parent / from_files, roots)
-    return validate_scenario(data, src=str(p), path=p.resolve(), files=tuple(files),
-                             overrides=tuple(overrides))
+    given = copy.deepcopy(data)
+    post = _posterior(data, p, origins, overrides, roots)
+    applied = explicit = None
+    if post is not None:
+        data, applied, explicit = apply_central(data, post[0], str(post[1]))
+    ls = validate_scenario(data, src=str(p), path=p.resolve(), files=tuple(files),
+                           overrides=tuple(overrides))
+    rec = None if post is None else central_record(post[0], str(post[1]), ls.data_dir, applied, explicit)
+    return replace(ls, given=given, posterior=rec)
+
+
+def _posterior(data: dict, top: Path, origins: dict, overrides, roots):
+    """(Posterior, the file that names it) of the scenario's ``posterior:`` key, or None."""
+    value = data.get("posterior")
+    if value is None:
+        return None
+    by_set = any(parse_override(t)[0] == ["posterior"] for t in overrides)
+    declared_in = top if by_set or "posterior" not in origins else origins["posterior"]
+    where = str(declared_in) if not by_set else "--set"
+    if not isinstance(value, str) or not value.strip():
+        raise ScenarioError(where, "posterior", value, "the path of a posterior file (posterior.json)")
+    target = declared_path(value, declared_in)
+    if not by_set:
+        _check_inside(where, "posterior", value, target, roots)
+    return read_posterior_key(target, f"{where}: posterior"), declared_in
 
 
 def check_dates(scn: Scenario, src: str) -> None:
@@ -285,6 +330,8 @@ def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = N
         raise _format_validation_error(src, exc, data) from None
     check_dates(scen, src)
     resolved = scen.model_dump(mode="json")
+    if resolved.get("posterior") is None:  # no key: the hashes of scenarios without one stay
+        resolved.pop("posterior", None)
     ls = LoadedScenario(scenario=scen, path=path, files=files, resolved=resolved,
                         overrides=tuple(overrides))
     if not ls.data_dir.is_dir():

@@ -231,6 +231,10 @@ class Scenario(_Strict):
     description: str = ""
     extends: str | None = None
     data_dir: str = "data"
+    posterior: str | None = Field(None, min_length=1, description=(
+        "a posterior file of `run.py calibrate` (posterior.json), relative to the scenario file "
+        "that names it: parameters the scenario does not set take its central values "
+        "(sim/scenario/posterior.py); null switches an inherited one off"))
     seed: int = Field(20230228, ge=0, le=2**63 - 1)
     horizon: Horizon = Horizon()
     firms: Firms = Firms()

@@ -168,6 +168,7 @@ def fig_fan_levels(src: Source, T: dict) -> str | None:
         ax.set_ylabel(unit_label(unit, T))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"{T['fig.fan']} ({len(src.runs[src.names[0]])} {T['replicates']})")
+    from .tables import bands_note
+    fig.suptitle(f"{T['fig.fan']} ({len(src.runs[src.names[0]])} {T['replicates']}; {bands_note(src, T)})")
     fig.tight_layout()
     return _fig_uri(fig)
