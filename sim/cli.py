@@ -81,7 +81,7 @@ def cmd_run(args) -> int:
     if args.posterior is not None:  # replicate 0's draw of the posterior
         from .outputs.execute import check_run_options
         from .scenario import load_scenario
-        from .scenario.posterior import posterior_draws
+        from .scenario.draws import posterior_draws
         loaded = load_scenario(scenario, args.set)
         seed = loaded.scenario.seed if args.seed is None else args.seed
         check_run_options(loaded.scenario, args.until, seed)

@@ -228,7 +228,7 @@ def test_sweep_runs_take_their_replicates_draw(post_dir, capsys):
     assert 0 < same.sum() < len(pts)
     assert [ids[(r.point, r.replicate)] == r.run_id for r in pts.itertuples()] == list(same)
     # what a worker runs: the point's factor value and the replicate's drawn beta
-    from sim.scenario.posterior import posterior_draws
+    from sim.scenario.draws import posterior_draws
     plan_d = Plan(le, code_version(), posterior_draws("", le.base))
     for i, k, seed, rid in plan_d.runs:
         scn = plan_d.task(i, k, seed, rid)["scenario"]["parameters"]
@@ -311,7 +311,7 @@ def test_bad_posterior_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
     assert err.startswith("error: --posterior: ") and "not found" in err
     err = _one_line_error(capsys, ["run", "--posterior", str(plain)])
     assert "YAML" in err
-    from sim.scenario import posterior as sp
+    from sim.scenario import draws as sp
     monkeypatch.setattr(sp, "DEFAULT_FILE", tmp_path / "none" / "posterior.json")
     err = _one_line_error(capsys, [str(plain), "--until", "2023", "--posterior"])
     assert "no FILE given" in err and str(plain) in err

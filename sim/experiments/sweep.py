@@ -35,6 +35,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import UserError
+from ..model_code import NOT_MODEL, code_version  # noqa: F401 -- the sweep's names for them
 from .design import design_points, design_size, run_seed
 from .load import LoadedExperiment, load_experiment
 from .outcomes import flatten_summary
@@ -42,24 +43,7 @@ from .outcomes import flatten_summary
 SIM = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
                "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-# modules that only run or read sweeps, draw figures or check theory (paths under sim/; a folder
-# ends with /): editing them does not invalidate a sweep's finished runs
-NOT_MODEL = ("experiments/", "outputs/plots.py", "outputs/compare.py", "checks/closed_forms.py",
-             "checks/theory.py", "checks/stylized.py", "checks/figures.py", "checks/validate.py")
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
-
-
-def code_version() -> str:
-    """Hash of the model's source: every ``sim/**/*.py`` (with its path under sim/) except
-    ``NOT_MODEL``, the modules that only run or read sweeps."""
-    h = hashlib.sha256()
-    for f in sorted(SIM.rglob("*.py")):
-        rel = f.relative_to(SIM).as_posix()
-        if rel.startswith(NOT_MODEL):
-            continue
-        h.update(rel.encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()[:16]
 
 
 def run_id(scenario_hash: str, seed: int, until, code: str) -> str:
@@ -381,7 +365,7 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
               log=None, posterior: str | None = None) -> tuple[Path, dict]:
     """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr).
     ``posterior``: the ``--posterior`` option (None: not given; "": the default file)."""
-    from ..scenario.posterior import posterior_draws
+    from ..scenario.draws import posterior_draws
     log = log or sys.stderr
     t0 = time.perf_counter()
     le = load_experiment(experiment)

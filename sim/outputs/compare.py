@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..scenario.posterior import BAND_SOURCES, band_caption, posterior_draws
+from ..scenario.draws import BAND_SOURCES, band_caption, posterior_draws
 from . import results
 from .channels import CHANGE_MEASURES, channel_differences
 from .known import reach_by_year

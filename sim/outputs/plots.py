@@ -217,7 +217,7 @@ PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in compar
 
 def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise") -> list[Path]:
     """The comparison's figures; ``bands`` says what the 5–95% bands carry (seed noise, or seed
-    noise and parameter uncertainty: ``sim.scenario.posterior.band_caption``)."""
+    noise and parameter uncertainty: ``sim.scenario.draws.band_caption``)."""
     import numpy as np
     import pandas as pd
     setup_font()

@@ -8,7 +8,7 @@ import io
 import math
 from pathlib import Path
 
-from .i18n import unit_label
+from .i18n import bands_note, unit_label
 from .source import Source
 
 
@@ -168,7 +168,6 @@ def fig_fan_levels(src: Source, T: dict) -> str | None:
         ax.set_ylabel(unit_label(unit, T))
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8)
-    from .tables import bands_note
-    fig.suptitle(f"{T['fig.fan']} ({len(src.runs[src.names[0]])} {T['replicates']}; {bands_note(src, T)})")
+    fig.suptitle(f"{T['fig.fan']} ({len(src.runs[src.names[0]])} {T['replicates']}; {bands_note(src.summary, T)})")
     fig.tight_layout()
     return _fig_uri(fig)

@@ -211,3 +211,11 @@ UNITS_ZH = {"亿元/year": "亿元/年", "persons": "人", "firms": "家", "proj
 
 def unit_label(unit: str, T: dict) -> str:
     return UNITS_ZH.get(unit, unit) if T is TEXT["zh"] else unit
+
+
+def bands_note(summary: dict, T: dict) -> str:
+    """What the 5–95% bands of an ensemble or comparison carry (its summary.json ``band_sources``;
+    seed noise when absent)."""
+    if summary.get("band_sources") == "seed+parameters":
+        return T["bands.params"].format(path=(summary.get("posterior") or {}).get("path", ""))
+    return T["bands.seed"]

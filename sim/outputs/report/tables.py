@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from .figures import fig_levers
-from .i18n import unit_label
+from .i18n import bands_note, unit_label
 from .numbers import cost_per, fmt, mean, num, quantile, quarter
 from .source import Source, read_csv, read_json
 
@@ -130,14 +130,7 @@ def headline_ensemble(src: Source, T: dict) -> str:
                         f"{cell(f'runs.{lab}.p5', quantile(xs, 5), dg)}{cell(f'runs.{lab}.p95', quantile(xs, 95), dg)}</tr>")
     head = [T["indicator"], T["unit"], T["mean"], "5%", "95%"]
     n = len(src.summary.get("seeds", []))
-    return f"<p>{E(T['replicates'])}: {n}; {E(bands_note(src, T))}</p>" + table(head, rows, "headline")
-
-
-def bands_note(src: Source, T: dict) -> str:
-    """What the 5–95% bands carry (``band_sources`` of summary.json; seed noise when absent)."""
-    if src.summary.get("band_sources") == "seed+parameters":
-        return T["bands.params"].format(path=(src.summary.get("posterior") or {}).get("path", ""))
-    return T["bands.seed"]
+    return f"<p>{E(T['replicates'])}: {n}; {E(bands_note(src.summary, T))}</p>" + table(head, rows, "headline")
 
 
 CE_UNITS = {"spending_total_yi": "亿元", "money_spending_total_yi": "亿元", "spending_on_deadweight_yi": "亿元",
@@ -183,7 +176,7 @@ def headline_comparison(src: Source, T: dict) -> str:
         rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(unit_label(CE_UNITS[c], T))}</td>{cells}</tr>")
     head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({T['band']})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline")
-               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src, T))}</p>")
+               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))}</p>")
     return "".join(out)
 
 
