@@ -48,6 +48,7 @@ def loaded_from_manifest(man: dict, src: str):
 
     from ..data import load_data
     from ..scenario import LoadedScenario, Scenario, _format_validation_error, check_dates
+    from ..scenario.load import resolved_dict
     data_dir = Path(str(man["data_dir"]))
     data = load_data(data_dir)
     now, then = data.hashes(), dict(man["data_hashes"])
@@ -66,8 +67,7 @@ def loaded_from_manifest(man: dict, src: str):
     except ValidationError as exc:
         raise _format_validation_error(f"{src} (resolved_scenario)", exc, resolved) from None
     check_dates(scn, src)
-    loaded = LoadedScenario(scenario=scn, path=Path(src), files=(), resolved=scn.model_dump(mode="json"),
-                            overrides=())
+    loaded = LoadedScenario(scenario=scn, path=Path(src), files=(), resolved=resolved_dict(scn), overrides=())
     if loaded.hash != man["scenario_hash"]:
         raise UserError(src, "scenario_hash", man["scenario_hash"][:12], (
             f"the hash of resolved_scenario ({loaded.hash[:12]}): the manifest was edited, or this "

@@ -322,6 +322,15 @@ def check_trend_places(trends: Trends, markets: list[str], cities: list[str], sr
                                     f"a place id ({', '.join(known)}) or default")
 
 
+def resolved_dict(scen: Scenario) -> dict:
+    """Every key of a validated scenario (what is hashed and written to the manifest); without a
+    ``posterior:`` the key is left out, so the hashes of scenarios without one stay as they were."""
+    resolved = scen.model_dump(mode="json")
+    if resolved.get("posterior") is None:
+        resolved.pop("posterior", None)
+    return resolved
+
+
 def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,
                       files: tuple[Path, ...] = (), overrides: tuple[str, ...] = ()) -> LoadedScenario:
     try:
@@ -329,9 +338,7 @@ def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = N
     except ValidationError as exc:
         raise _format_validation_error(src, exc, data) from None
     check_dates(scen, src)
-    resolved = scen.model_dump(mode="json")
-    if resolved.get("posterior") is None:  # no key: the hashes of scenarios without one stay
-        resolved.pop("posterior", None)
+    resolved = resolved_dict(scen)
     ls = LoadedScenario(scenario=scen, path=path, files=files, resolved=resolved,
                         overrides=tuple(overrides))
     if not ls.data_dir.is_dir():
