@@ -13,6 +13,12 @@ Two attributions (docs/model.md §Attribution):
 * general equilibrium (GE): policy run minus baseline run (jobs, firms, GDP, revenue), including
   displacement between cities, crowding and wage effects. Reported next to it as
   ``cost_per_ge_job_wan`` (the package's spending, public investment included).
+
+Over the replicates (sim/outputs/noise.py): every difference carries its mean, its band (5–95 %,
+min–max below 5 replicates), the share of replicates with each sign and whether the band covers
+zero; a cost over replicates is the cost of the mean (mean spending / mean jobs) only when the
+jobs' band excludes zero, else null with a reason counting the replicates in which jobs did not
+rise; the headline differences are printed with the replicates a stated precision needs.
 """
 
 from __future__ import annotations
