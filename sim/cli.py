@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replicates", type=int, default=1,
                    help="runs per scenario with seeds spawned from --seed (default 1); run: an ensemble "
                         "folder with target probabilities and fan charts")
+    p.add_argument("--precision", type=float, default=None, metavar="FRACTION",
+                   help="compare: the precision the replicates needed are printed for, as a share of "
+                        "|mean difference| (default 0.1 = ±10%%, at 90%%)")
     add_posterior_option(p)
     return p
 
@@ -72,6 +75,9 @@ def cmd_run(args) -> int:
     from .outputs.execute import execute_run
     if len(args.scenarios) > 1:
         raise UserError("run", message="run: takes one scenario file; use `compare BASE POLICY ...` for several")
+    if args.precision is not None:
+        raise UserError("--precision", message="--precision: only for compare (the replicates a difference "
+                                               "needs); run takes no --precision")
     scenario = args.scenarios[0] if args.scenarios else str(DEFAULT_SCENARIO)
     if args.replicates != 1:
         from .outputs.compare import run_ensemble

@@ -184,6 +184,7 @@ def test_compare_pairs_the_draws_and_labels_its_bands(post_dir, capsys, no_run_f
     d = _last(capsys.readouterr().out)
     s = json.loads((d / "summary.json").read_text())
     assert s["band_sources"] == "seed+parameters" and "parameter uncertainty" in s["bands"]
+    assert s["noise"]["band_sources"] == "seed+parameters"  # the difference statistics say it too
     draws = s["parameter_draws"]
     assert len(draws) == 2 and len({json.dumps(r["drawn"], sort_keys=True) for r in draws}) > 1
     for k, r in enumerate(draws):

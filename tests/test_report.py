@@ -14,6 +14,7 @@ import json
 import math
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -125,9 +126,19 @@ def test_comparison_report_equals_cost_effectiveness(folders, reports):
             if r[col]:
                 checked += 1
                 assert close(num(raw), float(r[col]))
-            else:
-                assert shown.startswith("—")
+            else:  # a cost over replicates that is null says why (sim/outputs/noise.py), never "—" alone
+                why = r.get(col.removesuffix("_wan") + "_null_reason") if col.startswith("cost_per_") else ""
+                assert shown.startswith("未定义 (undefined): " if why else "—"), (col, shown)
+                assert not why or why in shown
     assert checked >= 6
+    # the difference table: headline differences with their band, sign shares and noise flag
+    summ = json.loads((folders["comparison"] / "summary.json").read_text(encoding="utf-8"))
+    for place, by in summ["effects"]["jxn_transfer_zone"]["headline"].items():
+        for meas, h in by.items():
+            key = f"diff.jxn_transfer_zone.{place}.{meas}"
+            assert close(num(page.cells[key + ".mean"][0]), h["mean"])
+            assert page.cells[key + ".indistinguishable_from_noise"][0] == str(h["indistinguishable_from_noise"]).lower()
+    assert "Differences and their noise (policy − baseline, common random numbers)" in page.headings
     # target probabilities from targets.csv, per scenario
     with open(folders["comparison"] / "targets.csv", encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -152,6 +163,16 @@ def test_ensemble_report_equals_its_summary(folders, reports):
         raw = page.cells[f"target.jxn_transfer_zone.{t['target']}"][0]
         assert close(num(raw), t["probability_met"])
     assert "核心指标" in page.headings
+    # the money levers' cost per induced job over the runs: the cost of the mean, or undefined
+    # with the count of runs without induced jobs (no run dropped)
+    mon = [json.loads((Path(p) / "summary.json").read_text(encoding="utf-8"))["money_levers"] for p in summ["runs"]]
+    raw, shown = page.cells["runs.cost_job.mean"]
+    k = sum(m["induced_jobs"] <= 0 for m in mon)
+    if k:
+        assert raw == "" and shown.startswith("未定义 (undefined): ") and f"有 {k} 次" in shown
+    else:
+        want = sum(m["spending_total_yi"] for m in mon) * 1e4 / sum(m["induced_jobs"] for m in mon)
+        assert close(num(raw), round(want, 2))
 
 
 def test_languages(reports):

@@ -5,9 +5,8 @@ and its policy − baseline difference across common-random-number pairs for ``c
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..agents.cohort import CHANNELS
+from .noise import band
 
 # measure → (unit, digits in summaries)
 CHANGE_MEASURES = {"output_change": ("亿元/year", 3), "jobs_change": ("persons", 1),
@@ -50,8 +49,9 @@ def summary_decomposition(df, cities) -> dict:
 def channel_differences(base_frames: list, pol_frames: list, places) -> dict:
     """Policy − baseline of each channel at the last period, replicate by replicate (replicate k
     of both runs shares its seed), for ``places``: ``{place: {measure: {channel: {"mean", "p5",
-    "p95", "replicates": [...]}}}}``; p5/p95 are None with one replicate. The channels' total
-    is the row ``total``."""
+    "p95", "band_kind", "share_positive", "share_negative", "indistinguishable_from_noise",
+    "n_replicates", "replicates": [...]}}}}`` (sim/outputs/noise.py ``band``: min and max below 5
+    replicates; p5/p95 None with one). The channels' total is the row ``total``."""
     reps = [(last_channels(b, places), last_channels(p, places)) for b, p in zip(base_frames, pol_frames)]
     out: dict = {}
     for place in places:
@@ -66,11 +66,7 @@ def channel_differences(base_frames: list, pol_frames: list, places) -> dict:
                     xs.append(sum(pp.values()) - sum(pb.values()) if ch == "total" else pp[ch] - pb[ch])
                 if not xs:
                     continue
-                many = len(xs) > 1
-                cols[ch] = {"mean": round(float(np.mean(xs)), digits),
-                            "p5": round(float(np.percentile(xs, 5)), digits) if many else None,
-                            "p95": round(float(np.percentile(xs, 95)), digits) if many else None,
-                            "replicates": [round(float(x), digits) for x in xs]}
+                cols[ch] = {**band(xs, digits), "replicates": [round(float(x), digits) for x in xs]}
             if cols:
                 out.setdefault(place, {})[meas] = cols
     return out

@@ -13,6 +13,12 @@ Two attributions (docs/model.md §Attribution):
 * general equilibrium (GE): policy run minus baseline run (jobs, firms, GDP, revenue), including
   displacement between cities, crowding and wage effects. Reported next to it as
   ``cost_per_ge_job_wan`` (the package's spending, public investment included).
+
+Over the replicates (sim/outputs/noise.py): every difference carries its mean, its band (5–95 %,
+min–max below 5 replicates), the share of replicates with each sign and whether the band covers
+zero; a cost over replicates is the cost of the mean (mean spending / mean jobs) only when the
+jobs' band excludes zero, else null with a reason counting the replicates in which jobs did not
+rise; the headline differences are printed with the replicates a stated precision needs.
 """
 
 from __future__ import annotations
@@ -24,18 +30,39 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..scenario.draws import BAND_SOURCES, band_caption, posterior_draws
+from ..scenario.draws import band_caption, posterior_draws
 from . import results
 from .channels import CHANGE_MEASURES, channel_differences
 from .known import reach_by_year
 from .metrics import PROJECT_MEASURES
-from .summary import cost_per_job, discount_factors
+from .noise import (
+    DEFAULT_PRECISION,
+    HEADLINE_MEASURES,
+    HEADLINE_PLACES,
+    band,
+    band_kind,
+    band_rows,
+    cost_of_mean,
+    describe,
+    headline,
+    noise_block,
+)
+from .summary import NO_JOBS, ZERO_COST, cost_per_job, discount_factors
 
 DIFF_MEASURES = ("gdp", "gdp_real", "industrial_output", "jobs", "firms", "arrivals", "fiscal_revenue",
                  "fiscal_spending", "fiscal_balance", "induced_arrivals", "deadweight_arrivals",
                  "unpaid_arrivals", "jointly_induced_arrivals", "infrastructure_spending",
                  "general_budget_revenue", "budget_residual", "land_transfer_revenue",
                  "capital", "fixed_investment", *PROJECT_MEASURES, *CHANGE_MEASURES)
+# why a cost over replicates is null (sim/outputs/noise.py: cost_of_mean), besides ZERO_COST
+NO_FIRMS, NO_GE_JOBS = "no firms induced", "jobs do not rise"
+# cost -> (the spending it divides, the count it divides by, what "<…> in k of n replicates" says,
+# the reason when nothing was spent or None); all from each replicate's effects as reported
+COSTS = {"cost_per_induced_firm_wan": ("money_spending_total_yi", "money_induced_arrivals_pe", NO_FIRMS, ZERO_COST),
+         "cost_per_induced_job_wan": ("money_spending_total_yi", "money_induced_jobs_end_pe", NO_JOBS, ZERO_COST),
+         "cost_per_ge_job_wan": ("package_spending_total_yi", "delta_jobs_end_ge", NO_GE_JOBS, None)}
+# the tidy difference rows' keys (differences.parquet, difference_bands.parquet)
+ROW_KEYS = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin", "channel"]
 # measures that are flows per period (summed over a year); the others are levels (averaged)
 PERIOD_FLOWS = ("general_budget_revenue", "budget_residual", "land_transfer_revenue", "fixed_investment",
                 *PROJECT_MEASURES)
@@ -103,7 +130,7 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
 
     def per(x, n):
         return round(x * wan / n, 2) if n > 0 else None
-    firm_cost, _ = cost_per_job(mon["spending_total_yi"], mon["induced_arrivals"])
+    firm_cost, firm_why = cost_per_job(mon["spending_total_yi"], mon["induced_arrivals"])
     return {
         "spending_total_yi": round(r["lever_spending_total_yi"], 3),
         "money_spending_total_yi": round(mon["spending_total_yi"], 3),
@@ -117,6 +144,7 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
         "money_induced_arrivals_pe": mon["induced_arrivals"],
         "induced_jobs_end_pe": r["induced_jobs_end"], "money_induced_jobs_end_pe": mon["induced_jobs"],
         "cost_per_induced_firm_wan": firm_cost,
+        "cost_per_induced_firm_null_reason": NO_FIRMS if firm_why == NO_JOBS else firm_why,
         "cost_per_induced_job_wan": mon["cost_per_induced_job_wan"],
         "cost_per_induced_job_null_reason": mon["null_reason"],
         "delta_jobs_end_ge": round(d_jobs, 1), "delta_firms_end_ge": round(d_firms, 1),
@@ -139,29 +167,38 @@ def _effects(base_df, pol_df, pol_sum: dict) -> dict:
         "delta_projects_producing_total": round(total(pol_df, "projects_producing")
                                                 - total(base_df, "projects_producing"), 1),
         "cost_per_ge_job_wan": per(package, d_jobs),
+        "cost_per_ge_job_null_reason": None if d_jobs > 0 else NO_GE_JOBS,
         "fiscal_payback_year": payback_year(base_df, pol_df),
     }
 
 
 def _lever_effects(sums: list[dict]) -> list[dict]:
     """Per lever over replicates (``summary.json`` of each): mean spending and mean induced jobs,
-    and their ratio as the cost per induced job (null with its reason when not defined); the money
-    levers together as the row ``lever = "money levers"``."""
+    and their ratio as the cost per induced job when the jobs' band excludes zero (else null with
+    its reason; ``undefined_replicates`` counts the replicates whose own cost is undefined:
+    sim/outputs/noise.py ``cost_of_mean``); the money levers together as the row
+    ``lever = "money levers"``."""
     rows = []
     first = sums[0]
     items = [(lid, v["kind"], v["money"], [s["levers"][lid] for s in sums]) for lid, v in first["levers"].items()]
     items.append(("money levers", "", True, [s["money_levers"] for s in sums]))
     for lid, kind, money, per in items:
-        spent = float(np.mean([x["spending_total_yi"] for x in per]))
-        jobs = float(np.mean([x["induced_jobs"] for x in per]))
-        cost, why = cost_per_job(spent, jobs)
-        rows.append({"lever": lid, "kind": kind, "money": money, "spending_total_yi": round(spent, 4),
+        spent = [x["spending_total_yi"] for x in per]
+        jobs = [x["induced_jobs"] for x in per]
+        c = cost_of_mean(spent, jobs, NO_JOBS, ZERO_COST)
+        rows.append({"lever": lid, "kind": kind, "money": money, "spending_total_yi": round(float(np.mean(spent)), 4),
                      "spending_total_pv_yi": round(float(np.mean([x["spending_total_pv_yi"] for x in per])), 4),
-                     "induced_jobs": round(jobs, 1), "cost_per_induced_job_wan": cost, "null_reason": why})
+                     "induced_jobs": round(float(np.mean(jobs)), 1), "cost_per_induced_job_wan": c["value"],
+                     "null_reason": c["null_reason"], "undefined_replicates": c["undefined_replicates"]})
     return rows
 
 
-def run_comparison(args, execute_run) -> Path:
+def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
+    """Run every scenario per replicate and write the comparison folder (docs/cli.md §compare).
+    ``band_sources`` says what the replicates' spread carries (``summary.json`` ``noise``):
+    ``"seed"``, or ``"seed+parameters"`` when a parameter set is drawn per replicate."""
+    import sys
+
     import pandas as pd
 
     from ..scenario import load_scenario
@@ -169,6 +206,11 @@ def run_comparison(args, execute_run) -> Path:
         raise UserError("compare", message="compare: expected BASE.yaml and at least one POLICY.yaml")
     if not 1 <= args.replicates <= 1000:
         raise UserError("--replicates", message=f"--replicates: got {args.replicates}; expected 1 to 1000")
+    relative = getattr(args, "precision", None)
+    relative = DEFAULT_PRECISION if relative is None else relative
+    if not 0 < relative <= 1:
+        raise UserError("--precision", message=f"--precision: got {relative}; expected a share of |mean| "
+                                               f"above 0 and at most 1 (0.1 = ±10%)")
     loaded = [load_scenario(p, args.set) for p in args.scenarios]  # validate all before running any
     names = [ld.scenario.name for ld in loaded]
     if len(set(names)) != len(names):
@@ -190,13 +232,15 @@ def run_comparison(args, execute_run) -> Path:
             runs[n].append(execute_run(path, args.set, seed, args.until, out, quiet=True, reuse=True,
                                        check=getattr(args, "check", False), loaded=ld_k))
             print(f"compare: {n} replicate {k + 1}/{len(seeds)} -> {runs[n][-1][0].name}", flush=True,
-                  file=__import__("sys").stderr)
+                  file=sys.stderr)
         if draws is not None:
             param_draws.append({"replicate": k, "seed": seed, "drawn": draws.draw(root, k), "values": used})
     key = hashlib.sha256(json.dumps([ld.hash for ld in loaded] + seeds + [args.until]
                                     + ([] if draws is None else [draws.content_hash]),
                                     default=str).encode()).hexdigest()
-    bands = {"band_sources": BAND_SOURCES[draws is not None], "bands": band_caption(draws)}
+    if draws is not None:
+        band_sources = draws.band_sources
+    bands = {"band_sources": band_sources, "bands": band_caption(draws)}
     tmp, final = results.new_run_dir(out, "compare_" + "_vs_".join(names)[:60], root, key)
     try:
         base = names[0]
@@ -207,16 +251,14 @@ def run_comparison(args, execute_run) -> Path:
             per_rep = []
             for k in range(len(seeds)):
                 b, p = frames[base][k], frames[n][k]
-                keys = ["year", "place", "measure", "sector", "origin", "lever", "unit", "investor_origin",
-                        "channel"]
                 sel = lambda d: d[d.measure.isin(DIFF_MEASURES) & (d.lever == "")]
-                m = sel(p).merge(sel(b), on=keys, suffixes=("_policy", "_base"), how="outer").fillna(
+                m = sel(p).merge(sel(b), on=ROW_KEYS, suffixes=("_policy", "_base"), how="outer").fillna(
                     {"value_policy": 0.0, "value_base": 0.0})
                 m["difference"] = m.value_policy - m.value_base
                 m["scenario"], m["replicate"], m["seed"] = n, k, seeds[k]
                 diffs.append(m)
                 per_rep.append(_effects(b, p, runs[n][k][1]))
-            effects[n] = {"replicates": per_rep, "mean": _mean_effects(per_rep),
+            effects[n] = {"replicates": per_rep, "mean": mean_effects(per_rep, band_sources),
                           "levers": _lever_effects([s for _, s in runs[n]]),
                           # each channel's policy − baseline at the last period, over CRN pairs
                           "decomposition": channel_differences(frames[base], frames[n],
@@ -234,9 +276,16 @@ def run_comparison(args, execute_run) -> Path:
             target_rows += [{"scenario": n, **row} for row in target_table(tg)]
         dd = pd.concat(diffs, ignore_index=True)
         dd.to_parquet(tmp / "differences.parquet", index=False)
+        # over the replicates: mean, band, sign shares and the noise flag of every difference row;
+        # the headline differences with the replicates a stated precision needs
+        band_rows(dd, ROW_KEYS).to_parquet(tmp / "difference_bands.parquet", index=False)
+        heads = headline(dd, names[1:], [p for p in HEADLINE_PLACES if p == "region" or p in city_ids],
+                         relative)
+        for n in names[1:]:
+            effects[n]["headline"] = heads.get(n, {})
         rows = []
         for n, e in effects.items():
-            rows.append({"scenario": n, **e["mean"], "band_sources": bands["band_sources"]})
+            rows.append({"scenario": n, **e["mean"]})  # band_sources among them
         pd.DataFrame(rows).to_csv(tmp / "cost_effectiveness.csv", index=False)
         pd.DataFrame([{"scenario": n, **row} for n, e in effects.items() for row in e["levers"]]).to_csv(
             tmp / "cost_per_lever.csv", index=False)
@@ -246,6 +295,7 @@ def run_comparison(args, execute_run) -> Path:
                    "overrides": list(args.set), **bands,
                    "posterior": None if draws is None else draws.record, "parameter_draws": param_draws,
                    "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
+                   "noise": noise_block(relative, float(dd.year.max()), band_sources),
                    "effects": effects, "targets": target_rows,
                    "notes": {"cost_per_induced_job_wan": "partial equilibrium: the money levers' "
                              "spending / jobs at the end of the run in firms whose arrival the money "
@@ -263,6 +313,13 @@ def run_comparison(args, execute_run) -> Path:
     except BaseException:
         results.abandon(tmp)
         raise
+    for n in names[1:]:
+        for place, by in heads.get(n, {}).items():
+            for meas in HEADLINE_MEASURES:
+                if meas in by:
+                    print(describe(n, place, meas, by[meas], base), file=sys.stderr)
+    print(f"compare: bands carry {'seed noise only' if band_sources == 'seed' else 'seed noise and parameter uncertainty'}"
+          f" (band_sources = {band_sources})", file=sys.stderr)
     return path
 
 
@@ -285,21 +342,44 @@ def _q(vals, q):
     return round(float(np.percentile(vals, q)), 4) if vals else None
 
 
-def _mean_effects(per_rep: list[dict]) -> dict:
+def mean_effects(per_rep: list[dict], band_sources: str = "seed") -> dict:
+    """One row of ``cost_effectiveness.csv``: each effect's mean over the replicates with its band
+    (``_p5``/``_p95``; min and max below 5 replicates: ``band_kind``); each difference
+    (``delta_…``, policy − baseline) also with ``_share_positive``, ``_share_negative`` and
+    ``_indistinguishable_from_noise`` (sim/outputs/noise.py). A cost is the cost of the mean
+    (``COSTS``, ``cost_of_mean``) or null with ``…_null_reason``; ``…_undefined_replicates``
+    counts the replicates whose own cost is undefined (none is dropped); its band only when every
+    replicate's cost is defined."""
+    n = len(per_rep)
     out = {}
     for k in per_rep[0]:
+        if k.endswith("_null_reason"):
+            continue  # written with its cost
         xs = [r[k] for r in per_rep if r[k] is not None]
-        if k.endswith("_null_reason"):  # why a cost is null: only if it is null in every replicate
-            defined = any(r[k.replace("_null_reason", "_wan")] is not None for r in per_rep)
-            out[k] = None if defined or not xs else xs[0]
+        if k in COSTS:
+            spent, count, nothing, zero = COSTS[k]
+            c = cost_of_mean([r[spent] for r in per_rep], [r[count] for r in per_rep], nothing, zero)
+            out[k] = c["value"]
+            if n > 1:
+                b = band(xs, 2) if c["value"] is not None and len(xs) == n else {}
+                out[k + "_p5"], out[k + "_p95"] = b.get("p5"), b.get("p95")
+            stem = k.removesuffix("_wan")
+            out[stem + "_null_reason"] = c["null_reason"]
+            out[stem + "_undefined_replicates"] = c["undefined_replicates"]
         elif not xs:
             out[k] = None
         elif k == "fiscal_payback_year":
             out[k] = int(np.median(xs)) if len(xs) == len(per_rep) else None
         else:
+            b = band(xs, 4)
             out[k] = round(float(np.mean(xs)), 3)
-            if len(per_rep) > 1:
-                out[k + "_p5"], out[k + "_p95"] = _q(xs, 5), _q(xs, 95)
+            if n > 1:
+                out[k + "_p5"], out[k + "_p95"] = b["p5"], b["p95"]
+            if k.startswith("delta_"):
+                out[k + "_share_positive"] = b["share_positive"]
+                out[k + "_share_negative"] = b["share_negative"]
+                out[k + "_indistinguishable_from_noise"] = b["indistinguishable_from_noise"]
+    out.update(band_kind=band_kind(n), band_sources=band_sources, n_replicates=n)
     return out
 
 
@@ -331,7 +411,7 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
     key = hashlib.sha256(json.dumps([ld.hash] + seeds + [args.until]
                                     + ([] if draws is None else [draws.content_hash]),
                                     default=str).encode()).hexdigest()
-    bands = {"band_sources": BAND_SOURCES[draws is not None], "bands": band_caption(draws)}
+    bands = {"band_sources": "seed" if draws is None else draws.band_sources, "bands": band_caption(draws)}
     tmp, final = results.new_run_dir(out, f"ensemble_{ld.scenario.name}"[:70], root, key)
     try:
         frames = [pd.read_parquet(p / "trajectories.parquet") for p, _ in runs]

@@ -14,6 +14,7 @@ import numpy as np
 from ..agents.cohort import CHANNELS
 from .channels import last_channels
 from .figure_file import save_figure
+from .noise import band_kind, band_limits
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -34,9 +35,10 @@ PANELS = (("output_change", "Output 总产值", "亿元/year, nominal", 1.0),
 NET_LABEL = "net change 净变化"
 
 
-def _stacked(ax, places: list[str], vals: dict[str, np.ndarray], err: np.ndarray | None = None) -> None:
+def _stacked(ax, places: list[str], vals: dict[str, np.ndarray], err: np.ndarray | None = None,
+             kind: str = "5–95%") -> None:
     """Bars of ``vals[channel]`` (one value per place) stacked by sign, and the net as a diamond
-    (with a 5–95% error bar if ``err`` (2, places) is given)."""
+    (with an error bar over replicates, ``kind`` 5–95% or min–max, if ``err`` (2, places) is given)."""
     x = np.arange(len(places))
     up = np.zeros(len(places))
     down = np.zeros(len(places))
@@ -54,7 +56,7 @@ def _stacked(ax, places: list[str], vals: dict[str, np.ndarray], err: np.ndarray
     ax.set_ylim(lo - pad, hi + pad)
     if err is not None:
         ax.errorbar(x, net, yerr=np.abs(err - net), fmt="none", ecolor="black", capsize=3, lw=1,
-                    label="net, 5–95% over replicates")
+                    label=f"net, {kind} over replicates")
     ax.scatter(x, net, marker="D", color="black", s=22, zorder=3, label=NET_LABEL)
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xticks(x, places, rotation=45, ha="right", fontsize=8)
@@ -85,8 +87,8 @@ def channels_figure(df, cities: list[str], figs: Path) -> Path | None:
 def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs: Path,
                         bands: str = "bands: seed noise") -> Path | None:
     """``diff_channels.png`` of a comparison: one row per policy, each channel's policy − baseline
-    at the last period per city (mean over replicates; the net's 5–95% band with replicates, which
-    carries what ``bands`` says)."""
+    at the last period per city (mean over replicates; the net's band with replicates: 5–95%, or
+    min–max below 5, sim/outputs/noise.py; it carries what ``bands`` says)."""
     base, pols = names[0], names[1:]
     n_rep = len(frames[base])
     rows = []
@@ -103,13 +105,14 @@ def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs:
             diff = {ch: np.array([[p[c][meas][ch] - b[c][meas][ch] for c in places] for b, p in reps]) * scale
                     for ch in CHANNELS}
             net = sum(diff.values())
-            err = np.percentile(net, [5, 95], axis=0) if n_rep > 1 else None
-            _stacked(ax, places, {ch: d.mean(axis=0) for ch, d in diff.items()}, err)
+            err = np.vstack(band_limits(net, axis=0)) if n_rep > 1 else None
+            _stacked(ax, places, {ch: d.mean(axis=0) for ch, d in diff.items()}, err,
+                     "5–95%" if band_kind(n_rep) == "p5-p95" else "min–max")
             ax.set_title(f"{title}: {pol} − {base}")
             ax.set_xlabel("city 城市")
             ax.set_ylabel(f"difference in change since {frames[base][0].year.min():.0f} ({unit})")
         axes[i][0].legend(fontsize=8)
-    mean = f", mean of {n_rep} replicate pairs (same seeds; net 5–95%: {bands})" if n_rep > 1 else " (same seed)"
+    mean = f", mean of {n_rep} replicate pairs (same seeds; the net's band: {bands})" if n_rep > 1 else " (same seed)"
     fig.suptitle(f"Policy − baseline by channel 政策效应分解（新设、在位、迁移、退出）, {_quarter(last)}{mean}")
     p = save_figure(fig, figs / "diff_channels.png", dpi=100)
     return p

@@ -16,6 +16,7 @@ from matplotlib import font_manager
 from matplotlib.ticker import MaxNLocator
 
 from .figure_file import save_figure
+from .noise import band_kind, band_limits
 
 FONT = Path(__file__).resolve().parents[1] / "fonts" / "NotoSansSC-Regular-GB2312.otf"  # sim/fonts
 
@@ -163,9 +164,10 @@ def _diff_band(ax, frames, base: str, pol: str, measure: str, place: str, label:
     arr = np.vstack([r.values for r in reps])
     x = reps[0].index.values
     line, = ax.plot(x, np.median(arr, axis=0), label=label, color=color)
-    if len(reps) > 1:
-        ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
-                        color=line.get_color(), alpha=0.2, label=f"{label} 5–95%")
+    if len(reps) > 1:  # the band of sim/outputs/noise.py: min–max below 5 replicates
+        lo, hi = band_limits(arr, axis=0)
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2,
+                        label=f"{label} {'5–95%' if band_kind(len(reps)) == 'p5-p95' else 'min–max'}")
 
 
 def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
@@ -216,7 +218,7 @@ PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in compar
 
 
 def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise") -> list[Path]:
-    """The comparison's figures; ``bands`` says what the 5–95% bands carry (seed noise, or seed
+    """The comparison's figures; ``bands`` says what the bands carry (seed noise, or seed
     noise and parameter uncertainty: ``sim.scenario.draws.band_caption``)."""
     import numpy as np
     import pandas as pd
@@ -226,7 +228,8 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     base, pols = names[0], names[1:]
     n_rep = len(frames[base])
     paths = []
-    band = f" (median of {n_rep} replicates, 5–95% band)\n{bands}" if n_rep > 1 else ""
+    kind = "5–95%" if band_kind(n_rep) == "p5-p95" else "min–max"
+    band = f" (median of {n_rep} replicates, {kind} band)\n{bands}" if n_rep > 1 else ""
     places = ["region", "四平", "辽源", "通化"]
     for measure, unit, scale, fname, title in (
             ("gdp", "亿元/year, nominal", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
@@ -259,8 +262,8 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
         line, = ax.plot(x, np.median(arr, axis=0), label=f"{pol}: cumulative Δrevenue − spending",
                         color=PALETTE[i % 10])
         if n_rep > 1:
-            ax.fill_between(x, np.percentile(arr, 5, axis=0), np.percentile(arr, 95, axis=0),
-                            color=line.get_color(), alpha=0.2, label=f"{pol} 5–95%")
+            ax.fill_between(x, *band_limits(arr, axis=0), color=line.get_color(), alpha=0.2,
+                            label=f"{pol} {kind}")
         sp = np.vstack([(-_series(p, "fiscal_spending", "region")).iloc[1:].cumsum().values
                         for p in frames[pol]])
         ax.plot(x, np.median(sp, axis=0), ls="--", color=line.get_color(), label=f"{pol}: cumulative spending (−)")

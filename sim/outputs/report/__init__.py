@@ -23,6 +23,7 @@ periods (tax annualised). Ensembles and comparisons: the mean over replicates of
 
 Modules, in the order the data flows: ``source`` (detect and read the folder), ``numbers`` (headline
 and 亩均 numbers from the trajectories), ``figures`` (fresh figures as PNG data URIs), ``tables``
-(the HTML tables and sections), ``page`` (the page: sections, CSS, embedded font, the folder it is
-written to); ``i18n`` holds the words in Chinese and English.
+(the HTML tables and sections), ``noise`` (the comparison's difference table: bands, sign shares,
+the noise flag and the replicates needed), ``page`` (the page: sections, CSS, embedded font, the
+folder it is written to); ``i18n`` holds the words in Chinese and English.
 """

@@ -83,6 +83,21 @@ TEXT = {
         "lon": "经度（°E）", "lat": "纬度（°N）", "all_arr": "全部迁入", "ind_arr": "政策诱发",
         "city_pt": "城市", "year_axis": "年份", "mu_out_axis": "亩均产值（万元/亩）",
         "mu_tax_axis": "亩均税收（万元/亩）", "region": "研究区域",
+        "noise": "差值及其随机噪声（政策减基准，同种子配对）",
+        "noise.place": "地区", "noise.band": "区间", "noise.pos": "为正的比例", "noise.neg": "为负的比例",
+        "noise.flag": "能否与噪声区分", "noise.flag_yes": "无法与噪声区分", "noise.flag_no": "可区分",
+        "noise.needed": "所需重复次数（±{p}，90%）",
+        "noise.kind.p5-p95": "5%–95%", "noise.kind.min-max": "最小–最大", "noise.kind.none": "无（单次）",
+        "noise.sentence": "{what}（{place}，{pol}）：区间 {lo} 至 {hi} 包含零，该差值无法与随机噪声区分。",
+        "noise.all_clear": "表中每个差值的区间都不含零：均可与随机噪声区分。",
+        "noise.one_rep": "只有一次重复：无法估计噪声，没有区间，也无法判断差值能否与噪声区分。",
+        "noise.minmax": "重复次数为 {n}（少于 5 次）：区间为各次重复差值的最小值至最大值，而非 5%–95% 分位数。",
+        "noise.quantile": "区间为 {n} 次重复差值的经验 5% 与 95% 分位数。",
+        "noise.sources.seed": "区间仅反映随机种子带来的噪声（各次重复参数相同、随机抽样不同），不含参数不确定性。",
+        "noise.sources.seed+parameters": "区间同时反映随机种子噪声与参数不确定性（每次重复从后验分布抽取一组参数）。",
+        "noise.needed_note": "所需重复次数：使均值的 90% 置信区间落在 ±{p} × |均值| 以内，n = ⌈(1.645 × 标准差 ÷ 精度)²⌉。",
+        "noise.missing": "该对比生成于记录噪声区间之前：没有区间、正负比例与噪声判断；请用当前版本重新运行对比。",
+        "undefined": "未定义 (undefined)", "undefined_in": "其中 {k}/{n} 次重复未定义",
         "footer": "由 run.py report 生成。字体：Noto Sans SC 子集（SIL 开放字体许可）。",
     },
     "en": {
@@ -176,6 +191,29 @@ TEXT = {
         "lon": "longitude (°E)", "lat": "latitude (°N)", "all_arr": "all arrivals", "ind_arr": "induced",
         "city_pt": "city", "year_axis": "year", "mu_out_axis": "output per mu (万元/亩)",
         "mu_tax_axis": "tax per mu (万元/亩)", "region": "study area",
+        "noise": "Differences and their noise (policy − baseline, common random numbers)",
+        "noise.place": "Place", "noise.band": "Band", "noise.pos": "Share positive", "noise.neg": "Share negative",
+        "noise.flag": "Distinguishable from noise?", "noise.flag_yes": "not distinguishable from noise",
+        "noise.flag_no": "distinguishable", "noise.needed": "Replicates needed (±{p}, 90%)",
+        "noise.kind.p5-p95": "5–95%", "noise.kind.min-max": "min–max", "noise.kind.none": "none (one replicate)",
+        "noise.sentence": "{what} ({place}, {pol}): the band {lo} to {hi} covers zero, so this difference is "
+                          "not distinguishable from noise.",
+        "noise.all_clear": "Every difference in the table has a band that excludes zero: each is distinguishable "
+                           "from noise.",
+        "noise.one_rep": "One replicate: the noise cannot be estimated, there is no band, and no difference can be "
+                         "told apart from noise.",
+        "noise.minmax": "With {n} replicates (fewer than 5) the band is the min–max of the replicate differences, "
+                        "not their 5–95% quantiles.",
+        "noise.quantile": "The band is the empirical 5% and 95% quantiles of the {n} replicate differences.",
+        "noise.sources.seed": "The bands carry seed noise only: the replicates differ in their random draws and "
+                              "share the same parameters; parameter uncertainty is not in them.",
+        "noise.sources.seed+parameters": "The bands carry seed noise and parameter uncertainty: each replicate "
+                                         "draws a parameter set from the posterior.",
+        "noise.needed_note": "Replicates needed: for the 90% interval of the mean to be within ±{p} × |mean|, "
+                             "n = ⌈(1.645 × sd ÷ precision)²⌉.",
+        "noise.missing": "This comparison was written before noise bands were recorded: no bands, sign shares or "
+                         "noise flags; run the comparison again with this version.",
+        "undefined": "未定义 (undefined)", "undefined_in": "undefined in {k} of {n} replicates",
         "footer": "Written by run.py report. Font: Noto Sans SC subset (SIL Open Font License).",
     },
 }
@@ -219,3 +257,20 @@ def bands_note(summary: dict, T: dict) -> str:
     if summary.get("band_sources") == "seed+parameters":
         return T["bands.params"].format(path=(summary.get("posterior") or {}).get("path", ""))
     return T["bands.seed"]
+
+
+# why a cost over replicates is undefined (sim/outputs/compare.py COSTS, sim/outputs/noise.py)
+_REASONS_ZH = {"zero-cost lever": "无财政支出", "no jobs induced": "未诱发就业", "no firms induced": "未诱发企业",
+               "jobs do not rise": "就业未增加"}
+
+
+def reason_text(reason: str | None, T: dict) -> str:
+    """A ``null_reason`` in the page's language: "<what> in k of n replicates" → "n 次重复中有 k 次<what>"."""
+    import re
+    if not reason or T is not TEXT["zh"]:
+        return reason or ""
+    m = re.fullmatch(r"(.+) in (\d+) of (\d+) replicates", reason)
+    if m:
+        what, k, n = m.groups()
+        return f"{n} 次重复中有 {k} 次{_REASONS_ZH.get(what, what)}"
+    return _REASONS_ZH.get(reason, reason)

@@ -15,6 +15,7 @@ from ...errors import UserError
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
 from .i18n import CAPTIONS, TEXT
 from .known import section_known
+from .noise import section_noise
 from .numbers import mean_indicators
 from .source import Source, load_source, places
 from .tables import (
@@ -99,7 +100,8 @@ def build_html(src: Source, lang: str) -> str:
     if src.kind == "comparison":
         body = figure(fig_fan_levels(src, TF), T["fig.fan"]) if ok_runs else ""
         sections.append(("fans", T["fans"], body or f"<p class='note'>{E(T['note.missing_runs'])}</p>"))
-        body = "".join(reuse(f) for f in DIFF_FIGS)
+        body = f"<h3>{E(T['noise'])}</h3>" + section_noise(src, T)
+        body += "".join(reuse(f) for f in DIFF_FIGS)
         body += "".join(reuse(f"arrivals_by_park_{p}.png", f"{CAPTIONS[lang]['arrivals_by_park_']}: {p}")
                         for p in src.names[1:])
         body += reuse("arrivals_by_origin.png")

@@ -8,8 +8,10 @@ import html
 import json
 from pathlib import Path
 
+from ..noise import cost_of_mean
+from ..summary import NO_JOBS, ZERO_COST
 from .figures import fig_levers
-from .i18n import bands_note, unit_label
+from .i18n import bands_note, reason_text, unit_label
 from .numbers import cost_per, fmt, mean, num, quantile, quarter
 from .source import Source, read_csv, read_json
 
@@ -122,15 +124,32 @@ def headline_ensemble(src: Source, T: dict) -> str:
                     f"{cell(f'region.{k}.p5', v.get('p5'), dg)}{cell(f'region.{k}.p95', v.get('p95'), dg)}</tr>")
     if src.runs[name]:
         sums = src.run_summaries(name)
-        extra = (("arrivals", "firms", 0, [x["region"].get("arrivals_from_origin_regions_total") for x in sums]),
-                 ("cost_job", "万元", 2, [(x.get("money_levers") or {}).get("cost_per_induced_job_wan")
-                                         for x in sums]))
-        for lab, unit, dg, xs in extra:
-            rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cell(f'runs.{lab}.mean', mean(xs), dg)}"
-                        f"{cell(f'runs.{lab}.p5', quantile(xs, 5), dg)}{cell(f'runs.{lab}.p95', quantile(xs, 95), dg)}</tr>")
+        xs = [x["region"].get("arrivals_from_origin_regions_total") for x in sums]
+        rows.append(f"<tr><td>{E(T['arrivals'])}</td><td>{E(unit_label('firms', T))}</td>"
+                    f"{cell('runs.arrivals.mean', mean(xs), 0)}{cell('runs.arrivals.p5', quantile(xs, 5), 0)}"
+                    f"{cell('runs.arrivals.p95', quantile(xs, 95), 0)}</tr>")
+        rows.append(_ensemble_cost([x.get("money_levers") or {} for x in sums], T))
     head = [T["indicator"], T["unit"], T["mean"], "5%", "95%"]
     n = len(src.summary.get("seeds", []))
     return f"<p>{E(T['replicates'])}: {n}; {E(bands_note(src.summary, T))}</p>" + table(head, rows, "headline")
+
+
+def _ensemble_cost(mon: list[dict], T: dict) -> str:
+    """The money levers' cost per induced job over the ensemble's runs: the cost of the mean, or
+    "未定义 (undefined): why" when induced jobs do not rise in every run (none is dropped); its
+    5/95 % only when every run's own cost is defined."""
+    c = cost_of_mean([m.get("spending_total_yi") or 0.0 for m in mon], [m.get("induced_jobs") or 0.0 for m in mon],
+                     NO_JOBS, ZERO_COST)
+    xs = [m.get("cost_per_induced_job_wan") for m in mon]
+    every = c["value"] is not None and None not in xs
+    if c["value"] is None:
+        why = T["zero_cost"] if c["null_reason"] == ZERO_COST else f"{T['undefined']}: {reason_text(c['null_reason'], T)}"
+        first = f'<td class="n" data-key="runs.cost_job.mean" data-value="">{E(why)}</td>'
+    else:
+        first = cell("runs.cost_job.mean", c["value"], 2)
+    return (f"<tr><td>{E(T['cost_job'])}</td><td>{E(unit_label('万元', T))}</td>{first}"
+            f"{cell('runs.cost_job.p5', quantile(xs, 5) if every else None, 2)}"
+            f"{cell('runs.cost_job.p95', quantile(xs, 95) if every else None, 2)}</tr>")
 
 
 CE_UNITS = {"spending_total_yi": "亿元", "money_spending_total_yi": "亿元", "spending_on_deadweight_yi": "亿元",
@@ -171,13 +190,34 @@ def headline_comparison(src: Source, T: dict) -> str:
             band = ""
             if num(r.get(c + "_p5")) is not None:
                 band = f" ({fmt(r[c + '_p5'], dg)} – {fmt(r[c + '_p95'], dg)})"
+            text = fmt(v, dg) + band
+            if c.startswith("cost_per_"):
+                text = _cost_text(text, v, r, c.removesuffix("_wan"), T)
             cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
-                      f"{E(fmt(v, dg))}{E(band)}</td>")
+                      f"{E(text)}</td>")
         rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(unit_label(CE_UNITS[c], T))}</td>{cells}</tr>")
-    head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({T['band']})" for r in ce]]
+    head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({_band_label(r, T)})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline")
                + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))}</p>")
     return "".join(out)
+
+
+def _band_label(r: dict, T: dict) -> str:
+    """What the band of a ``cost_effectiveness.csv`` row is: 5–95 %, or min–max below 5 replicates."""
+    kind = r.get("band_kind") or "p5-p95"
+    return T["band"] if kind == "p5-p95" else T["noise.kind." + kind]
+
+
+def _cost_text(text: str, v, r: dict, stem: str, T: dict) -> str:
+    """A cost over replicates as shown: the number, or "未定义 (undefined): why" when it is null
+    with a reason; the replicates whose own cost is undefined are said, never dropped."""
+    why = r.get(stem + "_null_reason")
+    k, n = num(r.get(stem + "_undefined_replicates")), num(r.get("n_replicates"))
+    if v is None and why:
+        return f"{T['undefined']}: {reason_text(why, T)}"
+    if v is not None and k and n:
+        return f"{text}; {T['undefined_in'].format(k=int(k), n=int(n))}"
+    return text
 
 
 def section_targets(src: Source, T: dict) -> str:
@@ -278,8 +318,8 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
                 f"<td>{E(_schedule(lv.get('budget_wan_per_year')) if lv.get('budget_wan_per_year') is not None else '—')}</td>"
                 + cell(f"lever.{n}.{lv['id']}.spending", mean(spent.get(lv["id"], [])), 3)
                 + cell(f"lever.{n}.{lv['id']}.induced_jobs", mean(jobs.get(lv["id"], [])), 1)
-                + _lever_cost(f"lever.{n}.{lv['id']}.cost_per_induced_job_wan", mean(spent.get(lv["id"], [])),
-                              mean(jobs.get(lv["id"], [])), T)
+                + _lever_cost(f"lever.{n}.{lv['id']}.cost_per_induced_job_wan", spent.get(lv["id"], []),
+                              jobs.get(lv["id"], []), T)
                 + f"<td>{E(rng_t)}</td><td class='{'assumption' if mark == T['assumption'] else ''}'>"
                   f"<b>{E(mark)}</b>: {E(srct)}</td></tr>")
         out.append(table([T["lever"], T["kind"], T["label"], T["schedule"], T["target_of"], T["applies"],
@@ -290,15 +330,20 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
     return "".join(out)
 
 
-def _lever_cost(key: str, spent, jobs, T: dict) -> str:
-    """A lever's cost per induced job (万元), or why there is none (docs/model.md §Attribution)."""
-    if spent is None:
+def _lever_cost(key: str, spent: list, jobs: list, T: dict) -> str:
+    """A lever's cost per induced job (万元) over its replicates' spending and induced jobs, or why
+    there is none (docs/model.md §Attribution): the cost of the mean only when the jobs' band
+    excludes zero (sim/outputs/noise.py ``cost_of_mean``, as compare's cost_per_lever.csv)."""
+    pairs = [(s, j) for s, j in zip(spent, jobs) if s is not None and j is not None]
+    if not pairs:
         return cell(key, None)
-    if not spent > 0:
+    c = cost_of_mean([s for s, _ in pairs], [j for _, j in pairs], NO_JOBS, ZERO_COST)
+    if c["null_reason"] == ZERO_COST:
         return f'<td class="n" data-key="{E(key)}" data-value="">{E(T["zero_cost"])}</td>'
-    if not (jobs or 0) > 0:
-        return f'<td class="n" data-key="{E(key)}" data-value="">{E(T["no_jobs"])}</td>'
-    return cell(key, cost_per(spent, jobs), 2)
+    if c["value"] is None:
+        why = T["no_jobs"] if len(pairs) == 1 else f"{T['undefined']}: {reason_text(c['null_reason'], T)}"
+        return f'<td class="n" data-key="{E(key)}" data-value="">{E(why)}</td>'
+    return cell(key, c["value"], 2)
 
 
 def section_assumptions(src: Source, T: dict) -> str:
