@@ -73,6 +73,16 @@ def skill_table(cal, pred: np.ndarray, loo: dict, yc: np.ndarray, rate: float | 
 # ------------------------------------------------------------------------------------------
 
 
+def _log_axis(ax, which: str) -> None:
+    """A log axis with a few plain-number ticks (1, 2, 5 × 10^k)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0), numticks=6))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def fig_moments(path: Path, cal, pred, yc) -> Path:
     import matplotlib.pyplot as plt
     groups: dict[str, list[int]] = {}
@@ -80,15 +90,19 @@ def fig_moments(path: Path, cal, pred, yc) -> Path:
         groups.setdefault(_group(mo), []).append(j)
     n = len(groups)
     heights = [max(1.6, 0.42 * len(ix) + 1.0) for ix in groups.values()]
-    fig, axes = plt.subplots(n, 1, figsize=(9, sum(heights) + 0.6), gridspec_kw={"height_ratios": heights},
+    fig, axes = plt.subplots(n, 1, figsize=(12, sum(heights) + 0.6), gridspec_kw={"height_ratios": heights},
                              squeeze=False)
     for ax, (g, ix) in zip(axes[:, 0], groups.items()):
         f, unit = _scale(cal.moments[ix[0]])
         yy = np.arange(len(ix))
         for k, j in enumerate(ix):
             mo = cal.moments[j]
-            ax.errorbar(mo.observed * f, k + 0.2, xerr=1.96 * mo.sd * f, fmt="o", color="black",
-                        label="observed ± 1.96 error s.d." if k == 0 else None)
+            if mo.log_scale:  # log-normal error: exp(±1.96 r)
+                lo_o, hi_o = mo.observed * math.exp(-1.96 * mo.error.value), mo.observed * math.exp(1.96 * mo.error.value)
+            else:
+                lo_o, hi_o = mo.observed - 1.96 * mo.sd, mo.observed + 1.96 * mo.sd
+            ax.errorbar(mo.observed * f, k + 0.2, xerr=[[(mo.observed - lo_o) * f], [(hi_o - mo.observed) * f]],
+                        fmt="o", color="black", label="observed, 95 % error band" if k == 0 else None)
             ax.errorbar(pred[j, 1] * f, k, xerr=[[(pred[j, 1] - pred[j, 0]) * f], [(pred[j, 2] - pred[j, 1]) * f]],
                         fmt="s", color="tab:blue", label="posterior predictive median, 5–95 %" if k == 0 else None)
             c = yc[:, j][np.isfinite(yc[:, j])] if len(yc) else np.zeros(0)
@@ -100,7 +114,8 @@ def fig_moments(path: Path, cal, pred, yc) -> Path:
         ax.set_xlabel(f"{g} ({unit})" if unit else g)
         ax.set_title(f"Observed vs simulated: {g}", fontsize=10)
         ax.grid(alpha=0.3, axis="x")
-        ax.legend(fontsize=7, loc="best")
+        ax.set_ylim(-0.6, len(ix) - 0.4)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return save_figure(fig, path)
 
 
@@ -119,7 +134,7 @@ def fig_marginals(path: Path, cal, fit) -> Path:
             ax.axvline(weighted_quantile(fit.x[:, j], fit.weights, q), color="tab:red",
                        ls="-" if q == 0.5 else ":", lw=1)
         if log:
-            ax.set_xscale("log")
+            _log_axis(ax, "x")
         ax.set_xlabel(_par_label(p))
         ax.set_ylabel("density (per unit of the parameter)")
         ax.set_title(f"Posterior of {p.key.split('.', 1)[1]}", fontsize=9)
@@ -137,7 +152,8 @@ def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray) -> Path:
             ax = axes[a, b]
             pa, pb = cal.parameters[a], cal.parameters[b]
             if a == b:
-                ax.hist(values[:, a], bins=25, weights=w, color="tab:blue", alpha=0.7, label="posterior draws")
+                edges = (np.geomspace if pa.prior.dist == "loguniform" else np.linspace)(pa.prior.low, pa.prior.high, 26)
+                ax.hist(values[:, a], bins=edges, weights=w, color="tab:blue", alpha=0.7, label="posterior draws")
                 ax.legend(fontsize=6)
             else:
                 ax.scatter(values[:, b], values[:, a], s=size, alpha=0.35, color="tab:blue", lw=0,
@@ -147,9 +163,9 @@ def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray) -> Path:
                 if a == 0 and b == 1:
                     ax.legend(fontsize=6)
             if pb.prior.dist == "loguniform":
-                ax.set_xscale("log")
+                _log_axis(ax, "x")
             if a != b and pa.prior.dist == "loguniform":
-                ax.set_yscale("log")
+                _log_axis(ax, "y")
             if a == d - 1:
                 ax.set_xlabel(_par_label(pb), fontsize=7)
             if b == 0:
@@ -313,11 +329,17 @@ def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, 
           "share of each moment's variance over the prior that each parameter carries (1 = the moment "
           "moves with that parameter alone). A parameter that no moment moves is not identified: its "
           "posterior is its prior."), "",
-          "| moment | declared | " + " | ".join(p.key.split(".", 1)[1] for p in cal.parameters) + " |",
-          "|---|---|" + "---|" * len(cal.parameters)]
+          ("Signal: the share of a single run's variance over the prior that the parameters explain "
+           "(the rest is seed noise); a moment with little signal identifies little, whatever its indices."),
+          "",
+          "| moment | declared | signal | " + " | ".join(p.key.split(".", 1)[1] for p in cal.parameters) + " |",
+          "|---|---|---|" + "---|" * len(cal.parameters)]
+    vm = fit.mean.var(axis=0)
+    signal = vm / np.maximum(vm + fit.var.mean(axis=0), 1e-300)
     for i, mo in enumerate(cal.moments):
         dec = ", ".join(k.split(".", 1)[1] for k in mo.identifies) or "—"
-        L.append(f"| {_label(mo)} | {dec} | " + " | ".join(f"{s1[i, j]:.2f}" for j in range(len(cal.keys))) + " |")
+        L.append(f"| {_label(mo)} | {dec} | {signal[i]:.2f} | "
+                 + " | ".join(f"{s1[i, j]:.2f}" for j in range(len(cal.keys))) + " |")
     L += ["", "Posterior sd / prior sd per parameter (1 = nothing learnt): " + ", ".join(
         f"{p.key.split('.', 1)[1]} {_shrink(fit, j, p):.2f}" for j, p in enumerate(cal.parameters)), "",
         "![identification](figures/identification.png)", "",

@@ -266,16 +266,6 @@ class Calibration(_Strict):
             seen.add(k)
         return v
 
-    @model_validator(mode="after")
-    def _identifies(self) -> Calibration:
-        keys = {p.key for p in self.parameters}
-        for j, m in enumerate(self.moments):
-            for k in m.identifies:
-                if k not in keys:
-                    raise ValueError(f"moments.{j}.identifies: {k!r} is not one of the parameters "
-                                     f"({', '.join(sorted(keys))})")
-        return self
-
     @property
     def keys(self) -> list[str]:
         return [p.key for p in self.parameters]
@@ -386,6 +376,11 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
             except ScenarioError as e:
                 raise CalibrationError(src, f"parameters.{j}.prior", v,
                                        f"bounds the scenario accepts ({str(e).removeprefix('scenario: ')})") from None
+    for j, mo in enumerate(cal.moments):
+        for k in mo.identifies:
+            if k not in cal.keys:
+                raise CalibrationError(src, f"moments.{j}.identifies", k,
+                                       f"one of the parameters ({', '.join(cal.keys)})")
     data = load_data(base.data_dir)
     places = {"region", *data.cities.ids(), *(r["id"] for r in data.parks.rows)}
     for j, m in enumerate(cal.moments):
