@@ -58,8 +58,26 @@ def _write(path: Path, text: str) -> None:
     sweep._atomic_write(path, text.encode("utf-8"))
 
 
-def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, workers: int,
-             scheduler, quiet: bool, log, desc: str) -> dict:
+class _Pool:
+    """One executor for the calibration's batches, started when a batch first has runs to do."""
+
+    def __init__(self, workers: int, scheduler: str | None):
+        self.workers, self.scheduler, self.ex = workers, scheduler, None
+
+    def get(self, n_jobs: int):
+        if self.ex is None and n_jobs:
+            w = min(self.workers, max(n_jobs, 2)) if self.scheduler is None else self.workers
+            self.ex = sweep._Executor(w, self.scheduler)
+        return self.ex
+
+    def close(self) -> None:
+        if self.ex is not None:
+            self.ex.close()
+            self.ex = None
+
+
+def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, pool: _Pool,
+             quiet: bool, log, desc: str) -> dict:
     done, failed = sweep.open_store(runs_dir)
     jobs, seen, skipped = [], set(), 0
     for kind, i, seed, rid, vals in runs:
@@ -72,8 +90,10 @@ def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, 
             jobs.append((rid, {"kind": kind, "index": i, "seed": seed, "values": vals}))
     print(f"calibrate {desc}: {len(seen)} runs; {skipped} already stored, {len(jobs)} to run",
           file=log, flush=True)
-    res = sweep.execute(jobs, plan.task, run_task, runs_dir, workers=workers, scheduler=scheduler,
-                        quiet=quiet, log=log, desc=desc, noun="calibrate")
+    res = sweep.execute(jobs, plan.task, run_task, runs_dir, workers=pool.workers, scheduler=pool.scheduler,
+                        quiet=quiet, log=log, desc=desc, noun="calibrate", executor=pool.get(len(jobs)))
+    if res["interrupted"]:
+        pool.ex = None  # closed by execute
     res["skipped"] = skipped
     return res
 
@@ -100,7 +120,6 @@ def run_calibration(path: str | Path, out: Path, workers: int | None = None, sch
     log = log or sys.stderr
     t0 = time.perf_counter()
     lc = load_calibration(path)
-    cal, m = lc.calibration, lc.calibration.method
     code = sweep.code_version()
     dhash = data_hash(lc.base.data_dir)
     plan = Plan(lc, code)
@@ -109,10 +128,20 @@ def run_calibration(path: str | Path, out: Path, workers: int | None = None, sch
     sweep.open_store(runs_dir)
     shutil.copyfile(lc.path, folder / ".tmp-calibration.yaml")
     os.replace(folder / ".tmp-calibration.yaml", folder / "calibration.yaml")
-    workers = workers or os.cpu_count() or 1
+    pool = _Pool(workers or os.cpu_count() or 1, scheduler)
+    try:
+        return _calibrate(lc, plan, folder, pool, code, dhash, retry_failed, quiet, log, t0)
+    finally:
+        pool.close()
+
+
+def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, code: str, dhash: str,
+               retry_failed: bool, quiet: bool, log, t0: float) -> tuple[Path, dict]:
+    cal, m = lc.calibration, lc.calibration.method
+    runs_dir = folder / "runs"
     fitted = list(plan.runs)
     _write_plan(folder, lc, plan, code, dhash)
-    res = _run_all(plan, fitted, runs_dir, retry_failed, workers, scheduler, quiet, log, cal.name)
+    res = _run_all(plan, fitted, runs_dir, retry_failed, pool, quiet, log, cal.name)
     summary = {"done": res["done"], "failed": res["failed"], "skipped": res["skipped"]}
     if res["interrupted"]:
         _log(folder, code, summary, t0, interrupted=True)
@@ -164,8 +193,7 @@ def run_calibration(path: str | Path, out: Path, workers: int | None = None, sch
     cx = np.array([central[k] for k in cal.keys])
     central_runs = [plan.add("central", k, cx) for k in range(m.central_runs)]
     _write_plan(folder, lc, plan, code, dhash)
-    res2 = _run_all(plan, central_runs, runs_dir, retry_failed, workers, scheduler, quiet, log,
-                    cal.name + " central")
+    res2 = _run_all(plan, central_runs, runs_dir, retry_failed, pool, quiet, log, cal.name + " central")
     for k in ("done", "failed", "skipped"):
         summary[k] += res2[k]
     if res2["interrupted"]:

@@ -359,21 +359,22 @@ class _Executor:
 
 def execute(jobs: list[tuple[str, dict]], make_task, worker, runs_dir: Path, *, workers: int,
             scheduler: str | None = None, quiet: bool = False, log=None, desc: str = "runs",
-            noun: str = "sweep") -> dict:
+            noun: str = "sweep", executor=None) -> dict:
     """Run ``jobs`` — (run id, info) pairs, info a small dict such as {point, replicate, seed} —
     on a process pool or dask (``_Executor``) and store each result in ``runs_dir``: the parquet
     bytes a ``worker(make_task(rid, info))`` returns written atomically as ``<rid>.parquet``, a run
     that raised as ``<rid>.error.json`` (error, traceback, info), the run loop going on. At most
     ``2 × workers`` runs are in flight (the parent holds one result at a time). Ctrl-C cancels the
     rest and returns with ``interrupted`` set: finished runs stay stored, a half-written one is a
-    ``.tmp-`` file that nothing reads. Used by ``run_sweep`` and ``run.py calibrate``. Returns
+    ``.tmp-`` file that nothing reads. Used by ``run_sweep`` and ``run.py calibrate``; ``executor``
+    (an ``_Executor`` the caller closes) runs several batches on one pool. Returns
     {done, failed, interrupted}."""
     log = log or sys.stderr
     counts = {"done": 0, "failed": 0, "interrupted": False}
     if not jobs:
         return counts
     pause = float(os.environ.get(PAUSE_VAR) or 0.0)
-    ex = _Executor(min(workers, len(jobs)) if scheduler is None else workers, scheduler)
+    ex = executor or _Executor(min(workers, len(jobs)) if scheduler is None else workers, scheduler)
     print(f"{noun}: on {ex.kind}", file=log, flush=True)
     bar = None
     if not quiet:
@@ -423,7 +424,8 @@ def execute(jobs: list[tuple[str, dict]], make_task, worker, runs_dir: Path, *, 
     finally:
         if bar is not None:
             bar.close()
-        ex.close(cancel=counts["interrupted"])
+        if executor is None or counts["interrupted"]:
+            ex.close(cancel=counts["interrupted"])
     return counts
 
 
