@@ -176,12 +176,12 @@ def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, cod
                     "observed": mo.observed, "error_sd": mo.sd, "simulated_median": float(pred[j, 1]),
                     "simulated_p5": float(pred[j, 0]), "simulated_p95": float(pred[j, 2])}
                    for j, mo in enumerate(cal.moments)]
-    manifest = {"calibration": cal.name, "calibration_file": str(lc.path),
-                "calibration_folder": str(folder.resolve()),
+    manifest = {"calibration": cal.name, "calibration_file": _shown(lc.path),
+                "calibration_folder": folder.name,
                 "method": {**m.model_dump(mode="json"), "likelihood": "Gaussian: observation error² + "
                            "emulator predictive variance (incl. seed noise)",
                            "emulator": "scikit-learn GaussianProcessRegressor, ARD Matern(5/2) + WhiteKernel"},
-                "code_version": code, "data_hash": dhash, "scenario": str(lc.base.path),
+                "code_version": code, "data_hash": dhash, "scenario": _shown(lc.base.path),
                 "set": list(cal.set), "until": cal.until,
                 "parameters": [{"key": p.key, "prior": p.prior.model_dump(mode="json"), "label": p.label,
                                 "source": p.source} for p in cal.parameters],
@@ -216,6 +216,14 @@ def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, cod
           f"skipped; ESS {fit.ess:.0f} of {m.prior_samples}; wall {time.perf_counter() - t0:.1f} s",
           file=log, flush=True)
     return folder.resolve(), summary
+
+
+def _shown(p: Path) -> str:
+    """A path relative to the repository when it is inside it (a shipped manifest names no machine)."""
+    try:
+        return Path(p).resolve().relative_to(sweep.SIM.parent).as_posix()
+    except ValueError:
+        return str(p)
 
 
 def _write_plan(folder: Path, lc: LoadedCalibration, plan: Plan, code: str, dhash: str) -> None:
