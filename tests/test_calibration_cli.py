@@ -55,6 +55,7 @@ def test_smoke_calibration_writes_its_folder(smoke):
     runs = {p.stem for p in (folder / "runs").glob("*.parquet")}
     assert runs == set(plan["run_ids"]) and len(runs) == 12 + 4 + 2
     assert "18 done, 0 failed, 0 skipped" in r.stderr
+    assert "Glyph" not in r.stderr and "missing from" not in r.stderr  # Chinese labels render
     design = pd.read_csv(folder / "design.csv")
     assert list(design.kind.value_counts().sort_index().items()) == [("central", 2), ("design", 12),
                                                                       ("validation", 4)]
