@@ -42,8 +42,8 @@ def _label(mo) -> str:
     return mo.label or mo.id
 
 
-def _par_label(p) -> str:
-    return (p.label or p.key) + (f" ({p.unit})" if p.unit else "")
+def _par_label(p, sep: str = "\n") -> str:
+    return (p.label or p.key) + (f"{sep}({p.unit})" if p.unit else "")
 
 
 def skill_table(cal, pred: np.ndarray, loo: dict, yc: np.ndarray, rate: float | None) -> list[dict]:
@@ -122,8 +122,12 @@ def fig_moments(path: Path, cal, pred, yc) -> Path:
 def fig_marginals(path: Path, cal, fit) -> Path:
     import matplotlib.pyplot as plt
     d = len(cal.parameters)
-    fig, axes = plt.subplots(1, d, figsize=(3.6 * d, 3.4), squeeze=False)
-    for j, (ax, p) in enumerate(zip(axes[0], cal.parameters)):
+    cols = min(d, 2)
+    rows = math.ceil(d / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.8 * rows), squeeze=False)
+    for k in range(d, rows * cols):
+        axes.flat[k].axis("off")
+    for j, (ax, p) in enumerate(zip(axes.flat, cal.parameters)):
         log = p.prior.dist == "loguniform"
         edges = (np.geomspace if log else np.linspace)(p.prior.low, p.prior.high, 31)
         ax.hist(fit.x[:, j], bins=edges, weights=fit.weights, density=True, alpha=0.7, color="tab:blue",
@@ -197,7 +201,7 @@ def fig_sensitivity(path: Path, cal, s1: np.ndarray) -> Path:
 
 def fig_skill(path: Path, rows: list[dict], rate: float | None) -> Path:
     import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 5.5))
     xs = np.arange(len(rows))
     obs = [100 * r["observed"] for r in rows]
     ax.plot(xs, obs, "o", color="black", label="observed (bulletins)")
@@ -217,7 +221,7 @@ def fig_skill(path: Path, rows: list[dict], rate: float | None) -> Path:
     ax.set_ylabel("nominal GDP growth 2022→2023 (%)")
     ax.set_title("GDP growth by city: observed, model, and the naive rule")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
     return save_figure(fig, path)
 
 
