@@ -4,6 +4,7 @@
     run.py compare BASE POLICY ... [options]     policies against a baseline
     run.py validate CASE [options]               textbook cases and stylized facts
     run.py sweep EXPERIMENT.yaml [options]       batch runs into a crash-safe store
+    run.py calibrate CALIBRATION.yaml [options]  fit parameters to observed moments (a posterior)
     run.py analyze SWEEP_DIR [options]           sensitivity, fan charts, targets, discovery
     run.py report FOLDER [options]               self-contained HTML report
     run.py rerun RESULT_DIR [options]            re-run from a manifest, compare value for value
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                 epilog="other commands, each with its own options (run.py COMMAND --help; docs/cli.md):\n"
                        "  validate CASE            textbook cases and stylized facts\n"
                        "  sweep EXPERIMENT.yaml    batch runs into a crash-safe store\n"
+                       "  calibrate CALIBRATION.yaml  fit parameters to observed moments (a posterior)\n"
                        "  analyze SWEEP_DIR        sensitivity, fan charts, targets, scenario discovery\n"
                        "  report FOLDER            self-contained HTML report of a run, ensemble or comparison\n"
                        "  rerun RESULT_DIR         re-run from a manifest and compare value for value\n"
@@ -206,6 +208,31 @@ def cmd_sweep(argv: list[str]) -> int:
     return 0
 
 
+def calibrate_parser() -> argparse.ArgumentParser:
+    p = CommandParser(prog="run.py calibrate",
+                      description="Fit parameters to observed moments (GP emulator + importance sampling; "
+                                  "docs/cli.md, docs/validation.md).")
+    p.add_argument("calibration", metavar="CALIBRATION.yaml")
+    p.add_argument("--workers", type=int, default=None,
+                   help="processes on this machine, or LocalCluster workers (default: the core count)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on a dask.distributed cluster: 'local' (a LocalCluster) or tcp://host:8786")
+    p.add_argument("--out", default=str(ROOT / "results"), help="folder for calibration folders")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def cmd_calibrate(argv: list[str]) -> int:
+    args = calibrate_parser().parse_args(argv)
+    from .calibration.calibrate import check_workers, run_calibration
+    check_workers(args.workers)
+    folder, _ = run_calibration(args.calibration, Path(args.out), args.workers, args.scheduler,
+                                args.retry_failed, args.quiet)
+    print(folder)
+    return 0
+
+
 def analyze_parser() -> argparse.ArgumentParser:
     p = CommandParser(prog="run.py analyze", description="Analyse a sweep folder (docs/experiments.md).")
     p.add_argument("sweep_dir", metavar="SWEEP_DIR")
@@ -285,8 +312,8 @@ def cmd_dashboard(argv: list[str]) -> int:
 # dispatch
 # ------------------------------------------------------------------------------------------
 
-COMMANDS = {"validate": cmd_validate, "sweep": cmd_sweep, "analyze": cmd_analyze, "report": cmd_report,
-            "rerun": cmd_rerun, "dashboard": cmd_dashboard}
+COMMANDS = {"validate": cmd_validate, "sweep": cmd_sweep, "calibrate": cmd_calibrate, "analyze": cmd_analyze,
+            "report": cmd_report, "rerun": cmd_rerun, "dashboard": cmd_dashboard}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -480,7 +480,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
             return
         n_sr = np.bincount(key, minlength=S * self.R).reshape(S, self.R).astype(float)
         exits = n_sr * exit_prob
-        self.projects.calibrate(mk, exits, p.project_realization, c("study_area_investment_share"))
+        self.projects.calibrate(mk, exits, p.project_realization, c("study_area_investment_share"),
+                                p.project_flow_scale)
         self.projects.seed_pipeline(mk, self.land_state, self.step_count, self.t)
         # the base year's owners on the same steady path: where the investors of a (sector, site)
         # come from (owners spend their profits at home: MODEL.md §3)

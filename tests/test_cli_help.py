@@ -4,7 +4,7 @@ import pytest
 import run
 from sim import cli
 
-COMMANDS = ["validate", "sweep", "analyze", "report", "rerun", "dashboard"]
+COMMANDS = ["validate", "sweep", "calibrate", "analyze", "report", "rerun", "dashboard"]
 
 
 def test_top_level_help_lists_every_command(capsys):

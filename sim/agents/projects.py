@@ -75,12 +75,13 @@ class ProjectEconomy:
 
     # ------------------------------------------------------------------ calibration
     def calibrate(self, market, exits_per_period: np.ndarray, realization: float,
-                  study_share: float) -> None:
-        """At rest (MODEL.md §9.6): intentions I_sr = expected exits / realization at every site;
+                  study_share: float, scale: float = 1.0) -> None:
+        """At rest (MODEL.md §9.6): intentions I_sr = scale · expected exits / realization at every
+        site (``scale`` = ``project_flow_scale``, 1 = at rest: births replace exits in expectation);
         mobile sectors: a national flow N_s = Σ_study-area I / (the study area's share of national
         investment) and constants that make the expected intentions at every site equal I_sr.
         ``exits_per_period[s, r]``: expected exits of the base year."""
-        intent = exits_per_period / max(realization, 1e-12)
+        intent = scale * exits_per_period / max(realization, 1e-12)
         study = ~self.sites.is_origin
         self.constants[:] = 0.0
         self.rate = np.where(self.mobile[:, None], 0.0, intent)
@@ -468,7 +469,12 @@ class ProjectEconomy:
         land.release(pop.site[gone], pop.land[gone])
         tl = self.tally
         tl.add("projects_signed", pop.site[signed], pop.origin[signed])
-        tl.add("investment_signed", pop.site[signed], pop.origin[signed], pop.invest[signed])
+        # reported as announced at signing: × signed_investment_ratio (a measurement parameter, the
+        # calibrated flow only; a known project's investment is its announced figure)
+        inv = pop.invest[signed]
+        if p.signed_investment_ratio != 1.0:
+            inv = inv * np.where(pop.known[signed] < 0, p.signed_investment_ratio, 1.0)
+        tl.add("investment_signed", pop.site[signed], pop.origin[signed], inv)
         tl.add("projects_started", pop.site[started], pop.origin[started])
         tl.add("projects_producing", pop.site[produced], pop.origin[produced])
         tl.add("projects_dropped", pop.site[dropped], pop.origin[dropped])

@@ -16,7 +16,8 @@ code version (every ``sim/**/*.py`` but ``NOT_MODEL``: experiments, plots, theor
 are skipped when the same command is re-run and re-done when the model changes. Workers return a
 run's few kilobytes of Parquet to the parent, which writes it atomically (temporary file, then
 ``os.replace``) and forgets it; at most ``2 × workers`` runs are in flight, so the parent's memory
-does not grow with the number of runs. A run that raises is recorded and the sweep goes on.
+does not grow with the number of runs. A run that raises is recorded and the sweep goes on. The
+run loop (:func:`execute`) and the store (:func:`open_store`) are shared with ``run.py calibrate``.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ _DATA_CACHE: dict = {}
 _CODE: list = []
 
 
-def annual_series(df, names: list[str]) -> dict[str, dict[int, float]]:
-    """Yearly values of ``place.measure`` series: flows per period (fiscal measures, arrivals)
-    summed over the year's simulated periods, other measures averaged over the year's rows
-    (the base year includes its calibrated row)."""
+def annual_series(df, names: list[str], flows=SERIES_FLOWS) -> dict[str, dict[int, float]]:
+    """Yearly values of ``place.measure`` series: flows per period (``flows``: fiscal measures,
+    arrivals; ``run.py calibrate`` adds the project measures) summed over the year's simulated
+    periods, other measures averaged over the year's rows (the base year includes its calibrated
+    row)."""
     import numpy as np
     out = {}
     d0 = df[(df.sector == "") & (df.origin == "") & (df.lever == "")]
@@ -94,13 +96,13 @@ def annual_series(df, names: list[str]) -> dict[str, dict[int, float]]:
     for name in names:
         place, meas = name.split(".", 1)
         d = d0[(d0.place == place) & (d0.measure == meas)]
-        if meas in SERIES_FLOWS:
+        if meas in flows:
             d = d[d.year > base]
         if d.empty:
             out[name] = {}
             continue
         g = d.groupby(np.floor(d.year.to_numpy() + 1e-9).astype(int)).value
-        vals = g.sum() if meas in SERIES_FLOWS else g.mean()
+        vals = g.sum() if meas in flows else g.mean()
         out[name] = {int(y): float(v) for y, v in vals.items()}
     return out
 
@@ -201,6 +203,17 @@ def _atomic_write(path: Path, data: bytes, pause: float = 0.0) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def open_store(runs_dir: Path) -> tuple[set[str], set[str]]:
+    """Create ``runs_dir`` if needed and delete the temporary files a killed run left; returns the
+    run ids stored (``<id>.parquet``) and those recorded as failed (``<id>.error.json``)."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for stale in runs_dir.glob(".tmp-*"):
+        stale.unlink(missing_ok=True)
+    done = {p.stem for p in runs_dir.glob("*.parquet")}
+    failed = {p.name[: -len(".error.json")] for p in runs_dir.glob("*.error.json")}
+    return done, failed
 
 
 def sweep_dir(out: Path, le: LoadedExperiment, draws=None) -> Path:
@@ -360,6 +373,78 @@ class _Executor:
 # ------------------------------------------------------------------------------------------
 
 
+def execute(jobs: list[tuple[str, dict]], make_task, worker, runs_dir: Path, *, workers: int,
+            scheduler: str | None = None, quiet: bool = False, log=None, desc: str = "runs",
+            noun: str = "sweep", executor=None) -> dict:
+    """Run ``jobs`` — (run id, info) pairs, info a small dict such as {point, replicate, seed} —
+    on a process pool or dask (``_Executor``) and store each result in ``runs_dir``: the parquet
+    bytes a ``worker(make_task(rid, info))`` returns written atomically as ``<rid>.parquet``, a run
+    that raised as ``<rid>.error.json`` (error, traceback, info), the run loop going on. At most
+    ``2 × workers`` runs are in flight (the parent holds one result at a time). Ctrl-C cancels the
+    rest and returns with ``interrupted`` set: finished runs stay stored, a half-written one is a
+    ``.tmp-`` file that nothing reads. Used by ``run_sweep`` and ``run.py calibrate``; ``executor``
+    (an ``_Executor`` the caller closes) runs several batches on one pool. Returns
+    {done, failed, interrupted}."""
+    log = log or sys.stderr
+    counts = {"done": 0, "failed": 0, "interrupted": False}
+    if not jobs:
+        return counts
+    pause = float(os.environ.get(PAUSE_VAR) or 0.0)
+    ex = executor or _Executor(min(workers, len(jobs)) if scheduler is None else workers, scheduler)
+    print(f"{noun}: on {ex.kind}", file=log, flush=True)
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+        bar = tqdm(total=len(jobs), file=log, unit="run", desc=desc, mininterval=1.0, smoothing=0.1)
+    window = max(2, 2 * ex.workers)
+    inflight: dict = {}
+    info_of: dict = {}
+
+    def handle(fut) -> None:
+        rid = inflight.pop(fut)
+        try:
+            res = fut.result()
+        except Exception as exc:  # noqa: BLE001 -- the worker process died (killed, out of memory)
+            res = {"run_id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}",
+                   "traceback": traceback.format_exc(), "seconds": math.nan}
+        if res["ok"]:
+            _atomic_write(runs_dir / f"{rid}.parquet", res["data"], pause)
+            (runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
+            counts["done"] += 1
+        else:
+            rec = {k: res[k] for k in ("run_id", "error", "traceback", "seconds")}
+            rec["run"] = info_of[rid]
+            _atomic_write(runs_dir / f"{rid}.error.json",
+                          json.dumps(rec, ensure_ascii=False, indent=1, default=str).encode())
+            counts["failed"] += 1
+            what = ", ".join(f"{k} {v}" for k, v in rec["run"].items() if k != "seed")
+            print(f"{noun}: run {rid} ({what}) failed: {res['error']}", file=log, flush=True)
+        if bar is not None:
+            bar.update(1)
+        info_of.pop(rid, None)
+
+    try:
+        for rid, info in jobs:
+            while len(inflight) >= window:
+                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                for f in finished:
+                    handle(f)
+            info_of[rid] = info
+            inflight[ex.submit(worker, make_task(rid, info))] = rid
+        while inflight:
+            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+            for f in finished:
+                handle(f)
+    except KeyboardInterrupt:
+        counts["interrupted"] = True
+    finally:
+        if bar is not None:
+            bar.close()
+        if executor is None or counts["interrupted"]:
+            ex.close(cancel=counts["interrupted"])
+    return counts
+
+
 def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
               scheduler: str | None = None, retry_failed: bool = False, quiet: bool = False,
               log=None, posterior: str | None = None) -> tuple[Path, dict]:
@@ -374,15 +459,11 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
     plan = Plan(le, code, draws)
     folder = sweep_dir(Path(out), le, draws)
     runs_dir = folder / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    for stale in runs_dir.glob(".tmp-*"):
-        stale.unlink(missing_ok=True)
+    done, failed_before = open_store(runs_dir)
     exp_copy = folder / "experiment.yaml"
     if not exp_copy.exists():
         shutil.copyfile(le.path, exp_copy)
     plan.write(folder)
-    done = {p.stem for p in runs_dir.glob("*.parquet")}
-    failed_before = {p.name[: -len(".error.json")] for p in runs_dir.glob("*.error.json")}
     todo, skipped, seen = [], 0, set()
     for r in plan.runs:
         if r[3] in seen:  # the same scenario and seed at two points (a list factor in a QMC design)
@@ -402,61 +483,12 @@ def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
           + f"; {skipped} already in {folder.name}, {len(todo)} to run",
           file=log, flush=True)
     interrupted = False
-    pause = float(os.environ.get(PAUSE_VAR) or 0.0)
     if todo:
-        ex = _Executor(min(workers, len(todo)) if scheduler is None else workers, scheduler)
-        print(f"sweep: on {ex.kind}", file=log, flush=True)
-        bar = None
-        if not quiet:
-            from tqdm import tqdm
-            bar = tqdm(total=len(todo), file=log, unit="run", desc=le.experiment.name,
-                       mininterval=1.0, smoothing=0.1)
-        window = max(2, 2 * ex.workers)
-        inflight: dict = {}
-
-        def handle(fut) -> None:
-            rid = inflight.pop(fut)
-            try:
-                res = fut.result()
-            except Exception as exc:  # noqa: BLE001 -- the worker process died (killed, out of memory)
-                res = {"run_id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}",
-                       "traceback": traceback.format_exc(), "seconds": math.nan}
-            if res["ok"]:
-                _atomic_write(runs_dir / f"{rid}.parquet", res["data"], pause)
-                (runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
-                counts["done"] += 1
-            else:
-                rec = {k: res[k] for k in ("run_id", "error", "traceback", "seconds")}
-                i, k, s, _ = task_of[rid]
-                rec["run"] = {"point": i, "replicate": k, "seed": s}
-                _atomic_write(runs_dir / f"{rid}.error.json",
-                              json.dumps(rec, ensure_ascii=False, indent=1, default=str).encode())
-                counts["failed"] += 1
-                print(f"sweep: run {rid} (point {rec['run']['point']}, replicate "
-                      f"{rec['run']['replicate']}) failed: {res['error']}", file=log, flush=True)
-            if bar is not None:
-                bar.update(1)
-            task_of.pop(rid, None)
-
-        task_of: dict = {}
-        try:
-            for i, k, seed, rid in todo:
-                while len(inflight) >= window:
-                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        handle(f)
-                task_of[rid] = (i, k, seed, rid)
-                inflight[ex.submit(run_task, plan.task(i, k, seed, rid))] = rid
-            while inflight:
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    handle(f)
-        except KeyboardInterrupt:
-            interrupted = True
-        finally:
-            if bar is not None:
-                bar.close()
-            ex.close(cancel=interrupted)
+        jobs = [(rid, {"point": i, "replicate": k, "seed": seed}) for i, k, seed, rid in todo]
+        res = execute(jobs, lambda rid, info: plan.task(info["point"], info["replicate"], info["seed"], rid),
+                      run_task, runs_dir, workers=workers, scheduler=scheduler, quiet=quiet, log=log,
+                      desc=le.experiment.name, noun="sweep")
+        counts["done"], counts["failed"], interrupted = res["done"], res["failed"], res["interrupted"]
     wall = time.perf_counter() - t0
     ran = counts["done"] + counts["failed"]
     counts["wall_seconds"] = round(wall, 2)

@@ -87,6 +87,15 @@ class Parameters(_Strict):
         "(h = h0 + h1·max(0, −π_net/π̄), MODEL.md §9.4; assumption)"))
     project_realization: float = Field(0.5, gt=0, le=1, description=(
         "share of project intentions that reach 投产 (MODEL.md §9.3; assumption, calibrated later)"))
+    project_flow_scale: float = Field(1.0, gt=0, le=20, description=(
+        "multiplier on the project intentions calibrated at rest (intent = scale × expected exits / "
+        "realization per (sector, site); 1 = the at-rest flow; the base pipeline is seeded at the "
+        "scaled flow's steady state; fitted by `run.py calibrate` to 四平's 2023 signed projects)"))
+    signed_investment_ratio: float = Field(1.0, gt=0, le=1000, description=(
+        "measurement parameter: planned investment announced at signing (签约计划投资, what the "
+        "seeds count) per yuan of capital the model's project installs; multiplies only the reported "
+        "investment_signed rows of the calibrated flow (not the known projects, whose investment is "
+        "the announced figure); changes no dynamics"))
     project_years: float = Field(2.5, gt=0, le=20, description=(
         "mean years from intention to 投产 of a realized project (assumption)"))
     project_home_bias: float = Field(0.5, ge=0, le=10, description=(
