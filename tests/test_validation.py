@@ -10,8 +10,8 @@ import pytest
 from scipy.optimize import brentq
 
 import run
-from sim.economy import market
 from sim.checks import closed_forms, stylized, theory
+from sim.economy import market
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -276,6 +276,10 @@ def test_validate_all_quick_writes_table_and_figures(tmp_path, capsys):
                              "pass", "seconds", "source"]
     hme = next(r for r in rows if r["case"] == "FC home market phi=0.5")
     assert hme["pass"] == "True" and math.isclose(float(hme["analytic"]), 0.8)
+    # the 2023 forecast check (sim/checks/forecast.py): naive MAE 1.0007 pp from the bulletins
+    fc = [r for r in rows if r["case"].startswith("baseline forecast 2023 (default seed)")]
+    assert len(fc) == 3 and math.isclose(float(fc[0]["analytic"]), 1.001, abs_tol=1e-3)
+    assert (d / "forecast.csv").exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
 
 
