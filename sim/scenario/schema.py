@@ -152,9 +152,9 @@ class Parameters(_Strict):
 class Trends(_Strict):
     """Exogenous annual growth rates. Keys are place ids; ``default`` applies elsewhere.
 
-    A value is a rate (``0.05``) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``); before a
-    schedule's first date, and for places not named, the rates in the data files apply
-    (``gdp_trend_growth`` etc.).
+    A value is a rate (``0.05``, at every date) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``);
+    before a schedule's first date, and for places not named, the data's schedules apply (a city's
+    income and wage: its 2023 shift-share rate, then ``gdp_trend_growth``; docs/model.md §Trends).
     """
 
     income_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
