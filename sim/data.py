@@ -166,19 +166,24 @@ class RegionData:
         return row["value"]
 
     def deflator_points(self, city: str) -> list[tuple[float, float]]:
-        """[(date, rate), …] of a city's GDP deflator for ``sim.economy.prices.deflator_index``: the
-        rate of each year of prices.csv (the city's row, else its province's, else ``default``)
-        applies from the start of the year before (2023's growth over 2022 from 2022.0); the last
-        rate goes on. No rows: [] (no inflation)."""
+        """[(date, rate), …] of a city's GDP deflator for ``sim.economy.prices.deflator_index``, with
+        the timing of the income trend (``sim.economy.trends.annual_points``): the rate of each year
+        of prices.csv up to the city's last year with its own or its province's row applies from the
+        start of the year before (2023's growth over 2022 from 2022.0), so that year's rate holds
+        until its end (2024.0); the rate of a later year (the ``default`` assumption) from the start
+        of its own year (2024's from 2024.0); the last rate goes on. The mean of year Y's quarter
+        rows over year Y−1's thus grows by exactly 1 + π(Y) for the first year. No rows: [] (no
+        inflation)."""
         by = {(r["place"], int(r["year"])): r["deflator_growth"] for r in self.prices.rows}
         prov = self.cities.by("id")[city]["province"]
-        out = []
+        rows = []  # (year, rate, observed: the city's or its province's row)
         for y in sorted({y for _, y in by}):
             for place in (city, prov, "default"):
                 if (place, y) in by:
-                    out.append((float(y - 1), by[(place, y)]))
+                    rows.append((y, by[(place, y)], place != "default"))
                     break
-        return out
+        last = max((y for y, _, seen in rows if seen), default=None)
+        return [(float(y - 1) if last is not None and y <= last else float(y), r) for y, r, _ in rows]
 
     def province_sector_va(self, province: str) -> dict[int, tuple[float, float, float]]:
         """{year: (primary, secondary, tertiary value added, 亿元)} of ``province_sectors.csv`` for a
