@@ -63,7 +63,7 @@ def _usage(msg: str) -> UserError:
 
 def resolve_config(case: str, sets: dict) -> dict:
     defaults = {"footloose-capital": FC_DEFAULTS, "footloose-entrepreneur": FE_DEFAULTS,
-                "forecast": {"seed": None, "replicates": 1}}
+                "forecast": {"seed": None, "replicates": 8}}  # forecast.REPLICATES
     cfg = dict(defaults[case])
     for k, text in sets.items():
         if k not in CASES[case]:
@@ -244,28 +244,35 @@ def _sim_tax_rows(r: dict) -> list[dict]:
 
 def _forecast_rows(r: dict) -> list[dict]:
     """The first Must hold of issue 15 (docs/validation.md §7): nominal GDP growth 2023 over 2022 by
-    city, mean absolute error of the baseline against the bulletins, beside the naive rules."""
+    city, mean absolute error of the baseline (the mean over its seeds) against the bulletins, beside
+    the naive rules: the Must hold's (each city at its own province's rate, judged), every city at
+    Jilin's rate (judged), and the default seed alone (shown, not judged: one run's noise)."""
     s, seeds = r["summary"], r["seeds"]
-    what = "default seed" if len(seeds) == 1 else f"mean growth over {len(seeds)} seeds"
-    src = (f"city bulletins/yearbook via prices.csv; naive = Jilin 13531.19/13070.24 (province_sectors.csv); "
-           f"seeds {seeds}; no parameter fitted to a city's 2023 growth (leave-one-out error = error)")
+    what = f"mean growth over {len(seeds)} seeds"
+    src = (f"city bulletins/yearbook via prices.csv; seeds {seeds}; no parameter fitted to a city's 2023 "
+           f"growth (leave-one-out error = error); reference = trend input")
 
     def pp(x):
         return round(100 * x, 3)
     return [
+        _row(f"baseline forecast {r['year']} ({what}): {s['n']} cities, vs each at its own province's rate "
+             f"(issue 15 Must hold)", "MAE of nominal GDP growth (pp)", pp(s["mae_naive_own"]), pp(s["mae_model"]),
+             "model < naive", s["mae_model"] < s["mae_naive_own"], r["seconds"],
+             src + "; naive own: Jilin 13531.19/13070.24, Liaoning 30209.4/28975.1, Inner Mongolia 24627/23158.6",
+             reference=pp(s["mae_trend"])),
         _row(f"baseline forecast {r['year']} ({what}): {s['n']} cities, vs every city at Jilin's rate",
              "MAE of nominal GDP growth (pp)", pp(s["mae_naive"]), pp(s["mae_model"]),
-             "model < naive", s["mae_model"] < s["mae_naive"], r["seconds"], src,
-             reference=pp(s["mae_trend"])),
-        _row(f"baseline forecast {r['year']} ({what}): {s['n']} cities, vs each at its own province's rate",
-             "MAE of nominal GDP growth (pp)", pp(s["mae_naive_own"]), pp(s["mae_model"]),
-             "model < naive", s["mae_model"] < s["mae_naive_own"], None,
-             "naive own: Liaoning 30209.4/28975.1, Inner Mongolia 24627/23158.6", reference=pp(s["mae_trend"])),
+             "model < naive", s["mae_model"] < s["mae_naive"], None,
+             "naive = Jilin 13531.19/13070.24 (province_sectors.csv)", reference=pp(s["mae_trend"])),
         _row(f"baseline forecast {r['year']} ({what}): {s['n_jilin']} Jilin cities",
              "MAE of nominal GDP growth (pp)",
              pp(s["mae_naive_jilin"]), pp(s["mae_model_jilin"]), "model < naive",
              s["mae_model_jilin"] < s["mae_naive_jilin"], None, "analytic = naive; reference = trend input",
              reference=pp(s["mae_trend_jilin"])),
+        _row(f"baseline forecast {r['year']} (default seed {seeds[0]} alone): {s['n']} cities",
+             "MAE of nominal GDP growth (pp)", pp(s["mae_naive_own"]), pp(s["mae_model_default_seed"]),
+             "not judged (one run's noise)", None, None, "analytic = naive, own province",
+             reference=pp(s["mae_trend"])),
     ]
 
 
@@ -293,8 +300,7 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
         fe_runs[phi] = run_footloose_entrepreneur(dict(FE_DEFAULTS, phi=phi))
     print("validate: baseline 2023 forecast against the bulletins", file=sys.stderr)
     from .forecast import run_forecast
-    forecast = run_forecast()
-    forecast_mean = None if quick else run_forecast(replicates=8)
+    forecast = run_forecast()  # the mean over forecast.REPLICATES seeds, the default seed beside it
     print("validate: baseline 2035 stylized facts", file=sys.stderr)
     facts = {"baseline": baseline_facts()}
     if not quick:
@@ -317,8 +323,6 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
         rows += _fact_rows(name, f, contrast=name == OLD_GROWTH_NAME)
     rows += _tax_rows("baseline", facts["baseline"])
     rows += _forecast_rows(forecast)
-    if forecast_mean is not None:
-        rows += _forecast_rows(forecast_mean)[:1]
     if not quick:
         rows += _sim_tax_rows(sim_tax)
 
@@ -362,7 +366,7 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
                            if kk not in ("standardised", "raw")},
                 "tax": f["tax"], "seconds": f["seconds"]} for k, f in facts.items()},
             "simulated_tax_check": None if quick else sim_tax,
-            "forecast": forecast, "forecast_mean_of_seeds": forecast_mean,
+            "forecast": forecast,
         }
         results.write_json(tmp / "validation.json", detail)
         path = results.finish(tmp, final)
