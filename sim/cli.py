@@ -112,7 +112,7 @@ def cmd_compare(args) -> int:
 # validate (hand-parsed: --set takes the case's own keys)
 # ------------------------------------------------------------------------------------------
 
-VALIDATE_USAGE = ("usage: run.py validate {footloose-capital,footloose-entrepreneur,all} [--set KEY=VALUE ...] "
+VALIDATE_USAGE = ("usage: run.py validate {footloose-capital,footloose-entrepreneur,forecast,all} [--set KEY=VALUE ...] "
                   "[--json] [--out DIR] [--quick]\n(docs/cli.md; docs/validation.md)")
 
 

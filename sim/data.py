@@ -36,6 +36,7 @@ from .data_schemas import (
     PRICE_SCHEMA,
     PROJECT_COST_SCHEMA,
     PROJECT_SCHEMA,
+    PROVINCE_SECTOR_SCHEMA,
     SECTOR_PARAM_SCHEMA,
     SECTOR_PARAMS,
     SECTOR_UNITS,
@@ -137,13 +138,14 @@ class RegionData:
     prices: Table
     budget: Table
     modes: Table
+    province_sectors: Table
     sectors: list[str] = field(default_factory=list)
     params: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
         return [self.cities, self.origins, self.sector_params, self.city_sectors, self.city_tourism,
                 self.parks, self.nodes, self.links, self.projects, self.national, self.project_costs,
-                self.investors, self.prices, self.budget, self.modes]
+                self.investors, self.prices, self.budget, self.modes, self.province_sectors]
 
     def hashes(self) -> dict[str, str]:
         return {t.name: t.sha256 for t in self.tables() if t.sha256}
@@ -164,19 +166,30 @@ class RegionData:
         return row["value"]
 
     def deflator_points(self, city: str) -> list[tuple[float, float]]:
-        """[(date, rate), …] of a city's GDP deflator for ``sim.economy.prices.deflator_index``: the
-        rate of each year of prices.csv (the city's row, else its province's, else ``default``)
-        applies from the start of the year before (2023's growth over 2022 from 2022.0); the last
-        rate goes on. No rows: [] (no inflation)."""
+        """[(date, rate), …] of a city's GDP deflator for ``sim.economy.prices.deflator_index``, with
+        the timing of the income trend (``sim.economy.trends.annual_points``): the rate of each year
+        of prices.csv up to the city's last year with its own or its province's row applies from the
+        start of the year before (2023's growth over 2022 from 2022.0), so that year's rate holds
+        until its end (2024.0); the rate of a later year (the ``default`` assumption) from the start
+        of its own year (2024's from 2024.0); the last rate goes on. The mean of year Y's quarter
+        rows over year Y−1's thus grows by exactly 1 + π(Y) for the first year. No rows: [] (no
+        inflation)."""
         by = {(r["place"], int(r["year"])): r["deflator_growth"] for r in self.prices.rows}
         prov = self.cities.by("id")[city]["province"]
-        out = []
+        rows = []  # (year, rate, observed: the city's or its province's row)
         for y in sorted({y for _, y in by}):
             for place in (city, prov, "default"):
                 if (place, y) in by:
-                    out.append((float(y - 1), by[(place, y)]))
+                    rows.append((y, by[(place, y)], place != "default"))
                     break
-        return out
+        last = max((y for y, _, seen in rows if seen), default=None)
+        return [(float(y - 1) if last is not None and y <= last else float(y), r) for y, r, _ in rows]
+
+    def province_sector_va(self, province: str) -> dict[int, tuple[float, float, float]]:
+        """{year: (primary, secondary, tertiary value added, 亿元)} of ``province_sectors.csv`` for a
+        province (a ``province`` of cities.csv); {} without rows (the theory data, or no file)."""
+        return {int(r["year"]): (r["primary_yi"], r["secondary_yi"], r["tertiary_yi"])
+                for r in self.province_sectors.rows if r["province"] == province}
 
     def budget_2022(self, city: str) -> float:
         """The city's published 2022 general budget revenue (亿元), NaN without a row."""
@@ -206,6 +219,8 @@ def load_data(folder: str | Path) -> RegionData:
         prices=read_table(folder / "prices.csv", PRICE_SCHEMA, ("place", "year"), required=False),
         budget=read_table(folder / "budget.csv", BUDGET_SCHEMA, "city", required=False),
         modes=read_table(folder / "modes.csv", MODE_SCHEMA, "mode", required=False),
+        province_sectors=read_table(folder / "province_sectors.csv", PROVINCE_SECTOR_SCHEMA,
+                                    ("province", "year"), required=False),
     )
     _cross_check(d)
     return d
@@ -338,6 +353,7 @@ def _cross_check(d: RegionData) -> None:
             if abs(implied - r["deflator_growth"]) > 5e-5:
                 raise _fail(d.prices, r, "deflator_growth", r["deflator_growth"],
                             f"(gdp_yi / gdp_prev_yi) / (1 + real_growth) - 1 = {implied:.6f}")
+    _check_province_sectors(d, provinces)
     for r in d.budget.rows:
         if r["city"] not in city_ids:
             raise _fail(d.budget, r, "city", r["city"], "a city id from cities.csv")
@@ -348,6 +364,30 @@ def _cross_check(d: RegionData) -> None:
         except ValueError:
             raise _fail(d.projects, r, "completion", r["completion"], "a date like 2027 or 2027-10") from None
     _check_project_costs(d, city_ids)
+
+
+def _check_province_sectors(d: RegionData, provinces: set) -> None:
+    """``province_sectors.csv``: a province of cities.csv, a whole year, the three sectors adding up
+    to ``gdp_yi`` within 0.5 % (rounding in the bulletins), and every province with a second row for
+    the year before one of its years (a growth rate to take: ``sim.economy.trends``)."""
+    t = d.province_sectors
+    years: dict[str, set[int]] = {}
+    for r in t.rows:
+        if r["province"] not in provinces:
+            raise _fail(t, r, "province", r["province"], "a province of cities.csv ("
+                        + ", ".join(sorted(provinces)) + ")")
+        if r["year"] != int(r["year"]):
+            raise _fail(t, r, "year", r["year"], "a whole year")
+        tot = r["primary_yi"] + r["secondary_yi"] + r["tertiary_yi"]
+        if abs(tot - r["gdp_yi"]) > 0.005 * r["gdp_yi"]:
+            raise _fail(t, r, "primary_yi+secondary_yi+tertiary_yi", round(tot, 4),
+                        f"the three sectors adding up to gdp_yi = {r['gdp_yi']:.10g} (within 0.5 %)")
+        years.setdefault(r["province"], set()).add(int(r["year"]))
+    for r in t.rows:
+        ys = years[r["province"]]
+        if not any(y - 1 in ys for y in ys):
+            raise _fail(t, r, "year", int(r["year"]), f"a row of {r['province']} for the year before or "
+                        "after it too (the sectors' growth between two consecutive years)")
 
 
 def _check_project_costs(d: RegionData, city_ids: set) -> None:

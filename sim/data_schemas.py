@@ -168,6 +168,14 @@ PRICE_SCHEMA = {"place": _text, "year": _num(2000, 2100, unit="year"),
                 "gdp_yi": _num(0.001, 1e8, allow_empty=True, unit="亿元"),
                 "real_growth": _num(-0.5, 0.5, allow_empty=True, unit="per year"),
                 "deflator_growth": _num(-0.5, 0.5, unit="per year"), **SRC}
+# province_sectors.csv (optional; none: the cities' income trends are their constant gdp_trend_growth):
+# each province's value added by sector (亿元, current prices) per year, for the shift-share trend
+# (docs/model.md §Trends); ``province`` is a province of cities.csv, the sectors add up to gdp_yi
+PROVINCE_SECTOR_SCHEMA = {"province": _text, "year": _num(2000, 2100, unit="year"),
+                          "gdp_yi": _num(0.001, 1e8, unit="亿元"),
+                          "primary_yi": _num(0.0, 1e8, unit="亿元"),
+                          "secondary_yi": _num(0.0, 1e8, unit="亿元"),
+                          "tertiary_yi": _num(0.0, 1e8, unit="亿元"), **SRC}
 # budget.csv (optional; a city without a row has no residual): published 2022 一般公共预算收入
 BUDGET_SCHEMA = {"city": _text, "general_budget_revenue_2022_yi": _num(0.0, 1e6, unit="亿元/year"), **SRC}
 PROJECT_SCHEMA = {"id": _text, "name_zh": _text, "from": _text, "to": _text, "mode": _text,

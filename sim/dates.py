@@ -64,6 +64,17 @@ class Schedule:
         return cls(points=((-math.inf, float(value)),), before=float(value))
 
 
+def overlay(base: Schedule, top: Schedule) -> Schedule:
+    """``top`` from its first date on, ``base`` before it: a scenario's dated schedule over the data's
+    (the data's points before the scenario's first date are kept). A constant ``top`` (a plain number,
+    its first date −∞) replaces ``base`` everywhere."""
+    if not top.points:
+        return base
+    first = top.points[0][0]
+    kept = tuple((d, v) for d, v in base.points if d < first)
+    return Schedule(points=kept + top.points, before=base.before)
+
+
 def parse_schedule(value: Any, before: float = 0.0) -> Schedule:
     if isinstance(value, bool):
         raise ValueError("a number or a mapping of dates to numbers")  # noqa: TRY004 (pydantic reports ValueError)

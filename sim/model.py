@@ -25,7 +25,7 @@ from .agents.projects import ProjectEconomy
 from .agents.ramp import Ramp
 from .agents.relocation import ROUNDS, Flows, SiteChoice
 from .agents.seeding import base_targets, draw_sizes, seed_firms
-from .agents.trends import Trends
+from .agents.trends import Trends, income_schedules
 from .data import RegionData, load_data
 from .economy import cities as city_accounts
 from .economy import fiscal
@@ -329,15 +329,15 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def _build_trends(self) -> None:
         d = self.data
         cities, origins = d.cities.rows, d.origins.rows
-        # data-file trend rates; scenario ``trends`` override them through schedules
-        income_growth = np.array([r["gdp_trend_growth"] for r in cities + origins])
-        wage_default = {c["id"]: c["gdp_trend_growth"] for c in cities}
+        # data-file trend rates (cities: the shift-share schedule); scenario ``trends`` override them
+        income_growth = income_schedules(d)
+        wage_default = {c["id"]: g for c, g in zip(cities, income_growth)}
         wage_default.update({o["id"]: o["wage_trend_growth"] for o in origins})
         sites = self.sites
         land_place = [self.park_rows[k]["city"] if k < sites.n_parks else self.market_ids[sites.market[k]]
                       for k in range(self.R)]
         self.trends = Trends(self.scn.trends, str(self.loaded.path), self.market_ids, self.city_ids,
-                             income_growth, np.array([wage_default[q] for q in self.market_ids]),
+                             income_growth, [wage_default[q] for q in self.market_ids],
                              np.array([c["population_trend_growth"] for c in cities]),
                              land_place, self.land_state.growth)
 

@@ -3,8 +3,10 @@
 The expected numbers come from the data files, not from the model: δ_s and ψ_s from
 scenarios/data/sector_params.csv (depreciation: Zhang, Wu & Zhang 2004, 经济研究 10, 9.6 %/year
 composite; ψ: a flagged estimate), r_f = 3.65 % (1-year LPR of 2022-12-20, national.csv), the
-trend growth ḡ from the cities' and origins' gdp_trend_growth (cities.csv, origins.csv) weighted by
-their 2022 GDP (the national drift of MODEL.md §5), and the rule's closed form.
+trend growth ḡ from the cities' and origins' income trends in force in the first period (cities: the
+shift-share rate of sim.economy.trends from cities.csv and province_sectors.csv; origins:
+gdp_trend_growth of origins.csv) weighted by their 2022 GDP (the national drift of MODEL.md §5), and
+the rule's closed form.
 """
 import csv
 import shutil
@@ -12,6 +14,7 @@ import shutil
 import numpy as np
 import pytest
 
+from sim.agents.trends import income_schedules
 from sim.data import load_data
 from sim.economy.capital import calibrate_wedge, investment_rate, net_growth_gated
 from sim.model import RegionalEconomy
@@ -28,7 +31,8 @@ def _data_values():
     delta = np.array(d.sector_values("depreciation_rate"))
     psi = np.array(d.sector_values("adjustment_cost"))
     rows = d.cities.rows + d.origins.rows
-    g = np.array([r["gdp_trend_growth"] for r in rows])
+    # the rates in force in the first period: cities' shift-share trend (sim.agents.trends), origins'
+    g = np.array([s.at(2022.0) for s in income_schedules(d)])
     w = np.array([r["gdp_2022_yi"] for r in rows])
     return d, delta, psi, d.const("financing_rate"), float(np.log1p((g * w).sum() / w.sum()))
 

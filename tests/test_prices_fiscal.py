@@ -47,18 +47,35 @@ def test_deflator_of_siping_from_its_bulletins_by_hand():
     assert prices.implied_deflator_growth(588.86 / 581.71 - 1, 0.059) == pytest.approx(-0.044106, abs=1e-6)
     row = next(r for r in _csv("prices.csv") if r["place"] == "四平" and r["year"] == "2023")
     assert float(row["deflator_growth"]) == pytest.approx(-0.044106, abs=1e-6)
-    # the index: 2022 = 1, halfway through 2022-23 the square root, 2023 the year's growth, then the
-    # file's default rate (1.5 %/year from 2024 on) on top
-    pts = [(2022.0, -0.044106), (2023.0, 0.015)]
+    # the index: 2022 = 1, halfway through 2022-23 the square root, 2023 the year's growth; 2023's rate
+    # holds until 2024.0 (the income trend's timing), then the file's default rate (1.5 %/year from
+    # 2024 on) on top
+    pts = load_data(DATA).deflator_points("四平")
+    assert pts == [(2022.0, pytest.approx(-0.044106, abs=1e-6)), (2024.0, 0.015)]
     assert prices.deflator_index(2022.0, 2022.0, pts) == 1.0
     assert prices.deflator_index(2022.5, 2022.0, pts) == pytest.approx(math.sqrt(1 - 0.044106))
     assert prices.deflator_index(2023.0, 2022.0, pts) == pytest.approx(0.955894)
-    assert prices.deflator_index(2025.0, 2022.0, pts) == pytest.approx(0.955894 * 1.015 ** 2)
+    assert prices.deflator_index(2024.0, 2022.0, pts) == pytest.approx(0.955894 ** 2)
+    assert prices.deflator_index(2025.0, 2022.0, pts) == pytest.approx(0.955894 ** 2 * 1.015)
+
+
+def test_annual_mean_of_the_deflator_falls_by_the_published_rate_in_2023():
+    """The mean of 2023's quarter indices over 2022's (rows at 2022.0, .25, .5, .75 and 2023.0, …) is
+    1 + π(2023) for every city, as the income trend's f_c (tests/test_forecast.py): the model's real
+    growth of 2023 is nominal growth deflated by the published rate (before, 2023's rate stopped at
+    2023.0 and the annual mean fell by about 1.1 % instead of 2.6 %)."""
+    d = load_data(DATA)
+    rows = {r["place"]: float(r["deflator_growth"]) for r in _csv("prices.csv") if r["year"] == "2023"}
+    for c in d.cities.rows:
+        pi = rows.get(c["id"], rows.get(c["province"]))
+        pts = d.deflator_points(c["id"])
+        idx = [prices.deflator_index(2022 + q / 4, 2022.0, pts) for q in range(8)]
+        assert np.mean(idx[4:]) / np.mean(idx[:4]) == pytest.approx(1 + pi, abs=1e-12), c["id"]
 
 
 def test_gdp_real_rows_are_nominal_gdp_over_the_deflator(run):
     m, df = run
-    for year, index in [(2022.0, 1.0), (2023.0, 0.955894), (2024.0, 0.955894 * 1.015)]:
+    for year, index in [(2022.0, 1.0), (2023.0, 0.955894), (2024.0, 0.955894 ** 2)]:
         got = _value(df, "四平", "gdp_real", year)
         assert got == pytest.approx(_value(df, "四平", "gdp", year) / index, rel=1e-6)
     # 梅河口 has no bulletin: the province's implied deflator (the Jilin row), flagged

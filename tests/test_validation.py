@@ -10,8 +10,8 @@ import pytest
 from scipy.optimize import brentq
 
 import run
-from sim.economy import market
 from sim.checks import closed_forms, stylized, theory
+from sim.economy import market
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -276,6 +276,17 @@ def test_validate_all_quick_writes_table_and_figures(tmp_path, capsys):
                              "pass", "seconds", "source"]
     hme = next(r for r in rows if r["case"] == "FC home market phi=0.5")
     assert hme["pass"] == "True" and math.isclose(float(hme["analytic"]), 0.8)
+    # the 2023 forecast check (sim/checks/forecast.py), the mean over 8 seeds: the Must hold's row
+    # against each city at its own province's rate (MAE 1.3574 pp from the bulletins), judged; every
+    # city at Jilin's rate (1.0007 pp); the default seed alone, not judged
+    fc = [r for r in rows if r["case"].startswith("baseline forecast 2023 ")]
+    assert len(fc) == 4 and "mean growth over 8 seeds" in fc[0]["case"] and "Must hold" in fc[0]["case"]
+    assert math.isclose(float(fc[0]["analytic"]), 1.357, abs_tol=1e-3) and fc[0]["pass"] in ("True", "False")
+    assert math.isclose(float(fc[1]["analytic"]), 1.001, abs_tol=1e-3)
+    assert "default seed 20230228 alone" in fc[3]["case"] and fc[3]["pass"] == "n/a"
+    with open(d / "forecast.csv", encoding="utf-8") as fh:
+        frows = list(csv.DictReader(fh))
+    assert len(frows) == 12 and {"model", "model_default_seed", "naive_own_province"} <= set(frows[0])
     assert not [p for p in out.iterdir() if p.name.startswith(".tmp")]
 
 

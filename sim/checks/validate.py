@@ -43,10 +43,12 @@ _SPECS = {
     "firms": (_INT, lambda x: 20 <= x <= 20000, "an even number of firms between 20 and 20000"),
     "steps": (_INT, lambda x: 10 <= x <= 1_000_000, "a number of steps between 10 and 1000000"),
     "seed": (_INT, lambda x: 0 <= x < 2**63, "a non-negative integer seed"),
+    "replicates": (_INT, lambda x: 1 <= x <= 100, "a number of replicates between 1 and 100"),
 }
 CASES = {
     "footloose-capital": set(FC_DEFAULTS),
     "footloose-entrepreneur": set(FE_DEFAULTS),
+    "forecast": {"seed", "replicates"},  # sim/checks/forecast.py (issue 15)
 }
 
 
@@ -60,7 +62,9 @@ def _usage(msg: str) -> UserError:
 
 
 def resolve_config(case: str, sets: dict) -> dict:
-    cfg = dict(FC_DEFAULTS if case == "footloose-capital" else FE_DEFAULTS)
+    defaults = {"footloose-capital": FC_DEFAULTS, "footloose-entrepreneur": FE_DEFAULTS,
+                "forecast": {"seed": None, "replicates": 8}}  # forecast.REPLICATES
+    cfg = dict(defaults[case])
     for k, text in sets.items():
         if k not in CASES[case]:
             raise _usage(f"--set {k}: unknown key for {case}; expected one of "
@@ -85,6 +89,12 @@ def _public(res: dict) -> dict:
 
 
 def print_result(res: dict, as_json: bool) -> None:
+    if "rows" in res and "summary" in res:  # the forecast check: a table, then the JSON
+        from .forecast import format_table
+        print("\n".join(format_table(res)))
+        if as_json:
+            print(json.dumps(res, ensure_ascii=False))
+        return
     pub = _public(res)
     width = max(len(k) for k in pub)
     for k, v in pub.items():
@@ -97,6 +107,9 @@ def run_case(case: str, sets: dict) -> dict:
     """Run one theory case (``footloose-capital`` or ``footloose-entrepreneur``) with ``--set``
     values (text) over its defaults; the result dict (keys starting with ``_`` are not printed)."""
     cfg = resolve_config(case, sets)
+    if case == "forecast":
+        from .forecast import run_forecast
+        return run_forecast(seed=cfg["seed"], replicates=cfg["replicates"])
     if case == "footloose-capital":
         return run_footloose_capital(cfg)
     return run_footloose_entrepreneur(cfg)
@@ -229,6 +242,40 @@ def _sim_tax_rows(r: dict) -> list[dict]:
                  f"{r['arrivals_with']:.0f} ({', '.join(r['parks'])})")]
 
 
+def _forecast_rows(r: dict) -> list[dict]:
+    """The first Must hold of issue 15 (docs/validation.md §7): nominal GDP growth 2023 over 2022 by
+    city, mean absolute error of the baseline (the mean over its seeds) against the bulletins, beside
+    the naive rules: the Must hold's (each city at its own province's rate, judged), every city at
+    Jilin's rate (judged), and the default seed alone (shown, not judged: one run's noise)."""
+    s, seeds = r["summary"], r["seeds"]
+    what = f"mean growth over {len(seeds)} seeds"
+    src = (f"city bulletins/yearbook via prices.csv; seeds {seeds}; no parameter fitted to a city's 2023 "
+           f"growth (leave-one-out error = error); reference = trend input")
+
+    def pp(x):
+        return round(100 * x, 3)
+    return [
+        _row(f"baseline forecast {r['year']} ({what}): {s['n']} cities, vs each at its own province's rate "
+             f"(issue 15 Must hold)", "MAE of nominal GDP growth (pp)", pp(s["mae_naive_own"]), pp(s["mae_model"]),
+             "model < naive", s["mae_model"] < s["mae_naive_own"], r["seconds"],
+             src + "; naive own: Jilin 13531.19/13070.24, Liaoning 30209.4/28975.1, Inner Mongolia 24627/23158.6",
+             reference=pp(s["mae_trend"])),
+        _row(f"baseline forecast {r['year']} ({what}): {s['n']} cities, vs every city at Jilin's rate",
+             "MAE of nominal GDP growth (pp)", pp(s["mae_naive"]), pp(s["mae_model"]),
+             "model < naive", s["mae_model"] < s["mae_naive"], None,
+             "naive = Jilin 13531.19/13070.24 (province_sectors.csv)", reference=pp(s["mae_trend"])),
+        _row(f"baseline forecast {r['year']} ({what}): {s['n_jilin']} Jilin cities",
+             "MAE of nominal GDP growth (pp)",
+             pp(s["mae_naive_jilin"]), pp(s["mae_model_jilin"]), "model < naive",
+             s["mae_model_jilin"] < s["mae_naive_jilin"], None, "analytic = naive; reference = trend input",
+             reference=pp(s["mae_trend_jilin"])),
+        _row(f"baseline forecast {r['year']} (default seed {seeds[0]} alone): {s['n']} cities",
+             "MAE of nominal GDP growth (pp)", pp(s["mae_naive_own"]), pp(s["mae_model_default_seed"]),
+             "not judged (one run's noise)", None, None, "analytic = naive, own province",
+             reference=pp(s["mae_trend"])),
+    ]
+
+
 def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Path:
     """Run every validation case, write table + figures to a new folder; return its path."""
     from ..outputs import results
@@ -251,6 +298,9 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
     for phi in ((0.55, 0.85) if quick else FE_SWEEP):
         print(f"validate: footloose-entrepreneur phi={phi}", file=sys.stderr)
         fe_runs[phi] = run_footloose_entrepreneur(dict(FE_DEFAULTS, phi=phi))
+    print("validate: baseline 2023 forecast against the bulletins", file=sys.stderr)
+    from .forecast import run_forecast
+    forecast = run_forecast()  # the mean over forecast.REPLICATES seeds, the default seed beside it
     print("validate: baseline 2035 stylized facts", file=sys.stderr)
     facts = {"baseline": baseline_facts()}
     if not quick:
@@ -272,6 +322,7 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
     for name, f in facts.items():
         rows += _fact_rows(name, f, contrast=name == OLD_GROWTH_NAME)
     rows += _tax_rows("baseline", facts["baseline"])
+    rows += _forecast_rows(forecast)
     if not quick:
         rows += _sim_tax_rows(sim_tax)
 
@@ -288,6 +339,11 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
         figures.fig_core_periphery(figs / "core_periphery.png", fe_runs)
         figures.fig_ccdf(figs / "firm_size_ccdf.png", facts)
         figures.fig_growth(figs / "growth_density.png", facts)
+        with open(tmp / "forecast.csv", "w", newline="", encoding="utf-8") as fh:
+            fcols = [k for k in forecast["rows"][0] if k != "model_by_seed"]
+            w = csv.DictWriter(fh, fieldnames=fcols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(forecast["rows"])
         cols = list(rows[0])
         with open(tmp / "table.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.DictWriter(fh, fieldnames=cols)
@@ -310,6 +366,7 @@ def validate_all(out: Path, quick: bool = False, sets: dict | None = None) -> Pa
                            if kk not in ("standardised", "raw")},
                 "tax": f["tax"], "seconds": f["seconds"]} for k, f in facts.items()},
             "simulated_tax_check": None if quick else sim_tax,
+            "forecast": forecast,
         }
         results.write_json(tmp / "validation.json", detail)
         path = results.finish(tmp, final)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..dates import Schedule, parse_date, parse_schedule
+from ..dates import Schedule, overlay, parse_date, parse_schedule
 from ..policy.levers import Anchor, Lever, NewPark, ScenarioTarget
 
 
@@ -161,9 +161,9 @@ class Parameters(_Strict):
 class Trends(_Strict):
     """Exogenous annual growth rates. Keys are place ids; ``default`` applies elsewhere.
 
-    A value is a rate (``0.05``) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``); before a
-    schedule's first date, and for places not named, the rates in the data files apply
-    (``gdp_trend_growth`` etc.).
+    A value is a rate (``0.05``, at every date) or a dated schedule (``{2022: 0.05, "2026-07": 0.03}``);
+    before a schedule's first date, and for places not named, the data's schedules apply (a city's
+    income and wage: its 2023 shift-share rate, then ``gdp_trend_growth``; docs/model.md §Trends).
     """
 
     income_growth: dict[str, float | dict[str | int, float]] = Field(default_factory=dict)
@@ -184,10 +184,14 @@ class Trends(_Strict):
                     raise ValueError(f"{k}: an annual growth rate between -0.5 and 0.5")
         return v
 
-    def schedule(self, which: str, place: str, data_rate: float) -> Schedule:
+    def schedule(self, which: str, place: str, data_rate: float | Schedule) -> Schedule:
+        """The place's schedule: the data's rate (a number, or a dated schedule such as a city's
+        income trend, ``sim.agents.trends.income_schedules``) where the scenario says nothing or
+        before its schedule's first date; a plain number in the scenario replaces it everywhere."""
+        base = data_rate if isinstance(data_rate, Schedule) else Schedule.constant(data_rate)
         table = getattr(self, which)
         value = table.get(place, table.get("default"))
-        return Schedule.constant(data_rate) if value is None else parse_schedule(value, before=data_rate)
+        return base if value is None else overlay(base, parse_schedule(value, before=base.before))
 
 
 class Switches(_Strict):
