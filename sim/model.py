@@ -203,10 +203,12 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:
-        """Output, value added and jobs per firm and per city (亿元/year, persons)."""
-        self.city_va, self.city_jobs = produce(
+        """Output, value added and jobs per firm and per city (亿元/year, persons), output by site;
+        the owners' income of this state when the next period's start reads it."""
+        self.city_va, self.city_jobs, self.site_output = produce(
             self.firms, self.market.pi_scale, self.market.sigma, self._va_ratio_sr, self._jobs_per_sr,
-            self.trends.f_wage[self.sites.market_arr], self.n_cities, self.Q)
+            self.trends.f_wage[self.sites.market_arr], self.n_cities, self.Q,
+            self.sw.owners_spend_at_site if self.sw.endogenous_income else None)
 
     def owner_income(self) -> np.ndarray:
         return owner_income(self.firms, self.market.pi_scale, self.Q, self.sw.owners_spend_at_site)
@@ -228,13 +230,9 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.land_state.price[pk.site] = pk.price(tr.f_land[pk.site], p.land_price_elasticity)
 
     def fill_layers(self) -> None:
-        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
-        f = self.firms
-        if f.alive.all():
-            by_site = np.bincount(f.index()["site"], weights=f.output, minlength=self.R)
-        else:
-            by_site = np.bincount(f.site[f.alive], weights=f.output[f.alive], minlength=self.R)
-        self.site_output = by_site  # read by the Recorder (the same bincount)
+        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell (output by
+        site from the production stage, also read by the Recorder)."""
+        by_site = self.site_output
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0

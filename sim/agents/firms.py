@@ -4,7 +4,7 @@ per-firm Python objects (docs/architecture.md).
 Rows are in order of creation (firm ids increase down the arrays). Exiting firms leave the arrays at
 once (``compact_append``), so every row is alive except inside a step's exit stage. The population
 owns the index caches built on its arrays, each with one invalidation point: ``moved()`` when sites or
-scales change, ``changed()`` when rows are added or removed.
+scales change, ``grown()`` when scales change, ``changed()`` when rows are added or removed.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ class FirmPopulation:
                 setattr(self, name, np.full(n, new_firm_values(-np.inf)[name], dtype=DTYPES[name]))
         self.next_id = int(self.firm_id.max()) + 1 if n else 0
         self.output = self.va = self.jobs = None
-        self._grp = self._fx = self._pop = self._ms = None
+        self._grp = self._fx = self._pop = self._ms = self._tot = None
 
     def __len__(self) -> int:
         return len(self.firm_id)
@@ -59,11 +59,11 @@ class FirmPopulation:
     # ------------------------------------------------------------------ caches
     def moved(self) -> None:
         """Some firm changed site or scale: drop the caches that depend on sites and scales."""
-        self._fx = self._ms = None
+        self._fx = self._ms = self._tot = None
 
     def grown(self) -> None:
-        """Scales changed (growth): drop the market sums over scale."""
-        self._ms = None
+        """Scales changed (growth): drop the market sums over scale and the totals."""
+        self._ms = self._tot = None
 
     def changed(self) -> None:
         """Rows were added or removed: drop every cache."""
@@ -99,6 +99,15 @@ class FirmPopulation:
             key += site
             fx = self._fx = {"site": site, "key": key, "place": self.site_market[site], "sector": sector}
         return fx
+
+    def totals(self) -> dict:
+        """Totals over the firms that one stage takes in passing and a later one reads, while no firm
+        has moved, grown, entered or left (``moved``, ``grown``, ``changed`` drop them): the owners'
+        income of the production stage's state, read at the next period's start
+        (``sim.agents.production``). Each entry says what else it depends on."""
+        if self._tot is None:
+            self._tot = {}
+        return self._tot
 
     def revisers(self) -> dict:
         """Arrays that change only with the population (not with moves): ``home`` (``intp``), the
