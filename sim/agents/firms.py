@@ -134,7 +134,8 @@ class FirmPopulation:
             key_p = self.index()["key"][perm]
             scale_p = self.scale[perm]
             raw = np.bincount(key_p, weights=scale_p, minlength=self.S * self.R).reshape(self.S, self.R)
-            den = [max(scale_p[a:b].sum(), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            add = np.add.reduce  # (what ``.sum()`` calls)
+            den = [max(add(scale_p[a:b]), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
             ms = self._ms = (key_p, scale_p, raw, den)
         return ms
 

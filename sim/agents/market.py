@@ -81,8 +81,9 @@ class MarketBlock:
         wf = np.zeros(S)
         prod = self.pi_scale.ravel().take(key_p)
         prod *= scale_p
+        add = np.add.reduce  # (what ``.sum()`` calls)
         for s, a, b, c in zip(range(S), starts.tolist(), ends.tolist(), counts.tolist()):
-            tot = prod[a:b].sum()
+            tot = add(prod[a:b])
             w[s] = tot / den[s]
             wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)

@@ -15,6 +15,7 @@ from .. import rng
 from ..economy.choice import (
     admit_in_order,
     calibrate_share_constants,
+    nest_matrix,
     nested_logit_column,
     nested_logit_probabilities,
 )
@@ -53,6 +54,7 @@ class ProjectEconomy:
         self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
         self.layout = rng.nest_layout(self.nest)
         self.layout_sites = rng.nest_layout(sites.nest)
+        self.onehot = nest_matrix(self.nest)  # (C, nests): the nest of each alternative
         home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
         self.pop = ProjectPopulation()
@@ -180,7 +182,7 @@ class ProjectEconomy:
         without the levers' terms or chosen another site; lever j is pivotal if removing j alone does
         either."""
         R, S = self.R, self.S
-        used = np.flatnonzero(n_nat)
+        used = n_nat.nonzero()[0]
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
         terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
         tot = np.zeros((S, R))
@@ -188,7 +190,7 @@ class ProjectEconomy:
             tot += T
         # P(rest of China) per (sector, origin) with all the levers' site terms (without all, or
         # without lever j: below, for the projects that stay only)
-        p_out = self.p_out(base, [tot], used)
+        p_all = self.p_out(base, [tot], used)[0]
 
         n = int(n_nat.sum())
         u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
@@ -197,42 +199,41 @@ class ProjectEconomy:
         # origin: the origins (whose uniforms are per project id) are drawn only for the others.
         drawable = self.origin_w > 0
         drawable[:, -1] = True
-        ends = np.cumsum(n_nat)
-        cand = [ends[s] - n_nat[s] + np.flatnonzero(u[ends[s] - n_nat[s]: ends[s]]
-                                                     >= p_out[0][s][drawable[s]].min())
-                for s in used]
-        n_c = np.array([c.size for c in cand])
-        cand = np.concatenate(cand)
-        sec_c = np.repeat(used, n_c)
+        least = np.where(drawable, p_all, np.inf).min(axis=1)  # (S,)
+        sec_all = np.repeat(np.arange(S), n_nat)               # projects in sector order
+        cand = (u >= least.take(sec_all)).nonzero()[0]
+        sec_c = sec_all.take(cand)
         origin = self.draw_national_origins(sec_c, rng.uniform(self.seed, "project_origin", step, first + cand))
-        stay = u[cand] >= p_out[0][sec_c, origin]
+        stay = u.take(cand) >= p_all[sec_c, origin]
         keep = cand[stay]
         self.tally.intended_elsewhere += float(n - keep.size)
         if keep.size == 0:
             return
-        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u[keep]
+        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u.take(keep)
         v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
         v += tot[sec_k]
         v += rng.nested_gumbel(self.seed, "project", step, ids_k, self.sites.nest, self.p.nest_lambda,
                                self.layout_sites)
         v[~np.isfinite(v)] = -np.inf
-        dest = np.argmax(v, axis=1)
-        rows_terms = [(j, T[sec_k], A[sec_k]) for j, T, A in terms]
-        applies = np.zeros(keep.size, dtype=bool)
-        for _, _, A in rows_terms:
-            applies |= A
-        mi, ind, piv = attribute(v, rows_terms, None, np.full(keep.size, -1), dest,
-                                 np.zeros(keep.size, bool), ~applies, [], sec_k)
+        dest = v.argmax(axis=1)
         induced = np.zeros(keep.size, dtype=bool)
         pivotal = np.zeros(keep.size, dtype=np.int64)
-        induced[mi], pivotal[mi] = ind, piv
-        if terms:  # would it have left for the rest of China without the terms (or without one)?
+        if terms:
+            # the levers' terms of every project stacked (L × n × R), as ``attribute`` takes them;
+            # a project that no lever reaches is neither induced nor has a pivotal lever
+            jarr = np.array([j for j, _, _ in terms], dtype=np.int64)
+            T_k = np.stack([T for _, T, _ in terms]).take(sec_k, axis=1)
+            A_k = np.stack([A for _, _, A in terms]).take(sec_k, axis=1)
+            mi, ind, piv = attribute(v, terms, (terms, T_k, A_k, jarr), np.full(keep.size, -1), dest,
+                                     np.zeros(keep.size, bool), ~A_k.any(axis=0), [], sec_k)
+            induced[mi], pivotal[mi] = ind, piv
+            # would it have left for the rest of China without the terms (or without one)?
             extras = [np.zeros((S, R))] + [tot - T for _, T, _ in terms]
-            p_k = self.p_out_at(base, extras, tot, p_out[0], sec_k, org_k)
+            p_k = self.p_out_at(base, extras, tot, p_all, sec_k, org_k)
             induced |= u_k < p_k[0]
-            for k, (j, T, A) in enumerate(terms):
+            for k, j in enumerate(jarr.tolist()):
                 gone = u_k < p_k[1 + k]
-                pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
+                pivotal[gone & A_k[k]] |= np.int64(1) << np.int64(j)
         self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
 
     def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -251,6 +252,11 @@ class ProjectEconomy:
         out = np.ones((K, self.S, self.Q))
         if U == 0:
             return out
+        if K == 1:  # one set (each step's full table): the operations below without the copies
+            v = base[used][:, None, :] + self.home_bias[None]
+            v[..., :R] += extras[0][used][:, None, :]
+            out[0, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
+            return out
         ex = np.stack(extras)[:, used]                          # (K, U, R)
         # a (set, sector) slice with the first set's terms has its numbers (the same inputs, the
         # same operations row by row): computed once, copied (e.g. a lever without a term there)
@@ -260,7 +266,7 @@ class ProjectEconomy:
         v[...] = (base[used][:, None, :] + self.home_bias[None])[uu]
         v[..., :R] += ex[kk, uu][:, None, :]
         res = np.empty((K, U, self.Q))
-        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
         k1, u1 = np.nonzero(same)
         res[k1 + 1, u1] = res[0, u1]
         out[:, used] = res
@@ -273,7 +279,14 @@ class ProjectEconomy:
         operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
         ``p_ref``, S × Q) is ``p_ref``'s."""
         R, Q = self.R, self.Q
-        pair, inv = np.unique(sec * Q + org, return_inverse=True)
+        # the distinct (sector, origin) pairs in increasing order and each project's among them
+        # (``np.unique(..., return_inverse=True)`` by a table over the S·Q pairs)
+        code = np.asarray(sec, dtype=np.intp) * Q + org
+        seen = np.zeros(self.S * Q, dtype=bool)
+        seen[code] = True
+        pair = seen.nonzero()[0]
+        rank = np.cumsum(seen) - 1
+        inv = rank.take(code)
         ps, pq = pair // Q, pair % Q
         ex = np.stack(extras)[:, ps]                            # (K, P, R)
         same = (ex == ref[ps][None]).all(axis=2)                # (K, P)
@@ -283,7 +296,7 @@ class ProjectEconomy:
         if kk.size:
             v = base[ps[jj]] + self.home_bias[pq[jj]]
             v[:, :R] += ex[kk, jj]
-            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
         return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

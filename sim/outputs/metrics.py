@@ -15,7 +15,7 @@ import numpy as np
 
 from ..agents.cohort import CHANNELS, recorded_values
 from ..economy.fiscal import budget_residual, general_budget
-from ..economy.prices import deflator_index, real_value
+from ..economy.prices import deflator_index, deflator_indices, real_value
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
 from .channels import CHANGE_MEASURES, QUANTITIES
@@ -122,7 +122,12 @@ class Recorder:
         gdp_c = np.array([c.gdp for c in m.cities], dtype=float)
         put(yr, cities, "gdp", gdp_c, "亿元/year")
         # real GDP at 2022 prices: nominal / the city's deflator index (sim.economy.prices)
-        gdp_real_c = real_value(gdp_c, [deflator_index(y, m.start, pts) for pts in tab["deflator"]])
+        defl = tab["deflator"]
+        if isinstance(defl, tuple):  # every city's rates change on the same dates
+            index = deflator_indices(y, m.start, *defl)
+        else:
+            index = [deflator_index(y, m.start, pts) for pts in defl]
+        gdp_real_c = real_value(gdp_c, index)
         put(yr, cities, "gdp_real", gdp_real_c, "亿元/year")
         put(yr, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
         put(yr, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
@@ -375,7 +380,7 @@ def _tables(m) -> dict:
     taxes0 = (m.ledger.revenue0 @ m.site_city_w) / m.dt
     published = np.array([m.data.budget_2022(c) for c in m.city_ids])
     return {
-        "deflator": [m.data.deflator_points(c) for c in m.city_ids],
+        "deflator": _deflators([m.data.deflator_points(c) for c in m.city_ids]),
         "residual0": budget_residual(published, taxes0),
         "gdp0": np.asarray(m.gdp0_market[:nc], dtype=float),
         "industrial": industrial,
@@ -394,6 +399,16 @@ def _tables(m) -> dict:
         "channel_places": tuple(m.city_ids) + tuple(m.site_ids[: m.n_parks]) + ("region",),
         "site_to_place": _site_to_place(mk, nc, m.n_parks),
     }
+
+
+def _deflators(points: list) -> tuple | list:
+    """The cities' deflator points for ``collect``: (dates, ln(1 + rate) as dates × cities) when
+    every city has points on the same dates (``deflator_indices``: all cities at once), else the
+    points of each city (``deflator_index``)."""
+    dates = [[d for d, _ in pts] for pts in points]
+    if dates and dates[0] and all(d == dates[0] for d in dates):
+        return dates[0], np.log1p(np.array([[r for _, r in pts] for pts in points]).T)
+    return points
 
 
 def _site_to_place(site_market: np.ndarray, nc: int, n_parks: int) -> np.ndarray:

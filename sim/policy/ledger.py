@@ -190,8 +190,8 @@ class Ledger:
         self.land_sales, self.land_net = np.zeros(R), np.zeros(R)
         if t is None or land_price is None or is_park is None:
             return
-        new = firms.alive & (np.abs(firms.arrived_t - t) < 1e-9) & (firms.land > 0) & is_park[firms.site]
-        rows = np.flatnonzero(new)
+        rows = (np.abs(firms.arrived_t - t) < 1e-9).nonzero()[0]  # arrived or entered at t
+        rows = rows[firms.alive[rows] & (firms.land[rows] > 0) & is_park[firms.site[rows]]]
         if len(rows):
             site = firms.site[rows]
             gross, net = land_sale(land_price[site], firms.land[rows], firms.land_disc[rows],
