@@ -15,7 +15,7 @@ from .agents.anchors import compile_anchors, place_anchors
 from .agents.cohort import BaseCohort, recorded_values
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
-from .agents.growth import grow
+from .agents.growth import grow, log_scale_sums
 from .agents.investment import Investment
 from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
@@ -197,9 +197,15 @@ class RegionalEconomy(ModelViews, mesa.Model):
         national drift's capacity growth ln(1 + ḡ), land gated in parks), then scale grows by
         (I/K − δ)·dt plus the Gibrat shocks (``sim.agents.growth``)."""
         gbar = national_drift(self.trends.r_income, self.market.income0)
+        # Σ ln A by sector (the size-dependent volatility) in the investment's bincount
+        la = log_scale_sums(self.firms, self.p)
         drift = self.investment.step(self.firms, self.market, self.policy, self.land_state,
-                                     self.sites.is_park, trend_capacity_growth(gbar), self.t, self.dt)
-        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt)
+                                     self.sites.is_park, trend_capacity_growth(gbar), self.t, self.dt,
+                                     None if la is None else [la[1]])
+        if la is not None:
+            drift, (sums,) = drift
+            la = (la[0], sums)
+        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt, la)
         self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:

@@ -479,13 +479,13 @@ class ProjectEconomy:
         # a project dropped after starting gives its land back
         gone = dropped & (old == STARTED) & self.sites.is_park[pop.site]
         land.release(pop.site[gone], pop.land[gone])
-        tl = self.tally
-        tl.add("projects_signed", pop.site[signed], pop.origin[signed])
-        tl.add("investment_signed", pop.site[signed], pop.origin[signed], pop.invest[signed])
-        tl.add("projects_started", pop.site[started], pop.origin[started])
-        tl.add("projects_producing", pop.site[produced], pop.origin[produced])
-        tl.add("projects_dropped", pop.site[dropped], pop.origin[dropped])
-        tl.add("funds_arrived", pop.site, pop.origin, f)
+        s_site, s_org = pop.site[signed], pop.origin[signed]
+        self.tally.add_many([("projects_signed", s_site, s_org, 1.0),
+                             ("investment_signed", s_site, s_org, pop.invest[signed]),
+                             ("projects_started", pop.site[started], pop.origin[started], 1.0),
+                             ("projects_producing", pop.site[produced], pop.origin[produced], 1.0),
+                             ("projects_dropped", pop.site[dropped], pop.origin[dropped], 1.0),
+                             ("funds_arrived", pop.site, pop.origin, f)])
         pop.stage = new
         born = np.flatnonzero(produced)
         births = None

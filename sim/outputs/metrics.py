@@ -293,13 +293,15 @@ class Recorder:
         study = ~m.is_origin
         put, region, cities, pids = self._put, ("region",), m.city_ids, self._tab["pids"]
         mids = m.market_ids
-        for meas, unit in PROJECT_MEASURES.items():
-            a = getattr(tl, meas)                      # (R, Q): site × investor origin
-            by_site = a.sum(axis=1)
+        # every measure's (R × Q) site × investor origin table at once (each row and column summed
+        # as it would be alone)
+        tab = tl.table[[tl.MEASURES.index(meas) for meas in PROJECT_MEASURES]]
+        by_sites, by_origins = tab.sum(axis=2), tab[:, study].sum(axis=1)
+        for meas, unit, by_site, by_origin in zip(PROJECT_MEASURES, PROJECT_MEASURES.values(),
+                                                  by_sites, by_origins):
             put(y, cities, meas, by_site @ W, unit)
             put(y, pids, meas, by_site[:P].copy(), unit)
             # the region by investor origin (where any came from), then its total: one block
-            by_origin = a[study].sum(axis=0)
             qs = by_origin.nonzero()[0]
             vals = np.empty(qs.size + 1)
             vals[:-1] = by_origin[qs]
