@@ -78,7 +78,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.land_factor = calibrate_park_land(self.market, self.firms, self.projects.pop, self.sites, self.park_rows)
         self.produce()
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
-                                    self.dt, base=True)  # the base period's taxes (no land sold)
+                                    self.dt, base=True, by_site=self._taxes_by_site)  # (no land sold)
         self._snapshot_base()
         self.fill_layers()
 
@@ -107,7 +107,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.ledger.recurring_payments(self.firms, self.sites.n_parks, self.t, self.dt)
         self.tally.settle(self.ledger.paid_ids())  # arrivals not induced: paid (deadweight) or not
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
-                                    self.dt, self.land_state.price, self.sites.is_park, self.t)
+                                    self.dt, self.land_state.price, self.sites.is_park, self.t,
+                                    by_site=self._taxes_by_site)
         self.update_places()           # city accounts (GDP, population, wages), land prices
         self.fill_layers()
         self.step_count += 1
@@ -197,24 +198,21 @@ class RegionalEconomy(ModelViews, mesa.Model):
         national drift's capacity growth ln(1 + ḡ), land gated in parks), then scale grows by
         (I/K − δ)·dt plus the Gibrat shocks (``sim.agents.growth``)."""
         gbar = national_drift(self.trends.r_income, self.market.income0)
-        # Σ ln A by sector (the size-dependent volatility) in the investment's bincount
-        la = log_scale_sums(self.firms, self.p)
-        drift = self.investment.step(self.firms, self.market, self.policy, self.land_state,
-                                     self.sites.is_park, trend_capacity_growth(gbar), self.t, self.dt,
-                                     None if la is None else [la[1]])
-        if la is not None:
-            drift, (sums,) = drift
-            la = (la[0], sums)
-        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt, la)
+        la = log_scale_sums(self.firms, self.p)  # Σ ln A by sector: in the investment's bincount
+        drift, sums = self.investment.step(self.firms, self.market, self.policy, self.land_state, self.sites.is_park,
+                                           trend_capacity_growth(gbar), self.t, self.dt, [la[1]] if la else [])
+        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt, la and (la[0], sums[0]))
         self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:
-        """Output, value added and jobs per firm and per city (亿元/year, persons), output by site;
-        the owners' income of this state when the next period's start reads it."""
-        self.city_va, self.city_jobs, self.site_output = produce(
+        """Output, value added and jobs per firm and per city (亿元/year, persons), output and local
+        taxes by site (for ``collect_revenue``: nothing changes firms, market or rates in between),
+        and the owners' income of this state, read at the next period's start."""
+        self.city_va, self.city_jobs, self.site_output, self._taxes_by_site = produce(
             self.firms, self.market.pi_scale, self.market.sigma, self._va_ratio_sr, self._jobs_per_sr,
             self.trends.f_wage[self.sites.market_arr], self.n_cities, self.Q,
-            self.sw.owners_spend_at_site if self.sw.endogenous_income else None)
+            self.sw.owners_spend_at_site if self.sw.endogenous_income else None,
+            lambda f: self.ledger.firm_taxes(f, self.market.bc.pretax, self.tax, self.dt))
 
     def owner_income(self) -> np.ndarray:
         return owner_income(self.firms, self.market.pi_scale, self.Q, self.sw.owners_spend_at_site)

@@ -32,7 +32,8 @@ def group_by_sector(sector: np.ndarray, S: int) -> tuple:
     perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     counts = np.bincount(sector, minlength=S)
     ends = np.cumsum(counts)
-    return perm, sector[perm], ends - counts, ends, counts
+    # sector[perm]: each sector's id repeated over its rows (the same array, without the gather)
+    return perm, np.repeat(np.arange(S, dtype=sector.dtype), counts), ends - counts, ends, counts
 
 
 class FirmPopulation:
@@ -114,7 +115,7 @@ class FirmPopulation:
         rows that may revise (mobile sector, not pinned, alive) and their firm ids."""
         pop = self._pop
         if pop is None:
-            cand = self.mobile_sector[self.sector]
+            cand = self.mobile_sector.take(self.index()["sector"])  # (an intp index: faster gather)
             pinned = bool(self.pinned.any())
             if pinned:
                 cand &= ~self.pinned

@@ -85,7 +85,7 @@ class Investment:
         return rows, investment_rate(_q(n, u, q0), q0, self.delta[sec], self.psi[sec], g0)
 
     def step(self, firms, market, policy, land, is_park: np.ndarray, g0: float, t: float,
-             dt: float, also: list | None = None):
+             dt: float, also: list = ()) -> tuple[np.ndarray, list]:
         """This period's investment: desired I/K per firm (the (sector, site) table with the levers
         for every firm, ``newcomers`` for the rows with their own levers). Growth on the capacity
         trend, x ≤ g0·dt, intensifies the firm's own plot (亩均产值 and 投资强度 rise with the trend)
@@ -95,8 +95,8 @@ class Investment:
         the same share of its need (none free: x = g0·dt, I/K = δ + g0). The land taken is the
         firm's and leaves free land. Gross investment I/K·K·dt (K at the start of the period) is
         added to ``period`` by site. Returns the log growth of scale from investment over dt,
-        x = (I/K − δ)·dt, per firm; with ``also`` (further (index, weights, bins) totals over every
-        row, taken in the same bincount: ``sim.arrays.bincounts``) (x, their sums)."""
+        x = (I/K − δ)·dt, per firm, and the sums of ``also``: further (index, weights, bins) totals
+        over every row, taken in the same bincount (``sim.arrays.bincounts``)."""
         f = firms
         fx = f.index()
         key, site = fx["key"], fx["site"]
@@ -138,15 +138,15 @@ class Investment:
         # gross investment I/K·k_s·A·dt by site: the table's rate, then the rows with their own
         fac = ik_sr * self.k[:, None] * dt
         w = fac.ravel().take(key) * f.scale
-        sums = bincounts([site] + [i for i, _, _ in also or ()], [w] + [x for _, x, _ in also or ()],
-                         [self.R] + [n for _, _, n in also or ()])
+        sums = bincounts([site] + [i for i, _, _ in also], [w] + [x for _, x, _ in also],
+                         [self.R] + [n for _, _, n in also])
         self.period += sums[0]
         if changed:
             c = changed[0] if len(changed) == 1 else np.union1d(changed[0], changed[1])
             sec = f.sector[c]
             dik = self.delta[sec] + x[c] / dt - ik_sr.ravel().take(key[c])
             self.period += np.bincount(site[c], weights=dik * self.k[sec] * f.scale[c] * dt, minlength=self.R)
-        return x if also is None else (x, sums[1:])
+        return x, sums[1:]
 
     @property
     def ik(self) -> np.ndarray:

@@ -41,8 +41,8 @@ class MarketBlock:
     def set_cost(self, cost: np.ndarray) -> None:
         """New marginal costs c[s, r]: the cost factors g = c^(1−σ) follow (their one update point)."""
         self.cost = cost
-        for s in range(len(self.sigma)):
-            self.g[s] = market.cost_factor(cost[s], self.sigma[s])
+        # every sector at once: c^(1 − σ_s) element by element (the numbers of a call per sector)
+        self.g[:] = market.cost_factor(cost, self.sigma[:, None])
 
     def set_income(self, income: np.ndarray, trend_income: np.ndarray) -> None:
         """Income by market (亿元/year) and the non-modelled producers that follow its trend."""

@@ -9,11 +9,13 @@ from ..arrays import bincounts
 
 def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndarray,
             jobs_per_sr: np.ndarray, f_wage_site: np.ndarray, n_cities: int, Q: int,
-            owners_spend_at_site: bool | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            owners_spend_at_site: bool | None = None, taxes=None) -> tuple:
     """Per firm: output y = σπA (亿元/year), VA = y × VA ratio, jobs = y × persons per 亿元 of 2022
     output / the wage trend at its site (nominal labour productivity rises with wages); sets them on
     ``firms`` and returns (VA, jobs) by city and output by site. ``va_ratio_sr``, ``jobs_per_sr``:
-    the sector's values repeated over sites (flat S·R tables read through the firms' keys).
+    the sector's values repeated over sites (flat S·R tables read through the firms' keys), and
+    with ``taxes`` (a function of the firms once their output, VA and jobs are set, giving each
+    firm's local taxes of the period: ``Ledger.firm_taxes``) their sum by site, else None.
 
     With ``owners_spend_at_site`` (not None) the owners' income of this state (``owner_income``)
     is taken in the same pass and kept in ``firms.totals()`` for the next period's start, which
@@ -35,8 +37,12 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
     firms.jobs = jobs
     R = len(f_wage_site)
     idx, wts, sizes = [place, place], [firms.va, jobs], [Q, Q]
-    if every:  # output by site over every row (a dead row's output would be a 0 added)
+    rev = None
+    if every:  # output (and taxes) by site over every row (a dead row's would be a 0 added)
         idx, wts, sizes = idx + [site], wts + [out], sizes + [R]
+        if taxes is not None:
+            rev = taxes(firms)
+            idx, wts, sizes = idx + [site], wts + [rev], sizes + [R]
     if owners_spend_at_site is not None:
         pi, where = _profits(firms, pi_scale, owners_spend_at_site)
         idx, wts, sizes = idx + [place, where], wts + [pi, pi], sizes + [Q, Q]
@@ -48,7 +54,7 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
         out_r = np.bincount(site[alive], weights=out[alive], minlength=R)
     if owners_spend_at_site is not None:
         firms.totals()["owner_income"] = (pi_scale, owners_spend_at_site, sums[-1] - sums[-2])
-    return sums[0][:n_cities], sums[1][:n_cities], out_r
+    return sums[0][:n_cities], sums[1][:n_cities], out_r, None if rev is None else sums[3]
 
 
 def _profits(firms, pi_scale: np.ndarray, owners_spend_at_site: bool) -> tuple[np.ndarray, np.ndarray]:

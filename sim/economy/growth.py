@@ -20,7 +20,12 @@ def size_dependent_sd(sd: float, log_scale: np.ndarray, sector: np.ndarray, S: i
     if sums is None:
         sums = np.bincount(sector, weights=log_scale, minlength=S)
     ref = sums / np.maximum(counts, 1)
-    return np.minimum(sd * np.exp(-elasticity * (log_scale - ref[sector])), 1.0)
+    x = ref.take(sector)  # sd·exp(−b·(ln A − ref_s)), capped at 1, in place
+    np.subtract(log_scale, x, out=x)
+    x *= -elasticity
+    np.exp(x, out=x)
+    x *= sd
+    return np.minimum(x, 1.0, out=x)
 
 
 def laplace_from_uniform(u: np.ndarray) -> np.ndarray:

@@ -158,30 +158,42 @@ class Ledger:
                 if due:
                     self.pay_flat(j, due * WAN_TO_YI, lc["sites"][j], t)
 
+    def firm_taxes(self, firms, pretax: np.ndarray, tax: TaxRates, dt: float) -> np.ndarray:
+        """Local taxes of each firm this period (亿元; every row alive), as ``collect_revenue``
+        takes them: the local shares of VAT and of income tax (``local_taxes``) × dt."""
+        fx = firms.index()  # flat (sector, site) index of every firm
+        pre = pretax.ravel().take(fx["key"])
+        pre *= firms.scale
+        vat, cit = local_taxes(firms.va, firms.output, pre, fx["sector"], tax)
+        rev = vat + cit
+        rev *= dt
+        return rev
+
     def collect_revenue(self, firms, pretax: np.ndarray, is_origin: np.ndarray, tax: TaxRates, dt: float,
                         land_price: np.ndarray | None = None, is_park: np.ndarray | None = None,
-                        t: float | None = None, base: bool = False) -> None:
+                        t: float | None = None, base: bool = False,
+                        by_site: np.ndarray | None = None) -> None:
         """Local taxes of the modelled firms (亿元 this period) by site (``revenue``): the local
         share of VAT at each sector's statutory rate on value added and of income tax on taxable
         profit (``sim.economy.fiscal.local_taxes``); origin regions collect nothing here.
         ``pretax``: per unit scale (S × R). With ``land_price``, ``is_park`` and ``t``: the park
         land sold this period to the firms that arrived or entered at ``t`` (``land_sales`` gross,
         ``land_net`` net of acquisition and servicing cost, 亿元 by site). ``base``: the base
-        period's taxes, kept as ``revenue0`` (the general budget's calibration)."""
+        period's taxes, kept as ``revenue0`` (the general budget's calibration). ``by_site``: the
+        ``firm_taxes`` of this state by site (every row alive), if the production stage took them."""
         every = firms.alive.all()
-        if every:  # flat (sector, site) index of every firm
-            pre = pretax.ravel().take(firms.index()["key"])
-            pre *= firms.scale
-        else:
-            pre = pretax[firms.sector, firms.site] * firms.scale
-        vat, cit = local_taxes(firms.va, firms.output, pre, firms.index()["sector"] if every else firms.sector, tax)
-        rev = vat + cit
-        rev *= dt
         if every:
             # the bins of study-area sites add the same firms in the same order as with a mask
-            self.revenue = np.bincount(firms.index()["site"], weights=rev, minlength=len(is_origin))
+            if by_site is None:
+                by_site = np.bincount(firms.index()["site"], weights=self.firm_taxes(firms, pretax, tax, dt),
+                                      minlength=len(is_origin))
+            self.revenue = by_site
             self.revenue[is_origin] = 0.0
         else:
+            pre = pretax[firms.sector, firms.site] * firms.scale
+            vat, cit = local_taxes(firms.va, firms.output, pre, firms.sector, tax)
+            rev = vat + cit
+            rev *= dt
             alive = firms.alive & ~is_origin[firms.site]
             self.revenue = np.bincount(firms.site[alive], weights=rev[alive], minlength=len(is_origin))
         if base:
