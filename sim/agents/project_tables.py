@@ -60,32 +60,25 @@ class Tally:
         self.add_many([(measure, site, origin, w)])
 
     def add_many(self, items: list) -> None:
-        """``add`` of several (measure, site, origin, w), in one bincount over the measures' bins
-        (each bin adds its projects in order from 0: the same numbers) when every table with
-        weights is empty, else one by one (``np.add.at`` where a table with weights has some)."""
-        RQ = self.R * self.Q
-        items = [it for it in items if len(it[1])]
-        counts = [np.ndim(w) == 0 and w == 1.0 for _, _, _, w in items]
-        if any(not c and self.table[self.MEASURES.index(it[0])].any() for it, c in zip(items, counts)):
-            for (measure, site, origin, w), c in zip(items, counts):
-                a = getattr(self, measure)
-                if c:
-                    key = np.asarray(site, dtype=np.intp) * self.Q + origin
-                    a += np.bincount(key, minlength=RQ).reshape(self.R, self.Q)
-                elif not a.any():
-                    self._fill([(measure, site, origin, w)])
-                else:
-                    np.add.at(a, (site, origin), w)
-            return
-        self._fill(items)
-
-    def _fill(self, items: list) -> None:
-        """Add every item's projects by one bincount (counts as weights 1.0: whole numbers)."""
-        if not items:
-            return
-        RQ = self.R * self.Q
-        keys = [np.asarray(site, dtype=np.intp) * self.Q + origin + self.MEASURES.index(measure) * RQ
-                for measure, site, origin, _ in items]
-        wts = [np.broadcast_to(np.asarray(w, dtype=float), k.shape) for k, (_, _, _, w) in zip(keys, items)]
-        self.table += np.bincount(np.concatenate(keys), weights=np.concatenate(wts),
-                                  minlength=len(self.MEASURES) * RQ).reshape(self.table.shape)
+        """``add`` of several (measure, site, origin, w) in one bincount over the measures' bins:
+        counts (w = 1) are whole numbers, exact in any order; weights go into it when their table
+        is empty (each bin adds its projects in order from 0: the same numbers), else by
+        ``np.add.at`` (in order, onto what the table holds)."""
+        RQ, Q = self.R * self.Q, self.Q
+        keys, wts = [], []
+        for measure, site, origin, w in items:
+            if not len(site):
+                continue
+            i = self.MEASURES.index(measure)
+            scalar = not isinstance(w, np.ndarray)
+            if not (scalar and w == 1.0) and self.table[i].any():
+                np.add.at(self.table[i], (site, origin), w)
+                continue
+            k = np.asarray(site, dtype=np.intp) * Q
+            k += origin
+            k += i * RQ
+            keys.append(k)
+            wts.append(np.full(len(k), float(w)) if scalar else np.asarray(w, dtype=float))
+        if keys:
+            self.table += np.bincount(np.concatenate(keys), weights=np.concatenate(wts),
+                                      minlength=self.table.size).reshape(self.table.shape)

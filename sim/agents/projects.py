@@ -222,13 +222,14 @@ class ProjectEconomy:
             # the levers' terms of every project stacked (L × n × R), as ``attribute`` takes them;
             # a project that no lever reaches is neither induced nor has a pivotal lever
             jarr = np.array([j for j, _, _ in terms], dtype=np.int64)
-            T_k = np.stack([T for _, T, _ in terms]).take(sec_k, axis=1)
+            T_all = np.stack([T for _, T, _ in terms])
+            T_k = T_all.take(sec_k, axis=1)
             A_k = np.stack([A for _, _, A in terms]).take(sec_k, axis=1)
             mi, ind, piv = attribute(v, terms, (terms, T_k, A_k, jarr), np.full(keep.size, -1), dest,
                                      np.zeros(keep.size, bool), ~A_k.any(axis=0), [], sec_k)
             induced[mi], pivotal[mi] = ind, piv
             # would it have left for the rest of China without the terms (or without one)?
-            extras = [np.zeros((S, R))] + [tot - T for _, T, _ in terms]
+            extras = np.concatenate([np.zeros((1, S, R)), tot[None] - T_all])
             p_k = self.p_out_at(base, extras, tot, p_all, sec_k, org_k)
             induced |= u_k < p_k[0]
             for k, j in enumerate(jarr.tolist()):
@@ -277,7 +278,7 @@ class ProjectEconomy:
         """``p_out(base, extras, ·)[:, sec, org]`` (K, n) for n projects of sectors ``sec`` and
         investor origins ``org``: each (set, sector, origin) row once, as in ``p_out`` (the same
         operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
-        ``p_ref``, S × Q) is ``p_ref``'s."""
+        ``p_ref``, S × Q) is ``p_ref``'s. ``extras``: K arrays (S × R), or one (K, S, R) array."""
         R, Q = self.R, self.Q
         # the distinct (sector, origin) pairs in increasing order and each project's among them
         # (``np.unique(..., return_inverse=True)`` by a table over the S·Q pairs)
@@ -288,14 +289,14 @@ class ProjectEconomy:
         rank = np.cumsum(seen) - 1
         inv = rank.take(code)
         ps, pq = pair // Q, pair % Q
-        ex = np.stack(extras)[:, ps]                            # (K, P, R)
-        same = (ex == ref[ps][None]).all(axis=2)                # (K, P)
-        res = np.empty(ex.shape[:2])
+        ex = np.asarray(extras)                                 # (K, S, R)
+        same = (ex == ref[None]).all(axis=2).take(ps, axis=1)   # (K, P): by sector, then per pair
+        res = np.empty(same.shape)
         res[:, :] = p_ref[ps, pq][None]
-        kk, jj = np.nonzero(~same)
+        kk, jj = (~same).nonzero()
         if kk.size:
             v = base[ps[jj]] + self.home_bias[pq[jj]]
-            v[:, :R] += ex[kk, jj]
+            v[:, :R] += ex[kk, ps[jj]]
             res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
         return res[:, inv]
 
