@@ -126,7 +126,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         times when a transport project is on."""
         nc, dt, t = self.n_cities, self.dt, self.t
         supplied = self.policy.update_values(t, dt)
-        for k in np.flatnonzero((self.sites.park_opens > t - dt + 1e-9) & (self.sites.park_opens <= t + 1e-9)):
+        for k in ((self.sites.park_opens > t - dt + 1e-9) & (self.sites.park_opens <= t + 1e-9)).nonzero()[0]:
             self.land_state.free[k] += self.parks[k].capacity
         for k, ha in supplied:
             self.parks[k].supply(ha)

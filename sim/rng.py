@@ -85,17 +85,13 @@ def _stream_key_arrays(seed: int, purpose: str, step: int) -> np.uint64:
     return k
 
 
-def _firm_base(ids: np.ndarray, key) -> np.ndarray:
+def _firm_base(ids: np.ndarray, key: np.uint64) -> np.ndarray:
     """The mixed per-firm counter of a stream, (id·φ) ^ key mixed, for an array of ids of one or
     more dimensions (array arithmetic wraps around mod 2⁶⁴ silently; numpy scalars would warn). An
-    int64 array is read as uint64 (the bits of the conversion, without its copy). ``key``: one
-    stream key, or an array of k keys (then k rows of counters, one pass)."""
+    int64 array is read as uint64 (the bits of the conversion, without its copy)."""
     a = np.asarray(ids)
     base = np.multiply(a.view(np.uint64) if a.dtype == np.int64 else a.astype(np.uint64), _GOLD)
-    if np.ndim(key):
-        base = base[None, :] ^ np.asarray(key, dtype=np.uint64)[:, None]
-    else:
-        base ^= key
+    base ^= key
     return _mix_inplace(base)
 
 
@@ -103,25 +99,15 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
             col_ids: np.ndarray | None = None) -> np.ndarray:
     """Uniform(0, 1) draws indexed by firm id (and column): shape (n,) or (n, ncols) for an array
     ``ids`` of n ids."""
+    key = stream_key(seed, purpose, step)
+    base = _firm_base(np.atleast_1d(ids), key)
     if ncols is None and col_ids is None:
-        return _to_unit(_mix_inplace(_firm_base(np.atleast_1d(ids), stream_key(seed, purpose, step))))
-    cols = np.arange(ncols, dtype=np.uint64) if col_ids is None else np.asarray(col_ids, dtype=np.uint64)
-    return _uniform_columns(seed, [purpose], step, ids, [cols])
-
-
-def _uniform_columns(seed: int, purposes: list, step: int, ids: np.ndarray, cols: list) -> np.ndarray:
-    """``uniform(seed, p, step, ids, col_ids=c)`` for each stream p with its columns c, side by side
-    in one (n, Σ len(c)) array, in one pass of the mixer (the same numbers, element by element:
-    z = mix(base_p(id) ^ mix(c·M2 + key_p)), base_p the stream's mixed counter)."""
-    keys = np.array([stream_key(seed, p, step) for p in purposes], dtype=np.uint64)
-    base = _firm_base(np.atleast_1d(ids), keys)             # (streams, n)
-    col = _mix(np.concatenate([c * _M2 + k for c, k in zip(cols, keys)]))
-    z = np.empty((base.shape[1], col.size), dtype=np.uint64)
-    at = 0
-    for b, c in enumerate(cols):
-        np.bitwise_xor(base[b][:, None], col[None, at: at + c.size], out=z[:, at: at + c.size])
-        at += c.size
-    return _to_unit(_mix_inplace(z))
+        z = _mix_inplace(base)
+    else:
+        cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
+                else np.asarray(col_ids, dtype=np.uint64))
+        z = _mix_inplace(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
+    return _to_unit(z)
 
 
 def gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
@@ -177,24 +163,18 @@ def nested_gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, nest: np.
     """Choice shocks (n, R) of the nested logit with nests ``nest`` (one id per site) and
     dissimilarity ``lam``: Gumbel draws of stream ``purpose`` (the same numbers as
     :func:`gumbel`) plus the nest terms of :func:`nest_shocks` from stream ``purpose + "_nest"``
-    (two uniforms per firm and nest: columns 2·nest and 2·nest + 1; both streams' uniforms in one
-    pass). λ = 1 returns :func:`gumbel` itself (plain logit, the same bits)."""
+    (two uniforms per firm and nest: columns 2·nest and 2·nest + 1). λ = 1 returns
+    :func:`gumbel` itself (plain logit, the same bits)."""
+    e = gumbel(seed, purpose, step, ids, len(nest))
     if lam == 1.0:
-        return gumbel(seed, purpose, step, ids, len(nest))
+        return e
     sites, pos, multi_ids = nest_layout(nest) if layout is None else layout
     if sites.size == 0:
-        return gumbel(seed, purpose, step, ids, len(nest))
-    R, k = len(nest), len(multi_ids)
-    nest_cols = np.concatenate([2 * multi_ids, 2 * multi_ids + 1]).astype(np.uint64)
-    u = _uniform_columns(seed, [purpose, purpose + "_nest"], step, ids,
-                         [np.arange(R, dtype=np.uint64), nest_cols])
-    e = u[:, :R]
-    # −log(−log u), in place (as ``gumbel``)
-    np.log(e, out=e)
-    np.negative(e, out=e)
-    np.log(e, out=e)
-    np.negative(e, out=e)
-    log_s = log_positive_stable(lam, u[:, R: R + k], u[:, R + k:])
+        return e
+    cols = np.concatenate([2 * multi_ids, 2 * multi_ids + 1])
+    uv = uniform(seed, purpose + "_nest", step, ids, col_ids=cols)
+    k = len(multi_ids)
+    log_s = log_positive_stable(lam, uv[:, :k], uv[:, k:])
     return nest_shocks(e, lam, sites, pos, log_s)
 
 

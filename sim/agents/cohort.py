@@ -60,21 +60,15 @@ class BaseCohort:
             return ids - self.id0
         return np.searchsorted(self.ids, ids)
 
-    def channels(self, firms, values: dict[str, np.ndarray], also: list | None = None):
+    def channels(self, firms, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Per quantity, a (4, R) array of the channels (``CHANNELS`` order) by site: births and
         incumbents at the firm's current site, relocations in at the current and out at the base
-        site, exits at the base site. ``values``: name → per-row array of ``firms`` (as the base).
-
-        ``also``: further totals over every row of ``firms`` (all alive), (index, weights, bins)
-        each, taken in the births-and-incumbents bincount (more independent problems in one
-        interleaved bincount: ``sim.arrays``); then ``(channels, [their sums])`` is returned."""
+        site, exits at the base site. ``values``: name → per-row array of ``firms`` (as the base)."""
         R = self.R
         if firms.alive.all():
             fid, site = firms.firm_id, firms.index()["site"]
             vals = values
         else:  # inside a step (dead rows not yet removed): the live rows, in order
-            if also:
-                raise ValueError("BaseCohort.channels: totals 'also' need every row alive")
             live = np.flatnonzero(firms.alive)
             fid, site = firms.firm_id[live], firms.site[live].astype(np.intp)
             vals = {k: np.asarray(v)[live] for k, v in values.items()}
@@ -82,33 +76,25 @@ class BaseCohort:
         pos = self._positions(fid[:k])
         site_b = site[:k]
         site0_b = self.site0[pos]
-        moved = np.flatnonzero(site_b != site0_b)
+        moved = (site_b != site0_b).nonzero()[0]
         gone = np.ones(self.n, dtype=bool)
         gone[pos] = False
-        dead = gone.nonzero()[0]
+        dead = np.flatnonzero(gone)
         site_dead, to_b, from_b = self.site0[dead], site_b[moved], site0_b[moved]
         # births and incumbents of every quantity in one bincount (``sim.arrays``: the same sums):
-        # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order; then the
-        # ``also`` problems, their bins after those
+        # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order
         names = list(vals)
-        extra = also or []
-        m, a, n = len(names), len(extra), len(fid)
+        m, n = len(names), len(fid)
         bins = site.copy()
         bins[k:] += R
-        key = np.empty((n, m + a), dtype=np.intp)
-        w = np.empty((n, m + a))
+        key = np.empty((n, m), dtype=np.intp)
+        w = np.empty((n, m))
         for q, name in enumerate(names):
             np.add(bins, 2 * R * q, out=key[:, q])
             y = np.asarray(vals[name])
             np.subtract(y[:k], self.y0[name][pos], out=w[:k, q])
             w[k:, q] = y[k:]
-        offs = [2 * R * m]
-        for q, (idx, wt, size) in enumerate(extra):
-            np.add(idx, offs[-1], out=key[:, m + q])
-            w[:, m + q] = wt
-            offs.append(offs[-1] + size)
-        tot = np.bincount(key.ravel(), weights=w.ravel(), minlength=offs[-1])
-        born_inc = tot[: 2 * R * m].reshape(m, 2, R)
+        born_inc = np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
         gone_y = bincounts([site_dead] * m, [self.y0[name][dead] for name in names], [R] * m)
         out = {}
         for q, name in enumerate(names):
@@ -120,6 +106,4 @@ class BaseCohort:
             ch[2] = np.bincount(to_b, weights=m0, minlength=R) - np.bincount(from_b, weights=m0, minlength=R)
             ch[3] = -gone_y[q]
             out[name] = ch
-        if also is None:
-            return out
-        return out, [tot[offs[q]: offs[q + 1]] for q in range(a)]
+        return out

@@ -153,7 +153,7 @@ class FirmPopulation:
                 continue
             a = getattr(self, name)
             b = np.empty(nk + n_new, dtype=a.dtype)
-            np.take(a, keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
+            a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)

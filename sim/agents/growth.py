@@ -30,7 +30,7 @@ def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float,
     sector) of ``log_scale_sums``' rows, if the caller took them."""
     f = firms
     f.grown()
-    alive = np.flatnonzero(f.alive)
+    alive = f.alive.nonzero()[0]
     sd = p.gibrat_sd * np.sqrt(dt)
     if p.gibrat_shock == "normal" and p.gibrat_size_elasticity == 0:
         every = alive.size == f.alive.size  # no dead rows (the usual case): no gather

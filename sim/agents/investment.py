@@ -74,7 +74,7 @@ class Investment:
         if new is None:
             return None
         cand, ci, ni = new  # (only the rows that can hold such a lever: the others' terms are 0)
-        sel = np.flatnonzero((ci > 0) | (ni != 0))
+        sel = ((ci > 0) | (ni != 0)).nonzero()[0]
         rows, ci, ni = cand[sel], ci[sel], ni[sel]
         k_r = key[rows]
         sec = firms.sector[rows]
@@ -113,7 +113,7 @@ class Investment:
         else:
             grow_in_park = ((x_sr > free_x) & is_park[None, :]).ravel().take(key)
         changed = [] if own is None else [own[0]]
-        rows = np.flatnonzero(grow_in_park)
+        rows = grow_in_park.nonzero()[0]
         if rows.size:
             r = site[rows]
             S, R = market.pi_scale.shape

@@ -400,7 +400,7 @@ class ProjectEconomy:
         reached = np.zeros(len(old), dtype=bool)
         for _, _, x in parts:
             reached |= x != 0
-        rows = np.flatnonzero((old < PRODUCING) & (new != DROPPED) & reached)
+        rows = ((old < PRODUCING) & (new != DROPPED) & reached).nonzero()[0]
         if rows.size == 0:
             return
         old, u, wait = old[rows], u[rows], wait[rows]
@@ -425,7 +425,7 @@ class ProjectEconomy:
         in_park = self.sites.is_park[site]
         ok = np.ones(len(rows), dtype=bool)
         if in_park.any():
-            pr = np.flatnonzero(in_park)
+            pr = in_park.nonzero()[0]
             o = pr[np.lexsort((pop.project_id[rows[pr]], site[pr]))]
             fits = admit_in_order(pop.land[rows[o]], site[o], land.free)
             ok[o] = fits
@@ -452,7 +452,7 @@ class ProjectEconomy:
             adv, _ = self._factors(parts, wait0)
             h_signed = stage_rates(pop.stage, self.h, None, adv)[0]
         # who would start this period, and is there free land for them (in project-id order)
-        want = np.flatnonzero((pop.stage == SIGNED) & (u < h_signed))
+        want = ((pop.stage == SIGNED) & (u < h_signed)).nonzero()[0]
         blocked = np.zeros(len(pop), dtype=bool)
         if want.size:
             ok = self._start_on_land(want, land)
@@ -488,12 +488,12 @@ class ProjectEconomy:
                              ("projects_dropped", pop.site[dropped], pop.origin[dropped], 1.0),
                              ("funds_arrived", pop.site, pop.origin, f)])
         pop.stage = new
-        born = np.flatnonzero(produced)
+        born = produced.nonzero()[0]
         births = None
         if born.size:
             births = {"sector": pop.sector[born], "site": pop.site[born], "home": pop.origin[born],
                       "scale": pop.scale0[born] * self.trend, "land": pop.land[born],
                       "induced": pop.induced[born], "pivotal": pop.pivotal[born],
                       "known": pop.known[born].astype(np.int64)}
-        pop.keep(np.flatnonzero(~dropped & ~produced))
+        pop.keep((~dropped & ~produced).nonzero()[0])
         return births

@@ -112,7 +112,7 @@ class SiteChoice:
             return
         S = f.S
         counts = np.bincount(sec, minlength=S)
-        secs = np.flatnonzero(counts)
+        secs = counts.nonzero()[0]
         sizes = counts[secs]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         b0, b1 = bounds[:-1].tolist(), bounds[1:].tolist()
@@ -196,7 +196,7 @@ class SiteChoice:
         whose movers were all admitted are applied later in one ``np.add.at``, in the same order
         (a − x = a + (−x) exactly), but always before free land is read again."""
         f, land, is_park = self.firms, self.land, self.sites.is_park
-        mrows = np.flatnonzero(first != cur)
+        mrows = (first != cur).nonzero()[0]
         if mrows.size == 0:
             return
         msec = sec[mrows]
@@ -210,7 +210,7 @@ class SiteChoice:
         # groups with movers: their slices of the sorted arrays (contiguous, in sector order)
         ga = np.searchsorted(msec, secs, side="left")
         gb = np.searchsorted(msec, secs, side="right")
-        busy = np.flatnonzero(gb > ga)
+        busy = (gb > ga).nonzero()[0]
         gpark = np.logical_or.reduceat(park, ga[busy]).tolist()
         sites, vals = [], []  # deferred free-land updates, in order
 
@@ -259,7 +259,7 @@ class SiteChoice:
             pending = np.ones(len(idx), dtype=bool)
         is_park = self.sites.is_park
         for _ in range(ROUNDS):
-            rows = np.flatnonzero(pending)
+            rows = pending.nonzero()[0]
             if rows.size == 0:
                 break
             choice = order[rows, rank[rows]]

@@ -14,6 +14,7 @@ from itertools import chain
 import numpy as np
 
 from ..agents.cohort import CHANNELS, recorded_values
+from ..arrays import bincounts
 from ..economy.fiscal import budget_residual, general_budget
 from ..economy.prices import deflator_index, deflator_indices, real_value
 from ..policy.attribution import MONEY_BIT
@@ -96,11 +97,9 @@ class Recorder:
             ind_place = tab["ind_place"].take(key)  # the city of a firm of an industrial sector, else nc
             ind = ind_place < nc
             sec_place = tab["sec_place"].take(key)
-            # industrial output by city, output by (sector, place), jobs by site: in the channels'
-            # bincount (one interleaved bincount of independent problems: ``sim.arrays``)
-            ch, (ind_c, by_sec, jobs_r) = m.cohort.channels(
-                m.firms, self._channel_values(m),
-                also=[(ind_place, output, nc + 1), (sec_place, output, S * Q), (site, jobs, R)])
+            # industrial output by city, output by (sector, place), jobs by site: one bincount
+            ind_c, by_sec, jobs_r = bincounts([ind_place, sec_place, site], [output, output, jobs],
+                                              [nc + 1, S * Q, R])
             ind_c = ind_c[:nc]
         else:
             site, sector, output, va, jobs = (m.site[alive], m.sector[alive], m.output[alive],
@@ -116,7 +115,6 @@ class Recorder:
             sec_place = sector * Q + place
             by_sec = np.bincount(sec_place, weights=output, minlength=S * Q)
             jobs_r = np.bincount(site, weights=jobs, minlength=R)
-            ch = None
         in_city = place < nc
         put = self._put
 
@@ -182,7 +180,7 @@ class Recorder:
         self._collect_policy(m, yr, in_city if every else None)
         self._collect_projects(m, yr)
         self._collect_budget(m, yr, gdp_c)
-        self._collect_channels(m, yr, ch)
+        self._collect_channels(m, yr)
         # region
         self.add(yr, ["region"], "gdp", sum(c.gdp for c in m.cities), "亿元/year")
         self.add(yr, ["region"], "gdp_real", float(gdp_real_c.sum()), "亿元/year")
@@ -336,21 +334,14 @@ class Recorder:
         put(y, region, "budget_residual", np.array([float(res_c.sum())]), "亿元/period")
         put(y, region, "land_transfer_revenue", np.array([float(land_c.sum())]), "亿元/period")
 
-    @staticmethod
-    def _channel_values(m) -> dict:
-        """The quantities the channels split, per row of the firms (``recorded_values``)."""
-        f = m.firms
-        sec = f.index()["sector"] if f.alive.all() else f.sector
-        return recorded_values(f, m.investment.capital(sec, f.scale))
-
-    def _collect_channels(self, m, y: float, ch: dict | None = None) -> None:
+    def _collect_channels(self, m, y: float) -> None:
         """``output_change``, ``jobs_change``, ``capital_change`` since the base period, each split
         into births / incumbents / relocations / exits (``sim.agents.cohort``), per city, park and
-        the region: one bincount per channel and quantity over sites, then sites → places. ``ch``:
-        the cohort's channels of this state if ``collect`` took them already."""
+        the region: one bincount per channel and quantity over sites, then sites → places."""
         tab = self._tab
-        if ch is None:
-            ch = m.cohort.channels(m.firms, self._channel_values(m))
+        f = m.firms
+        sec = f.index()["sector"] if f.alive.all() else f.sector
+        ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(sec, f.scale)))
         to_place = tab["site_to_place"]
         by_place = [ch[QUANTITIES[meas]] @ to_place for meas in CHANGE_MEASURES]  # (4, places) each
         self._put_rows(y, tab["channels"], np.concatenate(by_place, axis=None))

@@ -136,7 +136,7 @@ class Ledger:
             got = reached.get(g)
             if got is None:
                 if every:  # flat (sector, site) index of every firm
-                    f = np.flatnonzero(ls.mask[j].ravel().take(firms.index()["key"]))
+                    f = (ls.mask[j].ravel().take(firms.index()["key"])).nonzero()[0]
                 else:
                     f = alive[ls.mask[j][firms.sector[alive], firms.site[alive]]]
                 got = reached[g] = (f, firms.arrived_t[f] if len(f) else None)
