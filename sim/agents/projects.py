@@ -160,17 +160,27 @@ class ProjectEconomy:
         n_loc = r.poisson(self.rate)
         # mobile sectors: choose among all sites (ids in sector order)
         n = int(n_nat.sum())
+        parts = []
         if n:
             first = self.next_id
             self.next_id += n
-            self._choose_sites(n_nat, first, market, policy, step, t)
-        # non-mobile sectors: local investors at each site
-        s2, r2 = np.nonzero(n_loc)
+            parts.append(self._choose_sites(n_nat, first, market, policy, step, t))
+        # non-mobile sectors: local investors at each site (the site's own market: cities, or the
+        # origin region), ids after those
+        s2, r2 = n_loc.nonzero()
         reps = n_loc[s2, r2]
-        if reps.sum():
-            self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
+        m = int(reps.sum())
+        if m:
+            site = np.repeat(r2, reps)
+            parts.append((np.repeat(s2, reps), site, self.sites.market_arr[site], self.next_id + np.arange(m),
+                          np.zeros(m, bool), np.zeros(m, np.int64)))
+            self.next_id += m
+        parts = [x for x in parts if x is not None and len(x[0])]
+        if parts:  # the new projects, in id order: one set of rows (the same rows as one by one)
+            sec, site, origin, ids, induced, pivotal = (np.concatenate(c) for c in zip(*parts))
+            self._create(sec, site, origin, market, step, t, ids=ids, induced=induced, pivotal=pivotal)
 
-    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> None:
+    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> tuple | None:
         """Nested-logit choice between the model's sites and the rest of China of ``n_nat[s]``
         projects of each sector s (ids ``first`` on, in sector order), in two exact steps (the rest
         of China is a nest of its own): a project from investor origin q (drawn with the sector's
@@ -180,7 +190,8 @@ class ProjectEconomy:
         only the ~1-5 % of the national flow that comes to the model's sites gets shocks (the rest of
         China takes ~97 % of it). Attribution: induced if, with the same draws, it would have left
         without the levers' terms or chosen another site; lever j is pivotal if removing j alone does
-        either."""
+        either. Returns the projects that come (sector, site, investor origin, id, induced, pivotal
+        levers), or None."""
         R, S = self.R, self.S
         used = n_nat.nonzero()[0]
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
@@ -208,7 +219,7 @@ class ProjectEconomy:
         keep = cand[stay]
         self.tally.intended_elsewhere += float(n - keep.size)
         if keep.size == 0:
-            return
+            return None
         sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u.take(keep)
         v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
         v += tot[sec_k]
@@ -235,13 +246,17 @@ class ProjectEconomy:
             for k, j in enumerate(jarr.tolist()):
                 gone = u_k < p_k[1 + k]
                 pivotal[gone & A_k[k]] |= np.int64(1) << np.int64(j)
-        self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
+        return sec_k, dest, org_k, ids_k, induced, pivotal
 
     def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Investor origins of projects of sectors ``sec`` with uniforms ``u``: the inverse CDF of
-        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1)."""
+        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1). cw rises with q,
+        so the q where it holds come first: their number is the first q where it does not (argmin of
+        the row; Q where it holds for every q)."""
         cw = np.cumsum(self.origin_w, axis=1)
-        return np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
+        below = u[:, None] * cw[sec, -1:] > cw[sec]
+        count = np.where(below[:, -1], self.Q, below.argmin(axis=1))
+        return np.minimum(count, self.Q - 1)
 
     def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
         """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms

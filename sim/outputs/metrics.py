@@ -157,8 +157,9 @@ class Recorder:
         put(yr, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
-        from_city = np.zeros((Q, Q))
-        np.add.at(from_city, m.site_market_arr, m.arrivals_from)
+        # (bin (city, origin) of a bincount over (site, origin) in site order: np.add.at's sums)
+        from_city = np.bincount((m.site_market_arr[:, None] * Q + np.arange(Q)).ravel(),
+                                weights=m.arrivals_from.ravel(), minlength=Q * Q).reshape(Q, Q)
         by_city = from_city[:nc].T.copy()  # (origin q, city)
         for q, c in tab["self_origin"]:
             by_city[q, c] = 0.0  # moves inside a city are not arrivals from outside
