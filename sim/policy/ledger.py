@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import add_at
 from ..economy.finance import WAN_TO_YI, eligible_by_date
 from ..economy.fiscal import TaxRates, land_sale, local_taxes
 from ..economy.profits import YI_PER_HA_PER_YUAN_M2
@@ -62,8 +63,8 @@ class Ledger:
         amt = np.where(paid, amounts, 0.0)
         rt.spent_year[j] += amt.sum()
         sites = firms.site[rows]
-        np.add.at(self.spend[j], sites, amt)
-        np.add.at(self.spend_induced[j], sites, np.where(firms.induced[rows], amt, 0.0))
+        add_at(self.spend[j], sites, amt)
+        add_at(self.spend_induced[j], sites, np.where(firms.induced[rows], amt, 0.0))
         got = amt > 0
         if got.any():
             self._paid.append(firms.firm_id[rows[got]])
