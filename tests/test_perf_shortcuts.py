@@ -120,3 +120,24 @@ def test_deflators_of_every_city_at_once_equal_each_city():
             points = list(zip(dates, rates[:, i].tolist()))
             want = _deflator_written_out(t, 2022.0, points)
             assert got[i] == want and deflator_index(t, 2022.0, points) == want
+
+
+def test_p_out_without_one_lever_lies_between_all_and_none():
+    """The premise of the projects' shortcut (``ProjectEconomy._choose_sites``): with every lever
+    term ≥ 0, P(rest of China) without lever j lies between P with every term and P with none (well
+    inside the 1e-9 margin), so a project with u ≥ P_0 + 1e-9 stays without any one lever."""
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / "jxn_transfer_zone.yaml"), until=2025.0)
+    for _ in range(9):  # into 2024: the levers' project terms are on
+        m.step()
+    pe, S, R = m.projects, m.S, m.R
+    base = pe.utility_base(m.market)
+    terms = m.policy.project_terms(np.arange(S))
+    assert len(terms) >= 3 and all((T >= 0).all() for _, T, _ in terms)
+    used = np.flatnonzero(pe.national > 0)
+    for scale in (1.0, 30.0):  # as in the scenario, and terms large enough to move P by a lot
+        Ts = [scale * T for _, T, _ in terms]
+        tot = sum(Ts)
+        p = pe.p_out(base, [tot, np.zeros((S, R))] + [tot - T for T in Ts], used)
+        assert (p[1] - p[0]).max() > (1e-4 if scale > 1 else 0)  # the levers keep some projects
+        for k in range(2, len(p)):
+            assert (p[0] <= p[k] + 1e-15).all() and (p[k] <= p[1] + 1e-15).all()

@@ -240,12 +240,20 @@ class ProjectEconomy:
                                      np.zeros(keep.size, bool), ~A_k.any(axis=0), [], sec_k)
             induced[mi], pivotal[mi] = ind, piv
             # would it have left for the rest of China without the terms (or without one)?
-            extras = np.concatenate([np.zeros((1, S, R)), tot[None] - T_all])
-            p_k = self.p_out_at(base, extras, tot, p_all, sec_k, org_k)
-            induced |= u_k < p_k[0]
-            for k, j in enumerate(jarr.tolist()):
-                gone = u_k < p_k[1 + k]
-                pivotal[gone & A_k[k]] |= np.int64(1) << np.int64(j)
+            p0 = self.p_out_at(base, np.zeros((1, S, R)), tot, p_all, sec_k, org_k)[0]
+            induced |= u_k < p0
+            # With every term ≥ 0 the sites' utilities without lever j lie between those with all
+            # terms and those with none, and P(rest of China) falls as a site's utility rises:
+            # P_all ≤ P_−j ≤ P_0. A project with u ≥ P_0 + 1e-9 (rounding is ~1e-16 here) stays
+            # without any one lever: the sets without one lever are computed for the others only
+            near = (u_k < p0 + 1e-9) if (T_all >= 0).all() else np.ones(keep.size, dtype=bool)
+            rows = near.nonzero()[0]
+            if rows.size:
+                p_k = self.p_out_at(base, tot[None] - T_all, tot, p_all, sec_k[rows], org_k[rows])
+                u_r = u_k[rows]
+                for k, j in enumerate(jarr.tolist()):
+                    gone = rows[(u_r < p_k[k]) & A_k[k][rows]]
+                    pivotal[gone] |= np.int64(1) << np.int64(j)
         return sec_k, dest, org_k, ids_k, induced, pivotal
 
     def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
