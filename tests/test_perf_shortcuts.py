@@ -1,4 +1,5 @@
-"""The shortcuts of the fourth performance pass (issue 14 item 10, branch ``perf``) give the numbers of
+"""The shortcuts of the fifth performance pass (issue 14 item 10, branch ``perf`` after main 9144fc9;
+benchmarks/README.md) give the numbers of
 the code they replaced, bit for bit, where it can be made to matter: ``np.add.at`` by bincount into
 an empty table, row maxima through argmax, the project tally's batched additions, the owners' income
 kept from the production stage, taxes by site taken in production, deflators of every city at once.
