@@ -1,5 +1,5 @@
-"""The projects' tables (``sim.agents.projects``): the pipeline's projects as a struct of arrays, and
-the period's project counts and money by site × investor origin."""
+"""The projects' tables (``sim.agents.projects``): the pipeline's projects as a struct of arrays, the
+period's project counts and money by site × investor origin, and the pools of base-year sizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -82,3 +82,27 @@ class Tally:
         if keys:
             self.table += np.bincount(np.concatenate(keys), weights=np.concatenate(wts),
                                       minlength=self.table.size).reshape(self.table.shape)
+
+
+def size_pools(base_scales: dict, S: int, R: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``base_scales`` (key s·R + r → sorted base-year scales of (sector, site); ("sector", s) → the
+    sector's) as one array: (the pools end to end, each once, the offset and the length of the pool
+    of each (sector, site) key, the sector's pool where the site has none)."""
+    parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
+    sector_at = {}
+    for k in range(S * R):
+        pool = base_scales.get(k)
+        if pool is None:  # the sector's pool, stored once
+            s = k // R
+            if s not in sector_at:
+                sp = base_scales[("sector", s)]
+                parts.append(sp)
+                sector_at[s] = (at, len(sp))
+                at += len(sp)
+            off[k], size[k] = sector_at[s]
+        else:
+            parts.append(pool)
+            off[k], size[k] = at, len(pool)
+            at += len(pool)
+    flat = np.concatenate(parts) if parts else np.zeros(0)
+    return np.asarray(flat, dtype=float), off, size

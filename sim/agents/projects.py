@@ -31,7 +31,7 @@ from ..economy.pipeline import (
 )
 from ..economy.profits import land_need
 from ..policy.attribution import MONEY_BIT, MONEY_KINDS, attribute
-from .project_tables import ProjectPopulation, Tally
+from .project_tables import ProjectPopulation, Tally, size_pools
 
 
 class ProjectEconomy:
@@ -165,18 +165,15 @@ class ProjectEconomy:
             first = self.next_id
             self.next_id += n
             parts.append(self._choose_sites(n_nat, first, market, policy, step, t))
-        # non-mobile sectors: local investors at each site (the site's own market: cities, or the
-        # origin region), ids after those
+        # non-mobile sectors: local investors at each site (its own market), ids after those
         s2, r2 = n_loc.nonzero()
         reps = n_loc[s2, r2]
-        m = int(reps.sum())
-        if m:
+        if (m := int(reps.sum())):
             site = np.repeat(r2, reps)
             parts.append((np.repeat(s2, reps), site, self.sites.market_arr[site], self.next_id + np.arange(m),
                           np.zeros(m, bool), np.zeros(m, np.int64)))
             self.next_id += m
-        parts = [x for x in parts if x is not None and len(x[0])]
-        if parts:  # the new projects, in id order: one set of rows (the same rows as one by one)
+        if parts := [x for x in parts if x is not None]:  # the new projects in id order, at once
             sec, site, origin, ids, induced, pivotal = (np.concatenate(c) for c in zip(*parts))
             self._create(sec, site, origin, market, step, t, ids=ids, induced=induced, pivotal=pivotal)
 
@@ -324,28 +321,9 @@ class ProjectEconomy:
         return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
-        of the pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
+        """``base_scales`` as one array (``project_tables.size_pools``), made once."""
         if self._pool_flat is None:
-            S, R = self.S, self.R
-            parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
-            sector_at = {}
-            for k in range(S * R):
-                pool = self.base_scales.get(k)
-                if pool is None:  # the sector's pool, stored once
-                    s = k // R
-                    if s not in sector_at:
-                        sp = self.base_scales[("sector", s)]
-                        parts.append(sp)
-                        sector_at[s] = (at, len(sp))
-                        at += len(sp)
-                    off[k], size[k] = sector_at[s]
-                else:
-                    parts.append(pool)
-                    off[k], size[k] = at, len(pool)
-                    at += len(pool)
-            flat = np.concatenate(parts) if parts else np.zeros(0)
-            self._pool_flat = (np.asarray(flat, dtype=float), off, size)
+            self._pool_flat = size_pools(self.base_scales, self.S, self.R)
         return self._pool_flat
 
     def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
