@@ -1,6 +1,7 @@
 """Array helpers with the numbers of the numpy calls they replace, faster on the model's arrays.
 
-``bincounts``: several weighted ``np.bincount``s over the same rows as one.
+``bincounts``: several weighted ``np.bincount``s over the same rows as one. ``add_at``: ``np.add.at``
+into a 1-D table, by ``bincount`` when the table is empty.
 
 A weighted bincount adds each row's weight to its bin in row order. When neighbouring rows fall
 in the same bin (firms are stored roughly by site, sector and site), every addition waits for the
@@ -40,3 +41,14 @@ def member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(s, a)
     np.minimum(pos, len(s) - 1, out=pos)
     return s[pos] == a
+
+
+def add_at(a: np.ndarray, idx: np.ndarray, w: np.ndarray) -> None:
+    """``np.add.at(a, idx, w)`` for a 1-D float table ``a`` and weights ``w``: when ``a`` holds only
+    zeros (a table reset to +0.0) a ``bincount`` (each entry adds its weights in order from 0: the
+    same sums, without ``np.add.at``'s per-element cost), else ``np.add.at`` (in order, onto what
+    ``a`` holds)."""
+    if a.any():
+        np.add.at(a, idx, w)
+    else:
+        a += np.bincount(idx, weights=w, minlength=len(a))

@@ -15,7 +15,7 @@ from .agents.anchors import compile_anchors, place_anchors
 from .agents.cohort import BaseCohort, recorded_values
 from .agents.demography import exit_hazard, exit_probability, exits_and_births
 from .agents.firms import FirmPopulation
-from .agents.growth import grow
+from .agents.growth import grow, log_scale_sums
 from .agents.investment import Investment
 from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
@@ -78,7 +78,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.land_factor = calibrate_park_land(self.market, self.firms, self.projects.pop, self.sites, self.park_rows)
         self.produce()
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
-                                    self.dt, base=True)  # the base period's taxes (no land sold)
+                                    self.dt, base=True, by_site=self._taxes_by_site)  # (no land sold)
         self._snapshot_base()
         self.fill_layers()
 
@@ -107,7 +107,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.ledger.recurring_payments(self.firms, self.sites.n_parks, self.t, self.dt)
         self.tally.settle(self.ledger.paid_ids())  # arrivals not induced: paid (deadweight) or not
         self.ledger.collect_revenue(self.firms, self.market.bc.pretax, self.sites.is_origin, self.tax,
-                                    self.dt, self.land_state.price, self.sites.is_park, self.t)
+                                    self.dt, self.land_state.price, self.sites.is_park, self.t,
+                                    by_site=self._taxes_by_site)
         self.update_places()           # city accounts (GDP, population, wages), land prices
         self.fill_layers()
         self.step_count += 1
@@ -125,7 +126,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         times when a transport project is on."""
         nc, dt, t = self.n_cities, self.dt, self.t
         supplied = self.policy.update_values(t, dt)
-        for k in np.flatnonzero((self.sites.park_opens > t - dt + 1e-9) & (self.sites.park_opens <= t + 1e-9)):
+        for k in ((self.sites.park_opens > t - dt + 1e-9) & (self.sites.park_opens <= t + 1e-9)).nonzero()[0]:
             self.land_state.free[k] += self.parks[k].capacity
         for k, ha in supplied:
             self.parks[k].supply(ha)
@@ -197,16 +198,21 @@ class RegionalEconomy(ModelViews, mesa.Model):
         national drift's capacity growth ln(1 + ḡ), land gated in parks), then scale grows by
         (I/K − δ)·dt plus the Gibrat shocks (``sim.agents.growth``)."""
         gbar = national_drift(self.trends.r_income, self.market.income0)
-        drift = self.investment.step(self.firms, self.market, self.policy, self.land_state,
-                                     self.sites.is_park, trend_capacity_growth(gbar), self.t, self.dt)
-        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt)
+        la = log_scale_sums(self.firms, self.p)  # Σ ln A by sector: in the investment's bincount
+        drift, sums = self.investment.step(self.firms, self.market, self.policy, self.land_state, self.sites.is_park,
+                                           trend_capacity_growth(gbar), self.t, self.dt, [la[1]] if la else [])
+        grow(self.firms, drift, self.p, self.seed_value, self.step_count, self.dt, la and (la[0], sums[0]))
         self.projects.trend *= (1 + gbar) ** self.dt  # new units grow with capacity like incumbents
 
     def produce(self) -> None:
-        """Output, value added and jobs per firm and per city (亿元/year, persons)."""
-        self.city_va, self.city_jobs = produce(
+        """Output, value added and jobs per firm and per city (亿元/year, persons), output and local
+        taxes by site (for ``collect_revenue``: nothing changes firms, market or rates in between),
+        and the owners' income of this state, read at the next period's start."""
+        self.city_va, self.city_jobs, self.site_output, self._taxes_by_site = produce(
             self.firms, self.market.pi_scale, self.market.sigma, self._va_ratio_sr, self._jobs_per_sr,
-            self.trends.f_wage[self.sites.market_arr], self.n_cities, self.Q)
+            self.trends.f_wage[self.sites.market_arr], self.n_cities, self.Q,
+            self.sw.owners_spend_at_site if self.sw.endogenous_income else None,
+            lambda f: self.ledger.firm_taxes(f, self.market.bc.pretax, self.tax, self.dt))
 
     def owner_income(self) -> np.ndarray:
         return owner_income(self.firms, self.market.pi_scale, self.Q, self.sw.owners_spend_at_site)
@@ -228,13 +234,9 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.land_state.price[pk.site] = pk.price(tr.f_land[pk.site], p.land_price_elasticity)
 
     def fill_layers(self) -> None:
-        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell."""
-        f = self.firms
-        if f.alive.all():
-            by_site = np.bincount(f.index()["site"], weights=f.output, minlength=self.R)
-        else:
-            by_site = np.bincount(f.site[f.alive], weights=f.output[f.alive], minlength=self.R)
-        self.site_output = by_site  # read by the Recorder (the same bincount)
+        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell (output by
+        site from the production stage, also read by the Recorder)."""
+        by_site = self.site_output
         layer = self.grid.output.data
         layer[:] = 0.0
         on = self.site_cell[:, 0] >= 0

@@ -88,24 +88,27 @@ def _stream_key_arrays(seed: int, purpose: str, step: int) -> np.uint64:
 
 
 def _firm_base(ids: np.ndarray, key: np.uint64) -> np.ndarray:
-    """The mixed per-firm counter of a stream (the caller wraps it in errstate(over="ignore"))."""
-    base = np.asarray(ids, dtype=np.uint64) * _GOLD
+    """The mixed per-firm counter of a stream, (id·φ) ^ key mixed, for an array of ids of one or
+    more dimensions (array arithmetic wraps around mod 2⁶⁴ silently; numpy scalars would warn). An
+    int64 array is read as uint64 (the bits of the conversion, without its copy)."""
+    a = np.asarray(ids)
+    base = np.multiply(a.view(np.uint64) if a.dtype == np.int64 else a.astype(np.uint64), _GOLD)
     base ^= key
     return _mix_inplace(base)
 
 
 def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | None = None,
             col_ids: np.ndarray | None = None) -> np.ndarray:
-    """Uniform(0, 1) draws indexed by firm id (and column): shape (n,) or (n, ncols)."""
+    """Uniform(0, 1) draws indexed by firm id (and column): shape (n,) or (n, ncols) for an array
+    ``ids`` of n ids."""
     key = stream_key(seed, purpose, step)
-    with np.errstate(over="ignore"):
-        base = _firm_base(ids, key)
-        if ncols is None and col_ids is None:
-            z = _mix_inplace(base)
-        else:
-            cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
-                    else np.asarray(col_ids, dtype=np.uint64))
-            z = _mix_inplace(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
+    base = _firm_base(np.atleast_1d(ids), key)
+    if ncols is None and col_ids is None:
+        z = _mix_inplace(base)
+    else:
+        cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
+                else np.asarray(col_ids, dtype=np.uint64))
+        z = _mix_inplace(base[:, None] ^ _mix(cols * _M2 + key)[None, :])
     return _to_unit(z)
 
 
@@ -193,13 +196,12 @@ def normal(seed: int, purpose: str, step: int, ids: np.ndarray) -> np.ndarray:
     ``sqrt(-2 log u[:, 0]) · cos(2π u[:, 1])``, computed column by column and in place
     (tests/test_perf_internals.py)."""
     key = stream_key(seed, purpose, step)
-    with np.errstate(over="ignore"):
-        base = _firm_base(ids, key)
-        col = _mix(np.arange(2, dtype=np.uint64) * _M2 + key)
-        z1 = base ^ col[1]
-        base ^= col[0]
-        u0 = _to_unit(_mix_inplace(base))
-        u1 = _to_unit(_mix_inplace(z1))
+    base = _firm_base(np.atleast_1d(ids), key)
+    col = _mix(np.arange(2, dtype=np.uint64) * _M2 + key)
+    z1 = base ^ col[1]
+    base ^= col[0]
+    u0 = _to_unit(_mix_inplace(base))
+    u1 = _to_unit(_mix_inplace(z1))
     np.log(u0, out=u0)
     u0 *= -2.0
     np.sqrt(u0, out=u0)

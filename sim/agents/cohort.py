@@ -76,7 +76,7 @@ class BaseCohort:
         pos = self._positions(fid[:k])
         site_b = site[:k]
         site0_b = self.site0[pos]
-        moved = np.flatnonzero(site_b != site0_b)
+        moved = (site_b != site0_b).nonzero()[0]
         gone = np.ones(self.n, dtype=bool)
         gone[pos] = False
         dead = np.flatnonzero(gone)

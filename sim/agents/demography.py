@@ -30,14 +30,14 @@ def exits_and_births(firms, sites, land, market, flows, births: dict | None, led
     go = u < prob.ravel().take(f.index()["key"])
     if f.revisers()["pinned"]:
         go &= ~f.pinned
-    out = np.flatnonzero(go)
+    out = go.nonzero()[0]
     n_new = 0 if births is None else len(births["sector"])
     if out.size == 0 and n_new == 0:
         return
     if out.size:
         np.add.at(flows.exits, f.site[out], 1)
         land.release(f.site[out], np.where(sites.is_park[f.site[out]], f.land[out], 0.0))
-    keep = np.flatnonzero(~go)
+    keep = (~go).nonzero()[0]
     nk = keep.size
     new = {**new_firm_values(t), "firm_id": np.arange(f.next_id, f.next_id + n_new)}
     if n_new:

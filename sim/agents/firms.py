@@ -4,7 +4,7 @@ per-firm Python objects (docs/architecture.md).
 Rows are in order of creation (firm ids increase down the arrays). Exiting firms leave the arrays at
 once (``compact_append``), so every row is alive except inside a step's exit stage. The population
 owns the index caches built on its arrays, each with one invalidation point: ``moved()`` when sites or
-scales change, ``changed()`` when rows are added or removed.
+scales change, ``grown()`` when scales change, ``changed()`` when rows are added or removed.
 """
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def group_by_sector(sector: np.ndarray, S: int) -> tuple:
     perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     counts = np.bincount(sector, minlength=S)
     ends = np.cumsum(counts)
-    return perm, sector[perm], ends - counts, ends, counts
+    # sector[perm]: each sector's id repeated over its rows (the same array, without the gather)
+    return perm, np.repeat(np.arange(S, dtype=sector.dtype), counts), ends - counts, ends, counts
 
 
 class FirmPopulation:
@@ -51,7 +52,7 @@ class FirmPopulation:
                 setattr(self, name, np.full(n, new_firm_values(-np.inf)[name], dtype=DTYPES[name]))
         self.next_id = int(self.firm_id.max()) + 1 if n else 0
         self.output = self.va = self.jobs = None
-        self._grp = self._fx = self._pop = self._ms = None
+        self._grp = self._fx = self._pop = self._ms = self._tot = None
 
     def __len__(self) -> int:
         return len(self.firm_id)
@@ -59,11 +60,11 @@ class FirmPopulation:
     # ------------------------------------------------------------------ caches
     def moved(self) -> None:
         """Some firm changed site or scale: drop the caches that depend on sites and scales."""
-        self._fx = self._ms = None
+        self._fx = self._ms = self._tot = None
 
     def grown(self) -> None:
-        """Scales changed (growth): drop the market sums over scale."""
-        self._ms = None
+        """Scales changed (growth): drop the market sums over scale and the totals."""
+        self._ms = self._tot = None
 
     def changed(self) -> None:
         """Rows were added or removed: drop every cache."""
@@ -100,12 +101,21 @@ class FirmPopulation:
             fx = self._fx = {"site": site, "key": key, "place": self.site_market[site], "sector": sector}
         return fx
 
+    def totals(self) -> dict:
+        """Totals over the firms that one stage takes in passing and a later one reads, while no firm
+        has moved, grown, entered or left (``moved``, ``grown``, ``changed`` drop them): the owners'
+        income of the production stage's state, read at the next period's start
+        (``sim.agents.production``). Each entry says what else it depends on."""
+        if self._tot is None:
+            self._tot = {}
+        return self._tot
+
     def revisers(self) -> dict:
         """Arrays that change only with the population (not with moves): ``home`` (``intp``), the
         rows that may revise (mobile sector, not pinned, alive) and their firm ids."""
         pop = self._pop
         if pop is None:
-            cand = self.mobile_sector[self.sector]
+            cand = self.mobile_sector.take(self.index()["sector"])  # (an intp index: faster gather)
             pinned = bool(self.pinned.any())
             if pinned:
                 cand &= ~self.pinned
@@ -125,7 +135,8 @@ class FirmPopulation:
             key_p = self.index()["key"][perm]
             scale_p = self.scale[perm]
             raw = np.bincount(key_p, weights=scale_p, minlength=self.S * self.R).reshape(self.S, self.R)
-            den = [max(scale_p[a:b].sum(), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            add = np.add.reduce  # (what ``.sum()`` calls)
+            den = [max(add(scale_p[a:b]), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
             ms = self._ms = (key_p, scale_p, raw, den)
         return ms
 
@@ -142,7 +153,7 @@ class FirmPopulation:
                 continue
             a = getattr(self, name)
             b = np.empty(nk + n_new, dtype=a.dtype)
-            np.take(a, keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
+            a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)

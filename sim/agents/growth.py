@@ -8,16 +8,29 @@ from .. import rng
 from ..economy.growth import laplace_from_uniform, size_dependent_sd
 
 
-def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float) -> None:
+def log_scale_sums(firms, p) -> tuple | None:
+    """When the Gibrat volatility depends on size and every row is alive: ln A per row and the
+    problem (sector, ln A, S) whose bincount gives Σ ln A by sector, the reference of
+    ``size_dependent_sd``, for a caller that takes it with its own bincount over the same rows
+    (``sim.arrays.bincounts``); else None."""
+    if (p.gibrat_shock == "normal" and p.gibrat_size_elasticity == 0) or not firms.alive.all():
+        return None
+    la = np.log(firms.scale)
+    return la, (firms.index()["sector"], la, firms.S)
+
+
+def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float,
+         log_scale: tuple | None = None) -> None:
     """A ← A·exp(x + s), per row: x = ``drift``, the log growth from investment over the period,
     (I/K − δ)·dt (``sim.agents.investment``; on the balanced path ln(1 + ḡ)·dt, the trend's capacity
     growth), and s the Gibrat shock, a separate term with E[e^s] = 1: s = −½sd²·dt + sd·√dt·z, z
     standard normal (the default); with ``gibrat_size_elasticity`` b > 0 the volatility falls with
     size, and ``gibrat_shock: laplace`` draws tent-shaped shocks (docs/validation.md). ``drift``
-    has one value per row of the population (dead rows ignored)."""
+    has one value per row of the population (dead rows ignored). ``log_scale``: (ln A, Σ ln A by
+    sector) of ``log_scale_sums``' rows, if the caller took them."""
     f = firms
     f.grown()
-    alive = np.flatnonzero(f.alive)
+    alive = f.alive.nonzero()[0]
     sd = p.gibrat_sd * np.sqrt(dt)
     if p.gibrat_shock == "normal" and p.gibrat_size_elasticity == 0:
         every = alive.size == f.alive.size  # no dead rows (the usual case): no gather
@@ -33,9 +46,9 @@ def grow(firms, drift: np.ndarray, p, seed: int, step: int, dt: float) -> None:
     every = alive.size == f.alive.size  # no dead rows (the usual case): the arrays, no gather
     a = f.scale if every else f.scale[alive]
     ids = f.firm_id if every else f.firm_id[alive]
-    la = np.log(a)
+    la, sums = log_scale if log_scale is not None else (np.log(a), None)
     sd = size_dependent_sd(sd, la, f.index()["sector"] if every else f.sector[alive], f.S, p.gibrat_size_elasticity,
-                           f.by_sector()[4])  # the live rows' count by sector (the grouping's)
+                           f.by_sector()[4], sums)  # the live rows' count by sector (the grouping's)
     if p.gibrat_shock == "laplace":  # unit variance; mean of e^(sd·z) = 1/(1 − sd²/2)
         u = rng.uniform(seed, "growth", step, ids)
         u -= 0.5

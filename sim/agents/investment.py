@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import bincounts
 from ..economy.capital import (
     calibrate_wedge,
     investment_rate,
@@ -73,7 +74,7 @@ class Investment:
         if new is None:
             return None
         cand, ci, ni = new  # (only the rows that can hold such a lever: the others' terms are 0)
-        sel = np.flatnonzero((ci > 0) | (ni != 0))
+        sel = ((ci > 0) | (ni != 0)).nonzero()[0]
         rows, ci, ni = cand[sel], ci[sel], ni[sel]
         k_r = key[rows]
         sec = firms.sector[rows]
@@ -84,7 +85,7 @@ class Investment:
         return rows, investment_rate(_q(n, u, q0), q0, self.delta[sec], self.psi[sec], g0)
 
     def step(self, firms, market, policy, land, is_park: np.ndarray, g0: float, t: float,
-             dt: float) -> np.ndarray:
+             dt: float, also: list = ()) -> tuple[np.ndarray, list]:
         """This period's investment: desired I/K per firm (the (sector, site) table with the levers
         for every firm, ``newcomers`` for the rows with their own levers). Growth on the capacity
         trend, x ≤ g0·dt, intensifies the firm's own plot (亩均产值 and 投资强度 rise with the trend)
@@ -94,7 +95,8 @@ class Investment:
         the same share of its need (none free: x = g0·dt, I/K = δ + g0). The land taken is the
         firm's and leaves free land. Gross investment I/K·K·dt (K at the start of the period) is
         added to ``period`` by site. Returns the log growth of scale from investment over dt,
-        x = (I/K − δ)·dt, per firm."""
+        x = (I/K − δ)·dt, per firm, and the sums of ``also``: further (index, weights, bins) totals
+        over every row, taken in the same bincount (``sim.arrays.bincounts``)."""
         f = firms
         fx = f.index()
         key, site = fx["key"], fx["site"]
@@ -111,7 +113,7 @@ class Investment:
         else:
             grow_in_park = ((x_sr > free_x) & is_park[None, :]).ravel().take(key)
         changed = [] if own is None else [own[0]]
-        rows = np.flatnonzero(grow_in_park)
+        rows = grow_in_park.nonzero()[0]
         if rows.size:
             r = site[rows]
             S, R = market.pi_scale.shape
@@ -135,13 +137,16 @@ class Investment:
         self.x, self.sector, self.dt = x, f.sector, dt
         # gross investment I/K·k_s·A·dt by site: the table's rate, then the rows with their own
         fac = ik_sr * self.k[:, None] * dt
-        self.period += np.bincount(site, weights=fac.ravel().take(key) * f.scale, minlength=self.R)
+        w = fac.ravel().take(key) * f.scale
+        sums = bincounts([site] + [i for i, _, _ in also], [w] + [x for _, x, _ in also],
+                         [self.R] + [n for _, _, n in also])
+        self.period += sums[0]
         if changed:
             c = changed[0] if len(changed) == 1 else np.union1d(changed[0], changed[1])
             sec = f.sector[c]
             dik = self.delta[sec] + x[c] / dt - ik_sr.ravel().take(key[c])
             self.period += np.bincount(site[c], weights=dik * self.k[sec] * f.scale[c] * dt, minlength=self.R)
-        return x
+        return x, sums[1:]
 
     @property
     def ik(self) -> np.ndarray:

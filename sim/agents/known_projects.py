@@ -85,7 +85,7 @@ class KnownProjects:
     def enter(self, projects, market, land, t: float, births: dict | None) -> dict | None:
         """The known projects dated in this period (date ≤ t) join the pipeline at their stage (or,
         at ``producing``, the period's births, returned with them)."""
-        due = np.flatnonzero(~self.entered & (self.start <= t + 1e-9))
+        due = (~self.entered & (self.start <= t + 1e-9)).nonzero()[0]
         if due.size == 0:
             return births
         self.entered[due] = True
@@ -104,12 +104,12 @@ class KnownProjects:
             land.free[site[k]] -= take[k]
         land_held = np.where(holds, take, need)
         if pre.any():
-            i = np.flatnonzero(pre)
+            i = pre.nonzero()[0]
             projects.add_known(ids=KNOWN_ID0 + due[i], known=due[i], sector=sec[i], site=site[i],
                                origin=self.origin[due[i]], stage=stage[i], invest=self.invest[due[i]],
                                scale0=scale[i] / projects.trend, land=land_held[i], t=t)
             self.stage[due[i]] = stage[i]
-        prod = np.flatnonzero(~pre)
+        prod = (~pre).nonzero()[0]
         if prod.size == 0:
             return births
         k = due[prod]
@@ -133,7 +133,7 @@ class KnownProjects:
             self.stage[kn[inp]] = pop.stage[inp]
             now[kn[inp]] = True
         if births is not None and "known" in births:
-            b = np.flatnonzero(births["known"] >= 0)
+            b = (births["known"] >= 0).nonzero()[0]
             k = births["known"][b]
             self.stage[k] = PRODUCING
             self.firm_id[k] = first_firm_id + b
@@ -143,7 +143,7 @@ class KnownProjects:
     def update_firms(self, reached: np.ndarray, alive_ids: np.ndarray) -> None:
         """After 投产: full (达产) once the ramp reached it (``reached``: firm ids this period),
         closed when the firm is gone (``alive_ids``: sorted ids of the firms alive)."""
-        born = np.flatnonzero(self.firm_id >= 0)
+        born = (self.firm_id >= 0).nonzero()[0]
         if born.size == 0:
             return
         fid = self.firm_id[born]

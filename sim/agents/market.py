@@ -41,8 +41,8 @@ class MarketBlock:
     def set_cost(self, cost: np.ndarray) -> None:
         """New marginal costs c[s, r]: the cost factors g = c^(1−σ) follow (their one update point)."""
         self.cost = cost
-        for s in range(len(self.sigma)):
-            self.g[s] = market.cost_factor(cost[s], self.sigma[s])
+        # every sector at once: c^(1 − σ_s) element by element (the numbers of a call per sector)
+        self.g[:] = market.cost_factor(cost, self.sigma[:, None])
 
     def set_income(self, income: np.ndarray, trend_income: np.ndarray) -> None:
         """Income by market (亿元/year) and the non-modelled producers that follow its trend."""
@@ -81,8 +81,9 @@ class MarketBlock:
         wf = np.zeros(S)
         prod = self.pi_scale.ravel().take(key_p)
         prod *= scale_p
+        add = np.add.reduce  # (what ``.sum()`` calls)
         for s, a, b, c in zip(range(S), starts.tolist(), ends.tolist(), counts.tolist()):
-            tot = prod[a:b].sum()
+            tot = add(prod[a:b])
             w[s] = tot / den[s]
             wf[s] = tot / max(c, 1)
         self.pibar = w            # mean operating profit per unit scale (亿元/year)

@@ -1,4 +1,5 @@
-"""Production each period: output, value added and jobs per firm and per city, and owners' income."""
+"""Production each period: output, value added and jobs per firm, their totals by city and site,
+and owners' income."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,36 +8,72 @@ from ..arrays import bincounts
 
 
 def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndarray,
-            jobs_per_sr: np.ndarray, f_wage_site: np.ndarray, n_cities: int, Q: int) -> tuple[np.ndarray, np.ndarray]:
+            jobs_per_sr: np.ndarray, f_wage_site: np.ndarray, n_cities: int, Q: int,
+            owners_spend_at_site: bool | None = None, taxes=None) -> tuple:
     """Per firm: output y = σπA (亿元/year), VA = y × VA ratio, jobs = y × persons per 亿元 of 2022
     output / the wage trend at its site (nominal labour productivity rises with wages); sets them on
-    ``firms`` and returns (VA, jobs) by city. ``va_ratio_sr``, ``jobs_per_sr``: the sector's values
-    repeated over sites (flat S·R tables read through the firms' keys)."""
-    fx = firms.index()  # flat (sector, site) index of every firm, and its market
-    key, place = fx["key"], fx["place"]
+    ``firms`` and returns (VA, jobs) by city and output by site. ``va_ratio_sr``, ``jobs_per_sr``:
+    the sector's values repeated over sites (flat S·R tables read through the firms' keys), and
+    with ``taxes`` (a function of the firms once their output, VA and jobs are set, giving each
+    firm's local taxes of the period: ``Ledger.firm_taxes``) their sum by site, else None.
+
+    With ``owners_spend_at_site`` (not None) the owners' income of this state (``owner_income``)
+    is taken in the same pass and kept in ``firms.totals()`` for the next period's start, which
+    reads it before any firm changes. Every total is one problem of one interleaved ``bincount``
+    (``sim.arrays.bincounts``: each bin adds its firms in row order from 0, the same sums as one
+    ``np.bincount`` per total; the bins of cities get the same firms in the same order as with a
+    mask ``place < n_cities``)."""
+    fx = firms.index()  # flat (sector, site) index of every firm, its site and market
+    key, place, site = fx["key"], fx["place"], fx["site"]
+    every = firms.alive.all()
     out = (sigma[:, None] * pi_scale).ravel().take(key)
     out *= firms.scale
-    if not firms.alive.all():
+    if not every:
         out[~firms.alive] = 0.0
     firms.output = out
     firms.va = out * va_ratio_sr.take(key)
     jobs = out * jobs_per_sr.take(key)
-    jobs /= f_wage_site.take(fx["site"])
+    jobs /= f_wage_site.take(site)
     firms.jobs = jobs
-    # bins of cities get the same firms in the same order as with a mask ``place < n_cities``
-    city_va, city_jobs = bincounts([place, place], [firms.va, firms.jobs], [Q, Q])  # (sim.arrays)
-    return city_va[:n_cities], city_jobs[:n_cities]
+    R = len(f_wage_site)
+    idx, wts, sizes = [place, place], [firms.va, jobs], [Q, Q]
+    rev = None
+    if every:  # output (and taxes) by site over every row (a dead row's would be a 0 added)
+        idx, wts, sizes = idx + [site], wts + [out], sizes + [R]
+        if taxes is not None:
+            rev = taxes(firms)
+            idx, wts, sizes = idx + [site], wts + [rev], sizes + [R]
+    if owners_spend_at_site is not None:
+        pi, where = _profits(firms, pi_scale, owners_spend_at_site)
+        idx, wts, sizes = idx + [place, where], wts + [pi, pi], sizes + [Q, Q]
+    sums = bincounts(idx, wts, sizes)
+    if every:
+        out_r = sums[2]
+    else:
+        alive = firms.alive
+        out_r = np.bincount(site[alive], weights=out[alive], minlength=R)
+    if owners_spend_at_site is not None:
+        firms.totals()["owner_income"] = (pi_scale, owners_spend_at_site, sums[-1] - sums[-2])
+    return sums[0][:n_cities], sums[1][:n_cities], out_r, None if rev is None else sums[3]
 
 
-def owner_income(firms, pi_scale: np.ndarray, Q: int, owners_spend_at_site: bool) -> np.ndarray:
-    """Operating profits (亿元/year) spent minus earned by market: owners spend where they live
-    (their home region), or at the site with ``owners_spend_at_site``."""
+def _profits(firms, pi_scale: np.ndarray, owners_spend_at_site: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Operating profit per firm (亿元/year; 0 for dead rows) and the market where its owners spend."""
     fx = firms.index()
-    place = fx["place"]
     pi = pi_scale.ravel().take(fx["key"])
     pi *= firms.scale
     if not firms.alive.all():
         pi[~firms.alive] = 0.0
-    where = place if owners_spend_at_site else firms.revisers()["home"]
-    earned, spent = bincounts([place, where], [pi, pi], [Q, Q])  # (sim.arrays: the same sums)
+    return pi, fx["place"] if owners_spend_at_site else firms.revisers()["home"]
+
+
+def owner_income(firms, pi_scale: np.ndarray, Q: int, owners_spend_at_site: bool) -> np.ndarray:
+    """Operating profits (亿元/year) spent minus earned by market: owners spend where they live
+    (their home region), or at the site with ``owners_spend_at_site``. The production stage's
+    figure of this same state (same firms, same ``pi_scale`` object) when it took one."""
+    kept = firms.totals().get("owner_income")
+    if kept is not None and kept[0] is pi_scale and kept[1] == owners_spend_at_site:
+        return kept[2].copy()
+    pi, where = _profits(firms, pi_scale, owners_spend_at_site)
+    earned, spent = bincounts([firms.index()["place"], where], [pi, pi], [Q, Q])  # (sim.arrays)
     return spent - earned

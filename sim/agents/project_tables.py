@@ -1,5 +1,5 @@
-"""The projects' tables (``sim.agents.projects``): the pipeline's projects as a struct of arrays, and
-the period's project counts and money by site × investor origin."""
+"""The projects' tables (``sim.agents.projects``): the pipeline's projects as a struct of arrays, the
+period's project counts and money by site × investor origin, and the pools of base-year sizes."""
 from __future__ import annotations
 
 import numpy as np
@@ -33,34 +33,76 @@ class ProjectPopulation:
 
 
 class Tally:
-    """This period's project counts and money by site × investor origin (R × Q)."""
+    """This period's project counts and money by site × investor origin (R × Q), every measure's
+    table a slice of one stacked array (``table``, measures × R × Q)."""
 
     MEASURES = ("projects_intended", "projects_signed", "projects_started", "projects_producing",
                 "projects_dropped", "investment_signed", "funds_arrived")
 
     def __init__(self, R: int, Q: int) -> None:
         self.R, self.Q = R, Q
-        for m in self.MEASURES:
-            setattr(self, m, np.zeros((R, Q)))
+        self.table = np.zeros((len(self.MEASURES), R, Q))
         self.intended_elsewhere = 0.0
 
+    def __getattr__(self, name: str) -> np.ndarray:
+        if name in Tally.MEASURES:  # a measure's table (a view into ``table``)
+            return self.__dict__["table"][Tally.MEASURES.index(name)]
+        raise AttributeError(name)
+
     def reset(self) -> None:
-        for m in self.MEASURES:
-            getattr(self, m)[:] = 0.0
+        self.table[:] = 0.0
         self.intended_elsewhere = 0.0
 
     def add(self, measure: str, site: np.ndarray, origin: np.ndarray, w=1.0) -> None:
         """Add ``w`` (a number or one per project) at (site, origin), in project order. A
         ``bincount`` gives what ``np.add.at`` would: counts (w = 1) are whole numbers, exact in any
         order; weights into an empty table are added in the same order from 0."""
-        if not len(site):
-            return
-        a = getattr(self, measure)
-        key = np.asarray(site, dtype=np.intp) * self.Q + origin
-        if np.ndim(w) == 0 and w == 1.0:
-            a += np.bincount(key, minlength=self.R * self.Q).reshape(self.R, self.Q)
-        elif not a.any():
-            a[:] = np.bincount(key, weights=np.broadcast_to(np.asarray(w, dtype=float), key.shape),
-                               minlength=self.R * self.Q).reshape(self.R, self.Q)
+        self.add_many([(measure, site, origin, w)])
+
+    def add_many(self, items: list) -> None:
+        """``add`` of several (measure, site, origin, w) in one bincount over the measures' bins:
+        counts (w = 1) are whole numbers, exact in any order; weights go into it when their table
+        is empty (each bin adds its projects in order from 0: the same numbers), else by
+        ``np.add.at`` (in order, onto what the table holds)."""
+        RQ, Q = self.R * self.Q, self.Q
+        keys, wts = [], []
+        for measure, site, origin, w in items:
+            if not len(site):
+                continue
+            i = self.MEASURES.index(measure)
+            scalar = not isinstance(w, np.ndarray)
+            if not (scalar and w == 1.0) and self.table[i].any():
+                np.add.at(self.table[i], (site, origin), w)
+                continue
+            k = np.asarray(site, dtype=np.intp) * Q
+            k += origin
+            k += i * RQ
+            keys.append(k)
+            wts.append(np.full(len(k), float(w)) if scalar else np.asarray(w, dtype=float))
+        if keys:
+            self.table += np.bincount(np.concatenate(keys), weights=np.concatenate(wts),
+                                      minlength=self.table.size).reshape(self.table.shape)
+
+
+def size_pools(base_scales: dict, S: int, R: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``base_scales`` (key s·R + r → sorted base-year scales of (sector, site); ("sector", s) → the
+    sector's) as one array: (the pools end to end, each once, the offset and the length of the pool
+    of each (sector, site) key, the sector's pool where the site has none)."""
+    parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
+    sector_at = {}
+    for k in range(S * R):
+        pool = base_scales.get(k)
+        if pool is None:  # the sector's pool, stored once
+            s = k // R
+            if s not in sector_at:
+                sp = base_scales[("sector", s)]
+                parts.append(sp)
+                sector_at[s] = (at, len(sp))
+                at += len(sp)
+            off[k], size[k] = sector_at[s]
         else:
-            np.add.at(a, (site, origin), w)
+            parts.append(pool)
+            off[k], size[k] = at, len(pool)
+            at += len(pool)
+    flat = np.concatenate(parts) if parts else np.zeros(0)
+    return np.asarray(flat, dtype=float), off, size

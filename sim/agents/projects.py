@@ -15,6 +15,7 @@ from .. import rng
 from ..economy.choice import (
     admit_in_order,
     calibrate_share_constants,
+    nest_matrix,
     nested_logit_column,
     nested_logit_probabilities,
 )
@@ -30,7 +31,7 @@ from ..economy.pipeline import (
 )
 from ..economy.profits import land_need
 from ..policy.attribution import MONEY_BIT, MONEY_KINDS, attribute
-from .project_tables import ProjectPopulation, Tally
+from .project_tables import ProjectPopulation, Tally, size_pools
 
 
 class ProjectEconomy:
@@ -53,6 +54,7 @@ class ProjectEconomy:
         self.nest = np.concatenate([sites.nest, [sites.nest.max() + 1]])
         self.layout = rng.nest_layout(self.nest)
         self.layout_sites = rng.nest_layout(sites.nest)
+        self.onehot = nest_matrix(self.nest)  # (C, nests): the nest of each alternative
         home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
         self.pop = ProjectPopulation()
@@ -159,17 +161,24 @@ class ProjectEconomy:
         n_loc = r.poisson(self.rate)
         # mobile sectors: choose among all sites (ids in sector order)
         n = int(n_nat.sum())
+        parts = []
         if n:
             first = self.next_id
             self.next_id += n
-            self._choose_sites(n_nat, first, market, policy, step, t)
-        # non-mobile sectors: local investors at each site
-        s2, r2 = np.nonzero(n_loc)
+            parts.append(self._choose_sites(n_nat, first, market, policy, step, t))
+        # non-mobile sectors: local investors at each site (its own market), ids after those
+        s2, r2 = n_loc.nonzero()
         reps = n_loc[s2, r2]
-        if reps.sum():
-            self._create(np.repeat(s2, reps), np.repeat(r2, reps), None, market, step, t)
+        if (m := int(reps.sum())):
+            site = np.repeat(r2, reps)
+            parts.append((np.repeat(s2, reps), site, self.sites.market_arr[site], self.next_id + np.arange(m),
+                          np.zeros(m, bool), np.zeros(m, np.int64)))
+            self.next_id += m
+        if parts := [x for x in parts if x is not None]:  # the new projects in id order, at once
+            sec, site, origin, ids, induced, pivotal = (np.concatenate(c) for c in zip(*parts))
+            self._create(sec, site, origin, market, step, t, ids=ids, induced=induced, pivotal=pivotal)
 
-    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> None:
+    def _choose_sites(self, n_nat, first: int, market, policy, step: int, t: float) -> tuple | None:
         """Nested-logit choice between the model's sites and the rest of China of ``n_nat[s]``
         projects of each sector s (ids ``first`` on, in sector order), in two exact steps (the rest
         of China is a nest of its own): a project from investor origin q (drawn with the sector's
@@ -179,9 +188,10 @@ class ProjectEconomy:
         only the ~1-5 % of the national flow that comes to the model's sites gets shocks (the rest of
         China takes ~97 % of it). Attribution: induced if, with the same draws, it would have left
         without the levers' terms or chosen another site; lever j is pivotal if removing j alone does
-        either."""
+        either. Returns the projects that come (sector, site, investor origin, id, induced, pivotal
+        levers), or None."""
         R, S = self.R, self.S
-        used = np.flatnonzero(n_nat)
+        used = n_nat.nonzero()[0]
         base = self.utility_base(market)                       # (S, C): sites, then the rest of China
         terms = policy.project_terms(np.arange(S))             # per lever: (S, R) rows, (S,) applies
         tot = np.zeros((S, R))
@@ -189,7 +199,7 @@ class ProjectEconomy:
             tot += T
         # P(rest of China) per (sector, origin) with all the levers' site terms (without all, or
         # without lever j: below, for the projects that stay only)
-        p_out = self.p_out(base, [tot], used)
+        p_all = self.p_out(base, [tot], used)[0]
 
         n = int(n_nat.sum())
         u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
@@ -198,49 +208,61 @@ class ProjectEconomy:
         # origin: the origins (whose uniforms are per project id) are drawn only for the others.
         drawable = self.origin_w > 0
         drawable[:, -1] = True
-        ends = np.cumsum(n_nat)
-        cand = [ends[s] - n_nat[s] + np.flatnonzero(u[ends[s] - n_nat[s]: ends[s]]
-                                                     >= p_out[0][s][drawable[s]].min())
-                for s in used]
-        n_c = np.array([c.size for c in cand])
-        cand = np.concatenate(cand)
-        sec_c = np.repeat(used, n_c)
+        least = np.where(drawable, p_all, np.inf).min(axis=1)  # (S,)
+        sec_all = np.repeat(np.arange(S), n_nat)               # projects in sector order
+        cand = (u >= least.take(sec_all)).nonzero()[0]
+        sec_c = sec_all.take(cand)
         origin = self.draw_national_origins(sec_c, rng.uniform(self.seed, "project_origin", step, first + cand))
-        stay = u[cand] >= p_out[0][sec_c, origin]
+        stay = u.take(cand) >= p_all[sec_c, origin]
         keep = cand[stay]
         self.tally.intended_elsewhere += float(n - keep.size)
         if keep.size == 0:
-            return
-        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u[keep]
+            return None
+        sec_k, org_k, ids_k, u_k = sec_c[stay], origin[stay], first + keep, u.take(keep)
         v = base[sec_k][:, :R] + self.home_bias[org_k][:, :R]
         v += tot[sec_k]
         v += rng.nested_gumbel(self.seed, "project", step, ids_k, self.sites.nest, self.p.nest_lambda,
                                self.layout_sites)
         v[~np.isfinite(v)] = -np.inf
-        dest = np.argmax(v, axis=1)
-        rows_terms = [(j, T[sec_k], A[sec_k]) for j, T, A in terms]
-        applies = np.zeros(keep.size, dtype=bool)
-        for _, _, A in rows_terms:
-            applies |= A
-        mi, ind, piv = attribute(v, rows_terms, None, np.full(keep.size, -1), dest,
-                                 np.zeros(keep.size, bool), ~applies, [], sec_k)
+        dest = v.argmax(axis=1)
         induced = np.zeros(keep.size, dtype=bool)
         pivotal = np.zeros(keep.size, dtype=np.int64)
-        induced[mi], pivotal[mi] = ind, piv
-        if terms:  # would it have left for the rest of China without the terms (or without one)?
-            extras = [np.zeros((S, R))] + [tot - T for _, T, _ in terms]
-            p_k = self.p_out_at(base, extras, tot, p_out[0], sec_k, org_k)
-            induced |= u_k < p_k[0]
-            for k, (j, T, A) in enumerate(terms):
-                gone = u_k < p_k[1 + k]
-                pivotal[gone & A[sec_k]] |= np.int64(1) << np.int64(j)
-        self._create(sec_k, dest, org_k, market, step, t, ids=ids_k, induced=induced, pivotal=pivotal)
+        if terms:
+            # the levers' terms of every project stacked (L × n × R), as ``attribute`` takes them;
+            # a project that no lever reaches is neither induced nor has a pivotal lever
+            jarr = np.array([j for j, _, _ in terms], dtype=np.int64)
+            T_all = np.stack([T for _, T, _ in terms])
+            T_k = T_all.take(sec_k, axis=1)
+            A_k = np.stack([A for _, _, A in terms]).take(sec_k, axis=1)
+            mi, ind, piv = attribute(v, terms, (terms, T_k, A_k, jarr), np.full(keep.size, -1), dest,
+                                     np.zeros(keep.size, bool), ~A_k.any(axis=0), [], sec_k)
+            induced[mi], pivotal[mi] = ind, piv
+            # would it have left for the rest of China without the terms (or without one)?
+            p0 = self.p_out_at(base, np.zeros((1, S, R)), tot, p_all, sec_k, org_k)[0]
+            induced |= u_k < p0
+            # With every term ≥ 0 the sites' utilities without lever j lie between those with all
+            # terms and those with none, and P(rest of China) falls as a site's utility rises:
+            # P_all ≤ P_−j ≤ P_0. A project with u ≥ P_0 + 1e-9 (rounding is ~1e-16 here) stays
+            # without any one lever: the sets without one lever are computed for the others only
+            near = (u_k < p0 + 1e-9) if (T_all >= 0).all() else np.ones(keep.size, dtype=bool)
+            rows = near.nonzero()[0]
+            if rows.size:
+                p_k = self.p_out_at(base, tot[None] - T_all, tot, p_all, sec_k[rows], org_k[rows])
+                u_r = u_k[rows]
+                for k, j in enumerate(jarr.tolist()):
+                    gone = rows[(u_r < p_k[k]) & A_k[k][rows]]
+                    pivotal[gone] |= np.int64(1) << np.int64(j)
+        return sec_k, dest, org_k, ids_k, induced, pivotal
 
     def draw_national_origins(self, sec: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Investor origins of projects of sectors ``sec`` with uniforms ``u``: the inverse CDF of
-        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1)."""
+        the sector's origin shares, #{q : cw[s, q] < u·cw[s, −1]} (at most Q − 1). cw rises with q,
+        so the q where it holds come first: their number is the first q where it does not (argmin of
+        the row; Q where it holds for every q)."""
         cw = np.cumsum(self.origin_w, axis=1)
-        return np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), self.Q - 1)
+        below = u[:, None] * cw[sec, -1:] > cw[sec]
+        count = np.where(below[:, -1], self.Q, below.argmin(axis=1))
+        return np.minimum(count, self.Q - 1)
 
     def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
         """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
@@ -252,6 +274,11 @@ class ProjectEconomy:
         out = np.ones((K, self.S, self.Q))
         if U == 0:
             return out
+        if K == 1:  # one set (each step's full table): the operations below without the copies
+            v = base[used][:, None, :] + self.home_bias[None]
+            v[..., :R] += extras[0][used][:, None, :]
+            out[0, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
+            return out
         ex = np.stack(extras)[:, used]                          # (K, U, R)
         # a (set, sector) slice with the first set's terms has its numbers (the same inputs, the
         # same operations row by row): computed once, copied (e.g. a lever without a term there)
@@ -261,7 +288,7 @@ class ProjectEconomy:
         v[...] = (base[used][:, None, :] + self.home_bias[None])[uu]
         v[..., :R] += ex[kk, uu][:, None, :]
         res = np.empty((K, U, self.Q))
-        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
         k1, u1 = np.nonzero(same)
         res[k1 + 1, u1] = res[0, u1]
         out[:, used] = res
@@ -272,44 +299,32 @@ class ProjectEconomy:
         """``p_out(base, extras, ·)[:, sec, org]`` (K, n) for n projects of sectors ``sec`` and
         investor origins ``org``: each (set, sector, origin) row once, as in ``p_out`` (the same
         operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
-        ``p_ref``, S × Q) is ``p_ref``'s."""
+        ``p_ref``, S × Q) is ``p_ref``'s. ``extras``: K arrays (S × R), or one (K, S, R) array."""
         R, Q = self.R, self.Q
-        pair, inv = np.unique(sec * Q + org, return_inverse=True)
+        # the distinct (sector, origin) pairs in increasing order and each project's among them
+        # (``np.unique(..., return_inverse=True)`` by a table over the S·Q pairs)
+        code = np.asarray(sec, dtype=np.intp) * Q + org
+        seen = np.zeros(self.S * Q, dtype=bool)
+        seen[code] = True
+        pair = seen.nonzero()[0]
+        rank = np.cumsum(seen) - 1
+        inv = rank.take(code)
         ps, pq = pair // Q, pair % Q
-        ex = np.stack(extras)[:, ps]                            # (K, P, R)
-        same = (ex == ref[ps][None]).all(axis=2)                # (K, P)
-        res = np.empty(ex.shape[:2])
+        ex = np.asarray(extras)                                 # (K, S, R)
+        same = (ex == ref[None]).all(axis=2).take(ps, axis=1)   # (K, P): by sector, then per pair
+        res = np.empty(same.shape)
         res[:, :] = p_ref[ps, pq][None]
-        kk, jj = np.nonzero(~same)
+        kk, jj = (~same).nonzero()
         if kk.size:
             v = base[ps[jj]] + self.home_bias[pq[jj]]
-            v[:, :R] += ex[kk, jj]
-            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R)
+            v[:, :R] += ex[kk, ps[jj]]
+            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
         return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``base_scales`` as one array: (the pools end to end, each once, the offset and the length
-        of the pool of each (sector, site) key s·R + r, the sector's pool where the site has none)."""
+        """``base_scales`` as one array (``project_tables.size_pools``), made once."""
         if self._pool_flat is None:
-            S, R = self.S, self.R
-            parts, off, size, at = [], np.zeros(S * R, dtype=np.intp), np.zeros(S * R, dtype=np.intp), 0
-            sector_at = {}
-            for k in range(S * R):
-                pool = self.base_scales.get(k)
-                if pool is None:  # the sector's pool, stored once
-                    s = k // R
-                    if s not in sector_at:
-                        sp = self.base_scales[("sector", s)]
-                        parts.append(sp)
-                        sector_at[s] = (at, len(sp))
-                        at += len(sp)
-                    off[k], size[k] = sector_at[s]
-                else:
-                    parts.append(pool)
-                    off[k], size[k] = at, len(pool)
-                    at += len(pool)
-            flat = np.concatenate(parts) if parts else np.zeros(0)
-            self._pool_flat = (np.asarray(flat, dtype=float), off, size)
+            self._pool_flat = size_pools(self.base_scales, self.S, self.R)
         return self._pool_flat
 
     def _create(self, sec, site, origin, market, step, t, stage=0, ids=None, induced=None, pivotal=None,
@@ -387,7 +402,7 @@ class ProjectEconomy:
         reached = np.zeros(len(old), dtype=bool)
         for _, _, x in parts:
             reached |= x != 0
-        rows = np.flatnonzero((old < PRODUCING) & (new != DROPPED) & reached)
+        rows = ((old < PRODUCING) & (new != DROPPED) & reached).nonzero()[0]
         if rows.size == 0:
             return
         old, u, wait = old[rows], u[rows], wait[rows]
@@ -412,7 +427,7 @@ class ProjectEconomy:
         in_park = self.sites.is_park[site]
         ok = np.ones(len(rows), dtype=bool)
         if in_park.any():
-            pr = np.flatnonzero(in_park)
+            pr = in_park.nonzero()[0]
             o = pr[np.lexsort((pop.project_id[rows[pr]], site[pr]))]
             fits = admit_in_order(pop.land[rows[o]], site[o], land.free)
             ok[o] = fits
@@ -439,7 +454,7 @@ class ProjectEconomy:
             adv, _ = self._factors(parts, wait0)
             h_signed = stage_rates(pop.stage, self.h, None, adv)[0]
         # who would start this period, and is there free land for them (in project-id order)
-        want = np.flatnonzero((pop.stage == SIGNED) & (u < h_signed))
+        want = ((pop.stage == SIGNED) & (u < h_signed)).nonzero()[0]
         blocked = np.zeros(len(pop), dtype=bool)
         if want.size:
             ok = self._start_on_land(want, land)
@@ -467,25 +482,25 @@ class ProjectEconomy:
         # a project dropped after starting gives its land back
         gone = dropped & (old == STARTED) & self.sites.is_park[pop.site]
         land.release(pop.site[gone], pop.land[gone])
-        tl = self.tally
-        tl.add("projects_signed", pop.site[signed], pop.origin[signed])
+        s_site, s_org = pop.site[signed], pop.origin[signed]
         # reported as announced at signing: × signed_investment_ratio (a measurement parameter, the
         # calibrated flow only; a known project's investment is its announced figure)
         inv = pop.invest[signed]
         if p.signed_investment_ratio != 1.0:
             inv = inv * np.where(pop.known[signed] < 0, p.signed_investment_ratio, 1.0)
-        tl.add("investment_signed", pop.site[signed], pop.origin[signed], inv)
-        tl.add("projects_started", pop.site[started], pop.origin[started])
-        tl.add("projects_producing", pop.site[produced], pop.origin[produced])
-        tl.add("projects_dropped", pop.site[dropped], pop.origin[dropped])
-        tl.add("funds_arrived", pop.site, pop.origin, f)
+        self.tally.add_many([("projects_signed", s_site, s_org, 1.0),
+                             ("investment_signed", s_site, s_org, inv),
+                             ("projects_started", pop.site[started], pop.origin[started], 1.0),
+                             ("projects_producing", pop.site[produced], pop.origin[produced], 1.0),
+                             ("projects_dropped", pop.site[dropped], pop.origin[dropped], 1.0),
+                             ("funds_arrived", pop.site, pop.origin, f)])
         pop.stage = new
-        born = np.flatnonzero(produced)
+        born = produced.nonzero()[0]
         births = None
         if born.size:
             births = {"sector": pop.sector[born], "site": pop.site[born], "home": pop.origin[born],
                       "scale": pop.scale0[born] * self.trend, "land": pop.land[born],
                       "induced": pop.induced[born], "pivotal": pop.pivotal[born],
                       "known": pop.known[born].astype(np.int64)}
-        pop.keep(np.flatnonzero(~dropped & ~produced))
+        pop.keep((~dropped & ~produced).nonzero()[0])
         return births

@@ -69,25 +69,26 @@ class SiteChoice:
         rel = np.log(mk.cost / mk.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta_sr = theta0[:, None] * dt * (1 + self.p.cost_pressure_revision * press)
-        theta = theta_sr.ravel().take(ka)
         u = rng.uniform(self.seed, "revise", step, pop["cand_ids"])
-        base_rev = u < np.minimum(theta, 1.0)
-        # promotion levers (招商): more firms of the target sectors elsewhere look at moving
+        # promotion levers (招商): more firms of the target sectors elsewhere look at moving. The
+        # probabilities are functions of (sector, site): computed on the S × R tables, then read
+        # through the firms' keys (the same numbers, element by element)
         ls, val = self.rt.ls, self.rt.val
         promos = [j for j, kind in enumerate(ls.kind) if kind == "promotion" and val[j] != 0]
+        p_base = np.minimum(theta_sr, 1.0).ravel()
         if promos:
-            boost = np.ones(alive.size)
+            boost = np.ones(theta_sr.size)
             lc = ls.consts()
             for j in promos:
                 # the campaigns go out to the origin regions (走出去), so firms there look more
                 outside = lc.setdefault(("promo_outside", j),
                                         (lc["sec"][j][:, None] & self.sites.is_origin[None, :]).ravel())
-                boost += val[j] * outside.take(ka)
-            revise = u < np.minimum(theta * boost, 1.0)
-            rev = alive[revise]
-            promo_only = ~base_rev[revise]
+                boost += val[j] * outside
+            revise = (u < np.minimum(theta_sr.ravel() * boost, 1.0).take(ka)).nonzero()[0]
+            rev = alive.take(revise)
+            promo_only = ~(u.take(revise) < p_base.take(ka.take(revise)))  # not without the boost
         else:  # boost 1: theta · 1 = theta
-            rev = alive[base_rev]
+            rev = alive[u < p_base.take(ka)]
             promo_only = np.zeros(rev.size, dtype=bool)
         # by sector (a stable sort keeps row order within a sector)
         sec_rev = f.sector[rev]
@@ -111,7 +112,7 @@ class SiteChoice:
             return
         S = f.S
         counts = np.bincount(sec, minlength=S)
-        secs = np.flatnonzero(counts)
+        secs = counts.nonzero()[0]
         sizes = counts[secs]
         bounds = np.concatenate(([0], np.cumsum(sizes)))
         b0, b1 = bounds[:-1].tolist(), bounds[1:].tolist()
@@ -195,7 +196,7 @@ class SiteChoice:
         whose movers were all admitted are applied later in one ``np.add.at``, in the same order
         (a − x = a + (−x) exactly), but always before free land is read again."""
         f, land, is_park = self.firms, self.land, self.sites.is_park
-        mrows = np.flatnonzero(first != cur)
+        mrows = (first != cur).nonzero()[0]
         if mrows.size == 0:
             return
         msec = sec[mrows]
@@ -209,7 +210,7 @@ class SiteChoice:
         # groups with movers: their slices of the sorted arrays (contiguous, in sector order)
         ga = np.searchsorted(msec, secs, side="left")
         gb = np.searchsorted(msec, secs, side="right")
-        busy = np.flatnonzero(gb > ga)
+        busy = (gb > ga).nonzero()[0]
         gpark = np.logical_or.reduceat(park, ga[busy]).tolist()
         sites, vals = [], []  # deferred free-land updates, in order
 
@@ -258,7 +259,7 @@ class SiteChoice:
             pending = np.ones(len(idx), dtype=bool)
         is_park = self.sites.is_park
         for _ in range(ROUNDS):
-            rows = np.flatnonzero(pending)
+            rows = pending.nonzero()[0]
             if rows.size == 0:
                 break
             choice = order[rows, rank[rows]]

@@ -10,13 +10,22 @@ def national_drift(rates: np.ndarray, weights: np.ndarray) -> float:
 
 
 def size_dependent_sd(sd: float, log_scale: np.ndarray, sector: np.ndarray, S: int,
-                      elasticity: float, counts: np.ndarray | None = None) -> np.ndarray:
+                      elasticity: float, counts: np.ndarray | None = None,
+                      sums: np.ndarray | None = None) -> np.ndarray:
     """Volatility sd·(A/Ā_s)^−b, Ā_s the sector's geometric mean size, capped at 1. ``counts``: the
-    number of rows of each sector, ``np.bincount(sector, minlength=S)``, if known."""
+    number of rows of each sector, ``np.bincount(sector, minlength=S)``, if known; ``sums``: Σ ln A
+    by sector, ``np.bincount(sector, weights=log_scale, minlength=S)``, if known."""
     if counts is None:
         counts = np.bincount(sector, minlength=S)
-    ref = np.bincount(sector, weights=log_scale, minlength=S) / np.maximum(counts, 1)
-    return np.minimum(sd * np.exp(-elasticity * (log_scale - ref[sector])), 1.0)
+    if sums is None:
+        sums = np.bincount(sector, weights=log_scale, minlength=S)
+    ref = sums / np.maximum(counts, 1)
+    x = ref.take(sector)  # sd·exp(−b·(ln A − ref_s)), capped at 1, in place
+    np.subtract(log_scale, x, out=x)
+    x *= -elasticity
+    np.exp(x, out=x)
+    x *= sd
+    return np.minimum(x, 1.0, out=x)
 
 
 def laplace_from_uniform(u: np.ndarray) -> np.ndarray:

@@ -53,8 +53,9 @@ def tau_from_phi(phi: np.ndarray, sigma: float) -> np.ndarray:
     return np.asarray(phi, dtype=float) ** (1.0 / (1.0 - sigma))
 
 
-def cost_factor(unit_cost: np.ndarray, sigma: float) -> np.ndarray:
-    """g = c^(1−σ): the site's weight in demand for a given relative marginal cost c."""
+def cost_factor(unit_cost: np.ndarray, sigma) -> np.ndarray:
+    """g = c^(1−σ): the site's weight in demand for a given relative marginal cost c (σ a number,
+    or an array broadcast against c)."""
     return np.asarray(unit_cost, dtype=float) ** (1.0 - sigma)
 
 

@@ -24,15 +24,23 @@ def deflator_index(t: float, base: float, points: list[tuple[float, float]]) -> 
     first rate applies (no point: P = 1); t < base gives the index backwards (P < 1 if rates > 0)."""
     if not points:
         return 1.0
+    dates = [d for d, _ in points]
+    return float(deflator_indices(t, base, dates, np.log1p(np.array([[r] for _, r in points])))[0])
+
+
+def deflator_indices(t: float, base: float, dates: list[float], logs: np.ndarray) -> np.ndarray:
+    """``deflator_index`` of n places whose rates change at the same ``dates`` (K, sorted):
+    ``logs[k, i]`` = ln(1 + rate of place i from date k). ln P adds the stretches in date order."""
     lo, hi, sign = (base, t, 1.0) if t >= base else (t, base, -1.0)
-    log_p = 0.0
-    for k, (d, r) in enumerate(points):
-        start = -np.inf if k == 0 else d
-        end = points[k + 1][0] if k + 1 < len(points) else np.inf
+    log_p = np.zeros(logs.shape[1])
+    K = len(dates)
+    for k in range(K):
+        start = -np.inf if k == 0 else dates[k]
+        end = dates[k + 1] if k + 1 < K else np.inf
         span = min(hi, end) - max(lo, start)
         if span > 0:
-            log_p += span * np.log1p(r)
-    return float(np.exp(sign * log_p))
+            log_p += span * logs[k]
+    return np.exp(sign * log_p)
 
 
 def real_value(nominal, index):

@@ -16,7 +16,7 @@ import numpy as np
 from ..agents.cohort import CHANNELS, recorded_values
 from ..arrays import bincounts
 from ..economy.fiscal import budget_residual, general_budget
-from ..economy.prices import deflator_index, real_value
+from ..economy.prices import deflator_index, deflator_indices, real_value
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, investments, period_spending
 from .channels import CHANGE_MEASURES, QUANTITIES
@@ -58,14 +58,15 @@ class Recorder:
     @property
     def cols(self) -> dict[str, list]:
         """The rows as columns of Python lists (``year, place, measure, value, unit, sector, origin,
-        lever``)."""
+        lever``). A block's label is one value for all its rows, or a list of one per row."""
         b = self._blocks
         n = [len(x[1]) for x in b]
         out = {"place": list(chain.from_iterable(x[1] for x in b)),
                "value": np.concatenate([x[3] for x in b]).tolist() if b else []}
         for i, k in enumerate(COLUMNS):
             if k not in out:
-                out[k] = list(chain.from_iterable([x[i]] * k_n for x, k_n in zip(b, n)))
+                out[k] = list(chain.from_iterable(x[i] if type(x[i]) is list else [x[i]] * k_n
+                                                  for x, k_n in zip(b, n)))
         return {k: out[k] for k in COLUMNS}
 
     def collect(self, m) -> None:
@@ -83,8 +84,7 @@ class Recorder:
         every = alive.all()  # the usual case: dead firms leave the arrays at exit
         if every:
             # per-firm index arrays of the model (intp), and the totals its step already took
-            # with the same bincounts: value added and jobs by city (_production), output by
-            # site (_fill_layers)
+            # in its production stage: value added and jobs by city, output by site
             fx = m.firms.index()
             key, site, place = fx["key"], fx["site"], fx["place"]
             sector, output, jobs = m.sector, m.output, m.jobs
@@ -121,7 +121,12 @@ class Recorder:
         gdp_c = np.array([c.gdp for c in m.cities], dtype=float)
         put(yr, cities, "gdp", gdp_c, "亿元/year")
         # real GDP at 2022 prices: nominal / the city's deflator index (sim.economy.prices)
-        gdp_real_c = real_value(gdp_c, [deflator_index(y, m.start, pts) for pts in tab["deflator"]])
+        defl = tab["deflator"]
+        if isinstance(defl, tuple):  # every city's rates change on the same dates
+            index = deflator_indices(y, m.start, *defl)
+        else:
+            index = [deflator_index(y, m.start, pts) for pts in defl]
+        gdp_real_c = real_value(gdp_c, index)
         put(yr, cities, "gdp_real", gdp_real_c, "亿元/year")
         put(yr, cities, "population", np.array([c.population for c in m.cities], dtype=float), "万人")
         put(yr, cities, "wage", np.array([c.wage for c in m.cities], dtype=float), "yuan/year")
@@ -134,10 +139,7 @@ class Recorder:
         dep_c = np.bincount(m.site_market_arr, weights=m.departures, minlength=m.Q)[:nc]
         put(yr, cities, "arrivals", arr_c, "firms/period")
         put(yr, cities, "departures", dep_c, "firms/period")
-        by_sec = by_sec.reshape(S, Q)
-        for s, sec in enumerate(m.sectors):
-            put(yr, cities, "industrial_output" if industrial[s] else "output", by_sec[s, :nc],
-                "亿元/year", sector=sec)
+        self._put_rows(yr, tab["by_sector"], by_sec.reshape(S, Q)[:, :nc].ravel())
         # parks (and origins below): per-site totals
         firms_r = firms_r.astype(float)
         P = m.n_parks
@@ -155,13 +157,13 @@ class Recorder:
         put(yr, pids, "land_used", np.where(opened, cap - m.free_land[:P], 0.0), "ha")
         # arrivals into the study area by origin region (previous location): rows of sites added
         # into their city in site order, as a bincount over sites would
-        from_city = np.zeros((Q, Q))
-        np.add.at(from_city, m.site_market_arr, m.arrivals_from)
+        # (bin (city, origin) of a bincount over (site, origin) in site order: np.add.at's sums)
+        from_city = np.bincount((m.site_market_arr[:, None] * Q + np.arange(Q)).ravel(),
+                                weights=m.arrivals_from.ravel(), minlength=Q * Q).reshape(Q, Q)
         by_city = from_city[:nc].T.copy()  # (origin q, city)
         for q, c in tab["self_origin"]:
             by_city[q, c] = 0.0  # moves inside a city are not arrivals from outside
-        for q, org in enumerate(m.market_ids):
-            put(yr, cities, "arrivals_by_origin", by_city[q], "firms/period", origin=org)
+        self._put_rows(yr, tab["by_origin"], by_city.ravel())
         # capital (stock, 亿元) and incumbents' gross fixed investment (亿元/period): sim.agents.investment
         inv = m.investment
         cap_r = (inv.k[:, None] * m.firms.scale_sums()[2]).sum(axis=0)
@@ -198,6 +200,12 @@ class Recorder:
         self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin,
                              channel))
 
+    def _put_rows(self, year: float, rows: tuple, vals: np.ndarray) -> None:
+        """:meth:`_put` of a block of rows whose labels are fixed in a run (``_rows``)."""
+        places, measure, unit, sector, origin, lever, investor_origin, channel = rows
+        self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin,
+                             channel))
+
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
         """Fiscal ledger (亿元 in the period), public investment by payer, attribution of arrivals and
         induced jobs, lever values. ``y``: the year, rounded to 4 places; ``in_city``: whether each
@@ -225,66 +233,55 @@ class Recorder:
         put(y, cities, "fiscal_balance", rev_c - spend_c, "亿元/period")
         put(y, pids, "tax_revenue", m.ledger_revenue[:P].copy(), "亿元/period")  # before splitting to cities
         # attribution of arrivals (docs/model.md §Attribution): arrivals = induced + deadweight +
-        # unpaid at every site; jointly induced and money-induced are parts of induced
-        att = {}
-        for meas, a in (("induced_arrivals", m.induced_arrivals),
-                        ("deadweight_arrivals", m.deadweight_arrivals),
-                        ("unpaid_arrivals", m.unpaid_arrivals),
-                        ("jointly_induced_arrivals", m.jointly_induced_arrivals),
-                        ("money_induced_arrivals", m.money_induced_arrivals)):
-            att[meas] = np.bincount(m.site_market_arr, weights=a, minlength=m.Q)[:nc]
-            put(y, cities, meas, att[meas], "firms/period")
-            put(y, pids, meas, a[:P].copy(), "firms/period")
+        # unpaid at every site; jointly induced and money-induced are parts of induced (cities,
+        # then parks, of each measure: one block)
+        tab = self._tab
+        att = [np.bincount(m.site_market_arr, weights=a, minlength=m.Q)[:nc]
+               for a in (m.induced_arrivals, m.deadweight_arrivals, m.unpaid_arrivals,
+                         m.jointly_induced_arrivals, m.money_induced_arrivals)]
+        parks = (m.induced_arrivals, m.deadweight_arrivals, m.unpaid_arrivals,
+                 m.jointly_induced_arrivals, m.money_induced_arrivals)
+        self._put_rows(y, tab["attribution"],
+                       np.concatenate([x for a_c, a in zip(att, parks) for x in (a_c, a[:P])]))
         L = len(m.lever_ids)
         if L:
-            # one bincount for every lever: bin (lever, city) adds the same sites in the same order
-            piv_all = np.bincount(self._tab["lever_market"], weights=m.pivotal_arrivals.ravel(),
+            # per lever: spending and spending on induced firms by city, pivotal arrivals by city
+            # (one bincount for every lever: bin (lever, city) adds the same sites in the same
+            # order), its value; a lever that spent nothing has the zeros ``0 @ W`` gives
+            piv_all = np.bincount(tab["lever_market"], weights=m.pivotal_arrivals.ravel(),
                                   minlength=L * m.Q).reshape(L, m.Q)
-            # a lever that spent nothing this period: its row of zeros is what ``0 @ W`` gives
-            spent = m.ledger_spend.any(axis=1).tolist()
-            spent_ind = m.ledger_spend_induced.any(axis=1).tolist()
-            vals = m.lever_val.tolist()
-            units = self._tab["lever_units"]
-        for j, lid in enumerate(m.lever_ids):
-            sc = m.ledger_spend[j] @ W if spent[j] else np.zeros(nc)
-            si = m.ledger_spend_induced[j] @ W if spent_ind[j] else np.zeros(nc)
-            put(y, cities, "lever_spending", sc, "亿元/period", lever=lid)
-            put(y, cities, "lever_spending_induced", si, "亿元/period", lever=lid)
-            put(y, cities, "pivotal_arrivals", piv_all[j, :nc], "firms/period", lever=lid)
-            put(y, ("region",), "lever_value", np.array([vals[j]]), units[j], lever=lid)
+            blk = np.zeros((L, 3 * nc + 1))
+            for j in m.ledger_spend.any(axis=1).nonzero()[0]:
+                blk[j, :nc] = m.ledger_spend[j] @ W
+            for j in m.ledger_spend_induced.any(axis=1).nonzero()[0]:
+                blk[j, nc: 2 * nc] = m.ledger_spend_induced[j] @ W
+            blk[:, 2 * nc: 3 * nc] = piv_all[:, :nc]
+            blk[:, 3 * nc] = m.lever_val
+            self._put_rows(y, tab["levers"], blk.ravel())
         if in_city is None:
             held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
         else:  # every row alive
-            held = np.flatnonzero(m.induced & in_city)
-        # region rows (one value each; ``add`` would make the same floats)
-        region = ("region",)
-        rev_t, spend_t = float(rev_c.sum()), float(spend_c.sum())
-        put(y, region, "fiscal_revenue", np.array([rev_t]), "亿元/period")
-        put(y, region, "fiscal_spending", np.array([spend_t]), "亿元/period")
-        put(y, region, "fiscal_balance", np.array([rev_t - spend_t]), "亿元/period")
-        put(y, region, "infrastructure_spending", np.array([float(inv_tot.sum())]), "亿元/period")
-        for k, payer in enumerate(PAYERS):
-            put(y, region, f"infrastructure_spending_{payer}",
-                np.array([float(inv_pay[:, k].sum()) if payer != "city" else float(infra_c.sum())]),
-                "亿元/period")
-        for i, inv in enumerate(invs):
-            put(y, region, "infrastructure_spending", np.array([float(inv_tot[i])]), "亿元/period",
-                lever=inv.id)
-        for meas, a in att.items():
-            put(y, region, meas, np.array([float(a.sum())]), "firms/period")
-        put(y, region, "induced_firms", np.array([float(held.size)]), "firms")
+            held = (m.induced & in_city).nonzero()[0]
         jobs_held = m.jobs[held]
-        put(y, region, "induced_jobs", np.array([float(jobs_held.sum())]), "persons")
+        # region rows (one value each; ``add`` would make the same floats)
+        rev_t, spend_t = float(rev_c.sum()), float(spend_c.sum())
+        region = [rev_t, spend_t, rev_t - spend_t, float(inv_tot.sum())]
+        region += [float(inv_pay[:, k].sum()) if payer != "city" else float(infra_c.sum())
+                   for k, payer in enumerate(PAYERS)]
+        region += inv_tot.tolist() + [float(a.sum()) for a in att]
+        region += [float(held.size), float(jobs_held.sum())]
+        self._put_rows(y, tab["policy_region"], np.array(region))
         put(y, cities, "induced_jobs",
             np.bincount(m.site_market_arr[m.site[held]], weights=jobs_held, minlength=m.Q)[:nc],
             "persons")
-        # jobs held in induced firms by who was pivotal: each lever alone, the money levers together
+        # jobs held in induced firms by who was pivotal: the money levers together, each lever
         piv_held = m.pivotal[held]
-        put(y, region, "money_induced_jobs",
-            np.array([float(jobs_held[((piv_held >> MONEY_BIT) & 1).astype(bool)].sum())]), "persons")
-        for j, lid in enumerate(m.lever_ids):
-            put(y, region, "induced_jobs", np.array([float(jobs_held[((piv_held >> j) & 1).astype(bool)].sum())]),
-                "persons", lever=lid)
+        jobs = [float(jobs_held[((piv_held >> MONEY_BIT) & 1).astype(bool)].sum())]
+        if L:
+            bits = ((piv_held[None, :] >> np.arange(L, dtype=np.int64)[:, None]) & 1).astype(bool)
+            add = np.add.reduce  # (what ``.sum()`` calls)
+            jobs += [float(add(jobs_held[b])) for b in bits]
+        self._put_rows(y, tab["induced_jobs"], np.array(jobs))
 
     def _collect_projects(self, m, y: float) -> None:
         """Project counts and money of the period (``ProjectEconomy.tally``): per city and park, and
@@ -295,15 +292,21 @@ class Recorder:
         study = ~m.is_origin
         put, region, cities, pids = self._put, ("region",), m.city_ids, self._tab["pids"]
         mids = m.market_ids
-        for meas, unit in PROJECT_MEASURES.items():
-            a = getattr(tl, meas)                      # (R, Q): site × investor origin
-            by_site = a.sum(axis=1)
+        # every measure's (R × Q) site × investor origin table at once (each row and column summed
+        # as it would be alone)
+        tab = tl.table[[tl.MEASURES.index(meas) for meas in PROJECT_MEASURES]]
+        by_sites, by_origins = tab.sum(axis=2), tab[:, study].sum(axis=1)
+        for meas, unit, by_site, by_origin in zip(PROJECT_MEASURES, PROJECT_MEASURES.values(),
+                                                  by_sites, by_origins):
             put(y, cities, meas, by_site @ W, unit)
             put(y, pids, meas, by_site[:P].copy(), unit)
-            by_origin = a[study].sum(axis=0)  # a fresh array: its slices need no copy
-            for q in np.flatnonzero(by_origin).tolist():
-                put(y, region, meas, by_origin[q: q + 1], unit, investor_origin=mids[q])
-            put(y, region, meas, np.array([float(by_origin.sum())]), unit)
+            # the region by investor origin (where any came from), then its total: one block
+            qs = by_origin.nonzero()[0]
+            vals = np.empty(qs.size + 1)
+            vals[:-1] = by_origin[qs]
+            vals[-1] = by_origin.sum()
+            self._blocks.append((y, region * len(vals), meas, vals, unit, "", "", "",
+                                 [mids[q] for q in qs.tolist()] + [""], ""))
         pipe = m.projects.pop
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
         put(y, region, "projects_in_pipeline", np.array([float(in_study.sum())]), "projects")
@@ -340,11 +343,9 @@ class Recorder:
         f = m.firms
         sec = f.index()["sector"] if f.alive.all() else f.sector
         ch = m.cohort.channels(f, recorded_values(f, m.investment.capital(sec, f.scale)))
-        places, to_place = tab["channel_places"], tab["site_to_place"]
-        for meas, (unit, _) in CHANGE_MEASURES.items():
-            by_place = ch[QUANTITIES[meas]] @ to_place  # (4, places)
-            for c, channel in enumerate(CHANNELS):
-                self._put(y, places, meas, by_place[c], unit, channel=channel)
+        to_place = tab["site_to_place"]
+        by_place = [ch[QUANTITIES[meas]] @ to_place for meas in CHANGE_MEASURES]  # (4, places) each
+        self._put_rows(y, tab["channels"], np.concatenate(by_place, axis=None))
 
     def frame(self):
         import pandas as pd
@@ -367,7 +368,7 @@ def _tables(m) -> dict:
     taxes0 = (m.ledger.revenue0 @ m.site_city_w) / m.dt
     published = np.array([m.data.budget_2022(c) for c in m.city_ids])
     return {
-        "deflator": [m.data.deflator_points(c) for c in m.city_ids],
+        "deflator": _deflators([m.data.deflator_points(c) for c in m.city_ids]),
         "residual0": budget_residual(published, taxes0),
         "gdp0": np.asarray(m.gdp0_market[:nc], dtype=float),
         "industrial": industrial,
@@ -385,7 +386,69 @@ def _tables(m) -> dict:
         # the channels' places (cities, parks, the region) and each site's membership of them
         "channel_places": tuple(m.city_ids) + tuple(m.site_ids[: m.n_parks]) + ("region",),
         "site_to_place": _site_to_place(mk, nc, m.n_parks),
+        # blocks of rows with labels fixed in a run (``Recorder._put_rows``)
+        **_row_blocks(m, industrial, [lv.unit or _kind_unit(k) for lv, k in zip(m.levers, m.lever_kind)],
+                      investments(m.scn, m.data)),
     }
+
+
+LABELS = ("measure", "unit", "sector", "origin", "lever", "investor_origin", "channel")
+
+
+def _rows(parts: list) -> tuple:
+    """A block of rows (``_put_rows``) from ``parts`` (places, labels) in order, labels a dict of
+    ``LABELS`` (missing: ""); a label that differs between parts is a list with one entry per row."""
+    out = [tuple(chain.from_iterable(p for p, _ in parts))]
+    for k in LABELS:
+        vals = [lab.get(k, "") for _, lab in parts]
+        out.append(vals[0] if all(v == vals[0] for v in vals) else
+                   list(chain.from_iterable([v] * len(p) for (p, _), v in zip(parts, vals))))
+    return tuple(out)
+
+
+def _row_blocks(m, industrial: np.ndarray, units: list, invs: list) -> dict:
+    """The blocks of ``collect`` whose labels are fixed in a run, in the order of their rows."""
+    cities, pids, region = tuple(m.city_ids), tuple(m.site_ids[: m.n_parks]), ("region",)
+    att = ("induced_arrivals", "deadweight_arrivals", "unpaid_arrivals", "jointly_induced_arrivals",
+           "money_induced_arrivals")
+    period = "亿元/period"
+    policy_region = ([(region, {"measure": k, "unit": period})
+                      for k in ("fiscal_revenue", "fiscal_spending", "fiscal_balance", "infrastructure_spending")]
+                     + [(region, {"measure": f"infrastructure_spending_{p}", "unit": period}) for p in PAYERS]
+                     + [(region, {"measure": "infrastructure_spending", "unit": period, "lever": inv.id})
+                        for inv in invs]
+                     + [(region, {"measure": k, "unit": "firms/period"}) for k in att]
+                     + [(region, {"measure": "induced_firms", "unit": "firms"}),
+                        (region, {"measure": "induced_jobs", "unit": "persons"})])
+    places = cities + pids + region  # the channels' places
+    return {
+        "by_sector": _rows([(cities, {"measure": "industrial_output" if industrial[s] else "output",
+                                      "unit": "亿元/year", "sector": sec}) for s, sec in enumerate(m.sectors)]),
+        "by_origin": _rows([(cities, {"measure": "arrivals_by_origin", "unit": "firms/period", "origin": org})
+                            for org in m.market_ids]),
+        "attribution": _rows([(p, {"measure": k, "unit": "firms/period"}) for k in att for p in (cities, pids)]),
+        "levers": _rows([part for lid, u in zip(m.lever_ids, units) for part in (
+            (cities, {"measure": "lever_spending", "unit": period, "lever": lid}),
+            (cities, {"measure": "lever_spending_induced", "unit": period, "lever": lid}),
+            (cities, {"measure": "pivotal_arrivals", "unit": "firms/period", "lever": lid}),
+            (region, {"measure": "lever_value", "unit": u, "lever": lid}))]) if len(m.lever_ids) else None,
+        "policy_region": _rows(policy_region),
+        "induced_jobs": _rows([(region, {"measure": "money_induced_jobs", "unit": "persons"})]
+                              + [(region, {"measure": "induced_jobs", "unit": "persons", "lever": lid})
+                                 for lid in m.lever_ids]),
+        "channels": _rows([(places, {"measure": meas, "unit": unit, "channel": c})
+                           for meas, (unit, _) in CHANGE_MEASURES.items() for c in CHANNELS]),
+    }
+
+
+def _deflators(points: list) -> tuple | list:
+    """The cities' deflator points for ``collect``: (dates, ln(1 + rate) as dates × cities) when
+    every city has points on the same dates (``deflator_indices``: all cities at once), else the
+    points of each city (``deflator_index``)."""
+    dates = [[d for d, _ in pts] for pts in points]
+    if dates and dates[0] and all(d == dates[0] for d in dates):
+        return dates[0], np.log1p(np.array([[r for _, r in pts] for pts in points]).T)
+    return points
 
 
 def _site_to_place(site_market: np.ndarray, nc: int, n_parks: int) -> np.ndarray:

@@ -48,20 +48,26 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
     The money levers are pivotal together for a mover if argmax(V + ε + Σ_{L not money} T_L) ≠ d
     and at least one of them applies to it (the same rule as for one lever, for their sum)."""
     moved = dest != cur
-    mi = np.flatnonzero(moved)
+    mi = moved.nonzero()[0]
     if plain.all() or not len(mi):
         return mi, np.zeros(len(mi), dtype=bool), np.zeros(len(mi), dtype=np.int64)
-    # only the movers' flags are kept: the same row-wise operations on their rows alone
-    v_m, dest_m = v_full.take(mi, axis=0), dest[mi]
+    # only the movers' flags are kept: the same row-wise operations on their rows alone (every
+    # row, e.g. new projects, which all come from outside: the arrays themselves)
+    every = len(mi) == len(dest)
+
+    def rows(x, axis=0):
+        return x if every else x.take(mi, axis=axis)
+    v_m, dest_m = rows(v_full), rows(dest)
     total = np.zeros_like(v_m)
     mon_total = mon_applies = None
     if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
         _, T, A, jarr = stack
-        sub = T.take(mi, axis=1)
+        sub = rows(T, axis=1)
         for k in range(len(sub)):
             total += sub[k]
-        none_choice = np.argmax(v_m - total, axis=1)
-        flips = (np.argmax(v_m - sub, axis=2) != dest_m) & A.take(mi, axis=1)
+        none_choice = (v_m - total).argmax(axis=1)
+        A_m = rows(A, axis=1)
+        flips = ((v_m - sub).argmax(axis=2) != dest_m) & A_m
         bits = np.where(flips, (np.int64(1) << jarr.astype(np.int64))[:, None], np.int64(0))
         piv = np.bitwise_or.reduce(bits, axis=0)
         if money is not None:
@@ -70,30 +76,30 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
                 mon_total = np.zeros_like(v_m)
                 for k in ks:  # in lever order, as the unstacked path adds them
                     mon_total += sub[k]
-                mon_applies = A.take(mi, axis=1)[ks].any(axis=0)
+                mon_applies = A_m[ks].any(axis=0)
     else:
         for _, term, _ in terms:
-            total += term[mi]
-        none_choice = np.argmax(v_m - total, axis=1)
+            total += rows(term)
+        none_choice = (v_m - total).argmax(axis=1)
         piv = np.zeros(len(mi), dtype=np.int64)
         for j, term, applies in terms:
-            flip = (np.argmax(v_m - term[mi], axis=1) != dest_m) & applies[mi]
+            flip = ((v_m - rows(term)).argmax(axis=1) != dest_m) & rows(applies)
             piv[flip] |= np.int64(1) << np.int64(j)
             if money is not None and money[j]:
                 if mon_total is None:
                     mon_total, mon_applies = np.zeros_like(v_m), np.zeros(len(mi), dtype=bool)
-                mon_total += term[mi]
-                mon_applies |= applies[mi]
+                mon_total += rows(term)
+                mon_applies |= rows(applies)
     if mon_total is not None:
-        mflip = (np.argmax(v_m - mon_total, axis=1) != dest_m) & mon_applies
+        mflip = ((v_m - mon_total).argmax(axis=1) != dest_m) & mon_applies
         piv[mflip] |= np.int64(1) << np.int64(MONEY_BIT)
     induced = none_choice != dest_m
     for j, mask in promos:
         # it looked only because of the campaign and came to the campaign's places
-        hit = promo_only[mi] & mask[sector[mi], dest_m]
+        hit = rows(promo_only) & mask[rows(sector), dest_m]
         piv[hit] |= np.int64(1) << np.int64(j)
         induced |= hit
-    pl = plain[mi]
+    pl = rows(plain)
     induced &= ~pl
     piv[pl] = 0
     return mi, induced, piv

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import add_at
 from ..economy.finance import WAN_TO_YI, eligible_by_date
 from ..economy.fiscal import TaxRates, land_sale, local_taxes
 from ..economy.profits import YI_PER_HA_PER_YUAN_M2
@@ -62,8 +63,8 @@ class Ledger:
         amt = np.where(paid, amounts, 0.0)
         rt.spent_year[j] += amt.sum()
         sites = firms.site[rows]
-        np.add.at(self.spend[j], sites, amt)
-        np.add.at(self.spend_induced[j], sites, np.where(firms.induced[rows], amt, 0.0))
+        add_at(self.spend[j], sites, amt)
+        add_at(self.spend_induced[j], sites, np.where(firms.induced[rows], amt, 0.0))
         got = amt > 0
         if got.any():
             self._paid.append(firms.firm_id[rows[got]])
@@ -136,7 +137,7 @@ class Ledger:
             got = reached.get(g)
             if got is None:
                 if every:  # flat (sector, site) index of every firm
-                    f = np.flatnonzero(ls.mask[j].ravel().take(firms.index()["key"]))
+                    f = (ls.mask[j].ravel().take(firms.index()["key"])).nonzero()[0]
                 else:
                     f = alive[ls.mask[j][firms.sector[alive], firms.site[alive]]]
                 got = reached[g] = (f, firms.arrived_t[f] if len(f) else None)
@@ -158,30 +159,42 @@ class Ledger:
                 if due:
                     self.pay_flat(j, due * WAN_TO_YI, lc["sites"][j], t)
 
+    def firm_taxes(self, firms, pretax: np.ndarray, tax: TaxRates, dt: float) -> np.ndarray:
+        """Local taxes of each firm this period (亿元; every row alive), as ``collect_revenue``
+        takes them: the local shares of VAT and of income tax (``local_taxes``) × dt."""
+        fx = firms.index()  # flat (sector, site) index of every firm
+        pre = pretax.ravel().take(fx["key"])
+        pre *= firms.scale
+        vat, cit = local_taxes(firms.va, firms.output, pre, fx["sector"], tax)
+        rev = vat + cit
+        rev *= dt
+        return rev
+
     def collect_revenue(self, firms, pretax: np.ndarray, is_origin: np.ndarray, tax: TaxRates, dt: float,
                         land_price: np.ndarray | None = None, is_park: np.ndarray | None = None,
-                        t: float | None = None, base: bool = False) -> None:
+                        t: float | None = None, base: bool = False,
+                        by_site: np.ndarray | None = None) -> None:
         """Local taxes of the modelled firms (亿元 this period) by site (``revenue``): the local
         share of VAT at each sector's statutory rate on value added and of income tax on taxable
         profit (``sim.economy.fiscal.local_taxes``); origin regions collect nothing here.
         ``pretax``: per unit scale (S × R). With ``land_price``, ``is_park`` and ``t``: the park
         land sold this period to the firms that arrived or entered at ``t`` (``land_sales`` gross,
         ``land_net`` net of acquisition and servicing cost, 亿元 by site). ``base``: the base
-        period's taxes, kept as ``revenue0`` (the general budget's calibration)."""
+        period's taxes, kept as ``revenue0`` (the general budget's calibration). ``by_site``: the
+        ``firm_taxes`` of this state by site (every row alive), if the production stage took them."""
         every = firms.alive.all()
-        if every:  # flat (sector, site) index of every firm
-            pre = pretax.ravel().take(firms.index()["key"])
-            pre *= firms.scale
-        else:
-            pre = pretax[firms.sector, firms.site] * firms.scale
-        vat, cit = local_taxes(firms.va, firms.output, pre, firms.index()["sector"] if every else firms.sector, tax)
-        rev = vat + cit
-        rev *= dt
         if every:
             # the bins of study-area sites add the same firms in the same order as with a mask
-            self.revenue = np.bincount(firms.index()["site"], weights=rev, minlength=len(is_origin))
+            if by_site is None:
+                by_site = np.bincount(firms.index()["site"], weights=self.firm_taxes(firms, pretax, tax, dt),
+                                      minlength=len(is_origin))
+            self.revenue = by_site
             self.revenue[is_origin] = 0.0
         else:
+            pre = pretax[firms.sector, firms.site] * firms.scale
+            vat, cit = local_taxes(firms.va, firms.output, pre, firms.sector, tax)
+            rev = vat + cit
+            rev *= dt
             alive = firms.alive & ~is_origin[firms.site]
             self.revenue = np.bincount(firms.site[alive], weights=rev[alive], minlength=len(is_origin))
         if base:
@@ -190,8 +203,8 @@ class Ledger:
         self.land_sales, self.land_net = np.zeros(R), np.zeros(R)
         if t is None or land_price is None or is_park is None:
             return
-        new = firms.alive & (np.abs(firms.arrived_t - t) < 1e-9) & (firms.land > 0) & is_park[firms.site]
-        rows = np.flatnonzero(new)
+        rows = (np.abs(firms.arrived_t - t) < 1e-9).nonzero()[0]  # arrived or entered at t
+        rows = rows[firms.alive[rows] & (firms.land[rows] > 0) & is_park[firms.site[rows]]]
         if len(rows):
             site = firms.site[rows]
             gross, net = land_sale(land_price[site], firms.land[rows], firms.land_disc[rows],

@@ -263,7 +263,7 @@ class PolicyRuntime:
         if not act:
             return None
         first = min(float(ls.start[j]) for j, _, _ in act)
-        rows = np.flatnonzero(arrived_t >= first - 1e-9)  # eligible_by_date needs this for each
+        rows = (arrived_t >= first - 1e-9).nonzero()[0]  # eligible_by_date needs this for each
         k_r, a_r = key[rows], arrived_t[rows]
         cut = extra = None
         for j, c, n in act:
