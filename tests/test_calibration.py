@@ -157,7 +157,8 @@ def test_calibrated_model_grows_only_by_the_trend(revising):
     #     N_c f + VA_c + m (VA_c − VA0_c f) = (N_c + VA0_c) f = GDP_c(data) × f,
     # the trend factor computed here. Without revisions this holds to rounding; with relocation on
     # (the shipped revision rates) the calibrated model is at rest, so only the few random moves
-    # of a quarter move a city off it (measured ≤ 0.24 % in 4 quarters).
+    # of a quarter move a city off it (measured ≤ 0.24 % in 4 quarters with β = 4; ≤ 0.54 % with the
+    # posterior's central β = 3.2 and revision_scale 0.82: a flatter logit scatters more movers).
     from sim.model import RegionalEconomy
     from sim.scenario import load_scenario
     root = Path(__file__).resolve().parents[1]
@@ -180,5 +181,5 @@ def test_calibrated_model_grows_only_by_the_trend(revising):
         f = (1 + g) ** (m.t - 2022)
         gdp = np.array([c.gdp for c in m.cities])
         moves += m.arrivals.sum()
-        np.testing.assert_allclose(gdp, gdp0 * f, rtol=5e-3 if revising else 1e-12)
+        np.testing.assert_allclose(gdp, gdp0 * f, rtol=1e-2 if revising else 1e-12)
     assert (moves > 20) if revising else (moves == 0)

@@ -41,6 +41,7 @@ def _base() -> dict:
     d["levers"] = d["levers"] + [lv for lv in zone["levers"][:4]]
     d["levers"][-1] = dict(d["levers"][-1], budget_wan_per_year={"2024": 3000, "2030": 5000})
     d.pop("extends", None)
+    d.pop("posterior", None)  # a path relative to scenarios/; its central values are resolved already
     d["name"] = "hostile_base"
     d["data_dir"] = str(DATA)
     d["firms"]["scale"] = 0.3

@@ -38,10 +38,11 @@ def write_post(folder: Path, code: str | None = None, data: str | None = None) -
 
 def scenario(folder: Path, name: str = "tiny", extends: str = "baseline.yaml", extra: str = "",
              posterior: str | None = "calibration/posterior.json") -> Path:
-    """A small copy of a shipped scenario in ``folder`` (firms.scale 0.1) that names the posterior."""
+    """A small copy of a shipped scenario in ``folder`` (firms.scale 0.1) that names the posterior
+    (``posterior=None``: ``posterior: null``, so the shipped baseline's posterior is not inherited)."""
     p = folder / f"{name}.yaml"
     p.write_text(f"name: {name}\nextends: {ROOT / 'scenarios' / extends}\ndata_dir: {DATA}\n"
-                 + (f"posterior: {posterior}\n" if posterior else "") + "firms: {scale: 0.1}\n" + extra,
+                 + f"posterior: {posterior or 'null'}\n" + "firms: {scale: 0.1}\n" + extra,
                  encoding="utf-8")
     return p
 
@@ -93,8 +94,9 @@ def test_central_values_fill_what_the_scenario_does_not_set(post_dir):
 
 
 def test_a_scenario_without_the_key_is_unchanged():
-    # no `posterior:` key: the resolved scenario (and so its hash, run ids, golden files) as before
-    ls = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    # no posterior (the shipped baseline names one; null switches it off): the resolved scenario
+    # (and so its hash, run ids) as without the key
+    ls = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["posterior=null"])
     assert "posterior" not in ls.resolved and ls.posterior is None
     assert ls.scenario.parameters.beta == DEFAULT_BETA
 
