@@ -310,11 +310,12 @@ def test_bad_posterior_is_one_line_exit_2(tmp_path, capsys, monkeypatch):
     assert "parameters.no_such" in err
     # --posterior: a missing file, a scenario in its place, and no FILE with nothing to default to
     plain = scenario(tmp_path, name="plain", posterior=None)
-    err = _one_line_error(capsys, [str(plain), "--until", "2023", "--posterior", str(tmp_path / "nope.json")])
+    err = _one_line_error(capsys, [str(plain), "--until", "2023", "--out", str(tmp_path / "o"),
+                                   "--posterior", str(tmp_path / "nope.json")])
     assert err.startswith("error: --posterior: ") and "not found" in err
     err = _one_line_error(capsys, ["run", "--posterior", str(plain)])
     assert "YAML" in err
     from sim.scenario import draws as sp
     monkeypatch.setattr(sp, "DEFAULT_FILE", tmp_path / "none" / "posterior.json")
-    err = _one_line_error(capsys, [str(plain), "--until", "2023", "--posterior"])
+    err = _one_line_error(capsys, [str(plain), "--until", "2023", "--out", str(tmp_path / "o"), "--posterior"])
     assert "no FILE given" in err and str(plain) in err
