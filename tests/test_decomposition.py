@@ -164,6 +164,7 @@ def test_cohort_channels_on_a_hand_made_population():
     np.testing.assert_array_equal(ch2, ch)
 
 
+@pytest.mark.slow  # a compare end to end (~10 s); the channel identities stay in the fast set
 def test_compare_of_a_scenario_with_itself_has_zero_channel_differences(tmp_path, capsys):
     import run
     same = tmp_path / "same.yaml"

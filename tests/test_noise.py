@@ -189,6 +189,7 @@ def _last_differences(folder, place: str, measure: str, pol: str = "jxn_transfer
     return d.sort_values("replicate").difference
 
 
+@pytest.mark.slow  # a 3-replicate compare (~20 s); the rules are in the fast set above
 def test_compare_records_bands_signs_flags_and_replicates_needed(small):
     d = small["folder"]
     assert small["stdout"].strip().splitlines()[-1] == str(d)  # the last stdout line stays the folder
@@ -262,6 +263,7 @@ def test_compare_records_bands_signs_flags_and_replicates_needed(small):
                 assert re.fullmatch(r"no jobs induced in \d of 3 replicates", r["null_reason"])
 
 
+@pytest.mark.slow  # a 3-replicate compare (~20 s); the rules are in the fast set above
 def test_precision_option_and_its_errors(small, capsys):
     rc, out, err = run_cli(capsys, "compare", *PAIR, *SMALL, "--precision", "0.05", "--out", str(small["out"]))
     assert rc == 0  # the runs are reused
@@ -278,6 +280,7 @@ def test_precision_option_and_its_errors(small, capsys):
     assert not (small["out"] / "bad").exists()
 
 
+@pytest.mark.slow  # a 3-replicate compare (~20 s); the rules are in the fast set above
 def test_report_shows_bands_flags_and_undefined_costs(small, tmp_path, capsys):
     d = small["folder"]
     s = json.loads((d / "summary.json").read_text(encoding="utf-8"))

@@ -136,6 +136,7 @@ def test_run_manifest_records_the_central_set_and_rerun_matches(post_dir, capsys
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # sweep/compare end to end (~6 s each); the fast set keeps the draw and key tests
 def test_draws_differ_across_replicates_and_repeat_across_processes(post_dir):
     post = read_posterior(post_dir / "calibration" / "posterior.json")
     assert len({tuple(post.draw(20230228, k).values()) for k in range(8)}) > 1
@@ -179,6 +180,7 @@ def test_ensemble_bands_say_what_they_carry(post_dir, capsys, no_run_figures):
     assert len(set(betas)) == 2  # the two replicates drew different sets
 
 
+@pytest.mark.slow  # sweep/compare end to end (~6 s each); the fast set keeps the draw and key tests
 def test_compare_pairs_the_draws_and_labels_its_bands(post_dir, capsys, no_run_figures):
     base, pol = scenario(post_dir), scenario(post_dir, name="pol", extends="jxn_transfer_zone.yaml")
     assert run.main(["compare", str(base), str(pol), "--until", "2023", "--replicates", "2", "--out",
