@@ -12,7 +12,6 @@ value) that the parent stores as ``runs/<run_id>.parquet`` through the sweeps' r
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import math
 import time
@@ -31,32 +30,14 @@ def run_task(task: dict) -> dict:
     """Run one calibration run; never raises for a model error (it is reported)."""
     t0 = time.perf_counter()
     try:
-        sweep.pin_threads()
-        if not sweep._CODE:
-            sweep._CODE.append(sweep.code_version())
-        if task["code"] != sweep._CODE[0]:
-            raise RuntimeError(f"worker's model code {sweep._CODE[0]} differs from the calibration's "
-                               f"{task['code']}; workers need the same checkout")
         from ..checks.stylized import tax_elasticities
-        from ..data import load_data
-        from ..model import RegionalEconomy
-        from ..outputs.metrics import Recorder
-        from ..scenario import validate_scenario
-        loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
-        key = str(loaded.data_dir)
-        if key not in sweep._DATA_CACHE:
-            sweep._DATA_CACHE[key] = load_data(loaded.data_dir)
-        model = RegionalEconomy(loaded, seed=task["seed"], data=sweep._DATA_CACHE[key], until=task["until"])
+        from ..outputs.metrics import record_run
+        model = sweep.worker_model(task, noun="calibration")
         scalars = {}
         if task["tax"]:
             te = tax_elasticities(model)
             scalars = {"tax.between_cities": te["between_cities"], "tax.between_parks": te["between_parks"]}
-        rec = Recorder()
-        rec.collect(model)
-        for _ in range(model.n_steps):
-            model.step()
-            rec.collect(model)
-        df = rec.frame()
+        df = record_run(model).frame()
         model.release()
         flows = tuple(sorted(set(df.measure[df.unit.str.endswith("/period")])))
         series = sweep.annual_series(df, task["series"], flows)
@@ -69,28 +50,13 @@ def run_task(task: dict) -> dict:
 
 
 def encode(task: dict, scalars: dict, series: dict, wall: float) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-    names, years, values = [], [], []
-    for k, v in scalars.items():
-        names.append(k)
-        years.append(None)
-        values.append(float(v))
-    for k, s in series.items():
-        for y, v in s.items():
-            names.append(k)
-            years.append(int(y))
-            values.append(float(v))
     meta = {"run_id": task["run_id"], "kind": task["kind"], "index": task["index"],
             "seed": task["seed"], "values": task["values"], "until": task["until"],
             "code": task["code"], "blas_threads": sweep._THREADS[0] if sweep._THREADS else None,
             "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
-    table = pa.table({"name": pa.array(names, pa.string()), "year": pa.array(years, pa.int32()),
-                      "value": pa.array(values, pa.float64())})
-    table = table.replace_schema_metadata({META: json.dumps(meta, ensure_ascii=False)})
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    return buf.getvalue()
+    return sweep.encode_rows({k: float(v) for k, v in scalars.items()},
+                             {k: {y: float(v) for y, v in s.items()} for k, s in series.items()},
+                             META, meta, ensure_ascii=False)
 
 
 def read_run(path: Path) -> tuple[dict, dict]:

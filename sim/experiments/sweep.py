@@ -107,32 +107,34 @@ def annual_series(df, names: list[str], flows=SERIES_FLOWS) -> dict[str, dict[in
     return out
 
 
+def worker_model(task: dict, noun: str = "sweep"):
+    """The model of one stored run, built in a worker: threads pinned, the worker's model code
+    checked against the task's (``noun`` names the caller in the error), the scenario validated,
+    the data loaded once per worker and data folder."""
+    pin_threads()
+    if not _CODE:
+        _CODE.append(code_version())
+    if task["code"] != _CODE[0]:
+        raise RuntimeError(f"worker's model code {_CODE[0]} differs from the {noun}'s {task['code']} "
+                           f"(sim at {SIM}); workers need the same checkout")
+    from ..data import load_data
+    from ..model import RegionalEconomy
+    from ..scenario import validate_scenario
+    loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
+    key = str(loaded.data_dir)
+    if key not in _DATA_CACHE:
+        _DATA_CACHE[key] = load_data(loaded.data_dir)
+    return RegionalEconomy(loaded, seed=task["seed"], data=_DATA_CACHE[key], until=task["until"])
+
+
 def run_task(task: dict) -> dict:
     """Run one (scenario, seed) in a worker; never raises for a model error (it is reported)."""
     t0 = time.perf_counter()
     try:
-        pin_threads()
-        if not _CODE:
-            _CODE.append(code_version())
-        if task["code"] != _CODE[0]:
-            raise RuntimeError(f"worker's model code {_CODE[0]} differs from the sweep's {task['code']} "
-                               f"(sim at {SIM}); workers need the same checkout")
-        from ..data import load_data
-        from ..model import RegionalEconomy
-        from ..outputs.metrics import Recorder
+        from ..outputs.metrics import record_run
         from ..outputs.summary import build_summary
-        from ..scenario import validate_scenario
-        loaded = validate_scenario(task["scenario"], src=task["src"], path=Path(task["path"]))
-        key = str(loaded.data_dir)
-        if key not in _DATA_CACHE:
-            _DATA_CACHE[key] = load_data(loaded.data_dir)
-        model = RegionalEconomy(loaded, seed=task["seed"], data=_DATA_CACHE[key], until=task["until"])
-        rec = Recorder()
-        rec.collect(model)
-        for _ in range(model.n_steps):
-            model.step()
-            rec.collect(model)
-        df = rec.frame()
+        model = worker_model(task)
+        df = record_run(model).frame()
         wall = time.perf_counter() - t0
         summ = build_summary(model, df, task["seed"], wall)
         model.release()
@@ -145,29 +147,37 @@ def run_task(task: dict) -> dict:
                 "traceback": traceback.format_exc(), "seconds": time.perf_counter() - t0}
 
 
-def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
+def encode_rows(scalars: dict, series: dict, meta_key: str, meta: dict, prefix: str = "",
+                ensure_ascii: bool = True) -> bytes:
+    """One stored run as Parquet bytes: rows (name, year, value) — scalars with a null year, then
+    ``prefix`` + each series' name per year — and ``meta`` as JSON under the schema key
+    ``meta_key``. Sweeps and calibrations store their runs this way."""
     import pyarrow as pa
     import pyarrow.parquet as pq
     names, years, values = [], [], []
-    for k, v in flat.items():
+    for k, v in scalars.items():
         names.append(k)
         years.append(None)
         values.append(v)
     for k, s in series.items():
         for y, v in s.items():
-            names.append("series:" + k)
+            names.append(prefix + k)
             years.append(int(y))
             values.append(v)
+    table = pa.table({"name": pa.array(names, pa.string()), "year": pa.array(years, pa.int32()),
+                      "value": pa.array(values, pa.float64())})
+    table = table.replace_schema_metadata({meta_key: json.dumps(meta, ensure_ascii=ensure_ascii)})
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd")
+    return buf.getvalue()
+
+
+def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
     meta = {"run_id": task["run_id"], "point": task["point"], "replicate": task["replicate"],
             "seed": task["seed"], "until": task["until"], "code": task["code"],
             "blas_threads": _THREADS[0] if _THREADS else None,
             "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
-    table = pa.table({"name": pa.array(names, pa.string()), "year": pa.array(years, pa.int32()),
-                      "value": pa.array(values, pa.float64())})
-    table = table.replace_schema_metadata({"sweep_run": json.dumps(meta)})
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd")
-    return buf.getvalue()
+    return encode_rows(flat, series, "sweep_run", meta, prefix="series:")
 
 
 def read_run(path: Path) -> tuple[dict, object]:
