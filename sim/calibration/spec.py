@@ -303,24 +303,19 @@ _MODELS = {"method": Method, "parameters": Parameter, "moments": Moment, "prior"
            "error": Error, "benchmark": Benchmark}
 
 
+def _calibration_model_for(loc_parts: list[str]):
+    """The pydantic model that holds the last key of ``loc_parts`` in a calibration file."""
+    model: Any = Calibration
+    for part in loc_parts[:-1]:
+        if not part.isdigit():
+            model = _MODELS.get(part, model)
+    return model
+
+
 def _format(src: str, exc: ValidationError) -> CalibrationError:
-    err = exc.errors()[0]
-    loc_parts = [str(p) for p in err.get("loc", ())]
-    loc = ".".join(loc_parts) or "(top level)"
-    etype, msg, value = err.get("type", ""), err.get("msg", ""), err.get("input")
-    if etype == "extra_forbidden":
-        model: Any = Calibration
-        for part in loc_parts[:-1]:
-            if not part.isdigit():
-                model = _MODELS.get(part, model)
-        allowed = sorted(getattr(model, "model_fields", {}))
-        return CalibrationError(src, message=f"{src}: {loc}: unknown key; expected one of {', '.join(allowed)}")
-    if etype == "missing":
-        return CalibrationError(src, message=f"{src}: {loc}: missing; expected this required key")
-    for prefix in ("Value error, ", "Assertion failed, "):
-        msg = msg.removeprefix(prefix)
-    shown = "" if isinstance(value, (dict, list)) else f"got {value!r}; "
-    return CalibrationError(src, message=f"{src}: {loc}: {shown}expected {msg[:1].lower() + msg[1:]}")
+    from ..experiments.load import validation_line
+    return CalibrationError(src, message=validation_line(src, exc, _calibration_model_for,
+                                                         "docs/cli.md calibrate"))
 
 
 def _benchmark_rate(src: str, path: Path, b: Benchmark, year: int) -> float:

@@ -110,28 +110,41 @@ class LoadedExperiment:
         return dataclasses.replace(ls, given=self.base.given, posterior=self.base.posterior)
 
 
-def _format(src: str, exc: ValidationError) -> ExperimentError:
+def _experiment_model_for(loc_parts: list[str]):
+    """The pydantic model that holds the last key of ``loc_parts`` in an experiment file."""
+    model: Any = Experiment
+    for part in loc_parts[:-1]:
+        if part.isdigit():
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        model = Factor if part in ("levers", "uncertainties") else Threshold if (
+            part == "thresholds") else (field.annotation if field is not None else None)
+    return model
+
+
+def validation_line(src: str, exc: ValidationError, model_for, hint: str) -> str:
+    """The one-line message of a pydantic error in a user's YAML file (experiments, calibrations):
+    ``src: key: got value; expected …``; an unknown key lists the keys allowed there
+    (``model_for(loc_parts)`` is the model that holds it; ``hint`` when none is known)."""
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err.get("loc", ())) or "(top level)"
+    loc_parts = [str(p) for p in err.get("loc", ())]
+    loc = ".".join(loc_parts) or "(top level)"
     etype, msg, value = err.get("type", ""), err.get("msg", ""), err.get("input")
     if etype == "extra_forbidden":
-        model: Any = Experiment
-        for part in [str(p) for p in err.get("loc", ())][:-1]:
-            if part.isdigit():
-                continue
-            field = getattr(model, "model_fields", {}).get(part)
-            model = Factor if part in ("levers", "uncertainties") else Threshold if (
-                part == "thresholds") else (field.annotation if field is not None else None)
-        allowed = sorted(getattr(model, "model_fields", {}) or {})
-        return ExperimentError(src, message=(
-            f"{src}: {loc}: unknown key; expected one of {', '.join(allowed)}" if allowed
-            else f"{src}: {loc}: unknown key; expected a known key (docs/experiments.md)"))
+        allowed = sorted(getattr(model_for(loc_parts), "model_fields", {}) or {})
+        return (f"{src}: {loc}: unknown key; expected one of {', '.join(allowed)}" if allowed
+                else f"{src}: {loc}: unknown key; expected a known key ({hint})")
     if etype == "missing":
-        return ExperimentError(src, message=f"{src}: {loc}: missing; expected this required key")
+        return f"{src}: {loc}: missing; expected this required key"
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
     shown = "" if isinstance(value, (dict, list)) else f"got {value!r}; "
-    return ExperimentError(src, message=f"{src}: {loc}: {shown}expected {msg[:1].lower() + msg[1:]}")
+    return f"{src}: {loc}: {shown}expected {msg[:1].lower() + msg[1:]}"
+
+
+def _format(src: str, exc: ValidationError) -> ExperimentError:
+    return ExperimentError(src, message=validation_line(src, exc, _experiment_model_for,
+                                                        "docs/experiments.md"))
 
 
 def load_experiment(path: str | Path) -> LoadedExperiment:
