@@ -191,6 +191,9 @@ def sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="run on a dask.distributed cluster: 'local' (a LocalCluster) or tcp://host:8786")
     p.add_argument("--out", default=str(ROOT / "results"), help="folder for sweep folders")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a key of the experiment's base scenario after its own `set:` "
+                        "(e.g. levers.jxn_land.value=0.5; repeatable)")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs that raised before")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_posterior_option(p)
@@ -203,7 +206,7 @@ def cmd_sweep(argv: list[str]) -> int:
         raise UserError("--workers", message=f"--workers: got {args.workers}; expected 1 to 4096")
     from .experiments.sweep import run_sweep
     folder, _ = run_sweep(args.experiment, Path(args.out), args.workers, args.scheduler,
-                          args.retry_failed, args.quiet, posterior=args.posterior)
+                          args.retry_failed, args.quiet, posterior=args.posterior, overrides=args.set)
     print(folder)
     return 0
 

@@ -295,7 +295,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.wage0_market = np.array([r["wage_2022_yuan"] for r in cities + origins], dtype=float)
         self.power = np.array([r["power_price_yuan_kwh"] for r in cities + origins])
         self.pop0 = np.array([c["population_2022_wan"] for c in cities])
-        self.park_rows = park_rows(d, self.scn.new_parks, self.city_ids, str(self.loaded.path))
+        self.park_rows = park_rows(d, self.scn.new_parks, self.city_ids, self.loaded.sources)
         self.sites = Sites(self.park_rows, cities, origins)
         self.R = self.sites.R
         self.land_state = Land(self.sites, self.park_rows, cities, origins, d.const)
@@ -316,7 +316,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._jobs_per_sr = np.repeat(np.array(v("jobs_per_yi")), self.R)
 
     def _build_policy(self) -> None:
-        src = str(self.loaded.path)
+        src = self.loaded.sources
         self.lever_set = LeverSet(self.scn.levers, src, self.sectors, self.city_ids, self.sites, self.Q)
         self.policy = PolicyRuntime(self.lever_set, self.p, self.S, self.R, self.n_cities)
         self.ledger = Ledger(self.policy, self.R)
@@ -338,7 +338,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         sites = self.sites
         land_place = [self.park_rows[k]["city"] if k < sites.n_parks else self.market_ids[sites.market[k]]
                       for k in range(self.R)]
-        self.trends = Trends(self.scn.trends, str(self.loaded.path), self.market_ids, self.city_ids,
+        self.trends = Trends(self.scn.trends, self.loaded.sources, self.market_ids, self.city_ids,
                              income_growth, [wage_default[q] for q in self.market_ids],
                              np.array([c["population_trend_growth"] for c in cities]),
                              land_place, self.land_state.growth)
@@ -354,7 +354,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.transport_projects = frozenset(self.scn.transport_projects)
         unknown = self.transport_projects - self.net.project_ids()
         if unknown:
-            raise ScenarioError(str(self.loaded.path), "transport_projects", min(unknown),
+            raise ScenarioError(self.loaded.sources, "transport_projects", min(unknown),
                                 "a project id from data/projects.csv")
         self._phi0 = sector_freeness(self.site_market_minutes(self.start), self._delta,
                                      self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
@@ -461,7 +461,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
         dist = self.net.distance_km()[np.ix_(self.market_node_idx, self.site_node_idx)]
         self.ramp = Ramp(c("ramp_start_share"), c("ramp_years"), self.dt, self.seed_value)
-        self.known = KnownProjects(self.scn.known_projects, str(self.loaded.path), list(sites.ids[: sites.n_parks]),
+        self.known = KnownProjects(self.scn.known_projects, self.loaded.sources, list(sites.ids[: sites.n_parks]),
                                    self.sectors, self.market_ids, sites.market_arr)
         exit_prob = exit_probability(exit_hazard(mk.net_scale, mk.pibar, p.exit_rate, p.exit_loss_hazard),
                                      self.dt)

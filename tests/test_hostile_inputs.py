@@ -453,7 +453,7 @@ def test_dates_inside_the_horizon_are_legal_whatever_until_says(tmp_path):
     d["levers"][0]["value"] = {"2036": 0.3}
     f.write_text(_dump(d), encoding="utf-8")
     code, err = _run([str(f), "--until", "2023", "--out", str(tmp_path / "o"), "--quiet"])
-    assert_one_line_error(code, err, tmp_path / "o", "levers.0.value.2036", "horizon")
+    assert_one_line_error(code, err, tmp_path / "o", f"levers.{d['levers'][0]['id']}.value.2036", "horizon")
 
 
 def test_yaml_tags_cannot_run_code(tmp_path):

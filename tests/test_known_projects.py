@@ -136,15 +136,15 @@ def test_ramp_stationary_share_and_talent_factor():
 
 
 @pytest.mark.parametrize("patch,needle", [
-    ({"park": "no_such_park"}, "known_projects.0.park"),
-    ({"sector": "钢铁"}, "known_projects.0.sector"),
-    ({"stage": "planned"}, "known_projects.0.stage"),
-    ({"investment_yi": -52.5}, "known_projects.0.investment_yi"),
-    ({"jobs": -1}, "known_projects.0.jobs"),
-    ({"date": "2040-01"}, "known_projects.0.date"),
-    ({"date": "2019"}, "known_projects.0.date"),
-    ({"id": "四平"}, "known_projects.0.id"),
-    ({"investor_origin": "火星"}, "known_projects.0.investor_origin"),
+    ({"park": "no_such_park"}, "known_projects.kp.park"),
+    ({"sector": "钢铁"}, "known_projects.kp.sector"),
+    ({"stage": "planned"}, "known_projects.kp.stage"),
+    ({"investment_yi": -52.5}, "known_projects.kp.investment_yi"),
+    ({"jobs": -1}, "known_projects.kp.jobs"),
+    ({"date": "2040-01"}, "known_projects.kp.date"),
+    ({"date": "2019"}, "known_projects.kp.date"),
+    ({"id": "四平"}, "known_projects.四平.id"),
+    ({"investor_origin": "火星"}, "known_projects.kp.investor_origin"),
 ])
 def test_bad_known_project_is_one_line_exit_2(tmp_path, capsys, patch, needle):
     (tmp_path / "data").symlink_to(ROOT / "scenarios" / "data")

@@ -246,15 +246,15 @@ def test_every_scenario_file_validates_and_runs_a_short_horizon(path):
 
 @pytest.mark.parametrize("lever, key", [
     ({"id": "a", "kind": "grant", "value": 1, "target": {"parks": ["no_such_park"]}, "source": "x"},
-     "levers.0.target.parks"),
+     "levers.a.target.parks"),
     ({"id": "a", "kind": "grant", "value": 1, "target": {"sectors": ["钢铁"]}, "source": "x"},
-     "levers.0.target.sectors"),
+     "levers.a.target.sectors"),
     ({"id": "a", "kind": "grant", "value": 1, "target": {"cities": ["上海"]}, "source": "x"},
-     "levers.0.target.cities"),
-    ({"id": "a", "kind": "land_discount", "value": 1.5, "source": "x"}, "levers.0"),
-    ({"id": "a", "kind": "land_discount", "value": 0.5, "unit": "ha", "source": "x"}, "levers.0"),
-    ({"id": "a", "kind": "land_discount", "value": 0.5}, "levers.0.source"),
-    ({"id": "a", "kind": "subsidy", "value": 0.5, "source": "x"}, "levers.0.kind"),
+     "levers.a.target.cities"),
+    ({"id": "a", "kind": "land_discount", "value": 1.5, "source": "x"}, "levers.a"),
+    ({"id": "a", "kind": "land_discount", "value": 0.5, "unit": "ha", "source": "x"}, "levers.a"),
+    ({"id": "a", "kind": "land_discount", "value": 0.5}, "levers.a.source"),
+    ({"id": "a", "kind": "subsidy", "value": 0.5, "source": "x"}, "levers.a.kind"),
 ])
 def test_bad_lever_is_a_one_line_error(tmp_path, capsys, lever, key):
     import yaml

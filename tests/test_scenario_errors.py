@@ -27,7 +27,7 @@ def _write(tmp_path, text, name="s.yaml"):
     ("name: x\nparameters: {beta: .nan}\n", "parameters.beta"),
     # a yearly schedule with a word in it: the key down to the year, and the value, are named
     ("name: x\nlevers: [{id: t, kind: tax_rebate, value: {2024: lots}, target: {cities: [四平]}, "
-     "source: s}]\n", "levers.0.value.2024: got 'lots'; expected a valid number"),
+     "source: s}]\n", "levers.t.value.2024: got 'lots'; expected a valid number"),
 ])
 def test_bad_scenario_is_one_line_exit_2(tmp_path, capsys, body, needle):
     p = _write(tmp_path, body)

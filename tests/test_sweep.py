@@ -16,7 +16,7 @@ import pytest
 
 import run
 from sim.experiments import sweep
-from sim.experiments.design import design_size, run_seed
+from sim.experiments.design import ExperimentError, design_size, run_seed
 from sim.experiments.load import load_experiment, set_key
 from sim.experiments.outcomes import outcome_names
 
@@ -124,10 +124,16 @@ def test_lever_keys_by_id_keep_their_dates():
     assert d["levers"][2]["value"] == 7.0
     assert d["trends"]["wage_growth"] == {"长三角": 0.05}
     assert d["parameters"]["beta"] == 3.0
-    with pytest.raises(KeyError, match="no levers entry with id 'zz'"):
+    set_key(d, "levers.b.value.2028", 0.6)  # one dated point, added between the others
+    set_key(d, "levers.b.value.2026-01", 0.5)  # the same date as "2026": replaced, not added
+    assert d["levers"][1]["value"] == pytest.approx({"2023": 0.4, "2026": 0.5, "2030": 0.0, 2028: 0.6})
+    with pytest.raises(KeyError, match="levers.zz: expected the id of one of the scenario's levers "
+                                       r"\(ids: a, b, c\)"):
         set_key(d, "levers.zz.value", 1)
-    with pytest.raises(KeyError, match="not a key"):
+    with pytest.raises(KeyError, match="parameters.betta: expected a key of the base scenario"):
         set_key(d, "parameters.betta", 1)
+    with pytest.raises(KeyError, match="levers.c.value.2024: expected a dated schedule"):
+        set_key(d, "levers.c.value.2024", 1)
 
 
 def test_point_scenarios_carry_the_values(tmp_path):
@@ -142,6 +148,27 @@ def test_point_scenarios_carry_the_values(tmp_path):
     assert scn["trends"]["wage_growth"] == {"京津冀": wage, "长三角": wage, "珠三角": wage}
     assert scn["firms"]["scale"] == 0.5  # the experiment's `set`
     assert task["until"] == 2025
+
+
+def test_sweep_set_changes_the_base_and_the_folder(tmp_path):
+    """``run.py sweep E.yaml --set KEY=V``: applied to the base after the file's own ``set:``; every
+    point carries it, factors still win on their own keys, and the sweep gets another folder."""
+    plain = load_experiment(SMOKE)
+    le = load_experiment(SMOKE, ["parameters.revision_scale=0.5", "levers.jxn_tax.value=0.4",
+                                 "firms.scale=0.25"])
+    plan = sweep.Plan(le, "code")
+    i, k, seed, rid = plan.runs[-1]
+    scn = plan.task(i, k, seed, rid)["scenario"]
+    assert scn["parameters"]["revision_scale"] == 0.5 and scn["firms"]["scale"] == 0.25
+    tax = next(lv for lv in scn["levers"] if lv["id"] == "jxn_tax")["value"]
+    assert max(tax.values() if isinstance(tax, dict) else [tax]) == pytest.approx(0.4)
+    assert next(lv for lv in scn["levers"] if lv["id"] == "jxn_land")["value"] == {"2023-09": plan.values[i][0]}
+    assert sweep.sweep_dir(tmp_path, le, None) != sweep.sweep_dir(tmp_path, plain, None)
+    plan.write(tmp_path)
+    assert json.loads((tmp_path / "plan.json").read_text())["base_set"][-3:] == [
+        "parameters.revision_scale=0.5", "levers.jxn_tax.value=0.4", "firms.scale=0.25"]
+    with pytest.raises(ExperimentError, match=r"base scenario: --set: levers\.nope: got"):
+        load_experiment(SMOKE, ["levers.nope.value=1"])
 
 
 def test_study_is_sized_for_an_hour_on_two_cores():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dates import parse_date
-from ..errors import ScenarioError
+from ..scenario.origins import entry_error
 from .firms import new_firm_values
 
 
@@ -13,13 +13,12 @@ def compile_anchors(anchors, src: str, park_ids: list[str], sectors: list[str]) 
     """The scenario's anchors checked against the parks and sectors (one-line errors)."""
     rows = []
     for j, a in enumerate(anchors):
-        key = f"anchors.{j}"
         if a.park not in park_ids:
-            raise ScenarioError(src, f"{key}.park", a.park, "a park id")
+            raise entry_error(src, "anchors", a.id, "park", a.park, "a park id")
         for fld in ("sector", "input_sector"):
             v = getattr(a, fld)
             if v is not None and v not in sectors:
-                raise ScenarioError(src, f"{key}.{fld}", v, "a sector from data/sector_params.csv")
+                raise entry_error(src, "anchors", a.id, fld, v, "a sector from data/sector_params.csv")
         rows.append({"id": a.id, "site": park_ids.index(a.park), "sector": sectors.index(a.sector),
                      "output": a.output_yi, "start": parse_date(a.starts),
                      "input": None if a.input_sector is None else sectors.index(a.input_sector),

@@ -23,7 +23,7 @@ from ..arrays import member
 from ..dates import parse_date
 from ..economy.pipeline import PRODUCING, STARTED
 from ..economy.profits import land_need
-from ..errors import ScenarioError
+from ..scenario.origins import entry_error
 
 KNOWN_ID0 = 1 << 40
 STAGE_INDEX = {"intention": 0, "signed": 1, "started": 2, "producing": 3}
@@ -50,14 +50,13 @@ class KnownProjects:
         self.invest = np.array([kp.investment_yi for kp in self.rows], dtype=float)
         places = set(park_ids) | set(market_ids) | {"region"}
         for k, kp in enumerate(self.rows):
-            key = f"known_projects.{k}"
             if kp.id in places:  # its rows carry its id as their place
-                raise ScenarioError(src, f"{key}.id", kp.id, "an id that is not a place id (park, city, region)")
+                raise entry_error(src, "known_projects", kp.id, "id", kp.id, "an id that is not a place id (park, city, region)")
             if kp.park not in park_ids:
-                raise ScenarioError(src, f"{key}.park", kp.park,
+                raise entry_error(src, "known_projects", kp.id, "park", kp.park,
                                     "a park id from data/parks.csv or the scenario's new_parks")
             if kp.sector not in sectors:
-                raise ScenarioError(src, f"{key}.sector", kp.sector, "a sector from data/sector_params.csv")
+                raise entry_error(src, "known_projects", kp.id, "sector", kp.sector, "a sector from data/sector_params.csv")
             self.site[k] = park_ids.index(kp.park)
             self.sector[k] = sectors.index(kp.sector)
             if kp.investor_origin is None:
@@ -65,7 +64,7 @@ class KnownProjects:
             elif kp.investor_origin in market_ids:
                 self.origin[k] = market_ids.index(kp.investor_origin)
             else:
-                raise ScenarioError(src, f"{key}.investor_origin", kp.investor_origin,
+                raise entry_error(src, "known_projects", kp.id, "investor_origin", kp.investor_origin,
                                     f"a market id ({', '.join(market_ids)})")
             self.start[k] = parse_date(kp.date)
             self.stage0[k] = STAGE_INDEX[kp.stage]

@@ -11,8 +11,8 @@ from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
 from ..dates import parse_date
 from ..economy.pipeline import STARTED
-from ..errors import ScenarioError
 from ..geography import GridSpec
+from ..scenario.origins import entry_error
 
 
 def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:
@@ -22,20 +22,19 @@ def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:
     known = {r["id"] for r in rows}
     nodes = {n["id"] for n in data.nodes.rows}
     for j, npk in enumerate(new_parks):
-        key = f"new_parks.{j}"
         if npk.id in known:
-            raise ScenarioError(src, f"{key}.id", npk.id, "a park id not already in data/parks.csv")
+            raise entry_error(src, "new_parks", npk.id, "id", npk.id, "a park id not already in data/parks.csv")
         if npk.city not in city_ids:
-            raise ScenarioError(src, f"{key}.city", npk.city, f"a city id ({', '.join(city_ids)})")
+            raise entry_error(src, "new_parks", npk.id, "city", npk.city, f"a city id ({', '.join(city_ids)})")
         node = npk.node or next(c["node"] for c in data.cities.rows if c["id"] == npk.city)
         if node not in nodes:
-            raise ScenarioError(src, f"{key}.node", node, "a node id from data/nodes.csv")
+            raise entry_error(src, "new_parks", npk.id, "node", node, "a node id from data/nodes.csv")
         for sec in npk.leading:
             if sec not in data.sectors:
-                raise ScenarioError(src, f"{key}.leading", sec, "a sector from data/sector_params.csv")
+                raise entry_error(src, "new_parks", npk.id, "leading", sec, "a sector from data/sector_params.csv")
         for c in npk.partners:
             if c not in city_ids:
-                raise ScenarioError(src, f"{key}.partners", c, "a city id")
+                raise entry_error(src, "new_parks", npk.id, "partners", c, "a city id")
         rows.append({"id": npk.id, "name_zh": npk.name_zh, "city": npk.city, "node": node,
                      "capacity_ha": npk.capacity_ha, "occupancy_2022": 0.0,
                      "leading": list(npk.leading), "land_price_yuan_m2": npk.land_price_yuan_m2,

@@ -365,9 +365,9 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
             try:
                 data_v = apply_values(base.resolved, [([par.key], float(v))])
                 validate_scenario(data_v, src="scenario", path=base.path)
-            except KeyError as e:
+            except KeyError as e:  # sim.scenario.keys.KeyPathError
                 raise CalibrationError(src, f"parameters.{j}.key", par.key,
-                                       f"a key of the scenario ({e.args[0]})") from None
+                                       f"a key of the scenario ({e})") from None
             except ScenarioError as e:
                 raise CalibrationError(src, f"parameters.{j}.prior", v,
                                        f"bounds the scenario accepts ({str(e).removeprefix('scenario: ')})") from None

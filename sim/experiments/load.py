@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ScenarioError
-from ..scenario import ID_LISTS, LoadedScenario, load_scenario, read_yaml_mapping, validate_scenario
+from ..scenario import LoadedScenario, load_scenario, read_yaml_mapping, validate_scenario
+from ..scenario.keys import KeyPathError, set_dotted
 from .design import Experiment, ExperimentError, Factor, Threshold
 from .outcomes import SERIES_MEASURES, outcome_names, series_names
 
@@ -26,54 +27,10 @@ from .outcomes import SERIES_MEASURES, outcome_names, series_names
 # ------------------------------------------------------------------------------------------
 
 
-def _set_schedule(old: Any, v: Any) -> Any:
-    """A dated schedule keeps its dates; its largest value becomes ``v`` (zeros stay zero)."""
-    if not isinstance(old, dict) or not old or isinstance(v, (dict, list, bool)):
-        return v
-    if not all(isinstance(x, (int, float)) for x in old.values()):
-        return v
-    peak = max(old.values(), key=abs)
-    if peak == 0:
-        return {d: v for d in old}
-    return {d: (x / peak) * v for d, x in old.items()}
-
-
 def set_key(data: dict, key: str, value: Any) -> None:
-    """Set a dotted key in a resolved scenario dict; ``levers.<id>.…`` addresses entries by id."""
-    parts = key.split(".")
-    cur: Any = data
-    i = 0
-    while i < len(parts) - 1:
-        p = parts[i]
-        nxt = cur.get(p) if isinstance(cur, dict) else None
-        if isinstance(nxt, list) and p in ID_LISTS:
-            ident = parts[i + 1]
-            entry = next((e for e in nxt if isinstance(e, dict) and e.get("id") == ident), None)
-            if entry is None:
-                ids = [e.get("id") for e in nxt if isinstance(e, dict)]
-                raise KeyError(f"no {p} entry with id {ident!r} in the base scenario "
-                               f"(ids: {', '.join(map(str, ids)) or 'none'})")
-            cur = entry
-            i += 2
-            if i == len(parts):
-                raise KeyError(f"a field of {p} entry {ident!r} after its id (e.g. {p}.{ident}.value)")
-            continue
-        if nxt is None:
-            if p in ("trends",) or (i >= 1 and parts[0] == "trends"):
-                nxt = {}
-                cur[p] = nxt
-            else:
-                raise KeyError(f"{'.'.join(parts[:i + 1])} is not a key of the base scenario")
-        if not isinstance(nxt, dict):
-            raise KeyError(f"{'.'.join(parts[:i + 1])} is a {type(nxt).__name__}, not a mapping")
-        cur = nxt
-        i += 1
-    last = parts[-1]
-    if not isinstance(cur, dict):
-        raise KeyError(f"{key}: not a mapping")
-    if last not in cur and not (parts[0] == "trends" and len(parts) == 3):
-        raise KeyError(f"{key} is not a key of the base scenario")
-    cur[last] = _set_schedule(cur.get(last), value)
+    """Set a dotted key in a resolved scenario dict (:func:`sim.scenario.keys.set_dotted`: entries
+    of id lists by id, dated schedules rescaled); raises :class:`~sim.scenario.keys.KeyPathError`."""
+    set_dotted(data, key, value)
 
 
 def apply_values(resolved: dict, assignments: list[tuple[list[str], Any]]) -> dict:
@@ -147,9 +104,11 @@ def _format(src: str, exc: ValidationError) -> ExperimentError:
                                                         "docs/experiments.md"))
 
 
-def load_experiment(path: str | Path) -> LoadedExperiment:
+def load_experiment(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> LoadedExperiment:
     """Read and validate an experiment file and its base scenario; check every factor's keys and
-    extreme values against the scenario schema, and the outcome names."""
+    extreme values against the scenario schema, and the outcome names. ``overrides``: ``--set``
+    strings applied to the base scenario after the file's own ``set:`` (they change the resolved base,
+    hence the sweep folder)."""
     p = Path(path)
     try:
         raw = read_yaml_mapping(p, what="experiment")
@@ -165,7 +124,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         raise ExperimentError(src, message=f"{src}: base: got {exp.base!r}; expected an existing "
                                            f"scenario file (relative to the experiment file)")
     try:
-        base = load_scenario(base_path, exp.set)
+        base = load_scenario(base_path, [*exp.set, *overrides])
     except ScenarioError as e:
         raise ExperimentError(src, message=f"{src}: base scenario: {e}") from None
     scn = base.scenario
@@ -189,10 +148,9 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
             for v in f.extremes():
                 try:
                     data_v = apply_values(base.resolved, [(f.keys, v)])
-                except KeyError as e:
+                except KeyPathError as e:
                     raise ExperimentError(src, message=(
-                        f"{where}: key: {e.args[0]}; expected a key of the base scenario "
-                        "(levers.<id>.value for a lever)")) from None
+                        f"{where}: key {e} (levers.<id>.value for a lever)")) from None
                 try:
                     validate_scenario(data_v, src="scenario", path=base.path)
                 except ScenarioError as e:

@@ -286,7 +286,7 @@ class Plan:
         plan = {
             "experiment": exp.name, "experiment_path": str(self.le.path),
             "experiment_hash": self.le.text_hash, "base": str(self.le.base.path),
-            "base_hash": self.le.base.hash, "code_version": self.code,
+            "base_set": list(self.le.base.overrides), "base_hash": self.le.base.hash, "code_version": self.code,
             "design": exp.design.model_dump(mode="json"), "n_points": self.n_points,
             "replicates": exp.replicates, "n_runs": len(self.runs), "seed": exp.seed,
             "common_random_numbers": exp.common_random_numbers, "until": exp.until,
@@ -457,13 +457,15 @@ def execute(jobs: list[tuple[str, dict]], make_task, worker, runs_dir: Path, *, 
 
 def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
               scheduler: str | None = None, retry_failed: bool = False, quiet: bool = False,
-              log=None, posterior: str | None = None) -> tuple[Path, dict]:
+              log=None, posterior: str | None = None, overrides: list[str] | tuple[str, ...] = ()
+              ) -> tuple[Path, dict]:
     """Run (or resume) a sweep; returns (sweep folder, counts). Messages go to ``log`` (stderr).
-    ``posterior``: the ``--posterior`` option (None: not given; "": the default file)."""
+    ``posterior``: the ``--posterior`` option (None: not given; "": the default file);
+    ``overrides``: ``--set`` strings on the base scenario (recorded in plan.json)."""
     from ..scenario.draws import posterior_draws
     log = log or sys.stderr
     t0 = time.perf_counter()
-    le = load_experiment(experiment)
+    le = load_experiment(experiment, overrides)
     code = code_version()
     draws = posterior_draws(posterior, le.base)
     plan = Plan(le, code, draws)

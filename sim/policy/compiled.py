@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ScenarioError
 from ..dates import parse_schedule
+from ..errors import ScenarioError
+from ..scenario.origins import entry_error
 
 MAX_LEVERS = 62  # pivotal levers are bits of an int64 per firm
 
@@ -35,18 +36,17 @@ class LeverSet:
         park_ids = sites.ids[: sites.n_parks]
         study = ~sites.is_origin
         for j, lv in enumerate(self.levers):
-            key = f"levers.{j}"
             t = lv.target
             on = np.zeros(R, dtype=bool)
             for c in t.cities:
                 if c not in city_ids:
-                    raise ScenarioError(src, f"{key}.target.cities", c,
+                    raise entry_error(src, "levers", lv.id, "target.cities", c,
                                         f"a city id ({', '.join(city_ids)})")
                 ci = city_ids.index(c)
                 on |= (sites.market_arr == ci) & study & (sites.is_park if t.parks_only else True)
             for pk in t.parks:
                 if pk not in park_ids:
-                    raise ScenarioError(src, f"{key}.target.parks", pk,
+                    raise entry_error(src, "levers", lv.id, "target.parks", pk,
                                         "a park id from data/parks.csv or the scenario's new_parks")
                 on[park_ids.index(pk)] = True
             if not t.cities and not t.parks:
@@ -56,7 +56,7 @@ class LeverSet:
                 secs[:] = False
                 for sec in t.sectors:
                     if sec not in sectors:
-                        raise ScenarioError(src, f"{key}.target.sectors", sec,
+                        raise entry_error(src, "levers", lv.id, "target.sectors", sec,
                                             "a sector from data/sector_params.csv")
                     secs[sectors.index(sec)] = True
             self.mask[j] = secs[:, None] & on[None, :]

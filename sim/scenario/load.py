@@ -15,19 +15,19 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import ValidationError
 
 from ..dates import parse_date
 from ..errors import ScenarioError
+from .keys import ID_LISTS, SCHEDULE_FIELDS, KeyPathError, set_dotted
+from .origins import EntryFiles, shown
 from .posterior import apply_central, central_record, declared_path
 from .posterior import read as read_posterior_key
 from .schema import Scenario, Trends
 from .yaml_file import read_yaml_mapping
-
-ID_LISTS = ("levers", "new_parks", "anchors", "targets", "known_projects")
 
 
 def _merge_by_id(base: list, over: list) -> list:
@@ -120,10 +120,18 @@ FILE_RELATIVE = ("posterior",)  # keys whose path is relative to the file that s
 
 
 def _note_origins(origins: dict | None, raw: dict, path: Path) -> None:
-    if origins is not None:
-        for k in FILE_RELATIVE:
-            if k in raw:
-                origins[k] = path
+    """Record in ``origins`` the file that sets each of :data:`FILE_RELATIVE`, and for each entry of
+    an id list (``(list, id)``) the files that mention it with the keys each sets, parent first
+    (so that an error in a merged entry names the user's file and the entry's id)."""
+    if origins is None:
+        return
+    for k in FILE_RELATIVE:
+        if k in raw:
+            origins[k] = path
+    for name in ID_LISTS:
+        for e in raw.get(name) or () if isinstance(raw.get(name), list) else ():
+            if isinstance(e, dict) and isinstance(e.get("id"), (str, int)):
+                origins.setdefault((name, str(e["id"])), []).append((path, set(e)))
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -141,34 +149,51 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """``--set`` overrides on a merged scenario mapping, by the one rule of
+    :func:`sim.scenario.keys.set_dotted` (lever entries by id, dated schedules kept)."""
     out = copy.deepcopy(data)
     for text in overrides:
         parts, value = parse_override(text)
-        cur = out
-        for p in parts[:-1]:
-            nxt = cur.get(p)
-            if nxt is None:
-                nxt = {}
-                cur[p] = nxt
-            if not isinstance(nxt, dict):
-                raise ScenarioError("--set", ".".join(parts), text,
-                                    f"{p} to be a mapping, not {type(nxt).__name__}")
-            cur = nxt
-        cur[parts[-1]] = value
+        try:
+            set_dotted(out, ".".join(parts), value, create=True)
+        except KeyPathError as e:
+            raise ScenarioError("--set", e.key, text, e.expected) from None
     return out
 
 
-def _format_validation_error(src: str, exc: ValidationError, data: dict) -> ScenarioError:
+def _entry_key(loc: list[str], data: dict, origins: dict | None, src: str) -> tuple[str, str, str | None]:
+    """(file, dotted key, entry id) of an error at ``loc``: an entry of an id list is named by its id
+    (``levers.jxn_land.value``, the path ``--set`` takes) and the file is the last one in the
+    ``extends`` chain that sets the failing key of that entry (or mentions the entry)."""
+    if len(loc) >= 2 and loc[0] in ID_LISTS and loc[1].isdigit() and loc[2:3] != ["id"]:
+        entries = data.get(loc[0])
+        j = int(loc[1])
+        if isinstance(entries, list) and j < len(entries) and isinstance(entries[j], dict) \
+                and isinstance(entries[j].get("id"), (str, int)):
+            ident = str(entries[j]["id"])
+            key = ".".join([loc[0], ident, *loc[2:]])
+            files = EntryFiles(src, (), {k: v for k, v in (origins or {}).items() if isinstance(k, tuple)})
+            return files.file(loc[0], ident, loc[2] if len(loc) > 2 else None), key, ident
+    return src, ".".join(loc) if loc else "(top level)", None
+
+
+def _format_validation_error(src: str, exc: ValidationError, data: dict,
+                             origins: dict | None = None) -> ScenarioError:
     errors = exc.errors()
     first = _user_loc(errors[0])
     # a value that may take several forms (a number or a {year: number} mapping) fails once per
     # form; the deepest failure under the same key names the element the user got wrong
     err = max((e for e in errors if _user_loc(e)[:len(first)] == first), key=lambda e: len(_user_loc(e)))
     loc = _user_loc(err)
-    key = ".".join(loc) if loc else "(top level)"
+    src, key, ident = _entry_key(loc, data, origins, src)
     value = err.get("input")
     etype = err.get("type", "")
     msg = err.get("msg", "")
+    if etype == "missing" and ident is not None and origins and _looks_like_override(
+            loc[0], ident, loc[2] if len(loc) > 2 else None, origins):
+        new = _new_in_child(loc[0], ident, origins)
+        if new is not None:
+            return new
     if etype == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         return ScenarioError(src, key, value,
@@ -198,13 +223,42 @@ def _user_loc(err: dict) -> list[str]:
     return [str(p) for p in err.get("loc", ()) if not (isinstance(p, str) and _FORM_TAGS.match(p))]
 
 
+def _looks_like_override(name: str, ident: str, missing: str | None, origins: dict) -> bool:
+    """An incomplete entry meant to change a parent's entry, not to add one: a lever without its
+    ``kind``, or an entry to which the files give one key besides its id."""
+    keys = set().union(*(k for _, k in origins.get((name, ident), [])))
+    return (name == "levers" and missing == "kind") or len(keys - {"id"}) <= 1
+
+
+def _new_in_child(name: str, ident: str, origins: dict) -> ScenarioError | None:
+    """An incomplete entry that a child scenario names and none of its parents has: most likely a
+    mistyped id of one of the parents' entries (``origins["files"]``: the chain, parent first)."""
+    chain = origins.get("files", [])
+    files = origins.get((name, ident), [])
+    if not files or files[0][0] not in chain or chain.index(files[0][0]) == 0:
+        return None  # defined in the first file of the chain: an ordinary missing key
+    child = files[0][0]
+    parents = chain[:chain.index(child)]
+    where = shown(child)
+    known = sorted(i for k, fl in origins.items() if isinstance(k, tuple) and k[0] == name
+                   for i in [k[1]] if any(f in parents for f, _ in fl))
+    return ScenarioError(where, f"{name}.{ident}", message=(
+        f"{where}: {name}.{ident}: not in the parent scenario {parents[-1].name} (its {name}: "
+        f"{', '.join(known) or 'none'}); to change one of those use its id; a new entry needs all "
+        f"its required keys"))
+
+
 def _allowed_keys(loc: list[str]) -> list[str]:
     model: Any = Scenario
     for p in loc:
+        if p.isdigit():  # an entry of a list: the list's item model
+            continue
         field = getattr(model, "model_fields", {}).get(p)
         if field is None:
             return []
         model = field.annotation
+        if not hasattr(model, "model_fields"):  # list[Lever], Optional[...]: the model inside
+            model = next((a for a in get_args(model) if hasattr(a, "model_fields")), model)
     return sorted(getattr(model, "model_fields", {}).keys())
 
 
@@ -221,6 +275,15 @@ class LoadedScenario:
     given: dict | None = field(default=None, compare=False, repr=False)
     # the posterior it takes its parameters from, for the manifest (sim/scenario/posterior.py)
     posterior: dict | None = field(default=None, compare=False, repr=False)
+    # which file of the extends chain set each entry of the id lists (for errors found later)
+    origins: dict | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def sources(self) -> EntryFiles:
+        """The scenario file for one-line errors about its entries (sim/scenario/origins.py)."""
+        top = str(self.path) if self.path else "<scenario>"
+        o = self.origins or {}
+        return EntryFiles(top, o.get("files", ()), {k: v for k, v in o.items() if isinstance(k, tuple)})
 
     @property
     def data_dir(self) -> Path:
@@ -239,6 +302,7 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     roots = allowed_roots(p)
     origins: dict = {}
     data, files = _resolve_extends(p, (), roots, origins)
+    origins["files"] = files
     from_files = data.get("data_dir")
     data = apply_overrides(data, list(overrides))
     if isinstance(from_files, str) and data.get("data_dir") == from_files:  # not given with --set
@@ -249,9 +313,9 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     if post is not None:
         data, applied, explicit = apply_central(data, post[0], str(post[1]))
     ls = validate_scenario(data, src=str(p), path=p.resolve(), files=tuple(files),
-                           overrides=tuple(overrides))
+                           overrides=tuple(overrides), origins=origins)
     rec = None if post is None else central_record(post[0], str(post[1]), ls.data_dir, applied, explicit)
-    return replace(ls, given=given, posterior=rec)
+    return replace(ls, given=given, posterior=rec, origins=origins)
 
 
 def _posterior(data: dict, top: Path, origins: dict, overrides, roots):
@@ -286,29 +350,29 @@ def check_dates(scn: Scenario, src: str) -> None:
         if not lo - 1e-9 <= d < hi - 1e-9:
             raise ScenarioError(src, key, raw, expected)
 
-    for j, lv in enumerate(scn.levers):
-        for fld in ("value", "budget_wan_per_year", "cost_wan"):
+    for lv in scn.levers:
+        for fld in SCHEDULE_FIELDS:
             v = getattr(lv, fld)
             if isinstance(v, dict):
                 for k in v:
-                    check(f"levers.{j}.{fld}.{k}", k)
+                    check(f"levers.{lv.id}.{fld}.{k}", k)
     for which in ("income_growth", "wage_growth", "land_price_growth", "population_growth"):
         for place, v in getattr(scn.trends, which).items():
             if isinstance(v, dict):
                 for k in v:
                     check(f"trends.{which}.{place}.{k}", k)
-    for j, npk in enumerate(scn.new_parks):
-        check(f"new_parks.{j}.opens", npk.opens)
-    for j, a in enumerate(scn.anchors):
-        check(f"anchors.{j}.starts", a.starts)
-    for j, kp in enumerate(scn.known_projects):
-        check(f"known_projects.{j}.date", kp.date)
-    for j, t in enumerate(scn.targets):
+    for npk in scn.new_parks:
+        check(f"new_parks.{npk.id}.opens", npk.opens)
+    for a in scn.anchors:
+        check(f"anchors.{a.id}.starts", a.starts)
+    for kp in scn.known_projects:
+        check(f"known_projects.{kp.id}.date", kp.date)
+    for t in scn.targets:
         if not h.start < t.year <= h.end:
-            raise ScenarioError(src, f"targets.{j}.year", t.year,
+            raise ScenarioError(src, f"targets.{t.id}.year", t.year,
                                 f"a year after {h.start} and at most {h.end} (the scenario's horizon)")
         if t.since is not None and not h.start <= t.since:
-            raise ScenarioError(src, f"targets.{j}.since", t.since,
+            raise ScenarioError(src, f"targets.{t.id}.since", t.since,
                                 f"a year from {h.start} (the base year) before the target's year")
 
 
@@ -332,11 +396,14 @@ def resolved_dict(scen: Scenario) -> dict:
 
 
 def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,
-                      files: tuple[Path, ...] = (), overrides: tuple[str, ...] = ()) -> LoadedScenario:
+                      files: tuple[Path, ...] = (), overrides: tuple[str, ...] = (),
+                      origins: dict | None = None) -> LoadedScenario:
+    """Validate a merged scenario mapping; ``origins`` (from :func:`load_scenario`) lets an error
+    name the file in the ``extends`` chain that set the failing key."""
     try:
         scen = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise _format_validation_error(src, exc, data) from None
+        raise _format_validation_error(src, exc, data, origins) from None
     check_dates(scen, src)
     resolved = resolved_dict(scen)
     ls = LoadedScenario(scenario=scen, path=path, files=files, resolved=resolved,
