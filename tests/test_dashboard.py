@@ -135,12 +135,27 @@ def test_seed_and_horizon():
 
 def test_status_card_shows_the_model():
     m = steps(DashboardEconomy(land_discount=0.5), 7)
-    html = status_html(m)
+    html = status_html(m, "en")
     assert 'data-testid="in-force-land_discount" style="text-align:right;padding:0 6px">0.5<' in html
     assert 'data-testid="period" style="text-align:right;padding:0 6px">2023Q4<' in html
     spent = f"{m.cumulative('spending:jxn_land'):.4f}"
     assert f'data-testid="spent-land_discount" style="text-align:right;padding:0 6px">{spent}<' in html
     assert m.dash_park == ALL_PARKS and "all zone parks" in html
+
+
+def test_status_card_lists_every_lever_and_speaks_both_languages():
+    """Every lever of the scenario has a row (the free business-environment lever too, with the
+    arrivals it alone decided), and the card is in Chinese by default."""
+    m = steps(DashboardEconomy(), 9)
+    zh, en = status_html(m), status_html(m, "en")
+    for lid in m.lever_ids:
+        assert f">{lid}<" in zh and f">{lid}<" in en
+    piv = {lid: m.cumulative(f"pivotal:{lid}") for lid in m.lever_ids}
+    assert piv["jxn_business_env"] > 0  # the free lever moves firms: the card must show it
+    assert (f'data-testid="pivotal-jxn_business_env" style="text-align:right;padding:0 6px">'
+            f'{piv["jxn_business_env"]:.0f}<') in zh
+    assert "营商环境" in zh and "business environment" in en and "营商环境" not in en
+    assert "全部示范区园区" in zh and "政策杠杆" in zh and "lever" not in zh.split("<table>")[1].split("</tr>")[0]
 
 
 def test_map_portrayal():

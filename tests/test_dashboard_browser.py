@@ -118,15 +118,21 @@ def test_slider_reset_step_in_browser(server, tmp_path):
             page.set_default_timeout(UI_MS)
             page.goto(server)
             page.wait_for_selector("[data-testid=in-force-land_discount]")
-            assert _text(page, "period") == "2022 base"
+            # Chinese by default; named tabs, not Mesa's "Page 0"; every lever of the scenario in the
+            # status card, the free business-environment lever included; sliders show their values
+            assert _text(page, "period") == "2022 基期"
             assert _text(page, "set-land_discount") == "0.3"
+            body = page.inner_text("body")
+            assert "地图与示范区指标" in body and "轨迹与财政" in body and "Page 0" not in body
+            assert page.locator("[data-testid=in-force-jxn_business_env]").count() == 1
+            assert "营商环境" in body and "用地价格折扣：0.3" in body
             # default levers: run to 2023Q4, the first quarter with the land discount (2023-09)
             _step(page, 7)
             assert _text(page, "period") == "2023Q4"
             force0, spent0 = _text(page, "in-force-land_discount"), _text(page, "spent-land_discount")
             assert (force0, spent0) == _expected()
             # move the land-discount slider from 0.3 to 0.5 (four steps of 0.05) with the keyboard
-            thumb = page.locator(".v-input").filter(has_text="land price discount").locator("[role=slider]")
+            thumb = page.locator(".v-input").filter(has_text="用地价格折扣").locator("[role=slider]")
             assert thumb.get_attribute("aria-valuenow") == "0.3"
             thumb.focus()
             for _ in range(4):
@@ -136,8 +142,9 @@ def test_slider_reset_step_in_browser(server, tmp_path):
             # SolaraViz (Mesa 3.3.1) builds the model from the sliders on Reset
             page.get_by_role("button", name="Reset").click()
             page.wait_for_function(
-                "() => document.querySelector('[data-testid=period]').innerText.includes('base')")
+                "() => document.querySelector('[data-testid=period]').innerText.includes('基期')")
             assert _text(page, "set-land_discount") == "0.5"
+            assert "用地价格折扣：0.5" in page.inner_text("body")
             _step(page, 7)
             force1, spent1 = _text(page, "in-force-land_discount"), _text(page, "spent-land_discount")
             # (a) the model's lever value changed; (b) the trajectory value shown changed with it,
@@ -145,6 +152,14 @@ def test_slider_reset_step_in_browser(server, tmp_path):
             assert force0 == "0.3" and force1 == "0.5"
             assert float(spent1) > float(spent0) > 0
             assert (force1, spent1) == _expected(land_discount=0.5)
+            # the language switch: the same numbers, in English
+            page.get_by_role("button", name="English").click()
+            page.wait_for_function("() => ['map and zone figures', 'land price discount: 0.5', "
+                                   "'business environment', 'run controls'].every("
+                                   "w => document.body.innerText.toLowerCase().includes(w))")
+            assert _text(page, "in-force-land_discount") == force1 and "运行控制" not in page.inner_text("body")
+            page.get_by_role("button", name="中文").click()
+            page.wait_for_function("() => document.body.innerText.includes('地图与示范区指标')")
             page.wait_for_timeout(1500)  # let the figures of the last step arrive
             shot = tmp_path / "dashboard.png"
             page.screenshot(path=str(shot), full_page=True)

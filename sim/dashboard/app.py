@@ -2,4 +2,4 @@
 
 from sim.dashboard.page import make_page
 
-page = make_page()
+Page = make_page()

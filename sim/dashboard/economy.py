@@ -266,6 +266,8 @@ class DashboardEconomy(RegionalEconomy):
                 key = f"zone_{measure}"
             elif lever and measure == "lever_spending" and place in cities:
                 key = f"spending:{lever}"
+            elif lever and measure == "pivotal_arrivals" and place in cities:
+                key = f"pivotal:{lever}"  # arrivals into the zone's cities this lever alone decided
             elif lever and measure == "lever_value" and place == "region":
                 key = f"value:{lever}"
             if key is not None:
@@ -289,10 +291,11 @@ class DashboardEconomy(RegionalEconomy):
         """Sum of a per-period history series since the base year (0 if never recorded)."""
         return float(np.sum(self.history.get(key, [0.0])[1:]))
 
-    def quarter_label(self) -> str:
-        """The period just simulated, e.g. ``2023Q4`` (``2022 base`` before the first step); its
-        start is ``t``, the ``year`` of run.py's rows (docs/cli.md)."""
+    def quarter_label(self, lang: str = "en") -> str:
+        """The period just simulated, e.g. ``2023Q4`` (``2022 base`` / ``2022 基期`` before the first
+        step); its start is ``t``, the ``year`` of run.py's rows (docs/cli.md)."""
         if not self.step_count:
-            return f"{self.start:.0f} base"
+            from .i18n import tr
+            return tr(lang, "base", y=f"{self.start:.0f}")
         y = math.floor(self.t + 1e-9)
         return f"{y}Q{round((self.t - y) * 4) + 1}"
