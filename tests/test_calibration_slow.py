@@ -22,7 +22,7 @@ from sim.calibration.emulator import Emulator
 from sim.calibration.posterior import importance
 from sim.calibration.posterior_file import weighted_quantile
 from sim.calibration.spec import fit_observed, load_calibration, to_fit_scale
-from sim.experiments import sweep
+from sim.experiments import executor, sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = ROOT / "scenarios" / "calibration" / "quick.yaml"
@@ -96,7 +96,7 @@ def test_parameter_recovery_on_synthetic_data(quick):
             for k, t in enumerate(truths)]
     runs_dir = folder / "recovery"
     runs_dir.mkdir()
-    res = sweep.execute(jobs, plan.task, worker.run_task, runs_dir, workers=2, quiet=True, noun="recovery")
+    res = executor.execute(jobs, plan.task, worker.run_task, runs_dir, workers=2, quiet=True, noun="recovery")
     assert res["done"] == N_SETS, res
     for k, (rid, info) in enumerate(jobs):
         vals = info["values"]

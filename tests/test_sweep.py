@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import run
-from sim.experiments import sweep
+from sim.experiments import executor, sweep
 from sim.experiments.design import ExperimentError, design_size, run_seed
 from sim.experiments.load import load_experiment, set_key
 from sim.experiments.outcomes import outcome_names
@@ -483,7 +483,7 @@ def test_parent_memory_does_not_grow_with_the_number_of_runs(tmp_path, monkeypat
 
     def fake_task(task):
         return {"run_id": task["run_id"], "ok": True, "data": os.urandom(payload), "seconds": 0.0}
-    monkeypatch.setattr(sweep, "_Executor", _InlineExecutor)
+    monkeypatch.setattr(executor, "Executor", _InlineExecutor)
     monkeypatch.setattr(sweep, "run_task", fake_task)
     peaks = {}
     for n in (50, 500):

@@ -18,7 +18,7 @@ run and refits. It holds::
     report.md, figures/*.png            the calibration report
     log.jsonl           one line per invocation
 
-Runs go through the sweeps' run loop (``sim.experiments.sweep.execute``: process pool or dask,
+Runs go through the sweeps' run loop (``sim.experiments.executor.execute``: process pool or dask,
 atomic writes, at most 2 × workers in flight), so a killed calibration loses no finished run and
 writes none twice. After the design and held-out runs: fit, draw, then ``central_runs`` runs at the
 posterior's central set (stored and resumed alike), then the report.
@@ -39,7 +39,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..experiments import sweep
+from ..experiments import executor
+from ..model_code import SIM, code_version
 from .design import Plan, stream, to_emulator, to_values, unit_points
 from .emulator import Emulator, check
 from .posterior import importance, leave_one_out, marginal_summary, predictive, resample
@@ -55,7 +56,7 @@ def calibration_dir(out: Path, lc: LoadedCalibration) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    sweep._atomic_write(path, text.encode("utf-8"))
+    executor.atomic_write(path, text.encode("utf-8"))
 
 
 class _Pool:
@@ -67,7 +68,7 @@ class _Pool:
     def get(self, n_jobs: int):
         if self.ex is None and n_jobs:
             w = min(self.workers, max(n_jobs, 2)) if self.scheduler is None else self.workers
-            self.ex = sweep._Executor(w, self.scheduler)
+            self.ex = executor.Executor(w, self.scheduler)
         return self.ex
 
     def close(self) -> None:
@@ -78,7 +79,7 @@ class _Pool:
 
 def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, pool: _Pool,
              quiet: bool, log, desc: str) -> dict:
-    done, failed = sweep.open_store(runs_dir)
+    done, failed = executor.open_store(runs_dir)
     jobs, seen, skipped = [], set(), 0
     for kind, i, seed, rid, vals in runs:
         if rid in seen:
@@ -90,7 +91,7 @@ def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, 
             jobs.append((rid, {"kind": kind, "index": i, "seed": seed, "values": vals}))
     print(f"calibrate {desc}: {len(seen)} runs; {skipped} already stored, {len(jobs)} to run",
           file=log, flush=True)
-    res = sweep.execute(jobs, plan.task, run_task, runs_dir, workers=pool.workers, scheduler=pool.scheduler,
+    res = executor.execute(jobs, plan.task, run_task, runs_dir, workers=pool.workers, scheduler=pool.scheduler,
                         quiet=quiet, log=log, desc=desc, noun="calibrate", executor=pool.get(len(jobs)))
     if res["interrupted"]:
         pool.ex = None  # closed by execute
@@ -120,12 +121,12 @@ def run_calibration(path: str | Path, out: Path, workers: int | None = None, sch
     log = log or sys.stderr
     t0 = time.perf_counter()
     lc = load_calibration(path)
-    code = sweep.code_version()
+    code = code_version()
     dhash = data_hash(lc.base.data_dir)
     plan = Plan(lc, code)
     folder = calibration_dir(out, lc)
     runs_dir = folder / "runs"
-    sweep.open_store(runs_dir)
+    executor.open_store(runs_dir)
     shutil.copyfile(lc.path, folder / ".tmp-calibration.yaml")
     os.replace(folder / ".tmp-calibration.yaml", folder / "calibration.yaml")
     pool = _Pool(workers or os.cpu_count() or 1, scheduler)
@@ -221,7 +222,7 @@ def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, cod
 def _shown(p: Path) -> str:
     """A path relative to the repository when it is inside it (a shipped manifest names no machine)."""
     try:
-        return Path(p).resolve().relative_to(sweep.SIM.parent).as_posix()
+        return Path(p).resolve().relative_to(SIM.parent).as_posix()
     except ValueError:
         return str(p)
 

@@ -6,7 +6,7 @@ left unchanged), runs to ``until`` and keeps the annual values of the moments' `
 series (``sim.experiments.sweep.annual_series``; every measure reported per period, unit
 ``…/period``, is a flow summed over the year). It returns a few kilobytes of Parquet (name, year,
 value) that the parent stores as ``runs/<run_id>.parquet`` through the sweeps' run loop
-(``sim.experiments.sweep.execute``). The same scenario and seed give the same numbers in any worker.
+(``sim.experiments.executor.execute``). The same scenario and seed give the same numbers in any worker.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..experiments import sweep
+from ..experiments.executor import THREADS
 from .spec import Moment
 
 META = "calibration_run"
@@ -52,7 +53,7 @@ def run_task(task: dict) -> dict:
 def encode(task: dict, scalars: dict, series: dict, wall: float) -> bytes:
     meta = {"run_id": task["run_id"], "kind": task["kind"], "index": task["index"],
             "seed": task["seed"], "values": task["values"], "until": task["until"],
-            "code": task["code"], "blas_threads": sweep._THREADS[0] if sweep._THREADS else None,
+            "code": task["code"], "blas_threads": THREADS[0] if THREADS else None,
             "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
     return sweep.encode_rows({k: float(v) for k, v in scalars.items()},
                              {k: {y: float(v) for y, v in s.items()} for k, s in series.items()},

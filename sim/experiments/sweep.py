@@ -17,7 +17,7 @@ are skipped when the same command is re-run and re-done when the model changes. 
 run's few kilobytes of Parquet to the parent, which writes it atomically (temporary file, then
 ``os.replace``) and forgets it; at most ``2 × workers`` runs are in flight, so the parent's memory
 does not grow with the number of runs. A run that raises is recorded and the sweep goes on. The
-run loop (:func:`execute`) and the store (:func:`open_store`) are shared with ``run.py calibrate``.
+run loop and the store (``sim/experiments/executor.py``) are shared with ``run.py calibrate``.
 """
 
 from __future__ import annotations
@@ -26,54 +26,27 @@ import datetime as dt
 import hashlib
 import io
 import json
-import math
 import os
 import shutil
 import sys
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from ..errors import UserError
 from ..model_code import NOT_MODEL, code_version  # noqa: F401 -- the sweep's names for them
 from .design import design_points, design_size, run_seed
+from .executor import PAUSE_VAR, THREADS, atomic_write, execute, open_store, pin_threads  # noqa: F401 -- PAUSE_VAR: tests
 from .load import LoadedExperiment, load_experiment
 from .outcomes import flatten_summary
 
 SIM = Path(__file__).resolve().parents[1]
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 SERIES_FLOWS = ("fiscal_balance", "fiscal_revenue", "fiscal_spending", "arrivals")
 
 
 def run_id(scenario_hash: str, seed: int, until, code: str) -> str:
     blob = json.dumps([scenario_hash, int(seed), until, code])
     return hashlib.sha256(blob.encode()).hexdigest()[:20]
-
-
-def pin_env() -> None:
-    for v in THREAD_VARS:
-        os.environ[v] = "1"
-
-
-def pin_threads() -> None:
-    """One BLAS/OpenMP thread: set the variables (read when numpy loads, so they must be set
-    before a worker imports it: the parent sets them before it starts the pool, and spawned
-    processes inherit them) and, with threadpoolctl, limit the already loaded libraries too
-    (a dask worker started by hand may have imported numpy before)."""
-    pin_env()
-    if not _THREADS:
-        try:
-            from threadpoolctl import threadpool_info, threadpool_limits
-        except ImportError:
-            _THREADS.append(None)
-            return
-        threadpool_limits(limits=1)
-        _THREADS.append(max((p.get("num_threads", 1) for p in threadpool_info()), default=1))
-
-
-_THREADS: list = []  # BLAS/OpenMP threads of this process after pinning (None: unknown)
 
 
 # ------------------------------------------------------------------------------------------
@@ -175,7 +148,7 @@ def encode_rows(scalars: dict, series: dict, meta_key: str, meta: dict, prefix: 
 def encode_run(task: dict, flat: dict, series: dict, wall: float) -> bytes:
     meta = {"run_id": task["run_id"], "point": task["point"], "replicate": task["replicate"],
             "seed": task["seed"], "until": task["until"], "code": task["code"],
-            "blas_threads": _THREADS[0] if _THREADS else None,
+            "blas_threads": THREADS[0] if THREADS else None,
             "seconds": round(wall, 3), "finished": dt.datetime.now().isoformat(timespec="seconds")}
     return encode_rows(flat, series, "sweep_run", meta, prefix="series:")
 
@@ -186,44 +159,6 @@ def read_run(path: Path) -> tuple[dict, object]:
     t = pq.read_table(path)
     meta = json.loads(t.schema.metadata[b"sweep_run"])
     return meta, t.to_pandas()
-
-
-# ------------------------------------------------------------------------------------------
-# The store
-# ------------------------------------------------------------------------------------------
-
-
-PAUSE_VAR = "SIM_SWEEP_TEST_PAUSE_IN_WRITE"  # tests only: seconds to wait half-way through a run's write
-
-
-def _atomic_write(path: Path, data: bytes, pause: float = 0.0) -> None:
-    """Write to ``.tmp-<name>-<pid>``, flush to disk, rename into place: a crash leaves the whole
-    file or none (and maybe a temporary file, which nothing reads and the next sweep deletes).
-    ``pause`` (tests only) waits after the first half is on disk, so a test can kill the sweep
-    in the middle of a write."""
-    tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}")
-    with open(tmp, "wb") as fh:
-        if pause > 0:
-            fh.write(data[: len(data) // 2])
-            fh.flush()
-            time.sleep(pause)
-            fh.write(data[len(data) // 2:])
-        else:
-            fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def open_store(runs_dir: Path) -> tuple[set[str], set[str]]:
-    """Create ``runs_dir`` if needed and delete the temporary files a killed run left; returns the
-    run ids stored (``<id>.parquet``) and those recorded as failed (``<id>.error.json``)."""
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    for stale in runs_dir.glob(".tmp-*"):
-        stale.unlink(missing_ok=True)
-    done = {p.stem for p in runs_dir.glob("*.parquet")}
-    failed = {p.name[: -len(".error.json")] for p in runs_dir.glob("*.error.json")}
-    return done, failed
 
 
 def sweep_dir(out: Path, le: LoadedExperiment, draws=None) -> Path:
@@ -309,7 +244,7 @@ class Plan:
                           for k in range(exp.replicates)]},
             "band_sources": "seed" if self.draws is None else self.draws.band_sources,
         }
-        _atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
+        atomic_write(folder / "plan.json", json.dumps(plan, ensure_ascii=False, indent=1).encode())
         buf = io.StringIO()
         w = csv.writer(buf)
         # the parameters each run takes from its replicate's draw (not those a factor or the scenario sets)
@@ -320,139 +255,7 @@ class Plan:
         for i, k, seed, rid in self.runs:
             w.writerow([i, k, seed, rid, *[json.dumps(v, ensure_ascii=False) if not isinstance(
                 v, (int, float)) else v for v in self.values[i]], *[drawn[k][p] for p in pkeys]])
-        _atomic_write(folder / "points.csv", buf.getvalue().encode("utf-8"))
-
-
-# ------------------------------------------------------------------------------------------
-# Executors
-# ------------------------------------------------------------------------------------------
-
-
-class _Executor:
-    """A process pool on this machine, or a dask.distributed cluster through the same interface."""
-
-    def __init__(self, workers: int, scheduler: str | None):
-        self.cluster = self.client = None
-        self.workers = workers
-        pin_env()  # inherited by spawned workers before they import numpy
-        if scheduler is None:
-            import multiprocessing as mp
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                            initializer=pin_threads)
-            self.kind = f"process pool ({workers} workers)"
-            return
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise UserError("--scheduler", message=(
-                "--scheduler: dask.distributed is not installed; pip install -e '.[sweep]'")) from None
-        if scheduler == "local":
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
-            self.client = Client(self.cluster)
-            self.kind = f"dask LocalCluster ({workers} workers)"
-        else:
-            try:
-                self.client = Client(scheduler, timeout=20)
-            except (OSError, TimeoutError, ValueError) as e:
-                raise UserError("--scheduler", message=(
-                    f"--scheduler: cannot reach {scheduler!r} ({type(e).__name__}); expected local "
-                    f"or a running scheduler address such as tcp://host:8786")) from None
-            n = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values())
-            self.workers = max(1, n)
-            self.kind = f"dask cluster at {scheduler} ({self.workers} worker threads)"
-        self.pool = self.client.get_executor(pure=False)
-
-    def submit(self, fn, *args):
-        return self.pool.submit(fn, *args)
-
-    def close(self, cancel: bool = False) -> None:
-        try:
-            if self.client is None:
-                self.pool.shutdown(wait=not cancel, cancel_futures=cancel)
-            else:
-                self.client.close()
-                if self.cluster is not None:
-                    self.cluster.close()
-        except Exception:  # noqa: BLE001, S110 -- closing after Ctrl-C may meet half-dead workers
-            pass
-
-
-# ------------------------------------------------------------------------------------------
-# Running
-# ------------------------------------------------------------------------------------------
-
-
-def execute(jobs: list[tuple[str, dict]], make_task, worker, runs_dir: Path, *, workers: int,
-            scheduler: str | None = None, quiet: bool = False, log=None, desc: str = "runs",
-            noun: str = "sweep", executor=None) -> dict:
-    """Run ``jobs`` — (run id, info) pairs, info a small dict such as {point, replicate, seed} —
-    on a process pool or dask (``_Executor``) and store each result in ``runs_dir``: the parquet
-    bytes a ``worker(make_task(rid, info))`` returns written atomically as ``<rid>.parquet``, a run
-    that raised as ``<rid>.error.json`` (error, traceback, info), the run loop going on. At most
-    ``2 × workers`` runs are in flight (the parent holds one result at a time). Ctrl-C cancels the
-    rest and returns with ``interrupted`` set: finished runs stay stored, a half-written one is a
-    ``.tmp-`` file that nothing reads. Used by ``run_sweep`` and ``run.py calibrate``; ``executor``
-    (an ``_Executor`` the caller closes) runs several batches on one pool. Returns
-    {done, failed, interrupted}."""
-    log = log or sys.stderr
-    counts = {"done": 0, "failed": 0, "interrupted": False}
-    if not jobs:
-        return counts
-    pause = float(os.environ.get(PAUSE_VAR) or 0.0)
-    ex = executor or _Executor(min(workers, len(jobs)) if scheduler is None else workers, scheduler)
-    print(f"{noun}: on {ex.kind}", file=log, flush=True)
-    bar = None
-    if not quiet:
-        from tqdm import tqdm
-        bar = tqdm(total=len(jobs), file=log, unit="run", desc=desc, mininterval=1.0, smoothing=0.1)
-    window = max(2, 2 * ex.workers)
-    inflight: dict = {}
-    info_of: dict = {}
-
-    def handle(fut) -> None:
-        rid = inflight.pop(fut)
-        try:
-            res = fut.result()
-        except Exception as exc:  # noqa: BLE001 -- the worker process died (killed, out of memory)
-            res = {"run_id": rid, "ok": False, "error": f"{type(exc).__name__}: {exc}",
-                   "traceback": traceback.format_exc(), "seconds": math.nan}
-        if res["ok"]:
-            _atomic_write(runs_dir / f"{rid}.parquet", res["data"], pause)
-            (runs_dir / f"{rid}.error.json").unlink(missing_ok=True)
-            counts["done"] += 1
-        else:
-            rec = {k: res[k] for k in ("run_id", "error", "traceback", "seconds")}
-            rec["run"] = info_of[rid]
-            _atomic_write(runs_dir / f"{rid}.error.json",
-                          json.dumps(rec, ensure_ascii=False, indent=1, default=str).encode())
-            counts["failed"] += 1
-            what = ", ".join(f"{k} {v}" for k, v in rec["run"].items() if k != "seed")
-            print(f"{noun}: run {rid} ({what}) failed: {res['error']}", file=log, flush=True)
-        if bar is not None:
-            bar.update(1)
-        info_of.pop(rid, None)
-
-    try:
-        for rid, info in jobs:
-            while len(inflight) >= window:
-                finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                for f in finished:
-                    handle(f)
-            info_of[rid] = info
-            inflight[ex.submit(worker, make_task(rid, info))] = rid
-        while inflight:
-            finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-            for f in finished:
-                handle(f)
-    except KeyboardInterrupt:
-        counts["interrupted"] = True
-    finally:
-        if bar is not None:
-            bar.close()
-        if executor is None or counts["interrupted"]:
-            ex.close(cancel=counts["interrupted"])
-    return counts
+        atomic_write(folder / "points.csv", buf.getvalue().encode("utf-8"))
 
 
 def run_sweep(experiment: str | Path, out: Path, workers: int | None = None,
