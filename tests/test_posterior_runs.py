@@ -241,6 +241,12 @@ def test_sweep_runs_take_their_replicates_draw(post_dir, capsys):
         assert scn["revision_scale"] == [0.5, 1.0][i]
     assert [r[3] for r in plan_d.runs] == [r[3] for r in Plan(le, code_version(), plan_d.draws).runs]
     assert {r[3] for r in plan_d.runs} == set(pts.run_id)
+    # the analysis says what its bands carry: the posterior's draws among them
+    assert run.main(["analyze", str(folder)]) == 0
+    an = _last(capsys.readouterr().out)
+    info = json.loads((an / "analysis.json").read_text())
+    assert info["band_sources"] == "seed+parameters" and "parameter uncertainty (posterior " in info["bands"]
+    assert "parameter uncertainty" in (an / "summary.md").read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------

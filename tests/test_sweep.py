@@ -322,6 +322,9 @@ def test_analysis_of_the_smoke_sweep(smoke_sweep, capsys):
     assert "fan_region_jobs.png" in figs and "sensitivity_region_jobs_end.png" in figs
     text = (out / "summary.md").read_text(encoding="utf-8")
     assert "matters most" in text and "Plan targets by lever package" in text
+    info = json.loads((out / "analysis.json").read_text())
+    assert info["band_sources"] == "seed" and "parameter uncertainty" not in info["bands"]
+    assert "bands: seed noise + the uncertain factors" in text
     # a second analysis never overwrites the first
     assert run.main(["analyze", str(folder), "--outcome", "region.gdp_end"]) == 0
     out2 = Path(_last_line(capsys.readouterr().out))

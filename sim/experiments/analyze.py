@@ -215,7 +215,7 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
             fan["year"] = fan.year.astype(int)
             fan.to_csv(tmp / "fan_charts.csv", index=False)
             for s in dict.fromkeys(fan.series):
-                figures.plot_fan(fan, s, figs / f"fan_{figures.slug(s)}.png")
+                figures.plot_fan(fan, s, figs / f"fan_{figures.slug(s)}.png", bands_caption(plan))
         # targets per package
         trows = []
         tcols = [c for c in runs.columns if c.startswith("target.") and c.endswith(".met")]
@@ -242,6 +242,7 @@ def analyze(folder: Path, outcomes: list[str] | None = None, out: Path | None = 
                 "replicates": plan["replicates"], "runs_planned": plan["n_runs"],
                 "runs_finished": len(runs), "runs_failed": len(errors), "errors": errors[:50],
                 "code_version": plan["code_version"], "outcomes": outcomes,
+                "bands": bands_caption(plan), "band_sources": plan.get("band_sources", "seed"),
                 "sensitivity": sens_rows, "sensitivity_skipped": skipped, "noise": noise,
                 "targets": trows, "outcomes_by_package": orows, "scenario_discovery": disc}
         (tmp / "summary.md").write_text(_summary_md(plan, runs, info, tdf), encoding="utf-8")
@@ -282,6 +283,17 @@ def _num(x) -> str:
     return f"{x:.3g}"
 
 
+def bands_caption(plan: dict) -> str:
+    """What the spread of a package's runs carries (fan charts, outcome percentiles): the seeds of
+    its replicates and the uncertain factors of its design points, and with ``sweep --posterior``
+    the calibrated parameters' posterior too (plan.json ``posterior``)."""
+    post = plan.get("posterior")
+    base = "bands: seed noise + the uncertain factors within each package"
+    if not post:
+        return base
+    return f"{base} + parameter uncertainty (posterior {post.get('path', '')})"
+
+
 def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
     kind = plan["design"]["kind"]
     key, conf, words = importance_key(kind)
@@ -289,8 +301,8 @@ def _summary_md(plan: dict, runs, info: dict, tdf) -> str:
     L = [f"# Sweep `{plan['experiment']}`: what matters", "",
          f"{info['runs_finished']} of {info['runs_planned']} runs finished "
          f"({plan['n_points']} design points × {plan['replicates']} replicates, {kind} design"
-         f"{'' if not info['runs_failed'] else '; ' + str(info['runs_failed']) + ' failed'}). "
-         f"Factors: " + "; ".join(
+         f"{'' if not info['runs_failed'] else '; ' + str(info['runs_failed']) + ' failed'}; "
+         f"{info['bands']}). Factors: " + "; ".join(
              f"**{n}** ({'lever' if f['group'] == 'lever' else 'uncertainty'}"
              f"{': ' + f['label'] if f['label'] else ''})" for n, f in facs.items()) + ".", "",
          (f"Importance below is the {words}; outcomes are averaged over replicates at each point "

@@ -62,7 +62,9 @@ def plot_sensitivity(rows: list[dict], kind: str, outcome: str, path: Path) -> N
     plt.close(fig)
 
 
-def plot_fan(fan, series: str, path: Path) -> None:
+def plot_fan(fan, series: str, path: Path, caption: str = "") -> None:
+    """Median, 25–75 % and 5–95 % of a series per lever package; ``caption`` says what the bands
+    carry (sim/experiments/analyze.py ``bands_caption``)."""
     import matplotlib.pyplot as plt
     d = fan[fan.series == series]
     pkgs = list(dict.fromkeys(d.package))
@@ -85,7 +87,7 @@ def plot_fan(fan, series: str, path: Path) -> None:
     unit = SERIES_UNITS.get(series.split(".", 1)[-1], "")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"{series} ({unit})" if unit else series)
-    fig.suptitle(f"{series}: fan chart per lever package", fontsize=10)
+    fig.suptitle(f"{series}: fan chart per lever package" + (f"\n{caption}" if caption else ""), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
