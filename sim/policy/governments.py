@@ -27,13 +27,19 @@ Its own tax revenue is observable too but no rule below uses it.
    project signed), every rate falls by ``step_down[k]`` (floor 0): reason ``above ceiling``;
 2. else, if a lever of c hit its cap last year or its spending reached its budget, rates stay:
    (no row in the log);
-3. else, in each mobile sector s with Σ_{d∈N(c)} n[d, s] > 0 and n[c, s] = 0, each rate rises by
-   ``step_up[k]`` up to ``max_value[k]``: reason ``neighbours signed, we did not``.
+3. else, in each mobile sector s where it lost ground to its neighbours — it signed none while
+   they signed some, or its share of the neighbourhood's signings x[c, s] = n[c, s] / (n[c, s] +
+   Σ_{d∈N(c)} n[d, s]) fell since the last decision — each rate rises by ``step_up[k]`` up to
+   ``max_value[k]``: reason ``neighbours signed, we did not`` or ``lost share to neighbours``.
+   (A share, not a count, so that a small city is not always behind a large one; noise alone makes
+   a share fall about every other year, so without a ceiling or a budget rates ratchet up: the race
+   to the bottom.)
 
 **coordinate** — the group G (``cities``) acts as one bidder against the cities outside it (within
 ``neighbours_km`` of a member, or all): a member sets rates only in the sectors assigned to it
 (``specialties.csv``; 0 elsewhere), all members assigned a sector set the same rate, and the trigger
-compares the group's signings Σ_{c∈G} n[c, s] with the outsiders', never one member's with
+compares the group's signings Σ_{c∈G} n[c, s] with the outsiders' (the same zero and share
+rules, the group's share of the signings of the group and its outsiders), never one member's with
 another's (members do not bid against each other). The ceiling applies to the group's spending per
 group project; a member at its cap holds. The group also runs one joint promotion lever
 (``gov.group.promotion``: ``promotion`` on its assigned sectors in every member, ``promotion_cost_wan``
@@ -164,6 +170,7 @@ class Governments:
         else:  # the group against the cities outside it near any member
             self.neighbours = np.broadcast_to(near[acting].any(axis=0) & ~member, (A, len(member))).copy()
         self.seen = np.zeros((S, len(member)))  # signings by (sector, city) at the last decision
+        self.share = np.full((A, S), np.nan)      # each government's share of its neighbourhood's
         self.log: list[dict] = []
         self._apply()
 
@@ -194,6 +201,10 @@ class Governments:
         else:
             spent_per = spent
         seen_nb = self.neighbours.astype(float) @ n.T  # (A, S): the neighbours' signings
+        tot = own + seen_nb
+        share = np.where(tot > 0, own / np.maximum(tot, 1e-300), np.nan)
+        fell = share < self.share - 1e-12  # (False where either year had no signings)
+        self.share = share
         projects = (own * self.mobile).sum(axis=1)
         per = np.where(projects > 0, spent_per / np.maximum(projects, 1e-300),
                        np.where(spent_per > 0, np.inf, 0.0))
@@ -209,13 +220,15 @@ class Governments:
             elif capped[a]:
                 continue
             else:
-                lost = self.on[a] & (seen_nb[a] > 0) & (own[a] == 0)
+                none = (seen_nb[a] > 0) & (own[a] == 0)
+                lost = self.on[a] & (none | fell[a])
                 self.rate[a] = np.where(lost[None, :], np.minimum(old[a] + up[:, None], top[:, None]), old[a])
-                reason = "neighbours signed, we did not"
+                reason = np.where(none, "neighbours signed, we did not", "lost share to neighbours")
             for i, s in zip(*np.nonzero(self.rate[a] != old[a])):
                 self.log.append({"city": self.plan.city_ids[c], "year": year, "sector": self.plan.sectors[s],
                                  "kind": self.kinds[i], "old": round(float(old[a, i, s]), 6),
-                                 "new": round(float(self.rate[a, i, s]), 6), "reason": reason,
+                                 "new": round(float(self.rate[a, i, s]), 6),
+                                 "reason": reason if isinstance(reason, str) else str(reason[s]),
                                  "signed_own": float(own[a, s]), "signed_neighbours": float(seen_nb[a, s]),
                                  "spending_wan": round(float(spent[a]), 4),
                                  "spending_per_project_wan": None if not math.isfinite(per[a])
