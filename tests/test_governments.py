@@ -153,7 +153,7 @@ def test_competition_without_caps_is_a_race_to_the_bottom():
     city_policy fixed, same seeds) rises from one three-year checkpoint to the next."""
     spend = extra = signed = 0.0
     for s in RACE_SEEDS:
-        sc, _, gc, m = _six_run([], s)
+        sc, _, gc, _m = _six_run([], s)
         _, _, gf, _ = _six_run(["city_policy.behaviour=fixed"], s)
         spend, extra, signed = spend + sc, extra + (gc - gf), signed + gc
     per_signed = np.diff(spend) / np.diff(signed)
