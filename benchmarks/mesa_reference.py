@@ -438,6 +438,8 @@ class MesaReference(ModelViews, mesa.Model):
         self.env = env
         if env.anchor_rows or env.scn.new_parks:
             raise ValueError("the Mesa reference has no anchors or new parks")
+        if env.governments is not None:  # (its levers are the scenario's as written)
+            raise ValueError("the Mesa reference runs city_policy: fixed only")
         self.S, self.R, self.Q = env.S, env.R, env.Q  # read by every agent: kept local
         self.p, self.sw, self.dt, self.start = env.p, env.sw, env.dt, env.start
         self.n_steps, self.n_cities = env.n_steps, env.n_cities

@@ -40,6 +40,7 @@ from .malloc import tune_malloc
 from .model_views import ModelViews
 from .policy.attribution import ArrivalTally
 from .policy.compiled import LeverSet
+from .policy.governments import GovernmentPlan, Governments, read_specialties
 from .policy.ledger import Ledger
 from .policy.runtime import PolicyRuntime
 from .scenario import LoadedScenario
@@ -69,6 +70,10 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._build_policy()
         self._build_trends()
         self._build_network()
+        cs = self.sites.n_parks + np.arange(self.n_cities)  # the cities' own sites: road km between them
+        self.governments = None if self.gov_plan is None else Governments(
+            self.gov_plan, self.policy, len(self.scn.levers), self.sites.city_w, self.mobile_sector,
+            self.site_dist_km[np.ix_(cs, cs)], self.start)
         self.gridspec, self.grid, self.cities, self.parks, self.site_cell = build_grid(
             self, self.data, self.sites, self.park_rows, self.land_state)
         self._build_firms()
@@ -125,6 +130,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         labour markets), marginal costs with the cost levers, income and external crowding; travel
         times when a transport project is on."""
         nc, dt, t = self.n_cities, self.dt, self.t
+        if self.governments is not None:  # the year's decisions, from last year's budgets and signings
+            self.governments.decide(t, self.projects.signed_sr)
         supplied = self.policy.update_values(t, dt)
         for k in ((self.sites.park_opens > t - dt + 1e-9) & (self.sites.park_opens <= t + 1e-9)).nonzero()[0]:
             self.land_state.free[k] += self.parks[k].capacity
@@ -316,8 +323,12 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self._jobs_per_sr = np.repeat(np.array(v("jobs_per_yi")), self.R)
 
     def _build_policy(self) -> None:
-        src = self.loaded.sources
-        self.lever_set = LeverSet(self.scn.levers, src, self.sectors, self.city_ids, self.sites, self.Q)
+        src, cp = self.loaded.sources, self.scn.city_policy
+        self.gov_plan = None if cp.behaviour == "fixed" else GovernmentPlan(  # city governments' levers
+            cp, src, self.data.cities.rows, self.park_rows, self.sectors, self.mobile_sector, int(self.start),
+            read_specialties(self.loaded.data_dir, cp), [lv.id for lv in self.scn.levers])
+        self.lever_set = LeverSet(list(self.scn.levers) + (self.gov_plan.levers if self.gov_plan else []), src,
+                                  self.sectors, self.city_ids, self.sites, self.Q)
         self.policy = PolicyRuntime(self.lever_set, self.p, self.S, self.R, self.n_cities)
         self.ledger = Ledger(self.policy, self.R)
         v, d = self.data.sector_values, self.data

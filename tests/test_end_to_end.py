@@ -24,7 +24,7 @@ def test_run_writes_folder_and_prints_path(tmp_path, capsys):
                     "industrial_output_by_sector.png", "map.png"]
     df = pd.read_parquet(d / "trajectories.parquet")
     assert list(df.columns) == ["year", "place", "measure", "value", "unit", "sector", "origin", "lever",
-                                "investor_origin", "channel"]
+                                "investor_origin", "channel", "decided_by"]
     assert df.year.min() == 2022.0 and df.year.max() == 2024.75
     assert df.value.notna().all() and (df[df.measure == "gdp"].value > 0).all()
     summ = json.loads((d / "summary.json").read_text())

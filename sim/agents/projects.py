@@ -59,6 +59,7 @@ class ProjectEconomy:
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
         self.pop = ProjectPopulation()
         self.tally = Tally(self.R, Q)
+        self.signed_sr = np.zeros((S, self.R))  # projects signed since the start by (sector, site): public
         self.next_id = 0
         self.trend = 1.0                       # capacity growth of new units since the base year
         self.rate = np.zeros((S, self.R))      # intentions per period at each site (non-mobile sectors)
@@ -483,6 +484,9 @@ class ProjectEconomy:
         gone = dropped & (old == STARTED) & self.sites.is_park[pop.site]
         land.release(pop.site[gone], pop.land[gone])
         s_site, s_org = pop.site[signed], pop.origin[signed]
+        if s_site.size:  # (what city governments observe: sim/policy/governments.py)
+            self.signed_sr += np.bincount(pop.sector[signed].astype(np.intp) * self.R + s_site,
+                                          minlength=self.signed_sr.size).reshape(self.signed_sr.shape)
         # reported as announced at signing: × signed_investment_ratio (a measurement parameter, the
         # calibrated flow only; a known project's investment is its announced figure)
         inv = pop.invest[signed]

@@ -84,6 +84,11 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
         }
         results.write_json(tmp / "manifest.json", manifest)
         results.write_json(tmp / "summary.json", summ)
+        if model.governments is not None:  # the governments' decisions (docs/cli.md)
+            import pandas as pd
+
+            from ..policy.governments import LOG_COLUMNS
+            pd.DataFrame(model.governments.log, columns=LOG_COLUMNS).to_csv(tmp / "decisions.csv", index=False)
         node = model.data.nodes.by()
         parks_xy = {pk["id"]: (node[pk["node"]]["lat"], node[pk["node"]]["lon"], pk["name_zh"])
                     for pk in model.park_rows}

@@ -22,7 +22,7 @@ from ..policy.infrastructure import PAYERS, investments, period_spending
 from .channels import CHANGE_MEASURES, QUANTITIES
 
 COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever", "investor_origin",
-           "channel")
+           "channel", "decided_by")
 # where investment projects come from (MODEL.md §9.2): region rows of the project measures are split
 # by it; city and park rows, and every other measure, leave it empty
 PROJECT_MEASURES = {"projects_intended": "projects/period", "projects_signed": "projects/period",
@@ -38,11 +38,12 @@ KNOWN_STAGE_UNIT = ("stage code: -2 pending, 0 intention, 1 signed, 2 started, 3
 class Recorder:
     def __init__(self) -> None:
         self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever,
-        #                                  investor origin, channel)
+        #                                  investor origin, channel, decided_by)
         self._tab: dict | None = None     # the model's look-up tables (``_tables``), fixed in a run
 
     def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
-            origin: str = "", lever: str = "", investor_origin: str = "", channel: str = "") -> None:
+            origin: str = "", lever: str = "", investor_origin: str = "", channel: str = "",
+            decided_by: str = "") -> None:
         places = list(places)
         n = len(places)
         if isinstance(values, (float, int)):  # a number (region rows, lever values): no array
@@ -53,7 +54,7 @@ class Recorder:
             if vals.shape != (n,):
                 vals = np.full(n, vals) if vals.ndim == 0 else np.broadcast_to(vals, (n,)).copy()
         self._blocks.append((round(year, 4), places, measure, vals, unit, sector, origin, lever,
-                             investor_origin, channel))
+                             investor_origin, channel, decided_by))
 
     @property
     def cols(self) -> dict[str, list]:
@@ -198,13 +199,13 @@ class Recorder:
         """:meth:`add` for ``collect``: ``year`` already rounded to 4 places, ``vals`` a float array of
         one value per place that no one else holds (no copy, no checks)."""
         self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin,
-                             channel))
+                             channel, ""))
 
     def _put_rows(self, year: float, rows: tuple, vals: np.ndarray) -> None:
         """:meth:`_put` of a block of rows whose labels are fixed in a run (``_rows``)."""
-        places, measure, unit, sector, origin, lever, investor_origin, channel = rows
+        places, measure, unit, sector, origin, lever, investor_origin, channel, decided_by = rows
         self._blocks.append((year, places, measure, vals, unit, sector, origin, lever, investor_origin,
-                             channel))
+                             channel, decided_by))
 
     def _collect_policy(self, m, y: float, in_city: np.ndarray | None = None) -> None:
         """Fiscal ledger (亿元 in the period), public investment by payer, attribution of arrivals and
@@ -256,8 +257,13 @@ class Recorder:
             for j in m.ledger_spend_induced.any(axis=1).nonzero()[0]:
                 blk[j, nc: 2 * nc] = m.ledger_spend_induced[j] @ W
             blk[:, 2 * nc: 3 * nc] = piv_all[:, :nc]
-            blk[:, 3 * nc] = m.lever_val
+            sc = m.policy.scaled  # a government's lever: its largest rate over sectors (× 1 otherwise)
+            blk[:, 3 * nc] = m.lever_val * np.where(sc, m.policy.sector_scale.max(axis=1), 1.0) \
+                if sc.any() else m.lever_val
             self._put_rows(y, tab["levers"], blk.ravel())
+            for city, lid, secs, vals in (m.governments.value_rows(m.lever_val) if m.governments else ()):
+                self.add(y, [city] * len(secs), "lever_value", vals, "share", sector=secs, lever=lid,
+                         decided_by=m.scn.city_policy.behaviour)  # by city and sector
         if in_city is None:
             held = np.flatnonzero(m.alive & m.induced & (m.site_market_arr[m.site] < nc))
         else:  # every row alive
@@ -306,7 +312,7 @@ class Recorder:
             vals[:-1] = by_origin[qs]
             vals[-1] = by_origin.sum()
             self._blocks.append((y, region * len(vals), meas, vals, unit, "", "", "",
-                                 [mids[q] for q in qs.tolist()] + [""], ""))
+                                 [mids[q] for q in qs.tolist()] + [""], "", ""))
         pipe = m.projects.pop
         in_study = study[pipe.site] if len(pipe) else np.zeros(0, dtype=bool)
         put(y, region, "projects_in_pipeline", np.array([float(in_study.sum())]), "projects")
@@ -392,7 +398,7 @@ def _tables(m) -> dict:
     }
 
 
-LABELS = ("measure", "unit", "sector", "origin", "lever", "investor_origin", "channel")
+LABELS = ("measure", "unit", "sector", "origin", "lever", "investor_origin", "channel", "decided_by")
 
 
 def _rows(parts: list) -> tuple:
@@ -427,11 +433,13 @@ def _row_blocks(m, industrial: np.ndarray, units: list, invs: list) -> dict:
         "by_origin": _rows([(cities, {"measure": "arrivals_by_origin", "unit": "firms/period", "origin": org})
                             for org in m.market_ids]),
         "attribution": _rows([(p, {"measure": k, "unit": "firms/period"}) for k in att for p in (cities, pids)]),
-        "levers": _rows([part for lid, u in zip(m.lever_ids, units) for part in (
+        "levers": _rows([part for j, (lid, u) in enumerate(zip(m.lever_ids, units)) for part in (
             (cities, {"measure": "lever_spending", "unit": period, "lever": lid}),
             (cities, {"measure": "lever_spending_induced", "unit": period, "lever": lid}),
             (cities, {"measure": "pivotal_arrivals", "unit": "firms/period", "lever": lid}),
-            (region, {"measure": "lever_value", "unit": u, "lever": lid}))]) if len(m.lever_ids) else None,
+            (region, {"measure": "lever_value", "unit": u, "lever": lid,
+                      "decided_by": "scenario" if j < len(m.scn.levers) else m.scn.city_policy.behaviour}))])
+        if len(m.lever_ids) else None,
         "policy_region": _rows(policy_region),
         "induced_jobs": _rows([(region, {"measure": "money_induced_jobs", "unit": "persons"})]
                               + [(region, {"measure": "induced_jobs", "unit": "persons", "lever": lid})

@@ -101,13 +101,16 @@ class Ledger:
             f = arrivals[m]
             if not len(f):
                 continue
+            # a government's rate per sector (PolicyRuntime.set_sector_scale), else the value
+            v = val[j] * self.rt.sector_scale[j][sec[m]] if self.rt.scaled[j] else val[j]
             if kind == "grant":
-                amounts = np.full(len(f), val[j] * WAN_TO_YI)
+                amounts = np.full(len(f), v * WAN_TO_YI)
             else:
-                amounts = val[j] * land_price[firms.site[f]] * YI_PER_HA_PER_YUAN_M2 * firms.land[f]
+                amounts = v * land_price[firms.site[f]] * YI_PER_HA_PER_YUAN_M2 * firms.land[f]
             paid = self.pay(j, firms, f, amounts, t)
             if kind == "land_discount":
-                firms.land_disc[f[paid]] = np.minimum(firms.land_disc[f[paid]] + val[j], 1.0)
+                v_paid = v[paid] if isinstance(v, np.ndarray) else v
+                firms.land_disc[f[paid]] = np.minimum(firms.land_disc[f[paid]] + v_paid, 1.0)
 
     def recurring_payments(self, firms, n_parks: int, t: float, dt: float) -> None:
         """This period's payments of the levers paid per year (rates from the last market state)

@@ -47,6 +47,10 @@ class PolicyRuntime:
         self.flow_money = np.zeros((L, S, R))  # per-unit after-tax flows of INVESTMENT_FLOW_KINDS
         self.term_stack = None
         self._new_factor: dict[int, float] = {}
+        # per (lever, sector) weight on the lever's value (``set_sector_scale``: city governments'
+        # rates per sector, sim/policy/governments.py); ones and unused unless a lever is ``scaled``
+        self.sector_scale = np.ones((L, S))
+        self.scaled = np.zeros(L, dtype=bool)
 
     # ------------------------------------------------------------------ values each period
     def update_values(self, t: float, dt: float) -> list[tuple[int, float]]:
@@ -57,6 +61,8 @@ class PolicyRuntime:
             self.spent_year[:] = 0.0
             self.exhausted[:] = False
         self.val[:] = [0.0 if ex else sch.at(t) for sch, ex in zip(ls.sched, self.exhausted.tolist())]
+        if self.scaled.any():  # a scaled lever with every sector's weight 0 is not in force
+            self.val[self.scaled & ~self.sector_scale.any(axis=1)] = 0.0
         supplied = []
         for j, kind in enumerate(ls.kind):
             if kind == "land_supply":
@@ -68,6 +74,15 @@ class PolicyRuntime:
                 cities = ls.consts()["ret_cities"][j]
                 self.cum_retained[cities] += self.val[j] * dt
         return supplied
+
+    def set_sector_scale(self, j: int, weights: np.ndarray) -> None:
+        """Lever ``j``'s value for sector s becomes val[j] × ``weights[s]`` wherever it is paid or
+        valued: ``rates`` (the money and the spending of the money kinds, hence choice and project
+        terms, the q-rule's flows and recurring payments) and ``Ledger.one_off_payments`` (the plot
+        discount paid and remembered). Only land discounts and tax rebates are scaled."""
+        assert self.ls.kind[j] in ("land_discount", "tax_rebate"), self.ls.kind[j]
+        self.sector_scale[j] = weights
+        self.scaled[j] = True
 
     def in_force(self, kind: str) -> float:
         """The largest value in force this period of the levers of ``kind`` (0 if none)."""
@@ -187,6 +202,10 @@ class PolicyRuntime:
                 continue
             else:  # friction_cut (in choice_terms), promotion, retention, land_supply: no rate
                 continue
+            if self.scaled[j]:  # a government's rate per sector (set_sector_scale)
+                sc = self.sector_scale[j][:, None]
+                money = None if money is None else money * sc
+                spent = None if spent is None else spent * sc
             # (rows start at +0: writing where m is what np.where(m, x, 0.0) gives)
             if want_choice:
                 np.copyto(self.rate_u[j], p.beta * money / pib, where=m)

@@ -388,10 +388,13 @@ def check_trend_places(trends: Trends, markets: list[str], cities: list[str], sr
 
 def resolved_dict(scen: Scenario) -> dict:
     """Every key of a validated scenario (what is hashed and written to the manifest); without a
-    ``posterior:`` the key is left out, so the hashes of scenarios without one stay as they were."""
+    ``posterior:`` the key is left out, so the hashes of scenarios without one stay as they were;
+    so is a default ``city_policy`` (fixed)."""
     resolved = scen.model_dump(mode="json")
     if resolved.get("posterior") is None:
         resolved.pop("posterior", None)
+    if scen.city_policy == type(scen.city_policy)():
+        resolved.pop("city_policy", None)
     return resolved
 
 

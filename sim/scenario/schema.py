@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..dates import Schedule, overlay, parse_date, parse_schedule
 from ..policy.levers import Anchor, Lever, NewPark, ScenarioTarget
+from .city_policy import CityPolicy
 
 
 class _Strict(BaseModel):
@@ -262,6 +263,9 @@ class Scenario(_Strict):
     targets: list[ScenarioTarget] = Field(default_factory=list, description="plan targets")
     known_projects: list[KnownProject] = Field(default_factory=list,
                                                description="a city's own named projects")
+    city_policy: CityPolicy = Field(CityPolicy(), description=(
+        "how city governments set their money levers: fixed, compete or coordinate "
+        "(sim/scenario/city_policy.py)"))
 
     @field_validator("levers", "new_parks", "anchors", "targets", "known_projects")
     @classmethod
