@@ -5,6 +5,7 @@ ledger and the attribution of arrivals all use it, exactly as a scenario file wi
 """
 
 import copy
+import re
 import socket
 
 import numpy as np
@@ -185,3 +186,16 @@ def test_command_mistakes(capsys, monkeypatch):
     assert run.main(["dashboard"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "65535" in err[0] and "free port" in err[1] and ".[dashboard]" in err[2]
+
+
+def test_city_policy_switch_makes_governments_act():
+    """The dashboard's city-government select: ``compete`` on the zone scenario adds the six
+    governments' levers, which the status card lists with the highest sector rate in force."""
+    m = steps(DashboardEconomy(city_policy="compete"), 12)
+    gov = [lid for lid in m.lever_ids if lid.startswith("gov.")]
+    assert len(gov) == 12 and not [lid for lid in DashboardEconomy().lever_ids if lid.startswith("gov.")]
+    html = status_html(m, "en")
+    rates = [float(x) for x in re.findall(r'data-testid="in-force-gov[^>]*>([^<]*)<', html)]
+    assert len(rates) == 12 and max(rates) > 0 and max(rates) <= 0.4
+    with pytest.raises(UserError, match="city_policy"):
+        DashboardEconomy(city_policy="bid")

@@ -123,10 +123,17 @@ def _parks_reached(lever: dict, parks: dict[str, dict], where: str) -> list[str]
     return out + [p for p in t.get("parks", []) if p not in out]
 
 
+CITY_POLICIES = ("scenario", "fixed", "compete", "coordinate")  # "scenario": as the file says
+
+
 def build_scenario(scenario: str = TEMPLATE, park: str = ALL_PARKS,
-                   values: dict[str, float] | None = None) -> LoadedScenario:
+                   values: dict[str, float] | None = None, city_policy: str = "scenario") -> LoadedScenario:
     """The scenario ``scenarios/<scenario>.yaml`` with the dashboard's four lever values put in
-    (module docstring); validated like any scenario. ``values`` default to :func:`default_values`."""
+    (module docstring) and, unless ``city_policy`` is ``scenario``, the city governments' behaviour
+    (``city_policy.behaviour``: fixed, compete or coordinate, the scenario's other city_policy
+    parameters kept); validated like any scenario. ``values`` default to :func:`default_values`."""
+    if city_policy not in CITY_POLICIES:
+        raise UserError("dashboard", "city_policy", city_policy, f"one of {', '.join(CITY_POLICIES)}")
     names = scenario_names()
     if scenario not in names:
         raise UserError("dashboard", "scenario", scenario, f"one of {', '.join(names)}")
@@ -177,6 +184,10 @@ def build_scenario(scenario: str = TEMPLATE, park: str = ALL_PARKS,
             else:
                 levers.pop(at)
         levers.append(one)
+    if city_policy != "scenario":
+        cp = res.get("city_policy") or {}
+        cp = {"behaviour": cp} if isinstance(cp, str) else dict(cp)
+        res["city_policy"] = {**cp, "behaviour": city_policy}
     return validate_scenario(res, src=str(path), path=base.path, files=base.files)
 
 
@@ -211,11 +222,13 @@ class DashboardEconomy(RegionalEconomy):
 
     def __init__(self, scenario: str = TEMPLATE, seed: int | str | None = None, park: str = ALL_PARKS,
                  land_discount: float | None = None, interest_subsidy: float | None = None,
-                 tax_rebate: float | None = None, talent_subsidy: float | None = None) -> None:
+                 tax_rebate: float | None = None, talent_subsidy: float | None = None,
+                 city_policy: str = "scenario") -> None:
         given = {"land_discount": land_discount, "interest_subsidy": interest_subsidy,
                  "tax_rebate": tax_rebate, "talent_subsidy": talent_subsidy}
         values = {k: (_default(k) if v is None else float(v)) for k, v in given.items()}
-        loaded = build_scenario(scenario, park, values)
+        loaded = build_scenario(scenario, park, values, city_policy)
+        self.dash_city_policy = city_policy
         super().__init__(loaded, seed=_seed(seed))
         self.dash_scenario, self.dash_park, self.dash_values = scenario, park, values
         # the lever each slider drives (its id in the model) and the zone's parks

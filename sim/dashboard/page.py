@@ -15,6 +15,7 @@ import math
 
 from .economy import (
     ALL_PARKS,
+    CITY_POLICIES,
     LEVERS,
     TEMPLATE,
     DashboardEconomy,
@@ -166,6 +167,13 @@ def _cell(tid: str, text: str) -> str:
     return f'<td data-testid="{tid}" style="text-align:right;padding:0 6px">{text}</td>'
 
 
+def _in_force(model, j: int, lid: str) -> float:
+    """The lever's value this period as run.py reports it (``lever_value``, region row): for a
+    government's lever (``gov.<city>.<kind>``) the highest of its sectors' rates."""
+    vals = model.history.get(f"value:{lid}")
+    return float(vals[-1]) if vals else float(model.lever_val[j])
+
+
 def lever_rows(model, lang: str = "zh") -> list[str]:
     """One row per lever of the model's scenario (the sliders' levers and every other one, money or
     not): its kind and id, the slider's value if a slider drives it, the value in force now, its
@@ -181,7 +189,7 @@ def lever_rows(model, lang: str = "zh") -> list[str]:
         unit = KINDS[kind]["unit"]
         rows.append(f"<tr><td>{name}<br><small style='color:#666'>{lid}</small></td>"
                     + _cell(f"set-{key}", f"{model.dash_values[slider]:g}" if slider else "–")
-                    + _cell(f"in-force-{key}", f"{float(model.lever_val[j]):g}")
+                    + _cell(f"in-force-{key}", f"{_in_force(model, j, lid):g}")
                     + f"<td>{UNIT_LABEL[lang].get(unit, unit)}</td>"
                     + _cell(f"spent-{key}", f"{model.cumulative('spending:' + lid):.4f}")
                     + _cell(f"pivotal-{key}", f"{model.cumulative('pivotal:' + lid):.0f}") + "</tr>")
@@ -227,7 +235,8 @@ def model_params() -> dict:
     defaults = default_values()
     params = {"scenario": {"type": "Select", "value": TEMPLATE, "values": scenario_names()},
               "seed": {"type": "InputText", "value": ""},
-              "park": {"type": "Select", "value": ALL_PARKS, "values": [ALL_PARKS, *zone_parks()]}}
+              "park": {"type": "Select", "value": ALL_PARKS, "values": [ALL_PARKS, *zone_parks()]},
+              "city_policy": {"type": "Select", "value": "scenario", "values": list(CITY_POLICIES)}}
     for kind, spec in LEVERS.items():
         params[kind] = {"type": "Slider", "value": defaults[kind], "min": spec["min"], "max": spec["max"],
                         "step": spec["step"]}
