@@ -12,7 +12,11 @@ each bin still receives its rows' weights in row order from 0: the sums are the 
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+from . import jit
 
 
 def bincounts(idx: list, weights: list, sizes: list) -> list[np.ndarray]:
@@ -20,8 +24,12 @@ def bincounts(idx: list, weights: list, sizes: list) -> list[np.ndarray]:
     index arrays of one length with every index of problem q below ``sizes[q]`` (its bins: no
     bincount here grows past its ``minlength``). Returns views into one array."""
     m, n = len(idx), len(idx[0])
-    offs = np.zeros(m + 1, dtype=np.intp)
-    np.cumsum(sizes, out=offs[1:])
+    offs = np.array([0, *itertools.accumulate(sizes)], dtype=np.intp)
+    if jit.ENABLED:  # the same additions in the same order, without the interleaved copies
+        tot = np.zeros(int(offs[m]))
+        _bincounts(tot, offs, tuple(np.ascontiguousarray(i, dtype=np.intp) for i in idx),
+                   tuple(np.ascontiguousarray(w, dtype=np.float64) for w in weights))
+        return [tot[offs[q]: offs[q + 1]] for q in range(m)]
     key = np.empty((n, m), dtype=np.intp)
     w = np.empty((n, m))
     for q in range(m):
@@ -29,6 +37,17 @@ def bincounts(idx: list, weights: list, sizes: list) -> list[np.ndarray]:
         w[:, q] = weights[q]
     tot = np.bincount(key.ravel(), weights=w.ravel(), minlength=int(offs[m]))
     return [tot[offs[q]: offs[q + 1]] for q in range(m)]
+
+
+@jit.kernel
+def _bincounts(tot, offs, idx, w):
+    """tot[offs[q] + idx[q][i]] += w[q][i] for rows i in order, problems q in order within a row
+    (the interleaved bincount of :func:`bincounts`: each bin gets its rows' weights in row order,
+    from 0). ``idx``, ``w``: tuples of m arrays of one length."""
+    m = len(idx)
+    for i in range(idx[0].shape[0]):
+        for q in range(m):
+            tot[offs[q] + idx[q][i]] += w[q][i]
 
 
 def member(a: np.ndarray, b: np.ndarray) -> np.ndarray:

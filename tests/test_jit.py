@@ -1,0 +1,126 @@
+"""The numba kernels (sim/jit.py, the ``fast`` extra) give the same bits as their numpy forms, and
+a run gives the same numbers with and without them. Both paths run here: the numpy form by
+flipping ``sim.jit.ENABLED`` (what ``SIM_NO_NUMBA=1`` or a missing numba does at import); the
+kernel tests skip where numba is not installed."""
+import importlib.util
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sim import arrays, jit, rng
+from tests.fingerprint import ROOT, fingerprint
+
+needs_numba = pytest.mark.skipif(jit.numba is None, reason="numba (the fast extra) not installed")
+
+
+@pytest.fixture
+def both(monkeypatch):
+    """Call ``f(*a, **k)`` with the kernels on and then off: (kernel result, numpy result)."""
+    def call(f, *a, **k):
+        monkeypatch.setattr(jit, "ENABLED", True)
+        x = f(*a, **k)
+        monkeypatch.setattr(jit, "ENABLED", False)
+        return x, f(*a, **k)
+    return call
+
+
+def _ids(r, n):
+    """Firm ids as the model holds them (int64, sorted, gaps), some near 2⁶³ to exercise the wrap."""
+    ids = np.cumsum(r.integers(1, 5, n)).astype(np.int64)
+    ids[-3:] = [2**62 + 1, 2**63 - 2, 2**63 - 1]
+    return ids
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [0, 1, 7, 1000, 100_003])
+def test_uniform_normal_gumbel_kernels_equal_numpy(both, n):
+    r = np.random.default_rng(n)
+    ids = _ids(r, n) if n >= 3 else np.arange(n, dtype=np.int64)
+    for seed, purpose, step in [(0, "exit", 0), (2**40 + 7, "growth", 219), (42, "project", 10**7 + 3)]:
+        for kw in [{}, {"ncols": 1}, {"ncols": 48}, {"col_ids": np.array([4, 2, 9, 3])}]:
+            a, b = both(rng.uniform, seed, purpose, step, ids, **kw)
+            assert a.shape == b.shape and a.dtype == b.dtype and a.flags.c_contiguous
+            assert np.array_equal(a, b), (seed, purpose, kw)
+            assert n == 0 or (a.min() > 0.0 and a.max() < 1.0)
+        for f in (rng.normal, rng.gumbel):
+            a, b = both(f, seed, purpose, step, ids)
+            assert np.array_equal(a, b), (f.__name__, seed)
+        # other id dtypes (a Python list, int32, uint64) are hashed as their uint64 values
+        for ids2 in (ids[:50].tolist(), ids[:50].astype(np.uint64), (ids[:50] % 2**31).astype(np.int32)):
+            a, b = both(rng.uniform, seed, purpose, step, ids2, ncols=3)
+            assert np.array_equal(a, b)
+
+
+@needs_numba
+def test_nested_gumbel_kernel_path_equals_numpy(both):
+    r = np.random.default_rng(5)
+    ids = _ids(r, 20_000)
+    for nest, lam in [(np.array([0, 0, 1, 2, 2, 2, 3, 4, 4, 5, 6, 6]), 0.6), (np.arange(5), 0.4),
+                      (np.array([1, 1, 1]), 1.0), (np.array([3, 3, 0, 0]), 0.05)]:
+        a, b = both(rng.nested_gumbel, 11, "choice", 3, ids, nest, lam)
+        assert np.array_equal(a, b)
+
+
+@needs_numba
+def test_one_firm_draws_equal_the_reference_scalar_form(both):
+    # the per-agent reference's one-firm uniform (Python ints) is the same stream
+    from benchmarks.mesa_reference import _uniform_at
+    key = int(rng.stream_key(7, "exit", 4))
+    for fid in (0, 1, 12345, 2**62 + 9):
+        a, b = both(rng.uniform, 7, "exit", 4, np.array([fid]))
+        assert a[0] == b[0] == _uniform_at(key, fid)
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [0, 1, 999, 200_001])
+def test_bincounts_kernel_equals_numpy_bincount(both, n):
+    r = np.random.default_rng(n)
+    sizes = [60, 13, 60, 1, 60, 13]
+    # sorted keys (long chains into one bin) and shuffled ones, weights of mixed magnitude and sign
+    idx = [np.sort(r.integers(0, s, n)) if q % 2 else r.integers(0, s, n) for q, s in enumerate(sizes)]
+    w = [r.standard_normal(n) * 10.0 ** r.integers(-8, 9, n) for _ in sizes]
+    w[1] = np.zeros(n)
+    for m in (1, 2, 6):
+        a, b = both(arrays.bincounts, idx[:m], w[:m], sizes[:m])
+        for q in range(m):
+            ref = np.bincount(idx[q], weights=w[q], minlength=sizes[q])
+            assert np.array_equal(a[q], ref) and np.array_equal(b[q], ref)
+    # int32 keys and non-contiguous views are converted, not misread
+    a, b = both(arrays.bincounts, [idx[0].astype(np.int32), idx[2][::-1]], [w[0][::-1], w[2]], [60, 60])
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
+def _run_fingerprint(name, until):
+    from sim.model import RegionalEconomy
+    from sim.outputs.metrics import Recorder
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / name), until=until)
+    rec = Recorder()
+    rec.collect(m)
+    for _ in range(m.n_steps):
+        m.step()
+        rec.collect(m)
+    return fingerprint(m, rec)
+
+
+@needs_numba
+def test_a_run_is_the_same_with_and_without_the_kernels(both):
+    # every Recorder row and the live firms' state, bit for bit (levers, projects, nested shocks)
+    a, b = both(_run_fingerprint, "jxn_transfer_zone.yaml", 2024.5)
+    assert a == b
+
+
+def test_sim_no_numba_turns_the_kernels_off():
+    code = "import sim.jit as j; print(j.ENABLED, j.numba is None)"
+    env = {**os.environ, "SIM_NO_NUMBA": "1"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
+    env["SIM_NO_NUMBA"] = "0"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    have = importlib.util.find_spec("numba") is not None
+    assert out == [str(have), str(not have)]
