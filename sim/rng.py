@@ -234,8 +234,47 @@ def nested_gumbel(seed: int, purpose: str, step: int, ids: np.ndarray, nest: np.
     cols = np.concatenate([2 * multi_ids, 2 * multi_ids + 1])
     uv = uniform(seed, purpose + "_nest", step, ids, col_ids=cols)
     k = len(multi_ids)
+    if jit.ENABLED and e.flags.c_contiguous:
+        # log_positive_stable and nest_shocks: the arithmetic in two kernels, the sines and logs in
+        # numpy (three calls over every (firm, nest) at once)
+        x = np.empty((4, len(e), k))
+        _stable_args(uv, lam, x)
+        np.sin(x[:3], out=x[:3])
+        np.log(x, out=x)              # ln sin(λA), ln sin A, ln sin((1−λ)A), ln v
+        np.negative(x[3], out=x[3])   # W = −ln v
+        np.log(x[3], out=x[3])
+        _nest_terms(e, lam, np.ascontiguousarray(sites, dtype=np.intp),
+                    np.ascontiguousarray(pos, dtype=np.intp), x)
+        return e
     log_s = log_positive_stable(lam, uv[:, :k], uv[:, k:])
     return nest_shocks(e, lam, sites, pos, log_s)
+
+
+@jit.kernel
+def _stable_args(uv, lam, x):
+    """x[0] = λA, x[1] = A, x[2] = (1−λ)A with A = π·u, x[3] = v, for u = uv[:, :k], v = uv[:, k:]
+    (the products of :func:`log_positive_stable`, (4, n, k))."""
+    k = x.shape[2]
+    mu = 1.0 - lam
+    for i in range(uv.shape[0]):
+        for j in range(k):
+            a = np.pi * uv[i, j]
+            x[0, i, j] = lam * a
+            x[1, i, j] = a
+            x[2, i, j] = mu * a
+            x[3, i, j] = uv[i, k + j]
+
+
+@jit.kernel
+def _nest_terms(e, lam, sites, pos, x):
+    """ln S = x0 − x1/λ + ((1−λ)/λ)(x2 − x3) (:func:`log_positive_stable` from its logs), then
+    e[i, s] = (e[i, s] + ln S[i, pos_s])·λ at the nested sites s (:func:`nest_shocks`)."""
+    c = (1.0 - lam) / lam
+    for i in range(e.shape[0]):
+        for t in range(sites.shape[0]):
+            p = pos[t]
+            ls = (x[0, i, p] - x[1, i, p] / lam) + c * (x[2, i, p] - x[3, i, p])
+            e[i, sites[t]] = (e[i, sites[t]] + ls) * lam
 
 
 @jit.kernel

@@ -93,6 +93,19 @@ def test_bincounts_kernel_equals_numpy_bincount(both, n):
     assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+@needs_numba
+def test_cohort_births_and_incumbents_kernel_equals_numpy(both):
+    from sim.agents.cohort import _born_incumbent
+    r = np.random.default_rng(9)
+    for n, k, R in [(0, 0, 5), (10, 0, 3), (10, 10, 3), (50_000, 31_000, 47)]:
+        site = np.sort(r.integers(0, R, n)).astype(np.intp)
+        pos = np.sort(r.choice(max(2 * k, 1), k, replace=False)).astype(np.intp)
+        ys = [r.standard_normal(n) * 1e3, r.random(n), np.zeros(n)]
+        y0s = [r.standard_normal(max(2 * k, 1)) for _ in ys]
+        a, b = both(_born_incumbent, ys, y0s, site, pos, k, R)
+        assert a.shape == b.shape == (3, 2, R) and np.array_equal(a, b)
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder

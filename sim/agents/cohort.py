@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
 from ..arrays import bincounts
 
 CHANNELS = ("births", "incumbents", "relocations", "exits")
@@ -84,17 +85,9 @@ class BaseCohort:
         # births and incumbents of every quantity in one bincount (``sim.arrays``: the same sums):
         # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order
         names = list(vals)
-        m, n = len(names), len(fid)
-        bins = site.copy()
-        bins[k:] += R
-        key = np.empty((n, m), dtype=np.intp)
-        w = np.empty((n, m))
-        for q, name in enumerate(names):
-            np.add(bins, 2 * R * q, out=key[:, q])
-            y = np.asarray(vals[name])
-            np.subtract(y[:k], self.y0[name][pos], out=w[:k, q])
-            w[k:, q] = y[k:]
-        born_inc = np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
+        m = len(names)
+        born_inc = _born_incumbent([np.asarray(vals[name]) for name in names],
+                                   [self.y0[name] for name in names], site, pos, k, R)
         gone_y = bincounts([site_dead] * m, [self.y0[name][dead] for name in names], [R] * m)
         out = {}
         for q, name in enumerate(names):
@@ -107,3 +100,42 @@ class BaseCohort:
             ch[3] = -gone_y[q]
             out[name] = ch
         return out
+
+
+def _born_incumbent(ys: list, y0s: list, site: np.ndarray, pos: np.ndarray, k: int, R: int) -> np.ndarray:
+    """(m, 2, R): per quantity q, [q, 0, r] = Σ_{rows i < k at site r} (y_q[i] − y0_q[pos[i]])
+    (incumbents) and [q, 1, r] = Σ_{rows i ≥ k at site r} y_q[i] (births), each bin adding its rows
+    in row order from 0. One interleaved ``bincount`` (row i of quantity q at position i·m + q,
+    ``sim.arrays``), or the kernel :func:`_born_incumbent_kernel` (the same additions)."""
+    m, n = len(ys), len(site)
+    if jit.ENABLED:
+        out = np.zeros(2 * R * m)
+        _born_incumbent_kernel(tuple(np.ascontiguousarray(y, dtype=np.float64) for y in ys),
+                               tuple(np.ascontiguousarray(y, dtype=np.float64) for y in y0s),
+                               np.ascontiguousarray(site, dtype=np.intp),
+                               np.ascontiguousarray(pos, dtype=np.intp), k, R, out)
+        return out.reshape(m, 2, R)
+    bins = site.copy()
+    bins[k:] += R
+    key = np.empty((n, m), dtype=np.intp)
+    w = np.empty((n, m))
+    for q in range(m):
+        np.add(bins, 2 * R * q, out=key[:, q])
+        np.subtract(ys[q][:k], y0s[q][pos], out=w[:k, q])
+        w[k:, q] = ys[q][k:]
+    return np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
+
+
+@jit.kernel
+def _born_incumbent_kernel(ys, y0s, site, pos, k, R, out):
+    """out[2Rq + r] += y_q[i] − y0_q[pos[i]] for rows i < k at site r, out[2Rq + R + r] += y_q[i]
+    for rows i ≥ k: :func:`_born_incumbent` row by row (``ys``, ``y0s``: tuples of m arrays)."""
+    m = len(ys)
+    for i in range(k):
+        p, r = pos[i], site[i]
+        for q in range(m):
+            out[2 * R * q + r] += ys[q][i] - y0s[q][p]
+    for i in range(k, site.shape[0]):
+        r = site[i] + R
+        for q in range(m):
+            out[2 * R * q + r] += ys[q][i]
