@@ -128,6 +128,29 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
     return _to_unit(z)
 
 
+def uniform_below(seed: int, purpose: str, step: int, ids: np.ndarray, table: np.ndarray,
+                  key: np.ndarray) -> np.ndarray:
+    """u_i < table[key_i] (bool, per id) for the draws u = :func:`uniform` (seed, purpose, step,
+    ids): a Bernoulli event per firm with the probability of its cell of a flat table (exits by
+    (sector, site)), without the array of draws and the gather (the kernel :func:`_below` when
+    ``jit.ENABLED``: the same draws, the same comparisons)."""
+    ids = np.atleast_1d(ids)
+    if jit.ENABLED and ids.ndim == 1:
+        out = np.empty(len(ids), dtype=np.bool_)
+        _below(_as_u64(ids), stream_key(seed, purpose, step), np.ascontiguousarray(table, dtype=np.float64),
+               np.ascontiguousarray(key, dtype=np.intp), out)
+        return out
+    return uniform(seed, purpose, step, ids) < np.asarray(table).take(key)
+
+
+@jit.kernel
+def _below(ids, key, table, cell, out):
+    """out[i] = unit(mix(mix((ids[i]·φ) ^ key))) < table[cell[i]]: :func:`uniform_below`."""
+    for i in range(ids.shape[0]):
+        b = _mix_one((ids[i] * np.uint64(0x9E3779B97F4A7C15)) ^ key)
+        out[i] = _unit_one(_mix_one(b)) < table[cell[i]]
+
+
 def _as_u64(ids: np.ndarray) -> np.ndarray:
     """A contiguous uint64 array of 1-D ids (int64 read as uint64 without a copy)."""
     a = ids.view(np.uint64) if ids.dtype == np.int64 else ids.astype(np.uint64)

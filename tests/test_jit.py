@@ -54,6 +54,18 @@ def test_uniform_normal_gumbel_kernels_equal_numpy(both, n):
             assert np.array_equal(a, b)
 
 
+@pytest.mark.parametrize("n", [0, 1, 50_001])
+def test_uniform_below_is_the_comparison_with_the_uniform_draws(both, n):
+    r = np.random.default_rng(n)
+    ids = _ids(r, n) if n >= 3 else np.arange(n, dtype=np.int64)
+    table = np.concatenate([r.random(40), [0.0, 1.0, 0.5, 1e-300]])
+    key = r.integers(0, len(table), n)
+    ref = rng.uniform(3, "exit", 8, ids) < table[key]
+    a, b = both(rng.uniform_below, 3, "exit", 8, ids, table, key) if jit.numba else (ref, ref)
+    assert a.dtype == b.dtype == bool and np.array_equal(a, ref) and np.array_equal(b, ref)
+    assert n < 1000 or 0.3 < a.mean() < 0.7
+
+
 @needs_numba
 def test_nested_gumbel_kernel_path_equals_numpy(both):
     r = np.random.default_rng(5)
