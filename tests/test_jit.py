@@ -106,16 +106,24 @@ def test_bincounts_kernel_equals_numpy_bincount(both, n):
 
 
 @needs_numba
-def test_cohort_births_and_incumbents_kernel_equals_numpy(both):
-    from sim.agents.cohort import _born_incumbent
+def test_cohort_channel_sums_kernel_equals_numpy(both):
+    from sim.agents.cohort import _channel_sums
     r = np.random.default_rng(9)
-    for n, k, R in [(0, 0, 5), (10, 0, 3), (10, 10, 3), (50_000, 31_000, 47)]:
-        site = np.sort(r.integers(0, R, n)).astype(np.intp)
-        pos = np.sort(r.choice(max(2 * k, 1), k, replace=False)).astype(np.intp)
+    for n0, k, born, R in [(0, 0, 0, 5), (4, 0, 10, 3), (10, 10, 0, 3), (12, 7, 5, 4), (60_000, 50_000, 9_000, 47)]:
+        site0 = r.integers(0, R, n0).astype(np.intp)
+        pos = np.sort(r.choice(n0, k, replace=False)).astype(np.intp)  # the base firms alive
+        site = np.concatenate([site0[pos], r.integers(0, R, born)]).astype(np.intp)
+        mv = r.random(k) < 0.2  # some base firms moved
+        site[:k][mv] = r.integers(0, R, mv.sum())
+        n = k + born
         ys = [r.standard_normal(n) * 1e3, r.random(n), np.zeros(n)]
-        y0s = [r.standard_normal(max(2 * k, 1)) for _ in ys]
-        a, b = both(_born_incumbent, ys, y0s, site, pos, k, R)
-        assert a.shape == b.shape == (3, 2, R) and np.array_equal(a, b)
+        y0s = [r.standard_normal(n0) for _ in ys]
+        a, b = both(_channel_sums, ys, y0s, site, pos, k, site0, R)
+        assert a.shape == b.shape == (5, 3, R) and np.array_equal(a, b)
+        assert np.array_equal(np.signbit(a), np.signbit(b))
+        if n0 and k < n0:  # the exits' sums are the gone firms' base values
+            gone = np.setdiff1d(np.arange(n0), pos)
+            assert np.array_equal(a[4, 0], np.bincount(site0[gone], weights=y0s[0][gone], minlength=R))
 
 
 def _run_fingerprint(name, until):
