@@ -126,6 +126,20 @@ def test_cohort_channel_sums_kernel_equals_numpy(both):
             assert np.array_equal(a[4, 0], np.bincount(site0[gone], weights=y0s[0][gone], minlength=R))
 
 
+@needs_numba
+@pytest.mark.parametrize("S", [1, 11, 200])
+def test_counting_sort_is_the_stable_argsort(both, S):
+    from sim.agents.firms import group_by_sector
+    r = np.random.default_rng(S)
+    for n in (0, 1, 5000):
+        sector = r.integers(0, S, n).astype(np.int32)
+        if n:
+            sector[: n // 2].sort()  # sorted runs, as the population stores them, then noise
+        a, b = both(group_by_sector, sector, S)
+        assert np.array_equal(a[0], np.argsort(sector, kind="stable")) and a[0].dtype == np.intp
+        assert all(np.array_equal(x, y) for x, y in zip(a, b))
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder

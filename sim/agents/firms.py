@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
+
 # per-firm fields (output, value added and jobs are rebuilt by the production stage each step)
 FIELDS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
           "arrived_t", "land_disc", "induced", "pivotal", "pinned")
@@ -29,11 +31,26 @@ def group_by_sector(sector: np.ndarray, S: int) -> tuple:
     """Rows of ``sector`` grouped by sector, in row order within a sector:
     ``(perm, sector[perm], starts, ends, counts)`` (a stable sort on a small integer type is a
     radix sort: O(n))."""
-    perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     counts = np.bincount(sector, minlength=S)
     ends = np.cumsum(counts)
+    if jit.ENABLED:
+        perm = np.empty(len(sector), dtype=np.intp)
+        _counting_sort(np.ascontiguousarray(sector), ends - counts, perm)
+    else:
+        perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     # sector[perm]: each sector's id repeated over its rows (the same array, without the gather)
     return perm, np.repeat(np.arange(S, dtype=sector.dtype), counts), ends - counts, ends, counts
+
+
+@jit.kernel
+def _counting_sort(sector, starts, perm):
+    """The stable sort of rows by sector (``np.argsort(sector, kind="stable")``, the same
+    permutation): row i goes to the next free place of its sector, from ``starts[sector[i]]``."""
+    nxt = starts.copy()
+    for i in range(sector.shape[0]):
+        s = sector[i]
+        perm[nxt[s]] = i
+        nxt[s] += 1
 
 
 class FirmPopulation:
