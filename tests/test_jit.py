@@ -140,6 +140,31 @@ def test_counting_sort_is_the_stable_argsort(both, S):
         assert all(np.array_equal(x, y) for x, y in zip(a, b))
 
 
+@needs_numba
+def test_attribution_kernel_equals_numpy(both):
+    from sim.policy.attribution import attribute
+    r = np.random.default_rng(4)
+    for n, K, R in [(1, 1, 3), (40, 9, 47), (500, 4, 12)]:
+        v = r.gumbel(size=(n, R))
+        v[r.random((n, R)) < 0.2] = -np.inf
+        cur = r.integers(0, R, n)
+        v[np.arange(n), cur] = np.abs(v[np.arange(n), cur])  # the own site is always finite
+        T = r.random((K, n, R)) * r.integers(0, 3, (K, 1, 1))  # some levers add nothing
+        T[:, :, 0] = 0.0
+        A = r.random((K, n)) < 0.7
+        jarr = np.sort(r.choice(20, K, replace=False))
+        terms = [(int(j), T[k], A[k]) for k, j in enumerate(jarr)]
+        dest = (v + T.sum(axis=0)).argmax(axis=1)
+        money = r.random(20) < 0.5
+        for mon in (None, money, np.zeros(20, bool)):
+            args = (v, terms, (terms, T, A, jarr), cur, dest, np.zeros(n, bool), np.zeros(n, bool), [],
+                    np.zeros(n, np.intp), mon)
+            a, b = both(attribute, *args)
+            assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(a, b))
+            if n > 100:
+                assert a[1].any() and (a[2] != 0).any()  # the test exercises flips
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder
