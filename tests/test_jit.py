@@ -165,6 +165,20 @@ def test_attribution_kernel_equals_numpy(both):
                 assert a[1].any() and (a[2] != 0).any()  # the test exercises flips
 
 
+@needs_numba
+def test_kernel_argmax_is_numpys():
+    # the first maximum, the first NaN, 0 for a row of −inf; ties and signed zeros
+    from sim.policy.attribution import _argmax_diff
+    r = np.random.default_rng(8)
+    v = r.integers(-2, 3, (3000, 7)).astype(float)
+    v[r.random(v.shape) < 0.05] = np.nan
+    v[r.random(v.shape) < 0.1] = -np.inf
+    v[:5] = -np.inf
+    t = r.integers(0, 2, 7) * 0.0 * r.choice([-1.0, 1.0], 7)
+    for i in range(len(v)):
+        assert _argmax_diff(v, t, i) == np.argmax(v[i] - t)
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder
