@@ -179,6 +179,24 @@ def test_kernel_argmax_is_numpys():
         assert _argmax_diff(v, t, i) == np.argmax(v[i] - t)
 
 
+@needs_numba
+def test_admission_kernel_equals_numpy(both):
+    from sim.economy.choice import admit_in_order
+    r = np.random.default_rng(2)
+    for n in (1, 2, 30, 3000):
+        site = np.sort(r.integers(0, 9, n))
+        need = r.random(n) * r.choice([0.0, 1.0, 1e-9, 50.0], n)
+        free = np.concatenate([r.random(8) * 20, [np.inf]])
+        a, b = both(admit_in_order, need, site, free)
+        assert a.dtype == b.dtype == bool and np.array_equal(a, b)
+        assert n < 100 or (a.any() and not a.all())
+    # at the edge: cumulative need equal to free land (the 1e-12 slack)
+    need = np.array([0.1, 0.2, 0.3, 0.7])
+    free = np.array([0.1 + 0.2 + 0.3, 0.7 - 1e-13])
+    a, b = both(admit_in_order, need, np.array([0, 0, 0, 1]), free)
+    assert np.array_equal(a, b) and a.all()
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder
