@@ -197,6 +197,25 @@ def test_admission_kernel_equals_numpy(both):
     assert np.array_equal(a, b) and a.all()
 
 
+def test_segment_sums_are_numpys_sums_of_the_slices(both):
+    r = np.random.default_rng(6)
+    lengths = np.concatenate([np.arange(0, 300), r.integers(300, 300_000, 40), [2**17, 2**17 + 1, 8192 + 7]])
+    r.shuffle(lengths)
+    ends = np.cumsum(lengths)
+    starts = ends - lengths
+    n = int(ends[-1])
+    for kind in range(3):
+        x = r.standard_normal(n) * 10.0 ** r.integers(-6, 7, n)
+        if kind == 1:
+            x[r.random(n) < 0.5] = -0.0
+        if kind == 2:
+            x[:] = -0.0
+        ref = np.array([np.add.reduce(x[a:b]) for a, b in zip(starts, ends)])
+        a, b = both(arrays.segment_sums, x, starts, ends) if jit.numba else (ref, ref)
+        for got in (a, b):
+            assert np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder

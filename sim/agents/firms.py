@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import jit
+from ..arrays import segment_sums
 
 # per-firm fields (output, value added and jobs are rebuilt by the production stage each step)
 FIELDS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
@@ -152,8 +153,7 @@ class FirmPopulation:
             key_p = self.index()["key"][perm]
             scale_p = self.scale[perm]
             raw = np.bincount(key_p, weights=scale_p, minlength=self.S * self.R).reshape(self.S, self.R)
-            add = np.add.reduce  # (what ``.sum()`` calls)
-            den = [max(add(scale_p[a:b]), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            den = [max(x, 1e-300) for x in segment_sums(scale_p, starts, ends).tolist()]  # (``.sum()``)
             ms = self._ms = (key_p, scale_p, raw, den)
         return ms
 
