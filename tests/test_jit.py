@@ -216,6 +216,20 @@ def test_segment_sums_are_numpys_sums_of_the_slices(both):
             assert np.array_equal(got, ref) and np.array_equal(np.signbit(got), np.signbit(ref))
 
 
+@needs_numba
+def test_compaction_kernel_is_take():
+    from sim.agents.firms import DTYPES, _take_into
+    r = np.random.default_rng(3)
+    for n in (0, 1, 20_000):
+        keep = np.sort(r.choice(n, n * 9 // 10, replace=False)).astype(np.intp)
+        for dt in set(DTYPES.values()):
+            a = (r.standard_normal(n) * 1e6).astype(dt)
+            b = np.full(n + 3, 7, dtype=dt)
+            tail = b[keep.size:].copy()
+            _take_into(a, keep, b)
+            assert np.array_equal(b[: keep.size], a.take(keep)) and np.array_equal(b[keep.size:], tail)
+
+
 def _run_fingerprint(name, until):
     from sim.model import RegionalEconomy
     from sim.outputs.metrics import Recorder

@@ -54,6 +54,13 @@ def _counting_sort(sector, starts, perm):
         nxt[s] += 1
 
 
+@jit.kernel
+def _take_into(a, rows, out):
+    """out[i] = a[rows[i]] for i < len(rows): the survivors' values in one pass (``take``)."""
+    for i in range(rows.shape[0]):
+        out[i] = a[rows[i]]
+
+
 class FirmPopulation:
     """Firms of ``S`` sectors on ``R`` sites. ``site_market[r]``: the market (city or origin) of
     site r; ``mobile_sector[s]``: whether firms of sector s may relocate."""
@@ -170,7 +177,10 @@ class FirmPopulation:
                 continue
             a = getattr(self, name)
             b = np.empty(nk + n_new, dtype=a.dtype)
-            a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
+            if jit.ENABLED:
+                _take_into(a, keep, b)  # b[:nk] = a[keep]
+            else:
+                a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)
