@@ -107,19 +107,21 @@ def uniform(seed: int, purpose: str, step: int, ids: np.ndarray, ncols: int | No
     (the numba kernels :func:`_units` / :func:`_units_cols` when ``jit.ENABLED``: the same bits)."""
     key = stream_key(seed, purpose, step)
     ids = np.atleast_1d(ids)
+    if jit.ENABLED and ids.ndim == 1:
+        u64 = _as_u64(ids)
+        if ncols is None and col_ids is None:
+            out = np.empty(len(u64))
+            _units(u64, key, out)
+        else:
+            cols = (_arange_u64(ncols) if col_ids is None
+                    else np.ascontiguousarray(col_ids, dtype=np.uint64))
+            out = np.empty((len(u64), len(cols)))
+            _units_cols(u64, key, cols, out.reshape(-1))
+        return out
     cols = None
     if ncols is not None or col_ids is not None:
         cols = (np.arange(ncols, dtype=np.uint64) if col_ids is None
                 else np.asarray(col_ids, dtype=np.uint64))
-    if jit.ENABLED and ids.ndim == 1:
-        u64 = _as_u64(ids)
-        if cols is None:
-            out = np.empty(len(u64))
-            _units(u64, key, out)
-        else:
-            out = np.empty((len(u64), len(cols)))
-            _units_cols(u64, key, np.ascontiguousarray(_mix(cols * _M2 + key)), out.reshape(-1))
-        return out
     base = _firm_base(ids, key)
     if cols is None:
         z = _mix_inplace(base)
@@ -179,11 +181,27 @@ def _units(ids, key, out):
         out[i] = _unit_one(_mix_one(b))
 
 
+_ARANGE: dict[int, np.ndarray] = {}
+
+
+def _arange_u64(n: int) -> np.ndarray:
+    """``np.arange(n, dtype=np.uint64)`` (kept: read-only, a few sizes)."""
+    a = _ARANGE.get(n)
+    if a is None:
+        a = _ARANGE[n] = np.arange(n, dtype=np.uint64)
+        a.flags.writeable = False
+    return a
+
+
 @jit.kernel
-def _units_cols(ids, key, colkey, out):
-    """out[i·m + j] = unit(mix(b_i ^ colkey[j])), b_i = mix((ids[i]·φ) ^ key), colkey[j] =
-    mix(c_j·M2 + key), m columns: :func:`uniform` by column (``out``: the flat (n, m) array)."""
-    n, m = ids.shape[0], colkey.shape[0]
+def _units_cols(ids, key, cols, out):
+    """out[i·m + j] = unit(mix(b_i ^ colkey_j)), b_i = mix((ids[i]·φ) ^ key), colkey_j =
+    mix(c_j·M2 + key) for the m columns c = ``cols``: :func:`uniform` by column (``out``: the
+    flat (n, m) array)."""
+    n, m = ids.shape[0], cols.shape[0]
+    colkey = np.empty(m, np.uint64)
+    for j in range(m):
+        colkey[j] = _mix_one(cols[j] * np.uint64(0x94D049BB133111EB) + key)
     b = np.empty(n, np.uint64)
     for i in range(n):
         b[i] = _mix_one((ids[i] * np.uint64(0x9E3779B97F4A7C15)) ^ key)
