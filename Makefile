@@ -24,7 +24,7 @@ $(VPY):
 	$(VPY) -m pip install -qq --upgrade pip
 
 $(STAMP): pyproject.toml | $(VPY)
-	$(VPY) -m pip install -qq -e ".[test,sweep,dashboard,calibrate]"
+	$(VPY) -m pip install -qq -e ".[test,sweep,dashboard,calibrate,fast]"
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
 from ..arrays import bincounts
 
 CHANNELS = ("births", "incumbents", "relocations", "exits")
@@ -74,36 +75,88 @@ class BaseCohort:
             vals = {k: np.asarray(v)[live] for k, v in values.items()}
         k = int(np.searchsorted(fid, self.id_end))  # rows [0, k): base firms; [k, n): born after
         pos = self._positions(fid[:k])
-        site_b = site[:k]
-        site0_b = self.site0[pos]
-        moved = (site_b != site0_b).nonzero()[0]
-        gone = np.ones(self.n, dtype=bool)
-        gone[pos] = False
-        dead = np.flatnonzero(gone)
-        site_dead, to_b, from_b = self.site0[dead], site_b[moved], site0_b[moved]
-        # births and incumbents of every quantity in one bincount (``sim.arrays``: the same sums):
-        # row i of quantity q in bin (q, born, site) at position i·m + q, rows in order
         names = list(vals)
-        m, n = len(names), len(fid)
-        bins = site.copy()
-        bins[k:] += R
-        key = np.empty((n, m), dtype=np.intp)
-        w = np.empty((n, m))
-        for q, name in enumerate(names):
-            np.add(bins, 2 * R * q, out=key[:, q])
-            y = np.asarray(vals[name])
-            np.subtract(y[:k], self.y0[name][pos], out=w[:k, q])
-            w[k:, q] = y[k:]
-        born_inc = np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
-        gone_y = bincounts([site_dead] * m, [self.y0[name][dead] for name in names], [R] * m)
+        sums = _channel_sums([np.asarray(vals[name]) for name in names], [self.y0[name] for name in names],
+                             site, pos, k, self.site0, R)
         out = {}
         for q, name in enumerate(names):
-            y0 = self.y0[name]
-            m0 = y0[pos[moved]]
             ch = np.empty((4, R))
-            ch[0] = born_inc[q, 1]
-            ch[1] = born_inc[q, 0]
-            ch[2] = np.bincount(to_b, weights=m0, minlength=R) - np.bincount(from_b, weights=m0, minlength=R)
-            ch[3] = -gone_y[q]
+            ch[0] = sums[1, q]             # births
+            ch[1] = sums[0, q]             # incumbents
+            np.subtract(sums[2, q], sums[3, q], out=ch[2])  # relocations: in − out
+            np.negative(sums[4, q], out=ch[3])              # exits
             out[name] = ch
         return out
+
+
+def _channel_sums(ys: list, y0s: list, site: np.ndarray, pos: np.ndarray, k: int, site0: np.ndarray,
+                  R: int) -> np.ndarray:
+    """(5, m, R) sums by site of m quantities: [0] incumbents Σ_{rows i < k at r} (y[i] − y0[pos[i]]),
+    [1] births Σ_{rows i ≥ k at r} y[i], [2] relocations in Σ_{i < k moved, now at r} y0[pos[i]],
+    [3] relocations out Σ_{i < k moved, from r} y0[pos[i]], [4] exits Σ_{base j gone, r0_j = r}
+    y0[j]. Rows i < k are the base firms alive (cohort positions ``pos``, base sites ``site0``);
+    every bin adds its rows in row order from 0 (moves in row order, exits by cohort position).
+    Bincounts (births and incumbents of all quantities in one interleaved bincount, row i of
+    quantity q at position i·m + q: ``sim.arrays``), or the kernel :func:`_channel_sums_kernel`
+    (the same additions in one pass)."""
+    m, n = len(ys), len(site)
+    if jit.ENABLED:
+        out = np.zeros((5, m, R))
+        _channel_sums_kernel(tuple(np.ascontiguousarray(y, dtype=np.float64) for y in ys),
+                             tuple(np.ascontiguousarray(y, dtype=np.float64) for y in y0s),
+                             np.ascontiguousarray(site, dtype=np.intp), np.ascontiguousarray(pos, dtype=np.intp),
+                             k, np.ascontiguousarray(site0, dtype=np.intp), out)
+        return out
+    out = np.empty((5, m, R))
+    bins = site.copy()
+    bins[k:] += R
+    key = np.empty((n, m), dtype=np.intp)
+    w = np.empty((n, m))
+    for q in range(m):
+        np.add(bins, 2 * R * q, out=key[:, q])
+        np.subtract(ys[q][:k], y0s[q][pos], out=w[:k, q])
+        w[k:, q] = ys[q][k:]
+    born_inc = np.bincount(key.ravel(), weights=w.ravel(), minlength=2 * R * m).reshape(m, 2, R)
+    out[0], out[1] = born_inc[:, 0], born_inc[:, 1]
+    site_b, site0_b = site[:k], site0[pos]
+    moved = (site_b != site0_b).nonzero()[0]
+    gone = np.ones(len(site0), dtype=bool)
+    gone[pos] = False
+    dead = np.flatnonzero(gone)
+    to_b, from_b, pos_m = site_b[moved], site0_b[moved], pos[moved]
+    for q in range(m):
+        m0 = y0s[q][pos_m]
+        out[2, q] = np.bincount(to_b, weights=m0, minlength=R)
+        out[3, q] = np.bincount(from_b, weights=m0, minlength=R)
+    out[4] = bincounts([site0[dead]] * m, [y0s[q][dead] for q in range(m)], [R] * m)
+    return out
+
+
+@jit.kernel
+def _channel_sums_kernel(ys, y0s, site, pos, k, site0, out):
+    """:func:`_channel_sums` row by row: out[0, q, r] += y_q[i] − y0_q[pos[i]] and, if the firm
+    moved (r ≠ r0 = site0[pos[i]]), out[2, q, r] += y0_q[pos[i]], out[3, q, r0] += y0_q[pos[i]] for
+    rows i < k; out[1, q, r] += y_q[i] for rows i ≥ k; out[4, q, site0[j]] += y0_q[j] for the base
+    positions j that no row holds, in increasing j. ``ys``, ``y0s``: tuples of m arrays."""
+    m = len(ys)
+    held = np.zeros(site0.shape[0], dtype=np.bool_)
+    for i in range(k):
+        p, r = pos[i], site[i]
+        held[p] = True
+        r0 = site0[p]
+        for q in range(m):
+            out[0, q, r] += ys[q][i] - y0s[q][p]
+        if r != r0:
+            for q in range(m):
+                x = y0s[q][p]
+                out[2, q, r] += x
+                out[3, q, r0] += x
+    for i in range(k, site.shape[0]):
+        r = site[i]
+        for q in range(m):
+            out[1, q, r] += ys[q][i]
+    for j in range(site0.shape[0]):
+        if not held[j]:
+            r0 = site0[j]
+            for q in range(m):
+                out[4, q, r0] += y0s[q][j]

@@ -26,8 +26,7 @@ def exits_and_births(firms, sites, land, market, flows, births: dict | None, led
     array; one-off levers (grants, land discounts to newcomers) pay them."""
     f = firms
     prob = exit_probability(exit_hazard(market.net_scale, market.pibar, p.exit_rate, p.exit_loss_hazard), dt)
-    u = rng.uniform(seed, "exit", step, f.firm_id)
-    go = u < prob.ravel().take(f.index()["key"])
+    go = rng.uniform_below(seed, "exit", step, f.firm_id, prob.ravel(), f.index()["key"])
     if f.revisers()["pinned"]:
         go &= ~f.pinned
     out = go.nonzero()[0]

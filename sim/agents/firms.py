@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
+from ..arrays import segment_sums
+
 # per-firm fields (output, value added and jobs are rebuilt by the production stage each step)
 FIELDS = ("firm_id", "sector", "site", "scale", "home", "alive", "land",
           "arrived_t", "land_disc", "induced", "pivotal", "pinned")
@@ -29,11 +32,33 @@ def group_by_sector(sector: np.ndarray, S: int) -> tuple:
     """Rows of ``sector`` grouped by sector, in row order within a sector:
     ``(perm, sector[perm], starts, ends, counts)`` (a stable sort on a small integer type is a
     radix sort: O(n))."""
-    perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     counts = np.bincount(sector, minlength=S)
     ends = np.cumsum(counts)
+    if jit.ENABLED:
+        perm = np.empty(len(sector), dtype=np.intp)
+        _counting_sort(np.ascontiguousarray(sector), ends - counts, perm)
+    else:
+        perm = np.argsort(sector.astype(np.int8 if S < 128 else np.int32), kind="stable")
     # sector[perm]: each sector's id repeated over its rows (the same array, without the gather)
     return perm, np.repeat(np.arange(S, dtype=sector.dtype), counts), ends - counts, ends, counts
+
+
+@jit.kernel
+def _counting_sort(sector, starts, perm):
+    """The stable sort of rows by sector (``np.argsort(sector, kind="stable")``, the same
+    permutation): row i goes to the next free place of its sector, from ``starts[sector[i]]``."""
+    nxt = starts.copy()
+    for i in range(sector.shape[0]):
+        s = sector[i]
+        perm[nxt[s]] = i
+        nxt[s] += 1
+
+
+@jit.kernel
+def _take_into(a, rows, out):
+    """out[i] = a[rows[i]] for i < len(rows): the survivors' values in one pass (``take``)."""
+    for i in range(rows.shape[0]):
+        out[i] = a[rows[i]]
 
 
 class FirmPopulation:
@@ -135,8 +160,7 @@ class FirmPopulation:
             key_p = self.index()["key"][perm]
             scale_p = self.scale[perm]
             raw = np.bincount(key_p, weights=scale_p, minlength=self.S * self.R).reshape(self.S, self.R)
-            add = np.add.reduce  # (what ``.sum()`` calls)
-            den = [max(add(scale_p[a:b]), 1e-300) for a, b in zip(starts.tolist(), ends.tolist())]
+            den = [max(x, 1e-300) for x in segment_sums(scale_p, starts, ends).tolist()]  # (``.sum()``)
             ms = self._ms = (key_p, scale_p, raw, den)
         return ms
 
@@ -153,7 +177,10 @@ class FirmPopulation:
                 continue
             a = getattr(self, name)
             b = np.empty(nk + n_new, dtype=a.dtype)
-            a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
+            if jit.ENABLED:
+                _take_into(a, keep, b)  # b[:nk] = a[keep]
+            else:
+                a.take(keep, out=b[:nk], mode="clip")  # (mode="raise" with out= buffers)
             if name != "scale":
                 b[nk:] = new[name]
             setattr(self, name, b)

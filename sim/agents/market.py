@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import segment_sums
 from ..economy import market
 from ..economy.profits import components, net_profit
 
@@ -77,17 +78,11 @@ class MarketBlock:
         self.net_scale = net_profit(self.bc, p.cit_rate)
         if cost_of_living:
             self.net_scale = self.net_scale * self.cost_of_living()[site_market][None, :]
-        w = np.zeros(S)
-        wf = np.zeros(S)
         prod = self.pi_scale.ravel().take(key_p)
         prod *= scale_p
-        add = np.add.reduce  # (what ``.sum()`` calls)
-        for s, a, b, c in zip(range(S), starts.tolist(), ends.tolist(), counts.tolist()):
-            tot = add(prod[a:b])
-            w[s] = tot / den[s]
-            wf[s] = tot / max(c, 1)
-        self.pibar = w            # mean operating profit per unit scale (亿元/year)
-        self.pibar_firm = wf      # mean operating profit per firm (亿元/year)
+        tot = segment_sums(prod, starts, ends)  # per sector, what ``.sum()`` of its slice gives
+        self.pibar = tot / np.asarray(den)                  # mean operating profit per unit scale (亿元/year)
+        self.pibar_firm = tot / np.maximum(counts, 1)       # mean operating profit per firm (亿元/year)
 
     def cost_of_living(self) -> np.ndarray:
         """Deflator 1/P_q^μ of each market (switch ``cost_of_living``: owners live and spend where

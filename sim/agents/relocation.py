@@ -69,7 +69,6 @@ class SiteChoice:
         rel = np.log(mk.cost / mk.cost0)
         press = np.maximum(rel - rel.mean(axis=1, keepdims=True), 0.0)
         theta_sr = theta0[:, None] * dt * (1 + self.p.cost_pressure_revision * press)
-        u = rng.uniform(self.seed, "revise", step, pop["cand_ids"])
         # promotion levers (招商): more firms of the target sectors elsewhere look at moving. The
         # probabilities are functions of (sector, site): computed on the S × R tables, then read
         # through the firms' keys (the same numbers, element by element)
@@ -77,6 +76,7 @@ class SiteChoice:
         promos = [j for j, kind in enumerate(ls.kind) if kind == "promotion" and val[j] != 0]
         p_base = np.minimum(theta_sr, 1.0).ravel()
         if promos:
+            u = rng.uniform(self.seed, "revise", step, pop["cand_ids"])
             boost = np.ones(theta_sr.size)
             lc = ls.consts()
             for j in promos:
@@ -88,7 +88,7 @@ class SiteChoice:
             rev = alive.take(revise)
             promo_only = ~(u.take(revise) < p_base.take(ka.take(revise)))  # not without the boost
         else:  # boost 1: theta · 1 = theta
-            rev = alive[u < p_base.take(ka)]
+            rev = alive[rng.uniform_below(self.seed, "revise", step, pop["cand_ids"], p_base, ka)]
             promo_only = np.zeros(rev.size, dtype=bool)
         # by sector (a stable sort keeps row order within a sector)
         sec_rev = f.sector[rev]

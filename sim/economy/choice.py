@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
+
 
 def row_max(v: np.ndarray) -> np.ndarray:
     """``np.max(v, axis=-1, keepdims=True)`` (the same values: the entry ``argmax`` points at, the
@@ -156,11 +158,31 @@ def preference_order(v: np.ndarray, rounds: int) -> np.ndarray:
 def admit_in_order(need: np.ndarray, site: np.ndarray, free: np.ndarray) -> np.ndarray:
     """The capacity rule's admission test: requests sorted so that each site's are contiguous and
     in admission order; request i is admitted if the cumulative need (ha) of its site's requests up
-    to and including it fits in the site's free land: Σ_{j ≤ i, same site} need_j ≤ free[site]."""
+    to and including it fits in the site's free land: Σ_{j ≤ i, same site} need_j ≤ free[site]
+    (as (C_i − C_start) ≤ free + 1e-12 with C the running sum over all requests; the kernel
+    :func:`_admit_in_order` when ``jit.ENABLED``: the same operations)."""
+    if jit.ENABLED:
+        ok = np.empty(len(need), dtype=np.bool_)
+        _admit_in_order(np.ascontiguousarray(need, dtype=np.float64), np.ascontiguousarray(site),
+                        np.ascontiguousarray(free, dtype=np.float64), ok)
+        return ok
     csum = np.cumsum(need)
     start = np.concatenate(([0], np.flatnonzero(np.diff(site)) + 1))
     base = np.repeat(csum[start] - need[start], np.diff(np.append(start, len(site))))
     return (csum - base) <= free[site] + 1e-12
+
+
+@jit.kernel
+def _admit_in_order(need, site, free, ok):
+    """:func:`admit_in_order` in one pass: C_i = C_{i−1} + need_i (C_0 = need_0), B = C_s − need_s at
+    the first request s of each site's run, ok_i = C_i − B ≤ free[site_i] + 1e-12."""
+    c = 0.0
+    b = 0.0
+    for i in range(need.shape[0]):
+        c = need[i] if i == 0 else c + need[i]
+        if i == 0 or site[i] != site[i - 1]:
+            b = c - need[i]
+        ok[i] = (c - b) <= free[site[i]] + 1e-12
 
 
 def utility_rows(net_scale: np.ndarray, move_base: np.ndarray, pi_scale: np.ndarray, sec: np.ndarray,

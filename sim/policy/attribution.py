@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
 from ..arrays import member
 
 # kinds that pay money to firms (through ``Ledger.pay``); the others are free to the budget or
@@ -58,9 +59,18 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
     def rows(x, axis=0):
         return x if every else x.take(mi, axis=axis)
     v_m, dest_m = rows(v_full), rows(dest)
-    total = np.zeros_like(v_m)
-    mon_total = mon_applies = None
-    if terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
+    mon_total = mon_applies = mflip = None
+    if jit.ENABLED and terms and stack is not None and stack[0] is terms:
+        _, T, A, jarr = stack
+        ks = np.array([money is not None and bool(money[j]) for j in jarr], dtype=np.bool_)
+        none_choice, piv, mflip = np.empty(len(mi), np.intp), np.empty(len(mi), np.int64), np.empty(len(mi), np.bool_)
+        _stacked_flips(np.ascontiguousarray(v_m, dtype=np.float64), np.ascontiguousarray(rows(T, axis=1), dtype=np.float64),
+                       np.ascontiguousarray(rows(A, axis=1), dtype=np.bool_), np.ascontiguousarray(dest_m, dtype=np.intp),
+                       np.int64(1) << np.asarray(jarr, dtype=np.int64), ks, none_choice, piv, mflip)
+        if not ks.any():
+            mflip = None
+    elif terms and stack is not None and stack[0] is terms:  # the terms as one K × n × R array
+        total = np.zeros_like(v_m)
         _, T, A, jarr = stack
         sub = rows(T, axis=1)
         for k in range(len(sub)):
@@ -78,6 +88,7 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
                     mon_total += sub[k]
                 mon_applies = A_m[ks].any(axis=0)
     else:
+        total = np.zeros_like(v_m)
         for _, term, _ in terms:
             total += rows(term)
         none_choice = (v_m - total).argmax(axis=1)
@@ -92,6 +103,7 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
                 mon_applies |= rows(applies)
     if mon_total is not None:
         mflip = ((v_m - mon_total).argmax(axis=1) != dest_m) & mon_applies
+    if mflip is not None:
         piv[mflip] |= np.int64(1) << np.int64(MONEY_BIT)
     induced = none_choice != dest_m
     for j, mask in promos:
@@ -103,6 +115,52 @@ def attribute(v_full: np.ndarray, terms: list, stack, cur: np.ndarray, dest: np.
     induced &= ~pl
     piv[pl] = 0
     return mi, induced, piv
+
+
+@jit.kernel
+def _argmax_diff(v, t, i):
+    """argmax over r of v[i, r] − t[r] (numpy's: the first maximum, or the first NaN)."""
+    best = v[i, 0] - t[0]
+    arg = 0
+    if np.isnan(best):
+        return 0
+    for r in range(1, v.shape[1]):
+        x = v[i, r] - t[r]
+        if x > best or np.isnan(x):
+            best = x
+            arg = r
+            if np.isnan(x):
+                break
+    return arg
+
+
+@jit.kernel
+def _stacked_flips(v, T, A, dest, jbit, money, none_choice, piv, mflip):
+    """:func:`attribute`'s stacked path row by row, for movers i with utilities v (n × R), the
+    levers' terms T (K × n × R), whether each applies A (K × n), destinations ``dest``:
+    none_choice[i] = argmax(v_i − Σ_k T_ki) (the sum from 0 in lever order), bit ``jbit[k]`` of
+    piv[i] if argmax(v_i − T_ki) ≠ dest_i and A_ki, mflip[i] if argmax(v_i − Σ_{k money} T_ki) ≠
+    dest_i and some money lever applies (``money[k]``: lever k is one)."""
+    K, n, R = T.shape
+    tot = np.empty(R)
+    mon = np.empty(R)
+    for i in range(n):
+        tot[:] = 0.0
+        mon[:] = 0.0
+        bits = np.int64(0)
+        m_app = False
+        for k in range(K):
+            for r in range(R):
+                tot[r] += T[k, i, r]
+            if money[k]:
+                m_app = m_app or A[k, i]
+                for r in range(R):
+                    mon[r] += T[k, i, r]
+            if A[k, i] and _argmax_diff(v, T[k, i], i) != dest[i]:
+                bits |= jbit[k]
+        none_choice[i] = _argmax_diff(v, tot, i)
+        piv[i] = bits
+        mflip[i] = m_app and _argmax_diff(v, mon, i) != dest[i]
 
 
 class ArrivalTally:
