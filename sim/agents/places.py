@@ -6,6 +6,8 @@ a *market* is a city or an origin region (where income is spent). Sites are numb
 """
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
@@ -198,6 +200,41 @@ class Park(FixedAgent):
 
 
 LAYER_MEASURES = ("firms", "jobs", "output", "capital")
+MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+class TerritoryGrid(OrthogonalMooreGrid):
+    """Mesa's ``OrthogonalMooreGrid`` with the same cells and the same connections (each cell's
+    ``connections``: relative offset → neighbour, in Mesa's offset order), linked in one pass
+    without Mesa's per-link cache reset (a new cell has no cache), and built with Python's cyclic
+    garbage collector paused: the 22,000 cells and their 175,000 links are new objects that would
+    set off collections over the whole heap (0.09 s instead of 0.26–0.45 s;
+    tests/test_territory.py compares the links with Mesa's)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    def _connect_cells_2d(self) -> None:
+        if self.torus:
+            super()._connect_cells_2d()
+            return
+        cells = self._cells
+        w, h = self.dimensions
+        for (i, j), cell in cells.items():
+            conn = cell.connections
+            if 0 < i < w - 1 and 0 < j < h - 1:
+                for di, dj in MOORE:
+                    conn[(di, dj)] = cells[i + di, j + dj]
+            else:
+                for di, dj in MOORE:
+                    if 0 <= i + di < w and 0 <= j + dj < h:
+                        conn[(di, dj)] = cells[i + di, j + dj]
 
 
 def layer_name(measure: str, sector: str) -> str:
@@ -232,7 +269,7 @@ def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, se
         b = territory.bounds(ids)
         box = [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
     spec = GridSpec.over(*box)
-    grid = OrthogonalMooreGrid((spec.width, spec.height), torus=False, random=model.random)
+    grid = TerritoryGrid((spec.width, spec.height), torus=False, random=model.random)
     grid.create_property_layer("city", default_value=-1, dtype=int)
     grid.city.data[:] = rasterize(territory, spec, ids, seats)
     grid.create_property_layer("output", default_value=0.0, dtype=float)

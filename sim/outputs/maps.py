@@ -20,12 +20,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.collections import PathCollection
 from matplotlib.colors import Normalize, TwoSlopeNorm
 from matplotlib.lines import Line2D
-from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
-
-from .figure_file import save_figure
 
 NO_DATA = "#e6e6e6"
 
@@ -140,13 +138,13 @@ def choropleth(ax, territory, values_by_city: dict, title: str, unit_label: str,
             (r[0] for r in polys[c]), key=_ring_area))):
         taken = np.array(list(where.values()), dtype=float).reshape(-1, 2)
         where[c] = label_point(polys[c], np.concatenate([avoid, taken]), taken)
+    paths, colours = [], []
     for c, v in zip(order, vals):
         colour = cm(norm(v)) if np.isfinite(v) else NO_DATA
         name = (names or {}).get(c, c)
         if polys.get(c):
-            path = _city_path(polys[c])
-            ax.add_patch(PathPatch(path, facecolor=colour, edgecolor="white", lw=1.2, zorder=1))
-            ax.add_patch(PathPatch(path, facecolor="none", edgecolor="#555555", lw=0.4, zorder=2))
+            paths.append(_city_path(polys[c]))
+            colours.append(colour)
             lx, ly = where[c]
         elif seats and c in seats:
             ly, lx = seats[c]
@@ -156,6 +154,12 @@ def choropleth(ax, territory, values_by_city: dict, title: str, unit_label: str,
         text = name if not np.isfinite(v) else f"{name}\n{_fmt(v, fmt)}"
         ax.text(lx, ly, text, ha="center", va="center", fontsize=8, zorder=8, color="black",
                 linespacing=1.1, path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+    # one collection for the fills and one for the borders (patches would each recompute the axes'
+    # limits over every vertex; the limits are set below)
+    ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors="white", linewidths=1.2,
+                                     zorder=1), autolim=False)
+    ax.add_collection(PathCollection(paths, facecolors="none", edgecolors="#555555", linewidths=0.4,
+                                     zorder=2), autolim=False)
     if polys:
         allpts = np.concatenate([p[0] for c in order if polys.get(c) for p in polys[c]])
         (x0, y0), (x1, y1) = allpts.min(axis=0), allpts.max(axis=0)
@@ -201,21 +205,27 @@ def _parks(ax, parks: list[dict], pos: list, park_label: str) -> None:
 
 
 def map_figure(territory, panels: list[dict], path: Path, suptitle: str | None = None,
-               dpi: int = 110) -> Path:
+               dpi: int = 100) -> Path:
     """One figure of choropleth panels side by side (each dict: the keyword arguments of
     ``choropleth`` but ``ax`` and ``territory``); saved to ``path``."""
     n = len(panels)
     cols = 1 if n <= 2 else 2
     rows = math.ceil(n / cols)
     w = 11.0 if cols == 1 else 9.0
-    fig, axes = plt.subplots(rows, cols, figsize=(w * cols, 0.58 * w * rows), squeeze=False)
+    # constrained layout: placed in the one drawing that writes the file (tight_layout would draw
+    # the figure once more first)
+    fig, axes = plt.subplots(rows, cols, figsize=(w * cols, 0.58 * w * rows), squeeze=False,
+                             layout="constrained")
     for ax, kw in zip(axes.ravel(), panels):
         choropleth(ax, territory, **kw)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     if suptitle:
         fig.suptitle(suptitle, fontsize=11)
-    return save_figure(fig, path, dpi=dpi)
+    # PNG compression level 3 instead of 6: a third of the encoding time for ~10 % more bytes
+    fig.savefig(path, dpi=dpi, pil_kwargs={"compress_level": 3})
+    plt.close(fig)
+    return path
 
 
 # ------------------------------------------------------------------------------------------------
