@@ -1,4 +1,4 @@
-"""Grid placement, the transport network and travel times (-> τ and φ in :mod:`sim.economy.market`).
+"""The transport network and travel times (-> τ and φ in :mod:`sim.economy.market`).
 
 Travel time between two nodes is the shortest path on the road network or on the rail network
 (plus an access/egress time), whichever is faster. Planned projects replace a link's time from
@@ -93,31 +93,3 @@ class Network:
 
     def project_ids(self) -> set[str]:
         return {p[0] for p in self.projects}
-
-
-@dataclass(frozen=True)
-class GridSpec:
-    """A regular lat/lon grid over the study area: ``cell(lat, lon)`` -> (x, y)."""
-
-    lat0: float
-    lon0: float
-    cell_deg: float
-    width: int
-    height: int
-
-    @classmethod
-    def around(cls, lats: np.ndarray, lons: np.ndarray, cell_deg: float = 0.1,
-               margin: float = 0.5) -> GridSpec:
-        lat0 = math.floor((float(np.min(lats)) - margin) / cell_deg) * cell_deg
-        lon0 = math.floor((float(np.min(lons)) - margin) / cell_deg) * cell_deg
-        width = math.ceil((float(np.max(lons)) + margin - lon0) / cell_deg)
-        height = math.ceil((float(np.max(lats)) + margin - lat0) / cell_deg)
-        return cls(lat0, lon0, cell_deg, max(width, 1), max(height, 1))
-
-    def cell(self, lat: float, lon: float) -> tuple[int, int]:
-        x = int((lon - self.lon0) / self.cell_deg)
-        y = int((lat - self.lat0) / self.cell_deg)
-        return min(max(x, 0), self.width - 1), min(max(y, 0), self.height - 1)
-
-    def center(self, x: int, y: int) -> tuple[float, float]:
-        return self.lat0 + (y + 0.5) * self.cell_deg, self.lon0 + (x + 0.5) * self.cell_deg

@@ -19,7 +19,7 @@ from .agents.growth import grow, log_scale_sums
 from .agents.investment import Investment
 from .agents.known_projects import KnownProjects
 from .agents.market import MarketBlock
-from .agents.places import Land, Sites, build_grid, calibrate_park_land, park_rows
+from .agents.places import GridLayers, Land, Sites, build_grid, calibrate_park_land, park_rows
 from .agents.production import owner_income, produce
 from .agents.projects import ProjectEconomy
 from .agents.ramp import Ramp
@@ -75,7 +75,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.gov_plan, self.policy, len(self.scn.levers), self.sites.city_w, self.mobile_sector,
             self.site_dist_km[np.ix_(cs, cs)], self.start)
         self.gridspec, self.grid, self.cities, self.parks, self.site_cell = build_grid(
-            self, self.data, self.sites, self.park_rows, self.land_state)
+            self, self.data, self.sites, self.park_rows, self.land_state, self.sectors)
+        self.layers = GridLayers(self.grid, self.sites.cell, self.sectors)
         self._build_firms()
         self._calibrate()
         self._build_investment()
@@ -241,13 +242,9 @@ class RegionalEconomy(ModelViews, mesa.Model):
             self.land_state.price[pk.site] = pk.price(tr.f_land[pk.site], p.land_price_elasticity)
 
     def fill_layers(self) -> None:
-        """PropertyLayer ``output``: gross output (亿元/year) of the firms in each grid cell (output by
-        site from the production stage, also read by the Recorder)."""
-        by_site = self.site_output
-        layer = self.grid.output.data
-        layer[:] = 0.0
-        on = self.site_cell[:, 0] >= 0
-        np.add.at(layer, (self.site_cell[on, 0], self.site_cell[on, 1]), by_site[on])
+        """The grid's PropertyLayers from this period's firms (``sim.agents.places.GridLayers``):
+        ``output`` by cell and firms, jobs, output and capital by sector and cell."""
+        self.layers.fill(self.firms, self.site_output, self.investment.k)
 
     def unit_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices, times the cost levers' cut."""
@@ -390,7 +387,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         land_int = np.array(v("land_ha_per_yi"))
         # plots in parks (ha), inside base occupancy; scaled by each park's c_p (calibrate_park_land)
         land = np.where(sites.is_park[seeded["site"]], land_int[seeded["sector"]] * self.base_output, 0.0)
-        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector,
+        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector, sites.cell,
                                     scale=np.empty(n), land=land, **seeded)
         cost0 = unit_cost(self.wage0_market[sites.market_arr], self.power[sites.market_arr],
                           self._labour_share, self._energy_share, d.const("wage_reference_yuan"),

@@ -15,6 +15,12 @@ def test_shipped_cjk_font_covers_all_names():
     d = load_data(ROOT / "scenarios" / "data")
     names = d.cities.ids() + d.origins.ids() + d.sectors + [r["name_zh"] for r in d.parks.rows]
     names += ["各市地区生产总值", "分行业工业产值", "按来源地累计迁入企业", "研究区域产值分布", "亿元", "园区外"]
+    # the maps (sim/outputs/maps.py) and the boundaries' Chinese names
+    names += ["地区生产总值变化", "迁入企业", "园区工业产值", "园区迁入企业", "吉西南", "地区生产总值差值",
+              "园区政策诱发迁入", "政策诱发迁入企业", "−"]
+    import csv
+    with open(ROOT / "scenarios" / "data" / "boundaries" / "city_codes.csv", encoding="utf-8") as fh:
+        names += [r["name_zh"] for r in csv.DictReader(fh)]
     missing = sorted({ch for n in names for ch in n if ord(ch) > 127 and ord(ch) not in cmap})
     assert missing == []
 

@@ -63,12 +63,13 @@ def _take_into(a, rows, out):
 
 class FirmPopulation:
     """Firms of ``S`` sectors on ``R`` sites. ``site_market[r]``: the market (city or origin) of
-    site r; ``mobile_sector[s]``: whether firms of sector s may relocate."""
+    site r; ``mobile_sector[s]``: whether firms of sector s may relocate; ``site_cell[r]``: the flat
+    grid cell of site r (−1 off the grid; ``sim.agents.places.build_grid``), None without a grid."""
 
     def __init__(self, S: int, R: int, site_market: np.ndarray, mobile_sector: np.ndarray,
-                 **fields: np.ndarray) -> None:
+                 site_cell: np.ndarray | None = None, **fields: np.ndarray) -> None:
         self.S, self.R = S, R
-        self.site_market, self.mobile_sector = site_market, mobile_sector
+        self.site_market, self.mobile_sector, self.site_cell = site_market, mobile_sector, site_cell
         n = len(fields["firm_id"])
         for name in FIELDS:
             if name in fields:
@@ -81,6 +82,12 @@ class FirmPopulation:
 
     def __len__(self) -> int:
         return len(self.firm_id)
+
+    @property
+    def cell(self) -> np.ndarray:
+        """Each firm's grid cell (flat index x·height + y; −1 at an origin): its site's cell, read
+        through the current sites (one gather, never stale)."""
+        return self.site_cell[self.site]
 
     # ------------------------------------------------------------------ caches
     def moved(self) -> None:

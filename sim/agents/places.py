@@ -6,13 +6,15 @@ a *market* is a city or an origin region (where income is spent). Sites are numb
 """
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
 from ..dates import parse_date
 from ..economy.pipeline import STARTED
-from ..geography import GridSpec
 from ..scenario.origins import entry_error
+from ..territory import GridSpec, load_territory, rasterize
 
 
 def park_rows(data, new_parks, city_ids: list[str], src: str) -> list[dict]:
@@ -196,21 +198,88 @@ class Park(FixedAgent):
         return self.price0 * f_land * scarcity ** elasticity
 
 
-def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land):
-    """The Mesa grid over the study area with City and Park agents in their cells and a PropertyLayer
-    ``output`` (gross output of the firms in each cell, 亿元/year). Returns (gridspec, grid,
-    cities, parks, site_cell); ``site_cell[r]`` is the cell of site r (−1 for origins)."""
-    lats = np.array([c["lat"] for c in data.cities.rows])
-    lons = np.array([c["lon"] for c in data.cities.rows])
-    spec = GridSpec.around(lats, lons)
-    grid = OrthogonalMooreGrid((spec.width, spec.height), torus=False, random=model.random)
+LAYER_MEASURES = ("firms", "jobs", "output", "capital")
+MOORE = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+class TerritoryGrid(OrthogonalMooreGrid):
+    """Mesa's ``OrthogonalMooreGrid`` with the same cells and the same connections (each cell's
+    ``connections``: relative offset → neighbour, in Mesa's offset order), linked in one pass
+    without Mesa's per-link cache reset (a new cell has no cache), and built with Python's cyclic
+    garbage collector paused: the 22,000 cells and their 175,000 links are new objects that would
+    set off collections over the whole heap (0.09 s instead of 0.26–0.45 s;
+    tests/test_territory.py compares the links with Mesa's)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            if was:
+                gc.enable()
+
+    def _connect_cells_2d(self) -> None:
+        if self.torus:
+            super()._connect_cells_2d()
+            return
+        cells = self._cells
+        w, h = self.dimensions
+        for (i, j), cell in cells.items():
+            conn = cell.connections
+            if 0 < i < w - 1 and 0 < j < h - 1:
+                for di, dj in MOORE:
+                    conn[(di, dj)] = cells[i + di, j + dj]
+            else:
+                for di, dj in MOORE:
+                    if 0 <= i + di < w and 0 <= j + dj < h:
+                        conn[(di, dj)] = cells[i + di, j + dj]
+
+
+def layer_name(measure: str, sector: str) -> str:
+    """The PropertyLayer of one measure for one sector, e.g. ``output_汽车及零部件``."""
+    return f"{measure}_{sector}"
+
+
+def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, sectors: list[str]):
+    """The Mesa grid over the study area's territory (``sim.territory``: cells of 1/20° × 1/16°,
+    ≈ 5 km, over the cities' boundaries) with
+
+    - PropertyLayer ``city``: the index of the city (in ``cities.csv`` order) whose boundary holds
+      the cell's centre, −1 outside the study area;
+    - City agents at their seat's cell (``cities.csv`` lat/lon) and Park agents at their
+      coordinates (the node of ``parks.csv``: the parks' own positions are not in the data);
+    - PropertyLayer ``output`` (gross output of the firms in each cell, 亿元/year) and, per sector
+      s, ``firms_s`` (count), ``jobs_s`` (persons), ``output_s`` (亿元/year), ``capital_s`` (亿元),
+      filled each step by ``fill_layers``.
+
+    A park's firms stand in the park's cell; a city's outside-park firms in its seat's cell (the
+    data place them no finer than their city); origins are off the grid. Sets ``sites.cell`` (the
+    flat cell index x·height + y of each site, −1 for origins). Returns (gridspec, grid, cities,
+    parks, site_cell); ``site_cell[r]`` = (x, y) of site r ((−1, −1) for origins)."""
+    rows = data.cities.rows
+    ids = [c["id"] for c in rows]
+    seats = [(c["lat"], c["lon"]) for c in rows]
+    territory = load_territory(data.folder)
+    node = data.nodes.by()
+    pts = np.array(seats + [(node[pk["node"]]["lat"], node[pk["node"]]["lon"]) for pk in parks_rows])
+    box = [pts[:, 1].min(), pts[:, 0].min(), pts[:, 1].max(), pts[:, 0].max()]
+    if territory is not None and any(c in territory.polygons for c in ids):
+        b = territory.bounds(ids)
+        box = [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
+    spec = GridSpec.over(*box)
+    grid = TerritoryGrid((spec.width, spec.height), torus=False, random=model.random)
+    grid.create_property_layer("city", default_value=-1, dtype=int)
+    grid.city.data[:] = rasterize(territory, spec, ids, seats)
     grid.create_property_layer("output", default_value=0.0, dtype=float)
+    for m in LAYER_MEASURES:
+        for s in sectors:
+            grid.create_property_layer(layer_name(m, s), default_value=0.0, dtype=float)
     cities: list[City] = []
-    for i, c in enumerate(data.cities.rows):
+    for i, c in enumerate(rows):
         a = City(model, i, c)
         a.cell = grid[spec.cell(c["lat"], c["lon"])]
         cities.append(a)
-    node = data.nodes.by()
     parks: list[Park] = []
     for k, pk in enumerate(parks_rows):
         a = Park(model, k, pk, land)
@@ -223,4 +292,43 @@ def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land):
             site_cell[k] = parks[k].cell.coordinate
         elif sites.kind[k] == "other":
             site_cell[k] = cities[sites.market[k]].cell.coordinate
+    on = site_cell[:, 0] >= 0
+    sites.cell = np.where(on, spec.flat(site_cell[:, 0], site_cell[:, 1]), -1)
     return spec, grid, cities, parks, site_cell
+
+
+class GridLayers:
+    """Fills the grid's PropertyLayers from the firms after each period's production: ``output``
+    (亿元/year, all sectors) and, per measure m ∈ ``LAYER_MEASURES`` and sector s, the sum over
+    the live firms standing in each cell of
+
+        firms: 1,  jobs: jobs_i (persons),  output: y_i (亿元/year),  capital: K_i = k_s·A_i (亿元).
+
+    Firms stand in their site's cell, so each sum is a (sector, site) ``np.bincount`` over the firms'
+    flat keys, then added to the sites' cells (several sites may share one cell): one matrix
+    product with the fixed site → cell incidence matrix. Only the cells of sites are ever written."""
+
+    def __init__(self, grid, site_cell_flat: np.ndarray, sectors: list[str]) -> None:
+        self.grid, self.sectors = grid, list(sectors)
+        self.on = np.flatnonzero(site_cell_flat >= 0)
+        self.cells, inv = np.unique(site_cell_flat[self.on], return_inverse=True)
+        self.incidence = np.zeros((len(self.on), len(self.cells)))
+        self.incidence[np.arange(len(self.on)), inv] = 1.0
+        self.site_cell = site_cell_flat
+
+    def fill(self, firms, site_output: np.ndarray, k: np.ndarray) -> None:
+        """``site_output``: output by site (亿元/year); ``k``: capital per unit scale by sector (亿元)."""
+        layers = self.grid._mesa_property_layers
+        total = layers["output"].data
+        total[:] = 0.0
+        np.add.at(total.reshape(-1), self.site_cell[self.on], site_output[self.on])
+        S, R = len(self.sectors), len(self.site_cell)
+        key = firms.index()["key"]
+        live = firms.alive.astype(float)
+        by_sr = np.stack([np.bincount(key, weights=w, minlength=S * R).reshape(S, R) for w in
+                          (live, firms.jobs * live, firms.output * live, firms.scale * live)])
+        by_sr[3] *= k[:, None]
+        by_cell = by_sr[:, :, self.on] @ self.incidence  # (measures, S, cells)
+        for m, measure in enumerate(LAYER_MEASURES):
+            for s, sec in enumerate(self.sectors):
+                layers[layer_name(measure, sec)].data.reshape(-1)[self.cells] = by_cell[m, s]

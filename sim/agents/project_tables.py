@@ -14,11 +14,18 @@ class ProjectPopulation:
     market index), stage, investment X (亿元), base-year scale, land need (ha), funds arrived (亿元),
     date of intention, whether it was induced (its site choice, or its survival in the pipeline)
     and its pivotal levers, whether it has waited for free park land to start, and its row in the
-    scenario's known projects (−1 for the calibrated flow)."""
+    scenario's known projects (−1 for the calibrated flow). ``site_cell[r]``: the flat grid cell of
+    site r (``sim.agents.places.build_grid``), None without a grid."""
 
-    def __init__(self) -> None:
+    def __init__(self, site_cell: np.ndarray | None = None) -> None:
         for name, dt in FIELDS.items():
             setattr(self, name, np.zeros(0, dtype=dt))
+        self.site_cell = site_cell
+
+    @property
+    def cell(self) -> np.ndarray:
+        """Each project's grid cell (flat index x·height + y): its site's cell."""
+        return self.site_cell[self.site]
 
     def __len__(self) -> int:
         return len(self.project_id)

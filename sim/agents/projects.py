@@ -57,7 +57,7 @@ class ProjectEconomy:
         self.onehot = nest_matrix(self.nest)  # (C, nests): the nest of each alternative
         home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
-        self.pop = ProjectPopulation()
+        self.pop = ProjectPopulation(getattr(sites, "cell", None))
         self.tally = Tally(self.R, Q)
         self.signed_sr = np.zeros((S, self.R))  # projects signed since the start by (sector, site): public
         self.next_id = 0

@@ -69,8 +69,8 @@ def _decorate_map(ax, model, lang: str = "zh") -> None:
         ax.annotate(c.name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
     gs = model.gridspec
     ax.set_title(tr(lang, "map_title", q=model.quarter_label(lang)) + "\n" + tr(lang, "map_size"), fontsize=9)
-    ax.set_xlabel(f"grid column (0.1° longitude east of {gs.lon0:.1f}°E)")
-    ax.set_ylabel(f"grid row (0.1° latitude north of {gs.lat0:.1f}°N)")
+    ax.set_xlabel(f"grid column ({gs.dlon:g}° longitude east of {gs.lon0:g}°E)")
+    ax.set_ylabel(f"grid row ({gs.dlat:g}° latitude north of {gs.lat0:g}°N)")
     top_out = float(model.park_output.max())
     # a marker of area 15 + 150 stands for a quarter of the largest park's output (sizes ∝ sqrt)
     handles = [

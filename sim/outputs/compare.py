@@ -307,8 +307,13 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
                              "discounting": "…_pv_yi: discounted to the base year at "
                              "parameters.discount_rate (summary.json of each run: discounting)"}}
         results.write_json(tmp / "summary.json", summary)
+        from ..territory import load_territory
+        from .maps import scenario_places
         from .plots import comparison_figures
-        comparison_figures(tmp, frames, names, bands=bands["bands"])
+        places = {n: scenario_places(ld) for n, ld in zip(names, loaded)}
+        comparison_figures(tmp, frames, names, bands=bands["bands"],
+                           territory=load_territory(loaded[0].data_dir),
+                           parks={n: pl[0] for n, pl in places.items()}, zone_cities=places[names[0]][2])
         path = results.finish(tmp, final)
     except BaseException:
         results.abandon(tmp)

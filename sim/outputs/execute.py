@@ -35,6 +35,7 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
     """
     from ..model import RegionalEconomy
     from ..scenario import load_scenario
+    from ..territory import load_territory
     from . import results
     from .metrics import record_run
     from .plots import run_figures
@@ -90,10 +91,11 @@ def execute_run(scenario: str, overrides: list[str], seed: int | None, until: in
             from ..policy.governments import LOG_COLUMNS
             pd.DataFrame(model.governments.log, columns=LOG_COLUMNS).to_csv(tmp / "decisions.csv", index=False)
         node = model.data.nodes.by()
-        parks_xy = {pk["id"]: (node[pk["node"]]["lat"], node[pk["node"]]["lon"], pk["name_zh"])
+        parks_xy = {pk["id"]: (node[pk["node"]]["lat"], node[pk["node"]]["lon"], pk["name_zh"], pk["city"])
                     for pk in model.park_rows}
         cities_xy = {c["id"]: (c["lat"], c["lon"]) for c in model.data.cities.rows}
-        run_figures(tmp, parks_xy, cities_xy)
+        zone = [c["id"] for c in model.data.cities.rows if c.get("jxn_zone")]
+        run_figures(tmp, parks_xy, cities_xy, load_territory(model.data.folder), zone)
         path = results.finish(tmp, final)
     except BaseException:
         results.abandon(tmp)

