@@ -159,19 +159,22 @@ def test_status_card_lists_every_lever_and_speaks_both_languages():
     assert "全部示范区园区" in zh and "政策杠杆" in zh and "lever" not in zh.split("<table>")[1].split("</tr>")[0]
 
 
-def test_map_portrayal():
-    pytest.importorskip("solara", reason="the dashboard extra is not installed")
-    from sim.dashboard.page import portray
+def test_map_on_the_cities_shapes():
+    """The dashboard's map: every city's real shape filled by arrivals into its parks since the base
+    year (cities with arrivals darker than those without), parks as circles sized by output."""
+    from matplotlib.collections import PathCollection
+
+    from sim.dashboard.page import map_figure
     m = steps(DashboardEconomy(), 8)
-    styles = {pk.id: portray(pk) for pk in m.parks}
-    big, small = (max(m.parks, key=lambda p: m.park_output[p.site]),
-                  min(m.parks, key=lambda p: m.park_output[p.site]))
-    assert styles[big.id].size > styles[small.id].size
-    most = max(m.parks, key=lambda p: m.park_arrivals_cum[p.site])
-    none = [p for p in m.parks if m.park_arrivals_cum[p.site] == 0]
-    assert none and styles[most.id].color != styles[none[0].id].color
-    assert styles["siping_etdz"].edgecolors[:3] == (0.0, 0.0, 0.0)  # zone parks: black edge
-    assert portray(m.cities[0]).marker == "s"
+    fig = map_figure(m, "zh")
+    ax = fig.axes[0]
+    fills = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_paths()) >= 13]
+    assert fills, "no collection with the cities' shapes"
+    colours = fills[0].get_facecolors()
+    assert len({tuple(np.round(c, 3)) for c in colours}) > 2  # the cities differ by their arrivals
+    assert "园区产值与落地企业" in ax.get_title() and "2024Q1" in ax.get_title()
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "四平" in texts and "辽源" in texts
 
 
 def test_command_mistakes(capsys, monkeypatch):

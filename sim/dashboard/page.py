@@ -1,4 +1,4 @@
-"""The dashboard page: the grid map (parks sized by industrial output, coloured by arrivals), the
+"""The dashboard page: the map on the cities' real shapes (arrivals by city, parks sized by output), the
 status card (every lever of the scenario and the zone's figures) and the zone's trajectories, over a
 :class:`sim.dashboard.economy.DashboardEconomy`, in Chinese (default) or English
 (sim/dashboard/i18n.py).
@@ -24,66 +24,6 @@ from .economy import (
     zone_parks,
 )
 from .i18n import KIND_LABEL, LANG_LABEL, LANGS, SLIDER_LABEL, UNIT_LABEL, tr
-
-
-def _rgba(c, alpha: float | None = None) -> tuple:
-    from matplotlib.colors import to_rgba
-    return to_rgba(c, alpha)
-
-
-def portray(agent):
-    """Map style: parks sized by industrial output (亿元/year), coloured by arrivals since 2022;
-    zone parks with a black edge; cities as grey squares.
-
-    Every agent has zorder 1: Mesa 3.3.1's ``_scatter`` selects layers with
-    ``z_order == zorder & mask_marker`` (``&`` binds first), which drops agents whose zorder is
-    even and draws odd ones as 1."""
-    from matplotlib import colormaps
-    from mesa.visualization.components import AgentPortrayalStyle
-
-    from ..agents.places import Park
-    m = agent.model
-    if isinstance(agent, Park):
-        k = agent.site
-        top = max(float(m.park_output.max()), 1e-9)
-        share = float(m.park_arrivals_cum[k]) / max(float(m.park_arrivals_cum.max()), 1.0)
-        zone = bool(m.is_zone_park[k])
-        return AgentPortrayalStyle(
-            color=_rgba(colormaps["plasma_r"](0.05 + 0.9 * share)), marker="o",
-            size=15 + 600 * math.sqrt(max(float(m.park_output[k]), 0.0) / top), zorder=1, alpha=0.8,
-            edgecolors=_rgba("black" if zone else "white"), linewidths=1.6 if zone else 0.5)
-    return AgentPortrayalStyle(color=_rgba("lightgray"), marker="s", size=40, zorder=1, alpha=1.0,
-                               edgecolors=_rgba("dimgray"), linewidths=0.8)
-
-
-def _decorate_map(ax, model, lang: str = "zh") -> None:
-    from matplotlib import colormaps
-    from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
-    from matplotlib.lines import Line2D
-    top = max(float(model.park_arrivals_cum.max()), 1.0)
-    sm = ScalarMappable(norm=Normalize(0, top / 0.95), cmap=colormaps["plasma_r"])
-    ax.figure.colorbar(sm, ax=ax, shrink=0.8, label=tr(lang, "map_colour", y=f"{model.start:.0f}"))
-    for c in model.cities:
-        x, y = c.cell.coordinate
-        ax.annotate(c.name, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=8)
-    gs = model.gridspec
-    ax.set_title(tr(lang, "map_title", q=model.quarter_label(lang)) + "\n" + tr(lang, "map_size"), fontsize=9)
-    ax.set_xlabel(f"grid column ({gs.dlon:g}° longitude east of {gs.lon0:g}°E)")
-    ax.set_ylabel(f"grid row ({gs.dlat:g}° latitude north of {gs.lat0:g}°N)")
-    top_out = float(model.park_output.max())
-    # a marker of area 15 + 150 stands for a quarter of the largest park's output (sizes ∝ sqrt)
-    handles = [
-        Line2D([], [], ls="", marker="s", color="lightgray", markeredgecolor="dimgray",
-               label=tr(lang, "map_city")),
-        Line2D([], [], ls="", marker="o", color="white", markeredgecolor="black", markeredgewidth=1.6,
-               label=tr(lang, "zone_park")),
-        Line2D([], [], ls="", marker="o", color="white", markeredgecolor="gray", label=tr(lang, "other_park")),
-        Line2D([], [], ls="", marker="o", color="gray", alpha=0.5,
-               markersize=math.sqrt(15 + 150), label=f"{top_out / 4:.0f} {tr(lang, 'u_output')}"),
-    ]
-    ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.8)
-    ax.set_aspect("equal")
 
 
 def _figure(model, title: str, ylabel: str, lang: str):
@@ -156,11 +96,35 @@ def FiscalPlot(model, lang: str = "zh"):
     _show(fig)
 
 
+def map_figure(model, lang: str = "zh"):
+    """The map on the cities' real shapes (sim/outputs/maps.py ``choropleth``): each city coloured by
+    the firms that arrived in its parks since the base year, parks as circles of area ∝ industrial
+    output (亿元/year), the zone's parks with a thick edge."""
+    from matplotlib.figure import Figure
+
+    from ..outputs.maps import choropleth, park_markers, scenario_places
+    from ..territory import load_territory
+    parks, _, zone = scenario_places(model.loaded)
+    P = model.n_parks
+    ids = [str(model.site_ids[k]) for k in range(P)]
+    by_city: dict[str, float] = {c: 0.0 for c in model.city_ids}
+    for k in range(P):
+        city = model.park_rows[k]["city"]
+        by_city[city] = by_city.get(city, 0.0) + float(model.park_arrivals_cum[k])
+    output = {ids[k]: float(model.park_output[k]) for k in range(P)}
+    fig = Figure(figsize=(7.0, 5.4), dpi=90, layout="constrained")
+    ax = fig.subplots()
+    choropleth(ax, load_territory(model.data.folder), by_city,
+               tr(lang, "map_title", q=model.quarter_label(lang)),
+               tr(lang, "map_colour", y=f"{model.start:.0f}"), cmap="YlOrRd",
+               parks=park_markers(parks, output, zone), park_label=tr(lang, "map_size"))
+    return fig
+
+
 def MapView(model, lang: str = "zh"):
-    """The grid map: Mesa's matplotlib space component over the model's grid."""
-    from mesa.visualization.components.matplotlib_components import SpaceMatplotlib
-    return SpaceMatplotlib(model, portray, None, post_process=lambda ax: _decorate_map(ax, model, lang),
-                           draw_grid=False)
+    """The map (:func:`map_figure`), drawn again after every step."""
+    import solara
+    solara.FigureMatplotlib(map_figure(model, lang), format="png")
 
 
 def _cell(tid: str, text: str) -> str:
