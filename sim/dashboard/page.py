@@ -264,6 +264,8 @@ def make_page():
     params = model_params()
     lang = solara.reactive("zh")
     css = font_css(first)
+    # its own component: a slider's change re-renders the inputs only, not the page and its figures
+    inputs = solara.component(Inputs)
 
     @solara.component
     def Page():
@@ -285,7 +287,7 @@ def make_page():
                 ModelController(model, model_parameters=model_parameters, play_interval=play,
                                 render_interval=render, use_threads=threads)
             with solara.Card(tr(lg, "params")):
-                Inputs(params, model_parameters, lg)
+                inputs(params, model_parameters, lg)
         m = model.value
         with solara.v.Tabs(v_model=tab.value, on_v_model=tab.set):
             solara.v.Tab(children=[tr(lg, "tab_main")])
