@@ -291,7 +291,9 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
             tmp / "cost_per_lever.csv", index=False)
         pd.DataFrame([{**r, "band_sources": bands["band_sources"]} for r in target_rows]).to_csv(
             tmp / "targets.csv", index=False)
-        summary = {"base": base, "policies": names[1:], "seeds": seeds, "until": args.until,
+        summary = {"base": base, "policies": names[1:],
+                   "titles": {ld.scenario.name: ld.resolved.get("title") for ld in loaded},
+                   "seeds": seeds, "until": args.until,
                    "overrides": list(args.set), **bands,
                    "posterior": None if draws is None else draws.record, "parameter_draws": param_draws,
                    "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
@@ -435,7 +437,8 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
         if reach:
             pd.DataFrame(reach).to_csv(tmp / "known_projects.csv", index=False)
         results.write_json(tmp / "summary.json", {
-            "scenario": ld.scenario.name, "seeds": seeds, "until": args.until, "overrides": list(args.set),
+            "scenario": ld.scenario.name, "title": ld.resolved.get("title"), "seeds": seeds,
+            "until": args.until, "overrides": list(args.set),
             "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows, "known_projects": known,
             **bands, "posterior": None if draws is None else draws.record, "parameter_draws": param_draws})
         from .plots import fan_figures

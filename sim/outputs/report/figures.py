@@ -31,8 +31,9 @@ def png_file(path: Path) -> str | None:
         return None
 
 
-def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
-    """One panel per scenario: parks at their node (spread around it), circle area ∝ arrivals."""
+def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None) -> str | None:
+    """One panel per scenario (``titles``: name → how it is shown): parks at their node (spread
+    around it), circle area ∝ arrivals."""
     import matplotlib.pyplot as plt
     import numpy as np
     if not geo["parks"] or not tabs:
@@ -71,7 +72,7 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
                         textcoords="offset points", ha="left" if dx > 0 else "right", zorder=4,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
                         arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
-        ax.set_title(name)
+        ax.set_title((titles or {}).get(name, name))
         ax.set_xlabel(T["lon"])
         ax.set_ylabel(T["lat"])
         ax.grid(alpha=0.3)
@@ -83,7 +84,7 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
     return _fig_uri(fig)
 
 
-def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
+def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None) -> str | None:
     """Bars per park: 亩均产值 and 亩均税收 in the base year and at the end of each scenario."""
     import matplotlib.pyplot as plt
     import numpy as np
@@ -97,7 +98,7 @@ def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
     keep = sorted(keep, key=lambda k: float(np.nan_to_num(first.loc[k, "mu_output_end_wan"])))
     labels = [(geo["parks"].get(k, (0, 0, k))[2] if zh else k) for k in keep]
     series = [(f"{first.attrs['base_year']}", first, "base")]
-    series += [(f"{name} {t.attrs['end_year']}", t, "end") for name, t in tabs.items()]
+    series += [(f"{(titles or {}).get(name, name)} {t.attrs['end_year']}", t, "end") for name, t in tabs.items()]
     h = 0.8 / len(series)
     fig, axes = plt.subplots(1, 2, figsize=(15, max(5.0, 0.32 * len(keep) * len(series) / 2 + 2)))
     yy = np.arange(len(keep))
@@ -159,10 +160,10 @@ def fig_fan_levels(src: Source, T: dict) -> str | None:
             arr = np.vstack([r.values for r in reps])
             x = reps[0].index.values
             c = plt.get_cmap("tab10").colors[i % 10]
-            ax.plot(x, np.median(arr, axis=0), color=c, label=n)
+            ax.plot(x, np.median(arr, axis=0), color=c, label=src.title(n, T["lang"]))
             if len(reps) > 1:
                 ax.fill_between(x, *np.percentile(arr, [5, 95], axis=0), color=c, alpha=0.2,
-                                label=f"{n} 5–95%")
+                                label=f"{src.title(n, T['lang'])} 5–95%")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(T["year_axis"])
         ax.set_ylabel(unit_label(unit, T))

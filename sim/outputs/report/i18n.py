@@ -5,6 +5,7 @@ from __future__ import annotations
 
 TEXT = {
     "zh": {
+        "lang": "zh",
         "title": "吉林省园区承接产业转移模拟报告",
         "kind.run": "单次模拟", "kind.ensemble": "多次重复模拟（集合）", "kind.comparison": "政策方案与基准对比",
         "source": "数据来源文件夹", "generated": "生成时间", "scenario": "情景", "scenarios": "情景",
@@ -101,6 +102,7 @@ TEXT = {
         "footer": "由 run.py report 生成。字体：Noto Sans SC 子集（SIL 开放字体许可）。",
     },
     "en": {
+        "lang": "en",
         "title": "Jilin industry-transfer simulation report",
         "kind.run": "single run", "kind.ensemble": "ensemble of replicates",
         "kind.comparison": "policy packages compared with the baseline",

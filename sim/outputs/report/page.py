@@ -77,6 +77,7 @@ def build_html(src: Source, lang: str) -> str:
         return figure(png_file(figdir / name), f"{cap} ({name})")
 
     ok_runs = all(src.runs[n] for n in src.names)
+    titles_fig = {n: src.title(n, TF["lang"]) for n in src.names}
     geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None)
     tabs = {}
     if ok_runs:
@@ -102,7 +103,8 @@ def build_html(src: Source, lang: str) -> str:
         sections.append(("fans", T["fans"], body or f"<p class='note'>{E(T['note.missing_runs'])}</p>"))
         body = f"<h3>{E(T['noise'])}</h3>" + section_noise(src, T)
         body += "".join(reuse(f) for f in DIFF_FIGS)
-        body += "".join(reuse(f"arrivals_by_park_{p}.png", f"{CAPTIONS[lang]['arrivals_by_park_']}: {p}")
+        body += "".join(reuse(f"arrivals_by_park_{p}.png",
+                              f"{CAPTIONS[lang]['arrivals_by_park_']}: {src.title(p, lang)}")
                         for p in src.names[1:])
         body += reuse("arrivals_by_origin.png")
         sections.append(("diffs", T["diffs"], body))
@@ -110,10 +112,10 @@ def build_html(src: Source, lang: str) -> str:
         sections.append(("fans", T["fans"], reuse("fan_gdp.png") + reuse("fan_industrial_output.png")))
     # map and parks
     if tabs:
-        sections.append(("map", T["map"], figure(fig_park_map(tabs, geo, TF, zh_fig), T["fig.map"])))
+        sections.append(("map", T["map"], figure(fig_park_map(tabs, geo, TF, zh_fig, titles_fig), T["fig.map"])))
     parks = section_parks(src, T, geo, lang == "zh", tabs)
     if tabs:
-        parks = figure(fig_mu(tabs, geo, TF, zh_fig), T["fig.mu"]) + parks
+        parks = figure(fig_mu(tabs, geo, TF, zh_fig, titles_fig), T["fig.mu"]) + parks
     if parks:
         sections.append(("parks", T["parks"], parks))
     lv = section_levers(src, T, TF)
@@ -138,13 +140,15 @@ def build_html(src: Source, lang: str) -> str:
         notes += f"<p class='warn'>{E(T['note.font_fallback'])}</p>"
     toc = "".join(f'<li><a href="#{a}">{E(h)}</a></li>' for a, h, _ in sections)
     body = "".join(f'<section id="{a}"><h2>{E(h)}</h2>{b}</section>' for a, h, b in sections)
-    meta = (f"<table class='meta'><tr><td>{E(T['scenarios'])}</td><td>{E(', '.join(src.names))}</td></tr>"
+    shown = "、".join if lang == "zh" else ", ".join
+    meta = (f"<table class='meta'><tr><td>{E(T['scenarios'])}</td>"
+            f"<td>{E(shown(src.title(n, lang) for n in src.names))}</td></tr>"
             f"<tr><td>{E(T['source'])}</td><td>{E(str(src.folder))}</td></tr>"
             f"<tr><td>{E(T['generated'])}</td><td>{E(dt.datetime.now().isoformat(timespec='seconds'))}</td></tr>"
             f"</table>")
     page_body = (f"<h1>{E(T['title'])}: {E(kind)}</h1>{meta}{notes}<nav><h2>{E(T['toc'])}</h2><ol>{toc}</ol></nav>"
                  f"{body}<footer>{E(T['footer'])}</footer>")
-    title = f"{T['title']} — {', '.join(src.names)}"
+    title = f"{T['title']} — {shown(src.title(n, lang) for n in src.names)}"
     font_css = font_face(title + page_body + CSS)
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -58,6 +58,23 @@ class Source:
             self._manifests[name] = read_json(runs[0] / "manifest.json", "manifest of a run") if runs else None
         return self._manifests[name]
 
+    def title(self, name: str, lang: str) -> str:
+        """How the report names scenario ``name``: its ``title`` in ``lang`` (the folder's
+        ``summary.json`` ``titles``/``title``, else the run's manifest), else the other language's,
+        else the name itself (names stay in file and folder names)."""
+        import re
+        m = re.fullmatch(r"(.+) \(targets of (.+)\)", name)  # compare's baseline row of a policy's targets
+        if m:
+            base, pol = (self.title(x, lang) for x in m.groups())
+            return f"{base}（按{pol}的目标）" if lang == "zh" else f"{base} (targets of {pol})"
+        t = (self.summary.get("titles") or {}).get(name)
+        if t is None and name == self.summary.get("scenario"):
+            t = self.summary.get("title")
+        if t is None and self.runs.get(name):
+            t = ((self.manifest(name) or {}).get("resolved_scenario") or {}).get("title")
+        t = t or {}
+        return t.get(lang) or t.get("en" if lang == "zh" else "zh") or name
+
     def run_summaries(self, name: str) -> list[dict]:
         if name not in self._summaries:
             self._summaries[name] = [read_json(p / "summary.json", "summary of a run") for p in self.runs[name]]

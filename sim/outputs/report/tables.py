@@ -178,7 +178,8 @@ def headline_comparison(src: Source, T: dict) -> str:
             cells = "".join(cell(f"levels.{n}.{lab}", mean([get(x["region"]) for x in src.run_summaries(n)]), dg)
                             for n in src.names)
             rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cells}</tr>")
-        out.append(f"<h3>{E(T['levels'])}</h3>" + table([T["indicator"], T["unit"], *src.names], rows))
+        out.append(f"<h3>{E(T['levels'])}</h3>"
+                   + table([T["indicator"], T["unit"], *(src.title(n, T["lang"]) for n in src.names)], rows))
     ce = read_csv(src.folder / "cost_effectiveness.csv")
     cols = [c for c in CE_UNITS if ce and c in ce[0]]
     rows = []
@@ -196,7 +197,8 @@ def headline_comparison(src: Source, T: dict) -> str:
             cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
                       f"{E(text)}</td>")
         rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(unit_label(CE_UNITS[c], T))}</td>{cells}</tr>")
-    head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({_band_label(r, T)})" for r in ce]]
+    head = [T["indicator"], T["unit"],
+            *[f"{src.title(r['scenario'], T['lang'])} {T['mean']} ({_band_label(r, T)})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline")
                + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))}</p>")
     return "".join(out)
@@ -247,7 +249,7 @@ def section_targets(src: Source, T: dict) -> str:
         ptxt = T["not_reached"] if p is None else f"{p:.0%}"
         key = f"target.{scen}.{r['target']}"
         s_txt = sources.get(r["target"], "")
-        rows.append(f"<tr><td>{E(scen)}</td><td>{E(r['label'])}</td><td>{E(r['year'])}</td>"
+        rows.append(f"<tr><td>{E(src.title(scen, T['lang']))}</td><td>{E(r['label'])}</td><td>{E(r['year'])}</td>"
                     f"<td>{E(thr)} {E(r['unit'])}</td>"
                     f'<td class="n" data-key="{E(key)}" data-value="{E(r.get("probability_met", ""))}">{E(ptxt)}</td>'
                     f"<td class='n'>{E(qs)}</td>"
@@ -265,7 +267,7 @@ def section_parks(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str:
     by, ey = first.attrs["base_year"], first.attrs["end_year"]
     sub = [T["land"], T["mu_output"], T["mu_tax"]]
     groups = f"<th colspan='3'>{E(T['group.base'])} {by}</th>" + "".join(
-        f"<th colspan='4'>{E(n)} {ey}</th>" for n in tabs)
+        f"<th colspan='4'>{E(src.title(n, T['lang']))} {ey}</th>" for n in tabs)
     subs = "".join(f"<th>{E(h)}</th>" for h in sub) + "".join(
         f"<th>{E(h)}</th>" for _ in tabs for h in (*sub, T["park_arrivals"]))
     head_html = (f"<thead><tr><th rowspan='2'>{E(T['park'])}</th><th rowspan='2'>{E(T['city'])}</th>{groups}</tr>"
@@ -295,7 +297,7 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
         if man is None:
             continue
         levers = (man.get("resolved_scenario") or {}).get("levers", [])
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))}</h3>")
         if not levers:
             out.append(f"<p>{E(T['no_levers'])}</p>")
             continue
@@ -325,7 +327,8 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
         out.append(table([T["lever"], T["kind"], T["label"], T["schedule"], T["target_of"], T["applies"],
                            T["years_benefit"], T["budget"], T["spending"], T["lever_jobs"], T["lever_cost"],
                            T["range"], T["mark"]], rows))
-        out.append(figure(fig_levers(src.frames(n)[0], n, lang_fig), f"{T['fig.levers']}: {n}"))
+        out.append(figure(fig_levers(src.frames(n)[0], src.title(n, lang_fig["lang"]), lang_fig),
+                          f"{T['fig.levers']}: {src.title(n, T['lang'])}"))
         out.append(f"<p class='note'>{E(T['note.first_rep'])}</p>")
     return "".join(out)
 
@@ -355,7 +358,7 @@ def section_assumptions(src: Source, T: dict) -> str:
         if man is None:
             continue
         rs = man.get("resolved_scenario") or {}
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))}</h3>")
         # targets, new parks, anchors, transport projects
         rows = []
         for t in rs.get("targets", []):
@@ -390,7 +393,7 @@ def section_assumptions(src: Source, T: dict) -> str:
         params = rs.get("parameters") or {}
         out.append(f"<h4>{E(T['params'])}</h4>")
         if prev_params is not None and params == prev_params[1]:
-            out.append(f"<p>{E(T['same_params'].format(n=prev_params[0]))}</p>")
+            out.append(f"<p>{E(T['same_params'].format(n=src.title(prev_params[0], T['lang'])))}</p>")
         else:
             out.append(_params_table(params, T))
         prev_params = (n, params)
@@ -468,7 +471,8 @@ def section_manifest(src: Source, T: dict) -> str:
                 for k in MANIFEST_KEYS if k in man]
         rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("packages") or {}).items()]
         rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("environment") or {}).items()]
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>" + table([T["manifest_key"], T["value"]], rows, "meta"))
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))} ({E(n)})</h3>"
+                   + table([T["manifest_key"], T["value"]], rows, "meta"))
         out.append(f"<details><summary>{E(T['full_manifest'])}</summary><pre>"
                    f"{E(json.dumps(man, ensure_ascii=False, indent=1, default=str))}</pre></details>")
     return "".join(out)
