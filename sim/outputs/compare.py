@@ -308,6 +308,10 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
                              "(policy − baseline) study-area jobs at the end of the run",
                              "discounting": "…_pv_yi: discounted to the base year at "
                              "parameters.discount_rate (summary.json of each run: discounting)"}}
+        # the headline paragraph, from the numbers above (sim/outputs/headline.py)
+        from .headline import city_names_en, headlines
+        summary.update(headlines(dd, effects, names[1:], base, city_ids, summary["titles"],
+                                 city_names_en(loaded[0].data_dir)))
         results.write_json(tmp / "summary.json", summary)
         from .plots import comparison_figures
         comparison_figures(tmp, frames, names, bands=bands["bands"])

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ...errors import UserError
+from .briefing import section_gdp_map, section_headline
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
 from .i18n import CAPTIONS, TEXT
 from .known import section_known
@@ -44,6 +45,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#555}
+p.lead{font-size:1.05em;background:#eef3f8;padding:.6em .9em;border-left:4px solid #1f4e79}
 .nw{white-space:nowrap}.wide{overflow-x:auto}table.parks{font-size:.8em}
 .note{font-size:.85em;color:#555}.warn{color:#a40000}
 .assumption{background:#fff4d6}
@@ -88,7 +90,14 @@ def build_html(src: Source, lang: str) -> str:
                 break
             tabs[n] = t
     sections: list[tuple[str, str, str]] = []  # (anchor, heading, body)
-    # headline and targets
+    # the briefing: the headline paragraph, then the map of ΔGDP by city (sim/outputs/report/briefing.py)
+    brief = section_headline(src, lang)
+    if brief:
+        sections.append(("brief", T["brief"], brief))
+    gmap = section_gdp_map(src, lang)
+    if gmap:
+        sections.append(("gdp_map", T["map_gdp"], gmap))
+    # headline numbers and targets
     head = {"run": headline_run, "ensemble": headline_ensemble, "comparison": headline_comparison}[src.kind]
     sections.append(("headline", T["headline"], head(src, T)))
     tg = section_targets(src, T)
