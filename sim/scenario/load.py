@@ -324,9 +324,11 @@ def check_trend_places(trends: Trends, markets: list[str], cities: list[str], sr
                                     f"a place id ({', '.join(known)}) or default")
 
 
-# keys that only say how a scenario is shown (its ``title``): in the manifest's resolved scenario,
-# never in its hash, so titling a scenario reuses its runs and changes no run, sweep or calibration id
+# keys that only say how a scenario is shown (its ``title``; a target's Chinese label and source):
+# in the manifest's resolved scenario, never in its hash, so titling a scenario reuses its runs and
+# changes no run, sweep or calibration id
 PRESENTATION_KEYS = ("title",)
+PRESENTATION_ITEM_KEYS = {"targets": ("label_zh", "source_zh")}
 
 
 def resolved_dict(scen: Scenario) -> dict:
@@ -337,12 +339,23 @@ def resolved_dict(scen: Scenario) -> dict:
     for k in ("posterior", *PRESENTATION_KEYS):
         if resolved.get(k) is None:
             resolved.pop(k, None)
+    for block, keys in PRESENTATION_ITEM_KEYS.items():
+        for item in resolved.get(block, []):
+            for k in keys:
+                if item.get(k) is None:
+                    item.pop(k, None)
     return resolved
 
 
 def hashed_view(resolved: dict) -> dict:
-    """The resolved scenario as hashed: without ``PRESENTATION_KEYS``."""
-    return {k: v for k, v in resolved.items() if k not in PRESENTATION_KEYS}
+    """The resolved scenario as hashed: without ``PRESENTATION_KEYS`` (and the items' keys of
+    ``PRESENTATION_ITEM_KEYS``)."""
+    out = {k: v for k, v in resolved.items() if k not in PRESENTATION_KEYS}
+    for block, keys in PRESENTATION_ITEM_KEYS.items():
+        if isinstance(out.get(block), list):
+            out[block] = [{k: v for k, v in item.items() if k not in keys} if isinstance(item, dict) else item
+                          for item in out[block]]
+    return out
 
 
 def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,

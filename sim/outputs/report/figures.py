@@ -91,12 +91,14 @@ def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None)
     if not tabs:
         return None
     first = next(iter(tabs.values()))
-    keep = [k for k in first.index if np.isfinite(first.loc[k, "mu_output_end_wan"])
-            or np.isfinite(first.loc[k, "mu_output_base_wan"])]
+    # every park with land in use in any scenario (a joint park only a policy builds too)
+    keep = list(dict.fromkeys(k for t in tabs.values() for k in t.index
+                              if np.isfinite(t.loc[k, "mu_output_end_wan"]) or np.isfinite(t.loc[k, "mu_output_base_wan"])))
     if not keep:
         return None
-    keep = sorted(keep, key=lambda k: float(np.nan_to_num(first.loc[k, "mu_output_end_wan"])))
-    labels = [(geo["parks"].get(k, (0, 0, k))[2] if zh else k) for k in keep]
+    last = list(tabs.values())[-1]
+    keep = sorted(keep, key=lambda k: float(np.nan_to_num(last.reindex(keep).loc[k, "mu_output_end_wan"])))
+    labels = [(geo["parks"].get(k, (0, 0, k))[2].split(" (")[0] if zh else k) for k in keep]
     series = [(f"{first.attrs['base_year']}", first, "base")]
     series += [(f"{(titles or {}).get(name, name)} {t.attrs['end_year']}", t, "end") for name, t in tabs.items()]
     h = 0.8 / len(series)
@@ -114,8 +116,8 @@ def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None)
         ax.legend(fontsize=8, loc="lower right")
     axes[0].set_title(T["mu_output"])
     axes[1].set_title(T["mu_tax"])
-    fig.suptitle(T["fig.mu"])
-    fig.tight_layout()
+    fig.suptitle(T["fig.mu"], fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))  # the figure's title above the panels' titles, not into them
     return _fig_uri(fig)
 
 
@@ -139,7 +141,7 @@ def fig_levers(df, name: str, T: dict) -> str | None:
     for ax in list(axes.flat)[len(ids):]:
         ax.set_visible(False)
     fig.suptitle(f"{T['fig.levers']}: {name}")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.8 * nrow)))
     return _fig_uri(fig)
 
 

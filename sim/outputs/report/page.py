@@ -80,7 +80,8 @@ def build_html(src: Source, lang: str) -> str:
 
     ok_runs = all(src.runs[n] for n in src.names)
     titles_fig = {n: src.title(n, TF["lang"]) for n in src.names}
-    geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None)
+    geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None,
+                 [src.manifest(n) for n in src.names[1:] if src.runs[n]])
     tabs = {}
     if ok_runs:
         for n in src.names:
@@ -127,7 +128,7 @@ def build_html(src: Source, lang: str) -> str:
         parks = figure(fig_mu(tabs, geo, TF, zh_fig, titles_fig), T["fig.mu"]) + parks
     if parks:
         sections.append(("parks", T["parks"], parks))
-    lv = section_levers(src, T, TF)
+    lv = section_levers(src, T, TF, geo)
     if lv:
         sections.append(("levers", T["levers"], lv))
     sections.append(("assumptions", T["assumptions"], section_assumptions(src, T)))
