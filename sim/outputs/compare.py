@@ -314,7 +314,9 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
                                  city_names_en(loaded[0].data_dir)))
         results.write_json(tmp / "summary.json", summary)
         from .plots import comparison_figures
-        comparison_figures(tmp, frames, names, bands=bands["bands"])
+        parks = pd.read_csv(loaded[0].data_dir / "parks.csv", usecols=["id", "name_zh"])
+        park_names = dict(zip(parks.id, parks.name_zh)) | {p.id: p.name_zh for ld in loaded for p in ld.scenario.new_parks}
+        comparison_figures(tmp, frames, names, bands=bands["bands"], titles=summary["titles"], park_names=park_names)
         path = results.finish(tmp, final)
     except BaseException:
         results.abandon(tmp)

@@ -75,6 +75,7 @@ TEXT = {
         "note.no_land": "该结果生成于记录园区用地与税收之前（缺少 land_used、tax_revenue），无法计算亩均指标；请用当前版本重新运行。",
         "note.missing_runs": "以下运行文件夹已不存在，相关内容从缺：",
         "note.pe_ge": "局部均衡（PE）：同一状态、同一随机数下，去掉政策后企业的选择是否改变；一般均衡（GE）：政策情景减基准情景，含城市间挤出与工资效应。",
+        "note.counts": "企业数（家）为多次重复的均值，保留一位小数（单次模拟为整数）；人数取整；年份按年份显示。",
         "note.no_diff": "单次模拟没有基准对比；请用 run.py compare 生成对比。",
         "note.font_fallback": "未能加载中文字体，图中标签改用英文。",
         "note.first_rep": "政策数值取自各情景第一次重复运行（预算用尽后为 0）。",
@@ -184,6 +185,8 @@ TEXT = {
         "note.pe_ge": "Partial equilibrium (PE): with the same state and draws, would the firm's choice differ "
                       "without the levers; general equilibrium (GE): policy run minus baseline run, "
                       "including displacement between cities and wage effects.",
+        "note.counts": "Counts of firms are means over the replicates, with one decimal (a single run's "
+                       "are whole numbers); persons are whole numbers; years are years.",
         "note.no_diff": "A single run has no baseline to compare with; use run.py compare.",
         "note.font_fallback": "The CJK font could not be loaded; figure labels are in English.",
         "note.first_rep": "Lever values from each scenario's first replicate (0 once a budget cap binds).",

@@ -195,12 +195,14 @@ def headline_comparison(src: Source, T: dict) -> str:
     for c in cols:
         cells = ""
         for r in ce:
-            dg = 0 if c in ("fiscal_payback_year",) else 2 if not c.endswith("_yi") else 3
+            # counts of firms: means over replicates, one decimal; persons whole; 亿元 three decimals
+            dg = {"firms": 1, "persons": 0, "year": 0, "万元": 1}.get(CE_UNITS[c], 3 if c.endswith("_yi") else 2)
             v = num(r.get(c))
+            shown = (lambda x: str(int(float(x)))) if CE_UNITS[c] == "year" else (lambda x: fmt(x, dg))  # 2028
             band = ""
             if num(r.get(c + "_p5")) is not None:
-                band = f" ({fmt(r[c + '_p5'], dg)} – {fmt(r[c + '_p95'], dg)})"
-            text = fmt(v, dg) + band
+                band = f" ({shown(r[c + '_p5'])} – {shown(r[c + '_p95'])})"
+            text = (shown(v) if v is not None else "—") + band
             if c.startswith("cost_per_"):
                 text = _cost_text(text, v, r, c.removesuffix("_wan"), T)
             cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
@@ -209,7 +211,7 @@ def headline_comparison(src: Source, T: dict) -> str:
     head = [T["indicator"], T["unit"],
             *[f"{src.title(r['scenario'], T['lang'])} {T['mean']} ({_band_label(r, T)})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline")
-               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))}</p>")
+               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))} {E(T['note.counts'])}</p>")
     return "".join(out)
 
 
