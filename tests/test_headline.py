@@ -59,7 +59,7 @@ def test_sentence_follows_the_numbers():
 
 
 def test_sentence_changes_when_the_inputs_change():
-    zh0, en0, _ = _text(_dd([10.0, 14.0], [-8.0, -6.0]), _effects())
+    zh0, _, _ = _text(_dd([10.0, 14.0], [-8.0, -6.0]), _effects())
     # 长春 gains instead: no loser named
     zh1, en1, _ = _text(_dd([10.0, 14.0], [3.0, 1.0]), _effects())
     assert "长春" not in zh1 and "Changchun" not in en1 and "没有其他城市" in zh1 and "No other city" in en1

@@ -31,6 +31,7 @@ from .tables import (
     section_parks,
     section_targets,
 )
+from .years import section_years
 
 CSS = """
 body{font-family:'ReportSans','Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;margin:0 auto;
@@ -131,6 +132,9 @@ def build_html(src: Source, lang: str) -> str:
     lv = section_levers(src, T, TF, geo)
     if lv:
         sections.append(("levers", T["levers"], lv))
+    yrs = section_years(src, lang) if ok_runs else ""
+    if yrs:
+        sections.append(("years", T["years"], yrs))
     sections.append(("assumptions", T["assumptions"], section_assumptions(src, T)))
     sections.append(("manifest", T["manifest"], section_manifest(src, T)))
     # every other figure of the folder

@@ -198,7 +198,7 @@ def headline_comparison(src: Source, T: dict) -> str:
             # counts of firms: means over replicates, one decimal; persons whole; 亿元 three decimals
             dg = {"firms": 1, "persons": 0, "year": 0, "万元": 1}.get(CE_UNITS[c], 3 if c.endswith("_yi") else 2)
             v = num(r.get(c))
-            shown = (lambda x: str(int(float(x)))) if CE_UNITS[c] == "year" else (lambda x: fmt(x, dg))  # 2028
+            shown = (lambda x: str(int(float(x)))) if CE_UNITS[c] == "year" else (lambda x, dg=dg: fmt(x, dg))  # 2028
             band = ""
             if num(r.get(c + "_p5")) is not None:
                 band = f" ({shown(r[c + '_p5'])} – {shown(r[c + '_p95'])})"
@@ -254,7 +254,7 @@ def section_targets(src: Source, T: dict) -> str:
             d = spec(t["id"], t)
             met = T["not_reached"] if t.get("met") is None else T["yes"] if t["met"] else T["no"]
             src_txt = plan.source(d, lang) or t.get("source", "")
-            rows.append(f"<tr><td>{E(plan.label(d, lang))}</td><td>{t['year']}</td><td>{E(plan.threshold(d, lang))}</td>"
+            rows.append(f"<tr><td>{E(plan.label(d, lang))}</td><td>{t['year']}</td><td class='nw'>{E(plan.threshold(d, lang))}</td>"
                         f"{cell('target.' + t['id'], t.get('value'), 4, plan.value(t.get('value'), d.get('measure', ''), lang))}"
                         f"<td>{E(met)}</td>"
                         f"<td class='{'assumption' if _is_assumption(src_txt) else ''}'>{E(src_txt)}</td></tr>")
@@ -272,7 +272,7 @@ def section_targets(src: Source, T: dict) -> str:
         key = f"target.{scen}.{r['target']}"
         s_txt = plan.source(d, lang)
         rows.append(f"<tr><td>{E(src.title(scen, T['lang']))}</td><td>{E(plan.label(d, lang))}</td><td>{E(r['year'])}</td>"
-                    f"<td>{E(plan.threshold(d, lang))}</td>"
+                    f"<td class='nw'>{E(plan.threshold(d, lang))}</td>"
                     f'<td class="n" data-key="{E(key)}" data-value="{E(r.get("probability_met", ""))}">{E(ptxt)}</td>'
                     f"<td class='n'>{E(qs)}</td>"
                     f"<td class='{'assumption' if _is_assumption(s_txt) else ''}'>{E(s_txt)}</td></tr>")
