@@ -11,9 +11,10 @@ import hashlib
 from pathlib import Path
 
 SIM = Path(__file__).resolve().parent
-# modules that only run or read sweeps, draw figures or check theory (paths under sim/; a folder
+# modules that only run or read sweeps, draw figures, write reports or check theory (paths under sim/; a folder
 # ends with /): editing them does not invalidate a sweep's finished runs
-NOT_MODEL = ("experiments/", "calibration/", "outputs/plots.py", "outputs/compare.py", "checks/closed_forms.py",
+NOT_MODEL = ("experiments/", "calibration/", "outputs/plots.py", "outputs/compare.py", "outputs/headline.py",
+             "outputs/report/", "checks/closed_forms.py",
              "checks/theory.py", "checks/stylized.py", "checks/figures.py", "checks/validate.py")
 
 
