@@ -5,12 +5,14 @@ page's numbers, embedded figures and font and its lack of external references (t
 """
 from __future__ import annotations
 
+import csv
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from tests.report_fixtures import last_line, run_cli
+from tests.report_fixtures import ROOT, last_line, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -60,6 +62,15 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
             font = page.evaluate("document.fonts.check('16px ReportSans', '亩均产值')")
             fonts = page.evaluate("Array.from(document.fonts).map(f => f.family + ':' + f.status)")
             heading = page.evaluate("document.querySelector('h2#x, section h2').textContent")
+            # the briefing's headline paragraph as the reader sees it, and the page's visible text
+            # without the manifest (the reproduction record, which names everything by id)
+            lead = page.evaluate("Array.from(document.querySelectorAll('p.lead')).map(p => p.innerText)")
+            lead_visible = page.evaluate("Array.from(document.querySelectorAll('p.lead'))"
+                                         ".every(p => p.getBoundingClientRect().height > 20)")
+            visible = page.evaluate("(() => { const b = document.body.cloneNode(true);"
+                                    " b.querySelectorAll('#manifest').forEach(e => e.remove());"
+                                    " document.documentElement.appendChild(b); const t = b.innerText; b.remove();"
+                                    " return t; })()")
             page.screenshot(path=str(tmp_path / f"report_{lang}.png"), full_page=True)
         finally:
             browser.close()
@@ -69,5 +80,18 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
     assert [u for u in requests if not u.startswith("data:")] == [page_path.as_uri()]
     assert len(widths) >= 8 and all(w > 0 for w in widths), widths
     assert font and "ReportSans:loaded" in fonts
-    assert heading == ("核心指标" if lang == "zh" else "Headline numbers")
+    # the report opens with the headline paragraph generated from the numbers (summary.json)
+    assert heading == ("要点" if lang == "zh" else "In brief")
+    summ = json.loads((cmp_dir / "summary.json").read_text(encoding="utf-8"))
+    assert lead and lead_visible and "\n\n".join(lead) == summ[f"headline_{lang}"]
+    if lang == "zh":
+        assert "吉西南承接产业转移示范区政策包" in lead[0] and "四平、辽源、通化" in lead[0] and "亿元" in lead[0]
+        assert "噪声" in lead[0] and "jxn_transfer_zone" not in lead[0]
+        # no pinyin park id where the park has a Chinese name (parks.csv)
+        with open(ROOT / "scenarios" / "data" / "parks.csv", encoding="utf-8") as fh:
+            named = [r["id"] for r in csv.DictReader(fh) if r["name_zh"]]
+        assert [i for i in named if i in visible] == []
+        assert "四平经济开发区" in visible
+    else:
+        assert "Southwest Jilin" in lead[0] and "Siping, Liaoyuan and Tonghua" in lead[0] and "noise" in lead[0]
     assert (tmp_path / f"report_{lang}.png").stat().st_size > 100_000

@@ -62,7 +62,9 @@ def calibration_run_id(scenario_hash: str, seed: int, until: int, code: str, ser
 
 
 def scenario_hash(d: dict) -> str:
-    blob = json.dumps(d, sort_keys=True, ensure_ascii=False, default=str)
+    """As ``LoadedScenario.hash``: a resolved scenario without its presentation keys (title)."""
+    from ..scenario.load import hashed_view
+    blob = json.dumps(hashed_view(d), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -394,7 +394,8 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
         if len(years) != 1:
             raise CalibrationError(src, "benchmark", None, "gdp growth moments of one year to compare with")
         rate = _benchmark_rate(src, p.resolve(), cal.benchmark, years.pop())
-    blob = json.dumps({"scenario": base.resolved, "until": cal.until, "seed": cal.seed,
+    from ..scenario.load import hashed_view
+    blob = json.dumps({"scenario": hashed_view(base.resolved), "until": cal.until, "seed": cal.seed,
                        "method": cal.method.model_dump(mode="json", include={
                            "kind", "design", "design_runs", "validation_runs"}),
                        "parameters": [{"key": q.key, "prior": q.prior.model_dump(mode="json")}

@@ -291,7 +291,9 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
             tmp / "cost_per_lever.csv", index=False)
         pd.DataFrame([{**r, "band_sources": bands["band_sources"]} for r in target_rows]).to_csv(
             tmp / "targets.csv", index=False)
-        summary = {"base": base, "policies": names[1:], "seeds": seeds, "until": args.until,
+        summary = {"base": base, "policies": names[1:],
+                   "titles": {ld.scenario.name: ld.resolved.get("title") for ld in loaded},
+                   "seeds": seeds, "until": args.until,
                    "overrides": list(args.set), **bands,
                    "posterior": None if draws is None else draws.record, "parameter_draws": param_draws,
                    "runs": {n: [str(p) for p, _ in runs[n]] for n in names},
@@ -306,12 +308,18 @@ def run_comparison(args, execute_run, band_sources: str = "seed") -> Path:
                              "(policy − baseline) study-area jobs at the end of the run",
                              "discounting": "…_pv_yi: discounted to the base year at "
                              "parameters.discount_rate (summary.json of each run: discounting)"}}
+        # the headline paragraph, from the numbers above (sim/outputs/headline.py)
+        from .headline import city_names_en, headlines
+        summary.update(headlines(dd, effects, names[1:], base, city_ids, summary["titles"],
+                                 city_names_en(loaded[0].data_dir)))
         results.write_json(tmp / "summary.json", summary)
         from ..territory import load_territory
         from .maps import scenario_places
         from .plots import comparison_figures
         places = {n: scenario_places(ld) for n, ld in zip(names, loaded)}
-        comparison_figures(tmp, frames, names, bands=bands["bands"],
+        parks = pd.read_csv(loaded[0].data_dir / "parks.csv", usecols=["id", "name_zh"])
+        park_names = dict(zip(parks.id, parks.name_zh)) | {p.id: p.name_zh for ld in loaded for p in ld.scenario.new_parks}
+        comparison_figures(tmp, frames, names, bands=bands["bands"], titles=summary["titles"], park_names=park_names,
                            territory=load_territory(loaded[0].data_dir),
                            parks={n: pl[0] for n, pl in places.items()}, zone_cities=places[names[0]][2])
         path = results.finish(tmp, final)
@@ -440,7 +448,8 @@ def run_ensemble(args, scenario: str, execute_run) -> Path:
         if reach:
             pd.DataFrame(reach).to_csv(tmp / "known_projects.csv", index=False)
         results.write_json(tmp / "summary.json", {
-            "scenario": ld.scenario.name, "seeds": seeds, "until": args.until, "overrides": list(args.set),
+            "scenario": ld.scenario.name, "title": ld.resolved.get("title"), "seeds": seeds,
+            "until": args.until, "overrides": list(args.set),
             "runs": [str(p) for p, _ in runs], "region": heads, "targets": rows, "known_projects": known,
             **bands, "posterior": None if draws is None else draws.record, "parameter_draws": param_draws})
         from .plots import fan_figures

@@ -199,14 +199,37 @@ def policy_figure(df, figs: Path, cities: list[str]) -> Path | None:
 PALETTE = plt.get_cmap("tab10").colors  # one strong colour per policy in comparisons
 
 
+def _losers(frames: dict, base: str, pols: list[str], skip, most: int = 3) -> list[str]:
+    """The cities whose GDP at the last period is below the baseline's for some policy (mean over
+    replicates), largest loss first, at most ``most``: the difference plots show them too."""
+    import numpy as np
+    f0 = frames[base][0]
+    cities = [c for c in dict.fromkeys(f0.place[f0.measure == "gdp"]) if c != "region" and c not in skip]
+    loss = {}
+    for c in cities:
+        d = [float(_series(p, "gdp", c).iloc[-1] - _series(b, "gdp", c).iloc[-1])
+             for pol in pols for b, p in zip(frames[base], frames[pol])]
+        loss[c] = min(float(np.mean(d[i * len(frames[base]):(i + 1) * len(frames[base])]))
+                      for i in range(len(pols)))
+    return sorted((c for c in cities if round(loss[c], 1) < 0), key=lambda c: loss[c])[:most]
+
+
 def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str = "bands: seed noise",
+                       titles: dict | None = None, park_names: dict | None = None,
                        territory=None, parks: dict | None = None, zone_cities=()) -> list[Path]:
     """The comparison's figures; ``bands`` says what the bands carry (seed noise, or seed
-    noise and parameter uncertainty: ``sim.scenario.draws.band_caption``); ``territory``,
-    ``parks`` (scenario name -> its parks) and ``zone_cities``: the ΔGDP map (``sim.outputs.maps``)."""
+    noise and parameter uncertainty: ``sim.scenario.draws.band_caption``). Scenarios are named by
+    their titles (``titles``: name → {zh, en}; Chinese when the CJK font loads), parks by their
+    Chinese names (``park_names``: id → name), cities with the largest losses next to the zone's;
+    ``territory``, ``parks`` (scenario name -> its parks) and ``zone_cities``: the ΔGDP map
+    (``sim.outputs.maps``)."""
     import numpy as np
     import pandas as pd
-    setup_font()
+    zh = setup_font()
+
+    def lab(n: str) -> str:
+        t = (titles or {}).get(n) or {}
+        return (t.get("zh") if zh else None) or t.get("en") or t.get("zh") or n
     figs = out_dir / "figures"
     figs.mkdir(exist_ok=True)
     base, pols = names[0], names[1:]
@@ -215,23 +238,28 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     kind = "5–95%" if band_kind(n_rep) == "p5-p95" else "min–max"
     band = f" (median of {n_rep} replicates, {kind} band)\n{bands}" if n_rep > 1 else ""
     places = ["region", "四平", "辽源", "通化"]
+    places += _losers(frames, base, pols, places)
+    ncol = 4
+    nrow = -(-len(places) // ncol)
     for measure, unit, scale, fname, title in (
             ("gdp", "亿元/year, nominal", 1.0, "diff_gdp.png", "GDP difference vs baseline 地区生产总值差值"),
             ("industrial_output", "亿元/year, nominal", 1.0, "diff_industrial_output.png",
              "Industrial output difference vs baseline 工业总产值差值"),
             ("jobs", "persons", 1.0, "diff_jobs.png", "Jobs difference vs baseline 就业差值")):
-        fig, axes = plt.subplots(1, len(places), figsize=(16, 4.5), sharex=True)
-        for ax, pl in zip(axes, places):
+        fig, axes = plt.subplots(nrow, ncol, figsize=(16, 4.3 * nrow + 0.4), sharex=True, squeeze=False)
+        for ax, pl in zip(axes.flat, places):
             for i, pol in enumerate(pols):
-                _diff_band(ax, frames, base, pol, measure, pl, pol, scale, color=PALETTE[i % 10])
+                _diff_band(ax, frames, base, pol, measure, pl, lab(pol), scale, color=PALETTE[i % 10])
             ax.axhline(0, color="grey", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(pl if pl != "region" else "study area 全区")
             ax.set_xlabel("year")
             ax.set_ylabel(f"{measure} difference ({unit})")
             ax.grid(alpha=0.3)
-        axes[0].legend(fontsize=8)
-        fig.suptitle(f"{title}: policy − {base}{band}")
+        for ax in list(axes.flat)[len(places):]:
+            ax.set_visible(False)
+        axes[0][0].legend(fontsize=8)
+        fig.suptitle(f"{title}: policy − {lab(base)}{band}")
         p = save_figure(fig, figs / fname, dpi=100)
         paths.append(p)
     # fiscal balance: cumulative extra revenue minus lever spending
@@ -243,16 +271,16 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
             reps.append((extra - _series(p, "fiscal_spending", "region")).iloc[1:].cumsum())
         arr = np.vstack([r.values for r in reps])
         x = reps[0].index.values
-        line, = ax.plot(x, np.median(arr, axis=0), label=f"{pol}: cumulative Δrevenue − spending",
+        line, = ax.plot(x, np.median(arr, axis=0), label=f"{lab(pol)}: cumulative Δrevenue − spending",
                         color=PALETTE[i % 10])
         if n_rep > 1:
             ax.fill_between(x, *band_limits(arr, axis=0), color=line.get_color(), alpha=0.2,
-                            label=f"{pol} {kind}")
+                            label=f"{lab(pol)} {kind}")
         sp = np.vstack([(-_series(p, "fiscal_spending", "region")).iloc[1:].cumsum().values
                         for p in frames[pol]])
-        ax.plot(x, np.median(sp, axis=0), ls="--", color=line.get_color(), label=f"{pol}: cumulative spending (−)")
+        ax.plot(x, np.median(sp, axis=0), ls="--", color=line.get_color(), label=f"{lab(pol)}: cumulative spending (−)")
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_title(f"Fiscal balance of the levers vs {base} 财政收支（累计）{band}")
+    ax.set_title(f"Fiscal balance of the levers vs {lab(base)} 财政收支（累计）{band}")
     ax.set_xlabel("year")
     ax.set_ylabel("cumulative amount (亿元)")
     ax.grid(alpha=0.3)
@@ -264,7 +292,8 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     def park_tot(df, measure):
         d = df[(df.measure == measure) & (df.sector == "") & (df.lever == "") & (df.year > df.year.min())]
         return d.groupby("place").value.sum()
-    park_ids = sorted(set(frames[base][0][frames[base][0].measure == "occupancy"].place))
+    # every park of any scenario (a joint park only a policy builds too)
+    park_ids = sorted(set().union(*[set(fs[0].place[fs[0].measure == "occupancy"]) for fs in frames.values()]))
     for pol in pols:
         ind = pd.concat([park_tot(f, "induced_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
         dw = pd.concat([park_tot(f, "deadweight_arrivals") for f in frames[pol]], axis=1).mean(axis=1)
@@ -273,18 +302,20 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
         ids = [k for k in park_ids if k in ind.index]
         tab = pd.DataFrame({"induced": ind.reindex(ids).fillna(0), "deadweight": dw.reindex(ids).fillna(0),
                             "unpaid": up.reindex(ids).fillna(0), "baseline": ba.reindex(ids).fillna(0)})
-        tab = tab[(tab.sum(axis=1) > 0)].sort_values("induced", ascending=True).tail(20)
-        fig, ax = plt.subplots(figsize=(10, 7))
+        # every park with an arrival in either run, however many
+        tab = tab[(tab.sum(axis=1) > 0)].sort_values(["induced", "deadweight", "unpaid", "baseline"])
+        fig, ax = plt.subplots(figsize=(10, max(5.0, 0.32 * len(tab) + 1.8)))
         y = np.arange(len(tab))
-        ax.barh(y + 0.2, tab.induced, height=0.4, color="tab:red", label=f"{pol}: induced")
+        ax.barh(y + 0.2, tab.induced, height=0.4, color="tab:red", label=f"{lab(pol)}: induced")
         ax.barh(y + 0.2, tab.deadweight, height=0.4, left=tab.induced, color="tab:orange",
-                label=f"{pol}: deadweight (paid, not induced)")
+                label=f"{lab(pol)}: deadweight (paid, not induced)")
         ax.barh(y + 0.2, tab.unpaid, height=0.4, left=tab.induced + tab.deadweight, color="tab:olive",
-                label=f"{pol}: unpaid (not induced)")
-        ax.barh(y - 0.2, tab.baseline, height=0.4, color="tab:grey", label=f"{base}: all arrivals")
-        ax.set_yticks(y, tab.index, fontsize=8)
+                label=f"{lab(pol)}: unpaid (not induced)")
+        ax.barh(y - 0.2, tab.baseline, height=0.4, color="tab:grey", label=f"{lab(base)}: all arrivals")
+        names_shown = [((park_names or {}).get(k) or k).split(" (")[0] if zh else k for k in tab.index]
+        ax.set_yticks(y, names_shown, fontsize=8)
         ax.set_xlabel(f"arrivals 2022–end (firms{', mean per replicate' if n_rep > 1 else ''})")
-        ax.set_title(f"Arrivals by park 园区迁入企业: {pol} vs {base}")
+        ax.set_title(f"Arrivals by park 园区迁入企业: {lab(pol)} vs {lab(base)}")
         ax.legend(fontsize=8)
         ax.grid(axis="x", alpha=0.3)
         p = save_figure(fig, figs / f"arrivals_by_park_{pol}.png", dpi=100)
@@ -300,7 +331,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     x = np.arange(len(origins))
     w = 0.8 / len(names)
     for i, n in enumerate(names):
-        ax.bar(x + i * w - 0.4 + w / 2, tabs[n].reindex(origins).fillna(0).values, width=w, label=n)
+        ax.bar(x + i * w - 0.4 + w / 2, tabs[n].reindex(origins).fillna(0).values, width=w, label=lab(n))
     ax.set_xticks(x, origins, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("arrivals into study-area cities (firms, whole run)")
     ax.set_xlabel("previous location (city or origin region)")
@@ -316,7 +347,7 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
         paths.append(p)
     from .maps import comparison_map
     note = f" (median of {n_rep} replicates)" if n_rep > 1 else ""
-    p = comparison_map(frames, names, figs, territory, parks, zone_cities, note)
+    p = comparison_map(frames, names, figs, territory, parks, zone_cities, note, label=lab)
     if p is not None:
         paths.append(p)
     return paths

@@ -150,6 +150,9 @@ class ScenarioTarget(BaseModel):
     at_least: float | None = Field(None, ge=-1e12, le=1e12)
     at_most: float | None = Field(None, ge=-1e12, le=1e12)
     source: str = Field(..., min_length=1)
+    # presentation only (the Chinese report): not in the scenario hash (sim/scenario/load.py)
+    label_zh: str | None = Field(None, min_length=1, description="the label in Chinese")
+    source_zh: str | None = Field(None, min_length=1, description="the source in Chinese")
 
     @model_validator(mode="after")
     def _check(self) -> ScenarioTarget:

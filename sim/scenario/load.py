@@ -110,6 +110,7 @@ def _resolve_extends(path: Path, chain: tuple[Path, ...],
     if not ppath.exists():
         raise ScenarioError(str(path), "extends", parent, "an existing scenario file")
     base, pfiles = _resolve_extends(ppath, (*chain, path), roots, origins)
+    base.pop("title", None)  # a title names the file that sets it (PRESENTATION_KEYS)
     _note_origins(origins, raw, path)  # after the parent's: the child's value wins
     merged = deep_merge(base, {k: v for k, v in raw.items() if k != "extends"})
     merged["extends"] = parent
@@ -292,7 +293,8 @@ class LoadedScenario:
 
     @property
     def hash(self) -> str:
-        blob = json.dumps(self.resolved, sort_keys=True, ensure_ascii=False, default=str)
+        """SHA-256 of the resolved scenario without its presentation keys (``hashed_view``)."""
+        blob = json.dumps(hashed_view(self.resolved), sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
@@ -386,16 +388,40 @@ def check_trend_places(trends: Trends, markets: list[str], cities: list[str], sr
                                     f"a place id ({', '.join(known)}) or default")
 
 
+# keys that only say how a scenario is shown (its ``title``; a target's Chinese label and source):
+# in the manifest's resolved scenario, never in its hash, so titling a scenario reuses its runs and
+# changes no run, sweep or calibration id
+PRESENTATION_KEYS = ("title",)
+PRESENTATION_ITEM_KEYS = {"targets": ("label_zh", "source_zh")}
+
+
 def resolved_dict(scen: Scenario) -> dict:
-    """Every key of a validated scenario (what is hashed and written to the manifest); without a
-    ``posterior:`` the key is left out, so the hashes of scenarios without one stay as they were;
-    so is a default ``city_policy`` (fixed)."""
+    """Every key of a validated scenario (written to the manifest; ``hashed_view`` is what is
+    hashed); without a ``posterior:`` or a ``title:`` the key is left out, and so is a default
+    ``city_policy`` (fixed), so the hashes and manifests of scenarios without one stay as they were."""
     resolved = scen.model_dump(mode="json")
-    if resolved.get("posterior") is None:
-        resolved.pop("posterior", None)
+    for k in ("posterior", *PRESENTATION_KEYS):
+        if resolved.get(k) is None:
+            resolved.pop(k, None)
     if scen.city_policy == type(scen.city_policy)():
         resolved.pop("city_policy", None)
+    for block, keys in PRESENTATION_ITEM_KEYS.items():
+        for item in resolved.get(block, []):
+            for k in keys:
+                if item.get(k) is None:
+                    item.pop(k, None)
     return resolved
+
+
+def hashed_view(resolved: dict) -> dict:
+    """The resolved scenario as hashed: without ``PRESENTATION_KEYS`` (and the items' keys of
+    ``PRESENTATION_ITEM_KEYS``)."""
+    out = {k: v for k, v in resolved.items() if k not in PRESENTATION_KEYS}
+    for block, keys in PRESENTATION_ITEM_KEYS.items():
+        if isinstance(out.get(block), list):
+            out[block] = [{k: v for k, v in item.items() if k not in keys} if isinstance(item, dict) else item
+                          for item in out[block]]
+    return out
 
 
 def validate_scenario(data: dict, src: str = "<scenario>", path: Path | None = None,

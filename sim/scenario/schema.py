@@ -240,8 +240,19 @@ class KnownProject(_Strict):
         return v
 
 
+class Title(_Strict):
+    """How reports, comparison figures and tables name a scenario, per language (presentation only:
+    not inherited through ``extends``, not part of the scenario hash; ``sim/scenario/load.py``)."""
+
+    zh: str | None = Field(None, min_length=1, max_length=80, description="Chinese title")
+    en: str | None = Field(None, min_length=1, max_length=120, description="English title")
+
+
 class Scenario(_Strict):
     name: str = Field(..., min_length=1, max_length=80, pattern=r"^[\w\-\.]+$")
+    title: Title | None = Field(None, description=(
+        "the scenario's title in Chinese and English ({zh: ..., en: ...}) shown instead of its name "
+        "(the name stays in file and folder names); a child scenario does not inherit its parent's"))
     description: str = ""
     extends: str | None = None
     data_dir: str = "data"

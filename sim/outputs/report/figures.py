@@ -31,8 +31,9 @@ def png_file(path: Path) -> str | None:
         return None
 
 
-def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
-    """One panel per scenario: parks at their node (spread around it), circle area ∝ arrivals."""
+def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None) -> str | None:
+    """One panel per scenario (``titles``: name → how it is shown): parks at their node (spread
+    around it), circle area ∝ arrivals."""
     import matplotlib.pyplot as plt
     import numpy as np
     if not geo["parks"] or not tabs:
@@ -71,7 +72,7 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
                         textcoords="offset points", ha="left" if dx > 0 else "right", zorder=4,
                         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.7},
                         arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5})
-        ax.set_title(name)
+        ax.set_title((titles or {}).get(name, name))
         ax.set_xlabel(T["lon"])
         ax.set_ylabel(T["lat"])
         ax.grid(alpha=0.3)
@@ -83,21 +84,23 @@ def fig_park_map(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
     return _fig_uri(fig)
 
 
-def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
+def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool, titles: dict | None = None) -> str | None:
     """Bars per park: 亩均产值 and 亩均税收 in the base year and at the end of each scenario."""
     import matplotlib.pyplot as plt
     import numpy as np
     if not tabs:
         return None
     first = next(iter(tabs.values()))
-    keep = [k for k in first.index if np.isfinite(first.loc[k, "mu_output_end_wan"])
-            or np.isfinite(first.loc[k, "mu_output_base_wan"])]
+    # every park with land in use in any scenario (a joint park only a policy builds too)
+    keep = list(dict.fromkeys(k for t in tabs.values() for k in t.index
+                              if np.isfinite(t.loc[k, "mu_output_end_wan"]) or np.isfinite(t.loc[k, "mu_output_base_wan"])))
     if not keep:
         return None
-    keep = sorted(keep, key=lambda k: float(np.nan_to_num(first.loc[k, "mu_output_end_wan"])))
-    labels = [(geo["parks"].get(k, (0, 0, k))[2] if zh else k) for k in keep]
+    last = list(tabs.values())[-1]
+    keep = sorted(keep, key=lambda k: float(np.nan_to_num(last.reindex(keep).loc[k, "mu_output_end_wan"])))
+    labels = [(geo["parks"].get(k, (0, 0, k))[2].split(" (")[0] if zh else k) for k in keep]
     series = [(f"{first.attrs['base_year']}", first, "base")]
-    series += [(f"{name} {t.attrs['end_year']}", t, "end") for name, t in tabs.items()]
+    series += [(f"{(titles or {}).get(name, name)} {t.attrs['end_year']}", t, "end") for name, t in tabs.items()]
     h = 0.8 / len(series)
     fig, axes = plt.subplots(1, 2, figsize=(15, max(5.0, 0.32 * len(keep) * len(series) / 2 + 2)))
     yy = np.arange(len(keep))
@@ -113,8 +116,8 @@ def fig_mu(tabs: dict, geo: dict, T: dict, zh: bool) -> str | None:
         ax.legend(fontsize=8, loc="lower right")
     axes[0].set_title(T["mu_output"])
     axes[1].set_title(T["mu_tax"])
-    fig.suptitle(T["fig.mu"])
-    fig.tight_layout()
+    fig.suptitle(T["fig.mu"], fontsize=13)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))  # the figure's title above the panels' titles, not into them
     return _fig_uri(fig)
 
 
@@ -138,7 +141,7 @@ def fig_levers(df, name: str, T: dict) -> str | None:
     for ax in list(axes.flat)[len(ids):]:
         ax.set_visible(False)
     fig.suptitle(f"{T['fig.levers']}: {name}")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.35 / (2.8 * nrow)))
     return _fig_uri(fig)
 
 
@@ -159,10 +162,10 @@ def fig_fan_levels(src: Source, T: dict) -> str | None:
             arr = np.vstack([r.values for r in reps])
             x = reps[0].index.values
             c = plt.get_cmap("tab10").colors[i % 10]
-            ax.plot(x, np.median(arr, axis=0), color=c, label=n)
+            ax.plot(x, np.median(arr, axis=0), color=c, label=src.title(n, T["lang"]))
             if len(reps) > 1:
                 ax.fill_between(x, *np.percentile(arr, [5, 95], axis=0), color=c, alpha=0.2,
-                                label=f"{n} 5–95%")
+                                label=f"{src.title(n, T['lang'])} 5–95%")
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(T["year_axis"])
         ax.set_ylabel(unit_label(unit, T))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 TEXT = {
     "zh": {
+        "lang": "zh",
         "title": "吉林省园区承接产业转移模拟报告",
         "kind.run": "单次模拟", "kind.ensemble": "多次重复模拟（集合）", "kind.comparison": "政策方案与基准对比",
         "source": "数据来源文件夹", "generated": "生成时间", "scenario": "情景", "scenarios": "情景",
-        "toc": "目录",
+        "toc": "目录", "brief": "要点", "years": "分年度财政收支与预算上限", "map_gdp": "各市地区生产总值变化（政策减基准）",
         "headline": "核心指标", "targets": "规划目标达成情况", "fans": "趋势与不确定性区间（扇形图）",
         "diffs": "与基准情景的差值", "map": "各园区迁入企业分布图", "parks": "园区亩均指标（亩均产值、亩均税收）",
         "levers": "政策工具及其时间安排", "assumptions": "假设与来源", "manifest": "运行清单（复现所需信息）",
@@ -74,6 +75,7 @@ TEXT = {
         "note.no_land": "该结果生成于记录园区用地与税收之前（缺少 land_used、tax_revenue），无法计算亩均指标；请用当前版本重新运行。",
         "note.missing_runs": "以下运行文件夹已不存在，相关内容从缺：",
         "note.pe_ge": "局部均衡（PE）：同一状态、同一随机数下，去掉政策后企业的选择是否改变；一般均衡（GE）：政策情景减基准情景，含城市间挤出与工资效应。",
+        "note.counts": "企业数（家）为多次重复的均值，保留一位小数（单次模拟为整数）；人数取整；年份按年份显示。",
         "note.no_diff": "单次模拟没有基准对比；请用 run.py compare 生成对比。",
         "note.font_fallback": "未能加载中文字体，图中标签改用英文。",
         "note.first_rep": "政策数值取自各情景第一次重复运行（预算用尽后为 0）。",
@@ -101,11 +103,12 @@ TEXT = {
         "footer": "由 run.py report 生成。字体：Noto Sans SC 子集（SIL 开放字体许可）。",
     },
     "en": {
+        "lang": "en",
         "title": "Jilin industry-transfer simulation report",
         "kind.run": "single run", "kind.ensemble": "ensemble of replicates",
         "kind.comparison": "policy packages compared with the baseline",
         "source": "Source folder", "generated": "Generated", "scenario": "Scenario", "scenarios": "Scenarios",
-        "toc": "Contents",
+        "toc": "Contents", "brief": "In brief", "years": "Money by year and budget caps", "map_gdp": "GDP change by city (policy − baseline)",
         "headline": "Headline numbers", "targets": "Plan targets", "fans": "Trajectories and uncertainty (fan charts)",
         "diffs": "Differences against the baseline", "map": "Map of arrivals by park",
         "parks": "Park indicators per mu (亩均产值, 亩均税收)", "levers": "Levers and their schedules",
@@ -182,6 +185,8 @@ TEXT = {
         "note.pe_ge": "Partial equilibrium (PE): with the same state and draws, would the firm's choice differ "
                       "without the levers; general equilibrium (GE): policy run minus baseline run, "
                       "including displacement between cities and wage effects.",
+        "note.counts": "Counts of firms are means over the replicates, with one decimal (a single run's "
+                       "are whole numbers); persons are whole numbers; years are years.",
         "note.no_diff": "A single run has no baseline to compare with; use run.py compare.",
         "note.font_fallback": "The CJK font could not be loaded; figure labels are in English.",
         "note.first_rep": "Lever values from each scenario's first replicate (0 once a budget cap binds).",

@@ -3,6 +3,7 @@ stage at the end and when it reached 投产; for an ensemble, its probability of
 end of each year over the replicates."""
 from __future__ import annotations
 
+from .source import park_name, places
 from .tables import E, cell, table
 
 WORDS = {
@@ -27,8 +28,9 @@ def section_known(src, lang: str) -> tuple[str, str] | None:
     if not kp or src.kind == "comparison":
         return None
     note = f"<p class='note'>{E(W['note'])}</p>"
+    geo = places(src.manifest(src.names[0]) if src.runs.get(src.names[0]) else None)
     if src.kind == "run":
-        rows = [f"<tr><td>{E(v['name_zh'])}</td><td>{E(v['park'])}</td>{cell('known.' + k + '.invest', v['investment_yi'])}"
+        rows = [f"<tr><td>{E(v['name_zh'])}</td><td>{E(park_name(geo, v['park'], lang == 'zh'))}</td>{cell('known.' + k + '.invest', v['investment_yi'])}"
                 f"<td>{E(v['stage_given'])} {E(v['date'])}</td><td>{E(v.get('stage_end') or '')}</td>"
                 f"{cell('known.' + k + '.from', v.get('producing_from'), 2)}</tr>" for k, v in kp.items()]
         return W["heading"], note + table([W["project"], W["park"], W["invest"], W["stage"], W["end"], W["from"]], rows)
@@ -39,7 +41,7 @@ def section_known(src, lang: str) -> tuple[str, str] | None:
         cells = "".join(
             f'<td class="n" data-key="known.{E(k)}.{y}" data-value="{E(repr(p[y]) if y in p else "")}">'
             f'{E(f"{p[y]:.0%}" if y in p else "")}</td>' for y in years)
-        rows.append(f"<tr><td>{E(v['name_zh'])}</td><td>{E(v['park'])}</td>"
+        rows.append(f"<tr><td>{E(v['name_zh'])}</td><td>{E(park_name(geo, v['park'], lang == 'zh'))}</td>"
                     f"{cell('known.' + k + '.invest', v['investment_yi'])}<td>{E(v['stage_given'])} {E(v['date'])}</td>"
                     f"{cells}</tr>")
     return W["heading"], note + table([W["project"], W["park"], W["invest"], W["stage"], *years], rows)

@@ -73,9 +73,9 @@ def section_noise(src: Source, T: dict) -> str:
         for k, lab, unit, h in _ce_rows(ce.get(pol, {})):
             items.append((f"diff.{pol}.region.{k}", T[lab], T["region"], unit, h, 3 if k.endswith("_yi") else 0))
         for key, what, place, unit, h, dg in items:
-            rows.append(_row(key, pol, what, place, unit, h, T, dg))
+            rows.append(_row(key, src.title(pol, T["lang"]), what, place, unit, h, T, dg))
             if _flag(h.get("indistinguishable_from_noise")):
-                sentences.append(T["noise.sentence"].format(what=what, place=place, pol=pol,
+                sentences.append(T["noise.sentence"].format(what=what, place=place, pol=src.title(pol, T["lang"]),
                                                             lo=fmt(h["p5"], dg), hi=fmt(h["p95"], dg)))
     head = [T["policy"], T["indicator"], T["noise.place"], T["unit"], T["mean"], T["noise.band"], T["noise.pos"],
             T["noise.neg"], T["noise.flag"], T["noise.needed"].format(p=p)]

@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ...errors import UserError
+from .briefing import section_gdp_map, section_headline
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
 from .i18n import CAPTIONS, TEXT
 from .known import section_known
@@ -30,6 +31,7 @@ from .tables import (
     section_parks,
     section_targets,
 )
+from .years import section_years
 
 CSS = """
 body{font-family:'ReportSans','Noto Sans CJK SC','Noto Sans SC','Microsoft YaHei',sans-serif;margin:0 auto;
@@ -44,6 +46,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#fafafa}
 figure{margin:1em 0}figure img{max-width:100%;border:1px solid #ddd}
 figcaption{font-size:.85em;color:#555}
+p.lead{font-size:1.05em;background:#eef3f8;padding:.6em .9em;border-left:4px solid #1f4e79}
 .nw{white-space:nowrap}.wide{overflow-x:auto}table.parks{font-size:.8em}
 .note{font-size:.85em;color:#555}.warn{color:#a40000}
 .assumption{background:#fff4d6}
@@ -77,7 +80,9 @@ def build_html(src: Source, lang: str) -> str:
         return figure(png_file(figdir / name), f"{cap} ({name})")
 
     ok_runs = all(src.runs[n] for n in src.names)
-    geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None)
+    titles_fig = {n: src.title(n, TF["lang"]) for n in src.names}
+    geo = places(src.manifest(src.names[0]) if src.runs[src.names[0]] else None,
+                 [src.manifest(n) for n in src.names[1:] if src.runs[n]])
     tabs = {}
     if ok_runs:
         for n in src.names:
@@ -87,7 +92,14 @@ def build_html(src: Source, lang: str) -> str:
                 break
             tabs[n] = t
     sections: list[tuple[str, str, str]] = []  # (anchor, heading, body)
-    # headline and targets
+    # the briefing: the headline paragraph, then the map of ΔGDP by city (sim/outputs/report/briefing.py)
+    brief = section_headline(src, lang)
+    if brief:
+        sections.append(("brief", T["brief"], brief))
+    gmap = section_gdp_map(src, lang)
+    if gmap:
+        sections.append(("gdp_map", T["map_gdp"], gmap))
+    # headline numbers and targets
     head = {"run": headline_run, "ensemble": headline_ensemble, "comparison": headline_comparison}[src.kind]
     sections.append(("headline", T["headline"], head(src, T)))
     tg = section_targets(src, T)
@@ -102,7 +114,8 @@ def build_html(src: Source, lang: str) -> str:
         sections.append(("fans", T["fans"], body or f"<p class='note'>{E(T['note.missing_runs'])}</p>"))
         body = f"<h3>{E(T['noise'])}</h3>" + section_noise(src, T)
         body += "".join(reuse(f) for f in DIFF_FIGS)
-        body += "".join(reuse(f"arrivals_by_park_{p}.png", f"{CAPTIONS[lang]['arrivals_by_park_']}: {p}")
+        body += "".join(reuse(f"arrivals_by_park_{p}.png",
+                              f"{CAPTIONS[lang]['arrivals_by_park_']}: {src.title(p, lang)}")
                         for p in src.names[1:])
         body += reuse("arrivals_by_origin.png")
         sections.append(("diffs", T["diffs"], body))
@@ -110,15 +123,18 @@ def build_html(src: Source, lang: str) -> str:
         sections.append(("fans", T["fans"], reuse("fan_gdp.png") + reuse("fan_industrial_output.png")))
     # map and parks
     if tabs:
-        sections.append(("map", T["map"], figure(fig_park_map(tabs, geo, TF, zh_fig), T["fig.map"])))
+        sections.append(("map", T["map"], figure(fig_park_map(tabs, geo, TF, zh_fig, titles_fig), T["fig.map"])))
     parks = section_parks(src, T, geo, lang == "zh", tabs)
     if tabs:
-        parks = figure(fig_mu(tabs, geo, TF, zh_fig), T["fig.mu"]) + parks
+        parks = figure(fig_mu(tabs, geo, TF, zh_fig, titles_fig), T["fig.mu"]) + parks
     if parks:
         sections.append(("parks", T["parks"], parks))
-    lv = section_levers(src, T, TF)
+    lv = section_levers(src, T, TF, geo)
     if lv:
         sections.append(("levers", T["levers"], lv))
+    yrs = section_years(src, lang) if ok_runs else ""
+    if yrs:
+        sections.append(("years", T["years"], yrs))
     sections.append(("assumptions", T["assumptions"], section_assumptions(src, T)))
     sections.append(("manifest", T["manifest"], section_manifest(src, T)))
     # every other figure of the folder
@@ -138,13 +154,15 @@ def build_html(src: Source, lang: str) -> str:
         notes += f"<p class='warn'>{E(T['note.font_fallback'])}</p>"
     toc = "".join(f'<li><a href="#{a}">{E(h)}</a></li>' for a, h, _ in sections)
     body = "".join(f'<section id="{a}"><h2>{E(h)}</h2>{b}</section>' for a, h, b in sections)
-    meta = (f"<table class='meta'><tr><td>{E(T['scenarios'])}</td><td>{E(', '.join(src.names))}</td></tr>"
+    shown = "、".join if lang == "zh" else ", ".join
+    meta = (f"<table class='meta'><tr><td>{E(T['scenarios'])}</td>"
+            f"<td>{E(shown(src.title(n, lang) for n in src.names))}</td></tr>"
             f"<tr><td>{E(T['source'])}</td><td>{E(str(src.folder))}</td></tr>"
             f"<tr><td>{E(T['generated'])}</td><td>{E(dt.datetime.now().isoformat(timespec='seconds'))}</td></tr>"
             f"</table>")
     page_body = (f"<h1>{E(T['title'])}: {E(kind)}</h1>{meta}{notes}<nav><h2>{E(T['toc'])}</h2><ol>{toc}</ol></nav>"
                  f"{body}<footer>{E(T['footer'])}</footer>")
-    title = f"{T['title']} — {', '.join(src.names)}"
+    title = f"{T['title']} — {shown(src.title(n, lang) for n in src.names)}"
     font_css = font_face(title + page_body + CSS)
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -58,6 +58,23 @@ class Source:
             self._manifests[name] = read_json(runs[0] / "manifest.json", "manifest of a run") if runs else None
         return self._manifests[name]
 
+    def title(self, name: str, lang: str) -> str:
+        """How the report names scenario ``name``: its ``title`` in ``lang`` (the folder's
+        ``summary.json`` ``titles``/``title``, else the run's manifest), else the other language's,
+        else the name itself (names stay in file and folder names)."""
+        import re
+        m = re.fullmatch(r"(.+) \(targets of (.+)\)", name)  # compare's baseline row of a policy's targets
+        if m:
+            base, pol = (self.title(x, lang) for x in m.groups())
+            return f"{base}（按{pol}的目标）" if lang == "zh" else f"{base} (targets of {pol})"
+        t = (self.summary.get("titles") or {}).get(name)
+        if t is None and name == self.summary.get("scenario"):
+            t = self.summary.get("title")
+        if t is None and self.runs.get(name):
+            t = ((self.manifest(name) or {}).get("resolved_scenario") or {}).get("title")
+        t = t or {}
+        return t.get(lang) or t.get("en" if lang == "zh" else "zh") or name
+
     def run_summaries(self, name: str) -> list[dict]:
         if name not in self._summaries:
             self._summaries[name] = [read_json(p / "summary.json", "summary of a run") for p in self.runs[name]]
@@ -121,24 +138,37 @@ def read_csv(path: Path) -> list[dict]:
         return []
 
 
-def places(manifest: dict | None) -> dict:
-    """{'parks': {id: (lat, lon, name_zh, city)}, 'cities': {id: (lat, lon)}} from the run's data folder
-    and its scenario's new parks; empty when the data folder is gone."""
-    out = {"parks": {}, "cities": {}}
+def places(manifest: dict | None, others: list | tuple = ()) -> dict:
+    """{'parks': {id: (lat, lon, name_zh, city)}, 'cities': {id: (lat, lon)}, 'city_en': {id: name}}
+    from the run's data folder and the new parks of its scenario and of the ``others`` (manifests
+    of the other scenarios of a comparison: a joint park only a policy builds is one of the
+    places); empty when the data folder is gone."""
+    out = {"parks": {}, "cities": {}, "city_en": {}}
     if not manifest:
         return out
     d = Path(str(manifest.get("data_dir", "")))
     nodes = {r["id"]: r for r in read_csv(d / "nodes.csv")}
     cities = {r["id"]: r for r in read_csv(d / "cities.csv")}
     for c, r in cities.items():
+        out["city_en"][c] = (r.get("name_en") or c).split(" (")[0].strip()
         if num(r.get("lat")) is not None:
             out["cities"][c] = (float(r["lat"]), float(r["lon"]))
     rows = read_csv(d / "parks.csv")
     rows += [dict(p, node=p.get("node") or cities.get(p.get("city"), {}).get("node", p.get("city")))
-             for p in (manifest.get("resolved_scenario") or {}).get("new_parks", [])]
+             for m in (manifest, *[o for o in others if o])
+             for p in (m.get("resolved_scenario") or {}).get("new_parks", [])]
     for r in rows:
         n = nodes.get(r.get("node") or "")
         if n is None or num(n.get("lat")) is None:
             continue
-        out["parks"][r["id"]] = (float(n["lat"]), float(n["lon"]), r.get("name_zh", r["id"]), r.get("city", ""))
+        out["parks"].setdefault(r["id"], (float(n["lat"]), float(n["lon"]), r.get("name_zh", r["id"]),
+                                           r.get("city", "")))
     return out
+
+
+def park_name(geo: dict, pid: str, zh: bool) -> str:
+    """How a park is named: its Chinese name in the Chinese report, its id in the English one;
+    the id when it has no name."""
+    if not zh:
+        return pid
+    return (geo.get("parks", {}).get(pid) or (0, 0, pid))[2] or pid

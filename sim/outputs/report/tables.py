@@ -13,15 +13,17 @@ from ..summary import NO_JOBS, ZERO_COST
 from .figures import fig_levers
 from .i18n import bands_note, reason_text, unit_label
 from .numbers import cost_per, fmt, mean, num, quantile, quarter
-from .source import Source, read_csv, read_json
+from .source import Source, park_name, read_csv, read_json
 
 E = html.escape
 
 
-def cell(key: str, value, digits: int = 2) -> str:
-    """A number cell carrying its raw value (``data-key``/``data-value``) so it can be checked."""
+def cell(key: str, value, digits: int = 2, text: str | None = None) -> str:
+    """A number cell carrying its raw value (``data-key``/``data-value``) so it can be checked;
+    shown as ``text`` when given (a percentage, a year), else with ``digits`` decimals."""
     raw = "" if value is None else repr(value) if isinstance(value, (int, float)) else str(value)
-    return f'<td class="n" data-key="{E(key)}" data-value="{E(raw)}">{E(fmt(value, digits))}</td>'
+    shown = fmt(value, digits) if text is None else text
+    return f'<td class="n" data-key="{E(key)}" data-value="{E(raw)}">{E(shown)}</td>'
 
 
 def table(head: list[str], rows: list[str], cls: str = "") -> str:
@@ -46,15 +48,22 @@ def _schedule(v) -> str:
     return fmt(v, 4).rstrip("0").rstrip(".") if v is not None else "—"
 
 
-def _target_text(tg: dict | None) -> str:
+_TARGET_WORDS = {"zh": {"cities": "城市", "parks": "园区", "sectors": "行业", "parks_only": "仅限园区"},
+                 "en": {"cities": "cities", "parks": "parks", "sectors": "sectors", "parks_only": "parks only"}}
+
+
+def _target_text(tg: dict | None, lang: str = "en", geo: dict | None = None) -> str:
+    """What a lever is aimed at, in ``lang``; parks by their Chinese names in the Chinese report."""
     if not tg:
         return ""
+    W = _TARGET_WORDS[lang]
     parts = []
     for k in ("cities", "parks", "sectors"):
         if tg.get(k):
-            parts.append(f"{k}: {', '.join(map(str, tg[k]))}")
+            items = [park_name(geo or {}, p, lang == "zh") for p in tg[k]] if k == "parks" else tg[k]
+            parts.append(f"{W[k]}: {('、' if lang == 'zh' else ', ').join(map(str, items))}")
     if tg.get("parks_only"):
-        parts.append("parks only")
+        parts.append(W["parks_only"])
     return "; ".join(parts)
 
 
@@ -178,27 +187,31 @@ def headline_comparison(src: Source, T: dict) -> str:
             cells = "".join(cell(f"levels.{n}.{lab}", mean([get(x["region"]) for x in src.run_summaries(n)]), dg)
                             for n in src.names)
             rows.append(f"<tr><td>{E(T[lab])}</td><td>{E(unit_label(unit, T))}</td>{cells}</tr>")
-        out.append(f"<h3>{E(T['levels'])}</h3>" + table([T["indicator"], T["unit"], *src.names], rows))
+        out.append(f"<h3>{E(T['levels'])}</h3>"
+                   + table([T["indicator"], T["unit"], *(src.title(n, T["lang"]) for n in src.names)], rows))
     ce = read_csv(src.folder / "cost_effectiveness.csv")
     cols = [c for c in CE_UNITS if ce and c in ce[0]]
     rows = []
     for c in cols:
         cells = ""
         for r in ce:
-            dg = 0 if c in ("fiscal_payback_year",) else 2 if not c.endswith("_yi") else 3
+            # counts of firms: means over replicates, one decimal; persons whole; 亿元 three decimals
+            dg = {"firms": 1, "persons": 0, "year": 0, "万元": 1}.get(CE_UNITS[c], 3 if c.endswith("_yi") else 2)
             v = num(r.get(c))
+            shown = (lambda x: str(int(float(x)))) if CE_UNITS[c] == "year" else (lambda x, dg=dg: fmt(x, dg))  # 2028
             band = ""
             if num(r.get(c + "_p5")) is not None:
-                band = f" ({fmt(r[c + '_p5'], dg)} – {fmt(r[c + '_p95'], dg)})"
-            text = fmt(v, dg) + band
+                band = f" ({shown(r[c + '_p5'])} – {shown(r[c + '_p95'])})"
+            text = (shown(v) if v is not None else "—") + band
             if c.startswith("cost_per_"):
                 text = _cost_text(text, v, r, c.removesuffix("_wan"), T)
             cells += (f'<td class="n" data-key="ce.{E(r["scenario"])}.{c}" data-value="{E(r.get(c, ""))}">'
                       f"{E(text)}</td>")
         rows.append(f"<tr><td>{E(T['ce.' + c])}</td><td>{E(unit_label(CE_UNITS[c], T))}</td>{cells}</tr>")
-    head = [T["indicator"], T["unit"], *[f"{r['scenario']} {T['mean']} ({_band_label(r, T)})" for r in ce]]
+    head = [T["indicator"], T["unit"],
+            *[f"{src.title(r['scenario'], T['lang'])} {T['mean']} ({_band_label(r, T)})" for r in ce]]
     out.append(f"<h3>{E(T['ce'])}</h3>" + table(head, rows, "headline")
-               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))}</p>")
+               + f"<p class='note'>{E(T['note.pe_ge'])} {E(bands_note(src.summary, T))} {E(T['note.counts'])}</p>")
     return "".join(out)
 
 
@@ -221,34 +234,45 @@ def _cost_text(text: str, v, r: dict, stem: str, T: dict) -> str:
 
 
 def section_targets(src: Source, T: dict) -> str:
-    sources = {}
+    """Plan targets: label, threshold, value and source in the report's language and the target's
+    own terms (sim/outputs/report/plan.py)."""
+    from . import plan
+    lang = T["lang"]
+    defs = {}  # target id -> its definition in the scenario (measure, place, years, label_zh, source_zh)
     for n in src.names:
         man = src.manifest(n) if src.runs.get(n) else None
         for t in ((man or {}).get("resolved_scenario") or {}).get("targets", []):
-            sources[t["id"]] = t.get("source", "")
+            defs.setdefault(t["id"], t)
+
+    def spec(tid: str, row: dict) -> dict:
+        return {**{k: row.get(k) for k in ("label", "year", "at_least", "at_most") if row.get(k) not in (None, "")},
+                **defs.get(tid, {})}
+
     if src.kind == "run":
         rows = []
         for t in src.summary.get("targets", []):
+            d = spec(t["id"], t)
             met = T["not_reached"] if t.get("met") is None else T["yes"] if t["met"] else T["no"]
-            thr = f"≥ {t['at_least']:g}" if t.get("at_least") is not None else f"≤ {t.get('at_most'):g}"
-            src_txt = t.get("source", "")
-            rows.append(f"<tr><td>{E(t['label'])}</td><td>{t['year']}</td><td>{E(thr)} {E(t['unit'])}</td>"
-                        f"{cell('target.' + t['id'], t.get('value'), 4)}<td>{E(met)}</td>"
+            src_txt = plan.source(d, lang) or t.get("source", "")
+            rows.append(f"<tr><td>{E(plan.label(d, lang))}</td><td>{t['year']}</td><td class='nw'>{E(plan.threshold(d, lang))}</td>"
+                        f"{cell('target.' + t['id'], t.get('value'), 4, plan.value(t.get('value'), d.get('measure', ''), lang))}"
+                        f"<td>{E(met)}</td>"
                         f"<td class='{'assumption' if _is_assumption(src_txt) else ''}'>{E(src_txt)}</td></tr>")
         if not rows:
             return ""
         return table([T["target"], T["year"], T["threshold"], T["value"], T["met"], T["mark"]], rows)
     rows = []
     for r in read_csv(src.folder / "targets.csv"):
-        thr = f"≥ {r['at_least']}" if r.get("at_least") else f"≤ {r.get('at_most')}"
+        d = spec(r["target"], r)
         p = num(r.get("probability_met"))
         scen = r.get("scenario", src.names[0])
-        qs = " / ".join(fmt(r.get(k), 4) for k in ("value_p5", "value_p50", "value_p95"))
+        meas = d.get("measure", "")
+        qs = " / ".join(plan.value(r.get(k), meas, lang, mean=True) for k in ("value_p5", "value_p50", "value_p95"))
         ptxt = T["not_reached"] if p is None else f"{p:.0%}"
         key = f"target.{scen}.{r['target']}"
-        s_txt = sources.get(r["target"], "")
-        rows.append(f"<tr><td>{E(scen)}</td><td>{E(r['label'])}</td><td>{E(r['year'])}</td>"
-                    f"<td>{E(thr)} {E(r['unit'])}</td>"
+        s_txt = plan.source(d, lang)
+        rows.append(f"<tr><td>{E(src.title(scen, T['lang']))}</td><td>{E(plan.label(d, lang))}</td><td>{E(r['year'])}</td>"
+                    f"<td class='nw'>{E(plan.threshold(d, lang))}</td>"
                     f'<td class="n" data-key="{E(key)}" data-value="{E(r.get("probability_met", ""))}">{E(ptxt)}</td>'
                     f"<td class='n'>{E(qs)}</td>"
                     f"<td class='{'assumption' if _is_assumption(s_txt) else ''}'>{E(s_txt)}</td></tr>")
@@ -265,29 +289,34 @@ def section_parks(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str:
     by, ey = first.attrs["base_year"], first.attrs["end_year"]
     sub = [T["land"], T["mu_output"], T["mu_tax"]]
     groups = f"<th colspan='3'>{E(T['group.base'])} {by}</th>" + "".join(
-        f"<th colspan='4'>{E(n)} {ey}</th>" for n in tabs)
+        f"<th colspan='4'>{E(src.title(n, T['lang']))} {ey}</th>" for n in tabs)
     subs = "".join(f"<th>{E(h)}</th>" for h in sub) + "".join(
         f"<th>{E(h)}</th>" for _ in tabs for h in (*sub, T["park_arrivals"]))
     head_html = (f"<thead><tr><th rowspan='2'>{E(T['park'])}</th><th rowspan='2'>{E(T['city'])}</th>{groups}</tr>"
                  f"<tr>{subs}</tr></thead>")
     rows = []
-    for k in first.index:
+    ids = list(dict.fromkeys(k for t in tabs.values() for k in t.index))  # a park only a policy builds too
+    for k in ids:
         name, city = (geo["parks"].get(k, (0, 0, k, ""))[2:4])
-        cells = (cell(f"park.{k}.land_base_ha", num(first.loc[k, "land_base_ha"]), 1)
-                 + cell(f"park.{k}.mu_output_base_wan", num(first.loc[k, "mu_output_base_wan"]), 1)
-                 + cell(f"park.{k}.mu_tax_base_wan", num(first.loc[k, "mu_tax_base_wan"]), 2))
+        b = first if k in first.index else next(t for t in tabs.values() if k in t.index)
+        cells = (cell(f"park.{k}.land_base_ha", num(b.loc[k, "land_base_ha"]), 1)
+                 + cell(f"park.{k}.mu_output_base_wan", num(b.loc[k, "mu_output_base_wan"]), 1)
+                 + cell(f"park.{k}.mu_tax_base_wan", num(b.loc[k, "mu_tax_base_wan"]), 2))
         for n, t in tabs.items():
+            if k not in t.index:  # not built in this scenario
+                cells += "<td class='n'>—</td>" * 4
+                continue
             cells += (cell(f"park.{n}.{k}.land_end_ha", num(t.loc[k, "land_end_ha"]), 1)
                       + cell(f"park.{n}.{k}.mu_output_end_wan", num(t.loc[k, "mu_output_end_wan"]), 1)
                       + cell(f"park.{n}.{k}.mu_tax_end_wan", num(t.loc[k, "mu_tax_end_wan"]), 2)
                       + cell(f"park.{n}.{k}.arrivals", num(t.loc[k, "arrivals"]), 1))
-        label = f"{name} ({k})" if zh else f"{k} ({name})"
+        label = name if zh else f"{k} ({name})"  # no pinyin id where a Chinese name exists
         rows.append(f"<tr><td>{E(label)}</td><td class='nw'>{E(city)}</td>{cells}</tr>")
     out.append(f"<div class='wide'><table class='parks'>{head_html}<tbody>{''.join(rows)}</tbody></table></div>")
     return "".join(out)
 
 
-def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
+def section_levers(src: Source, T: dict, lang_fig: dict, geo: dict | None = None) -> str:
     out = []
     names = src.names[1:] if src.kind == "comparison" else src.names
     for n in names:
@@ -295,7 +324,7 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
         if man is None:
             continue
         levers = (man.get("resolved_scenario") or {}).get("levers", [])
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))}</h3>")
         if not levers:
             out.append(f"<p>{E(T['no_levers'])}</p>")
             continue
@@ -313,7 +342,7 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
             rows.append(
                 f"<tr><td>{E(lv['id'])}</td><td>{E(lv['kind'])}</td><td>{E(lv.get('label', ''))}</td>"
                 f"<td>{E(_schedule(lv.get('value')))} {E(lv.get('unit') or '')}</td>"
-                f"<td>{E(_target_text(lv.get('target')))}</td><td>{E(lv.get('applies_to', ''))}</td>"
+                f"<td>{E(_target_text(lv.get('target'), T['lang'], geo))}</td><td>{E(lv.get('applies_to', ''))}</td>"
                 f"<td>{E(_schedule(lv.get('years')) if lv.get('years') else '—')}</td>"
                 f"<td>{E(_schedule(lv.get('budget_wan_per_year')) if lv.get('budget_wan_per_year') is not None else '—')}</td>"
                 + cell(f"lever.{n}.{lv['id']}.spending", mean(spent.get(lv["id"], [])), 3)
@@ -325,7 +354,8 @@ def section_levers(src: Source, T: dict, lang_fig: dict) -> str:
         out.append(table([T["lever"], T["kind"], T["label"], T["schedule"], T["target_of"], T["applies"],
                            T["years_benefit"], T["budget"], T["spending"], T["lever_jobs"], T["lever_cost"],
                            T["range"], T["mark"]], rows))
-        out.append(figure(fig_levers(src.frames(n)[0], n, lang_fig), f"{T['fig.levers']}: {n}"))
+        out.append(figure(fig_levers(src.frames(n)[0], src.title(n, lang_fig["lang"]), lang_fig),
+                          f"{T['fig.levers']}: {src.title(n, T['lang'])}"))
         out.append(f"<p class='note'>{E(T['note.first_rep'])}</p>")
     return "".join(out)
 
@@ -355,16 +385,20 @@ def section_assumptions(src: Source, T: dict) -> str:
         if man is None:
             continue
         rs = man.get("resolved_scenario") or {}
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>")
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))}</h3>")
         # targets, new parks, anchors, transport projects
         rows = []
+        from . import plan
+        zh = T["lang"] == "zh"
         for t in rs.get("targets", []):
-            rows.append(("target", t["id"], t.get("label", ""), t.get("source", "")))
+            rows.append(("target", t["id"], plan.label(t, T["lang"]), plan.source(t, T["lang"])))
         for p in rs.get("new_parks", []):
-            what = f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, opens {p.get('opens', '')}"
-            rows.append(("new park", p["id"], what, p.get("source", "")))
+            pid = p.get("name_zh") if zh and p.get("name_zh") else p["id"]  # no pinyin id in the Chinese report
+            what = (f"{p.get('name_zh', '')}，{p.get('capacity_ha', '')} 公顷，{p.get('opens', '')} 起开放" if zh else
+                    f"{p.get('name_zh', '')}, {p.get('capacity_ha', '')} ha, opens {p.get('opens', '')}")
+            rows.append(("new park", pid, what, p.get("source", "")))
             if p.get("investment_yi") is not None:
-                rows.append(("new park", p["id"], f"{p['investment_yi']:g} 亿元 {p.get('investment_payers', '')}",
+                rows.append(("new park", pid, f"{p['investment_yi']:g} 亿元 {p.get('investment_payers', '')}",
                              p.get("investment_source", "")))
         for a in rs.get("anchors", []):
             rows.append(("anchor", a.get("id", ""), a.get("label", a.get("name_zh", "")), a.get("source", "")))
@@ -390,7 +424,7 @@ def section_assumptions(src: Source, T: dict) -> str:
         params = rs.get("parameters") or {}
         out.append(f"<h4>{E(T['params'])}</h4>")
         if prev_params is not None and params == prev_params[1]:
-            out.append(f"<p>{E(T['same_params'].format(n=prev_params[0]))}</p>")
+            out.append(f"<p>{E(T['same_params'].format(n=src.title(prev_params[0], T['lang'])))}</p>")
         else:
             out.append(_params_table(params, T))
         prev_params = (n, params)
@@ -406,7 +440,8 @@ def section_assumptions(src: Source, T: dict) -> str:
             rows_all = read_csv(path)
             flagged = [r for r in rows_all if str(r.get("estimate", "")).strip().lower() in ("true", "1", "yes")]
             state = _file_state(path, hashes[fname], T)
-            cols = [c for c in (rows_all[0].keys() if rows_all else []) if c not in ("source", "estimate")][:4]
+            cols = [c for c in (rows_all[0].keys() if rows_all else []) if c not in ("source", "estimate")
+                    and not (T["lang"] == "zh" and c == "id" and "name_zh" in rows_all[0])][:4]
             body = "".join(
                 f"<tr><td>{E(' · '.join(str(r.get(c, '')) for c in cols))}</td>"
                 f"<td class='assumption'>{E(r.get('source', ''))}</td></tr>" for r in flagged)
@@ -468,7 +503,8 @@ def section_manifest(src: Source, T: dict) -> str:
                 for k in MANIFEST_KEYS if k in man]
         rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("packages") or {}).items()]
         rows += [f"<tr><td>{E(k)}</td><td>{E(str(v))}</td></tr>" for k, v in (man.get("environment") or {}).items()]
-        out.append(f"<h3>{E(T['scenario'])}: {E(n)}</h3>" + table([T["manifest_key"], T["value"]], rows, "meta"))
+        out.append(f"<h3>{E(T['scenario'])}: {E(src.title(n, T['lang']))} ({E(n)})</h3>"
+                   + table([T["manifest_key"], T["value"]], rows, "meta"))
         out.append(f"<details><summary>{E(T['full_manifest'])}</summary><pre>"
                    f"{E(json.dumps(man, ensure_ascii=False, indent=1, default=str))}</pre></details>")
     return "".join(out)
