@@ -302,3 +302,30 @@ def test_bad_input_exit_2_one_line_no_folder(case, folders, tmp_path, capsys):
         assert str(src) in err and "expected" in err
     if before is not None:
         assert tree_hash(src) == before
+
+
+@pytest.mark.slow
+def test_report_shows_the_governments_decisions(tmp_path, capsys):
+    """A comparison with city governments (issue 17): the report has a section with each acting
+    city's rates from its runs' decisions.csv, in the report's language; a run without them has none."""
+    import re
+
+    import run
+    out = tmp_path / "cmp"
+    assert run.main(["compare", str(ROOT / "scenarios/six_city_integration.yaml"),
+                     str(ROOT / "scenarios/six_city_compete.yaml"), "--until", "2024", "--out", str(out),
+                     "--quiet"]) == 0
+    folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert run.main(["report", str(folder), "--out", str(tmp_path / "rep")]) == 0
+    html = Path(capsys.readouterr().out.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    sec = html[html.index('id="governments"'):]
+    sec = sec[:sec.index("</section>")]
+    assert "城市政府的招商决策" in sec and "六市各自招商竞争" in sec
+    cities = re.findall(r"<tr><td>([^<]+)</td>", sec)
+    assert set(cities) == {"四平", "辽源", "通化", "抚顺", "铁岭", "通辽"}
+    import pandas as pd
+    runs = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["runs"]["six_city_compete"]
+    d = pd.read_csv(Path(runs[0]) / "decisions.csv")
+    top = float(d[d.city == "四平"].new.max())
+    assert f'data-key="six_city_compete.四平.max" data-value="{top!r}"' in sec  # the log's own number
+    assert "lost share" not in sec and "neighbours signed" not in sec  # reasons in Chinese

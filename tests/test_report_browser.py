@@ -62,6 +62,9 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
             font = page.evaluate("document.fonts.check('16px ReportSans', '亩均产值')")
             fonts = page.evaluate("Array.from(document.fonts).map(f => f.family + ':' + f.status)")
             heading = page.evaluate("document.querySelector('h2#x, section h2').textContent")
+            # the second section: the map of ΔGDP by city on the cities' real shapes, drawn
+            map_width = page.evaluate("(() => { const i = document.querySelector('section#gdp_map img');"
+                                      " return i && i.complete ? i.naturalWidth : 0; })()")
             # the briefing's headline paragraph as the reader sees it, and the page's visible text
             # without the manifest (the reproduction record, which names everything by id)
             lead = page.evaluate("Array.from(document.querySelectorAll('p.lead')).map(p => p.innerText)")
@@ -82,6 +85,7 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
     assert font and "ReportSans:loaded" in fonts
     # the report opens with the headline paragraph generated from the numbers (summary.json)
     assert heading == ("要点" if lang == "zh" else "In brief")
+    assert map_width > 800  # map_gdp_difference.png (tests/test_maps.py checks its city shapes)
     summ = json.loads((cmp_dir / "summary.json").read_text(encoding="utf-8"))
     assert lead and lead_visible and "\n\n".join(lead) == summ[f"headline_{lang}"]
     if lang == "zh":

@@ -44,9 +44,3 @@ def section_headline(src: Source, lang: str) -> str:
     return "".join(f'<p class="lead" data-key="headline_{lang}">{E(p)}</p>' for p in text.split("\n\n"))
 
 
-def section_gdp_map(src: Source, lang: str) -> str:
-    """MAP PLACE (issue 16): the map of ΔGDP by city (policy − baseline at the end, on the real city
-    shapes) goes here, below the headline paragraph — the lead wires ``sim/outputs/maps.py`` in
-    (a ``figures.figure(uri, caption)`` returned here is shown as its own section). Empty until
-    then, so the page shows nothing for it."""
-    return ""

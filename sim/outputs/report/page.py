@@ -12,8 +12,9 @@ import tempfile
 from pathlib import Path
 
 from ...errors import UserError
-from .briefing import section_gdp_map, section_headline
+from .briefing import section_headline
 from .figures import fig_fan_levels, fig_mu, fig_park_map, png_file
+from .governments import section_governments
 from .i18n import CAPTIONS, TEXT
 from .known import section_known
 from .noise import section_noise
@@ -96,9 +97,9 @@ def build_html(src: Source, lang: str) -> str:
     brief = section_headline(src, lang)
     if brief:
         sections.append(("brief", T["brief"], brief))
-    gmap = section_gdp_map(src, lang)
-    if gmap:
-        sections.append(("gdp_map", T["map_gdp"], gmap))
+    if src.kind == "comparison" and (figdir / "map_gdp_difference.png").is_file():
+        # compare's map of ΔGDP by city on the cities' real shapes (sim/outputs/maps.py)
+        sections.append(("gdp_map", T["map_gdp"], reuse("map_gdp_difference.png")))
     # headline numbers and targets
     head = {"run": headline_run, "ensemble": headline_ensemble, "comparison": headline_comparison}[src.kind]
     sections.append(("headline", T["headline"], head(src, T)))
@@ -132,6 +133,9 @@ def build_html(src: Source, lang: str) -> str:
     lv = section_levers(src, T, TF, geo)
     if lv:
         sections.append(("levers", T["levers"], lv))
+    gv = section_governments(src, lang)
+    if gv:
+        sections.append(("governments", T["governments"], gv))
     yrs = section_years(src, lang) if ok_runs else ""
     if yrs:
         sections.append(("years", T["years"], yrs))
