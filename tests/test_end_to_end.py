@@ -1,4 +1,5 @@
 """A short run writes a complete result folder with the documented contract."""
+import pytest
 import json
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def test_run_writes_folder_and_prints_path(tmp_path, capsys):
     pd.testing.assert_frame_equal(df, pd.read_parquet(d2 / "trajectories.parquet"))
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_runs_in_one_process_do_not_keep_their_models(tmp_path):
     # compare and ensembles run many models in one process: each must leave Mesa's class-level
     # Agent._ids table (mesa/mesa#3179), or the process keeps every finished model alive

@@ -147,6 +147,7 @@ def _six_run(overrides, seed):
 RACE_SEEDS = range(4)
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_competition_without_caps_is_a_race_to_the_bottom():
     """No budget, no ceiling: pooled over seeds, the six governments' spending per project signed rises
     every year, and their cumulative spending per additional project (against the same scenario with
@@ -217,6 +218,7 @@ def test_bad_city_policy_is_a_one_line_error(tmp_path, capsys, override, key):
     assert code == 2 and len(err) == 1 and key in err[0], err
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_a_run_writes_the_decisions_and_lever_rows_by_city(tmp_path, capsys):
     code = run.main(["run", str(COMPETE), "--until", "2024", "--out", str(tmp_path), "--quiet"])
     assert code == 0

@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ZONE = ROOT / "scenarios" / "jxn_transfer_zone.yaml"
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_build_model_gives_the_rows_the_command_line_writes(tmp_path):
     rows = run_model(build_model(ZONE, seed=11, until=2023))
     assert run.main([str(ZONE), "--seed", "11", "--until", "2023", "--out", str(tmp_path), "--quiet"]) == 0

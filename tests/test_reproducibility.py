@@ -86,6 +86,7 @@ def run_copy(zone_run, tmp_path):
     return d
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_rerun_reproduces_a_run_from_its_manifest_alone(tmp_path, capsys):
     # the scenario file is a temporary copy that is deleted before the rerun: only the manifest is read
     f = tmp_path / "gone.yaml"
@@ -149,6 +150,7 @@ def test_rerun_edited_manifest_scenario_is_refused(capsys, run_copy):
     assert "scenario_hash" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_rerun_command_line(tmp_path, run_copy):
     d = run_copy
     env = dict(os.environ, **PINNED)

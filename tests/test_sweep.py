@@ -411,6 +411,7 @@ def test_sweep_killed_at_several_moments_resumes_without_redoing_or_losing_runs(
         pd.testing.assert_frame_equal(a[rid], b[rid], check_exact=True)
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_one_and_two_workers_give_identical_runs(tmp_path, capsys):
     # every outcome and series value of every run, bit for bit, with one BLAS thread per worker: two
     # runs, one after the other in one worker process or one in each of two
@@ -600,6 +601,7 @@ def test_morris_mu_star_ranks_the_factors(tmp_path, capsys):
     assert s.loc["b", "sigma"] > 0 and s.loc["c", "sigma"] > 0
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_morris_on_the_model(tmp_path, capsys):
     p = _exp(tmp_path, TINY.replace("name: tiny", "name: morris_model")
              + "design: {kind: morris, samples: 2, levels: 4}\nlevers:\n"

@@ -261,6 +261,7 @@ def test_bad_validate_input_is_one_line_exit_2(tmp_path, capsys, args, needle):
     assert not out.exists()
 
 
+@pytest.mark.slow  # slow set (CI runs it): keeps make test under 3 minutes
 def test_validate_all_quick_writes_table_and_figures(tmp_path, capsys):
     out = tmp_path / "v"
     assert run.main(["validate", "all", "--quick", "--out", str(out)]) == 0
