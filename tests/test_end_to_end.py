@@ -1,9 +1,9 @@
 """A short run writes a complete result folder with the documented contract."""
-import pytest
 import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 import run
 
