@@ -11,8 +11,6 @@ ipyvuetify<2, ipyvue<2, mesa[rec]); every import of it is inside a function."""
 
 from __future__ import annotations
 
-import math
-
 from .economy import (
     ALL_PARKS,
     CITY_POLICIES,
@@ -102,9 +100,9 @@ def map_figure(model, lang: str = "zh"):
     output (亿元/year), the zone's parks with a thick edge."""
     from matplotlib.figure import Figure
 
-    from ..outputs.maps import choropleth, park_markers, scenario_places
+    from ..outputs.maps import choropleth, park_markers, places_of
     from ..territory import load_territory
-    parks, _, zone = scenario_places(model.loaded)
+    parks, _, zone = places_of(model.data, model.park_rows)  # the model's own tables: no reading per step
     P = model.n_parks
     ids = [str(model.site_ids[k]) for k in range(P)]
     by_city: dict[str, float] = {c: 0.0 for c in model.city_ids}

@@ -315,14 +315,19 @@ def comparison_map(frames: dict, names: list[str], figs: Path, territory, parks:
 
 
 def scenario_places(loaded) -> tuple[dict, dict, list[str]]:
-    """(parks, cities, zone cities) of a loaded scenario for the maps: parks (the data's and the
-    scenario's new ones) id -> (lat, lon, name_zh, city) at their node; cities id -> (lat, lon)."""
+    """(parks, cities, zone cities) of a loaded scenario for the maps (:func:`places_of` on its data
+    and its parks, the data's and the scenario's new ones)."""
     from ..agents.places import park_rows
     from ..data import load_data
     d = load_data(loaded.data_dir)
-    node = d.nodes.by()
-    rows = park_rows(d, loaded.scenario.new_parks, d.cities.ids(), str(loaded.path))
+    return places_of(d, park_rows(d, loaded.scenario.new_parks, d.cities.ids(), str(loaded.path)))
+
+
+def places_of(data, rows: list[dict]) -> tuple[dict, dict, list[str]]:
+    """(parks, cities, zone cities) for the maps from a data set and its park rows: parks id ->
+    (lat, lon, name_zh, city) at their node; cities id -> (lat, lon); the zone's city ids."""
+    node = data.nodes.by()
     parks = {pk["id"]: (node[pk["node"]]["lat"], node[pk["node"]]["lon"], pk["name_zh"], pk["city"])
              for pk in rows}
-    cities = {c["id"]: (c["lat"], c["lon"]) for c in d.cities.rows}
-    return parks, cities, [c["id"] for c in d.cities.rows if c.get("jxn_zone")]
+    cities = {c["id"]: (c["lat"], c["lon"]) for c in data.cities.rows}
+    return parks, cities, [c["id"] for c in data.cities.rows if c.get("jxn_zone")]
