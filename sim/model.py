@@ -332,7 +332,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.tax = fiscal.tax_rates(np.array(v("vat_rate")), np.array(v("profit_margin")), self.p,
                                     d.const("vat_collection_ratio"), d.const("land_cost_share"))
         self.tally = ArrivalTally(len(self.lever_set), self.R)
-        self.flows = Flows(self.R, self.Q)
+        self.flows = Flows(self.R, self.Q, self.S)
         self.anchor_rows = compile_anchors(self.scn.anchors, src, self.sites.ids[: self.sites.n_parks],
                                            self.sectors)
 

@@ -329,3 +329,34 @@ def test_report_shows_the_governments_decisions(tmp_path, capsys):
     top = float(d[d.city == "四平"].new.max())
     assert f'data-key="six_city_compete.四平.max" data-value="{top!r}"' in sec  # the log's own number
     assert "lost share" not in sec and "neighbours signed" not in sec  # reasons in Chinese
+
+
+def test_park_sector_rows_add_up_to_the_park_totals(folders):
+    # arrivals_by_sector / projects_started_by_sector (parks × sectors) sum to the parks' arrivals
+    # and projects_started of every period: the report's "which sectors each park wins" reads them
+    df = pd.read_parquet(folders["run"] / "trajectories.parquet")
+    for by, total in (("arrivals_by_sector", "arrivals"), ("projects_started_by_sector", "projects_started")):
+        parts = df[df.measure == by]
+        assert (parts.sector != "").all() and parts.value.sum() > 0
+        s = parts.groupby(["year", "place"]).value.sum()
+        t = df[(df.measure == total) & df.place.isin(parts.place.unique())].set_index(["year", "place"]).value
+        assert (s.reindex(t.index, fill_value=0.0) - t).abs().max() < 1e-9
+
+
+def test_park_sectors_section_recomputed_from_the_runs(folders, reports):
+    summ = json.loads((folders["comparison"] / "summary.json").read_text(encoding="utf-8"))
+    runs = [pd.read_parquet(ROOT / r / "trajectories.parquet") for r in summ["runs"]["jxn_transfer_zone"]]
+    want = sum(d[d.measure.isin(["arrivals_by_sector", "projects_started_by_sector"])]
+               .groupby("place").value.sum() for d in runs) / len(runs)
+    for lang in ("zh", "en"):
+        text, page, _ = reports("comparison", lang)
+        assert 'id="park_sectors"' in text
+        keys = [k for k in page.cells if k.startswith("park_sectors.") and k.endswith(".total")]
+        assert keys
+        for k in keys:
+            assert close(num(page.cells[k][0]), want[k.split(".")[1]], 1e-9)
+        # the paragraph names the zone's busiest park (no pinyin id where a Chinese name exists)
+        zone_parks = pd.read_csv(ROOT / "scenarios" / "data" / "parks.csv").query("city in ['四平', '辽源', '通化']")
+        best = want.reindex(zone_parks.id).idxmax()
+        section = re.sub(r"<[^>]+>", " ", text.split('id="park_sectors"')[1].split("</section>")[0])
+        assert zone_parks.set_index("id").name_zh[best] in section and best not in section

@@ -60,6 +60,7 @@ class ProjectEconomy:
         self.pop = ProjectPopulation(getattr(sites, "cell", None))
         self.tally = Tally(self.R, Q)
         self.signed_sr = np.zeros((S, self.R))  # projects signed since the start by (sector, site): public
+        self.started_sr = np.zeros((S, self.R))  # projects started (开工) this period by (sector, site)
         self.next_id = 0
         self.trend = 1.0                       # capacity growth of new units since the base year
         self.rate = np.zeros((S, self.R))      # intentions per period at each site (non-mobile sectors)
@@ -444,6 +445,7 @@ class ProjectEconomy:
         the expected construction time, the rest at 投产). Returns the projects reaching 投产 as the
         fields of new firms (or None)."""
         pop, p = self.pop, self.p
+        self.started_sr[:] = 0.0
         if not len(pop):
             return None
         u = rng.uniform(self.seed, "project_stage", step, pop.project_id)
@@ -484,6 +486,9 @@ class ProjectEconomy:
         gone = dropped & (old == STARTED) & self.sites.is_park[pop.site]
         land.release(pop.site[gone], pop.land[gone])
         s_site, s_org = pop.site[signed], pop.origin[signed]
+        if started.any():
+            self.started_sr += np.bincount(pop.sector[started].astype(np.intp) * self.R + pop.site[started],
+                                           minlength=self.started_sr.size).reshape(self.started_sr.shape)
         if s_site.size:  # (what city governments observe: sim/policy/governments.py)
             self.signed_sr += np.bincount(pop.sector[signed].astype(np.intp) * self.R + s_site,
                                           minlength=self.signed_sr.size).reshape(self.signed_sr.shape)

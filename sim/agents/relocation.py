@@ -14,11 +14,12 @@ ROUNDS = 4  # capacity rounds: a firm refused by a park takes its next choice, u
 
 
 class Flows:
-    """This period's moves by site: arrivals, departures, arrivals by origin market (R × Q), exits
-    and entries (firms)."""
+    """This period's moves by site: arrivals, departures, arrivals by origin market (R × Q) and by
+    sector (S × R), exits and entries (firms)."""
 
-    def __init__(self, R: int, Q: int) -> None:
+    def __init__(self, R: int, Q: int, S: int) -> None:
         self.arrivals = np.zeros(R)
+        self.arrivals_sector = np.zeros((S, R))
         self.departures = np.zeros(R)
         self.arrivals_from = np.zeros((R, Q))
         self.exits = np.zeros(R)
@@ -30,6 +31,7 @@ class Flows:
 
     def reset_moves(self) -> None:
         self.arrivals[:] = 0
+        self.arrivals_sector[:] = 0
         self.departures[:] = 0
         self.arrivals_from[:] = 0
 
@@ -143,6 +145,9 @@ class SiteChoice:
             src_m, dst_m = cur[moved].astype(np.intp), dest[moved].astype(np.intp)
             self.flows.departures += np.bincount(src_m, minlength=R)
             self.flows.arrivals += np.bincount(dst_m, minlength=R)
+            self.flows.arrivals_sector += np.bincount(sec[moved].astype(np.intp) * R + dst_m,
+                                                      minlength=self.flows.arrivals_sector.size
+                                                      ).reshape(self.flows.arrivals_sector.shape)
             self.flows.arrivals_from += np.bincount(dst_m * Q + sites.market_arr[src_m],
                                                     minlength=R * Q).reshape(R, Q)
         # a group with no lever term and no promotion-only reviser: every mover is deadweight

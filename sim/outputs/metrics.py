@@ -149,6 +149,9 @@ class Recorder:
         put(yr, pids, "jobs", jobs_r[:P], "persons")
         put(yr, pids, "industrial_output", out_r[:P].copy(), "亿元/year")
         put(yr, pids, "arrivals", m.arrivals[:P].copy(), "firms/period")
+        # by sector: which sectors a park wins (the report's "why these parks" paragraph)
+        self._put_rows(yr, tab["park_sectors"], np.concatenate(
+            (m.flows.arrivals_sector[:, :P], m.projects.started_sr[:, :P]), axis=None))
         put(yr, pids, "departures", m.departures[:P].copy(), "firms/period")
         cap = np.array([pk.capacity for pk in m.parks], dtype=float)
         put(yr, pids, "occupancy", 1.0 - m.free_land[:P] / cap, "share")
@@ -430,6 +433,10 @@ def _row_blocks(m, industrial: np.ndarray, units: list, invs: list) -> dict:
     return {
         "by_sector": _rows([(cities, {"measure": "industrial_output" if industrial[s] else "output",
                                       "unit": "亿元/year", "sector": sec}) for s, sec in enumerate(m.sectors)]),
+        "park_sectors": _rows([(pids, {"measure": meas, "unit": unit, "sector": sec})
+                               for meas, unit in (("arrivals_by_sector", "firms/period"),
+                                                  ("projects_started_by_sector", "projects/period"))
+                               for sec in m.sectors]),
         "by_origin": _rows([(cities, {"measure": "arrivals_by_origin", "unit": "firms/period", "origin": org})
                             for org in m.market_ids]),
         "attribution": _rows([(p, {"measure": k, "unit": "firms/period"}) for k in att for p in (cities, pids)]),

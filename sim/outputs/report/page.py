@@ -19,6 +19,7 @@ from .i18n import CAPTIONS, TEXT
 from .known import section_known
 from .noise import section_noise
 from .numbers import mean_indicators
+from .parks import section_park_sectors, section_parks
 from .source import Source, load_source, places
 from .tables import (
     E,
@@ -29,7 +30,6 @@ from .tables import (
     section_assumptions,
     section_levers,
     section_manifest,
-    section_parks,
     section_targets,
 )
 from .years import section_years
@@ -130,6 +130,9 @@ def build_html(src: Source, lang: str) -> str:
         parks = figure(fig_mu(tabs, geo, TF, zh_fig, titles_fig), T["fig.mu"]) + parks
     if parks:
         sections.append(("parks", T["parks"], parks))
+    ps = section_park_sectors(src, geo, lang)
+    if ps:
+        sections.append(("park_sectors", T["park_sectors"], ps))
     lv = section_levers(src, T, TF, geo)
     if lv:
         sections.append(("levers", T["levers"], lv))

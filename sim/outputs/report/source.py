@@ -139,16 +139,18 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def places(manifest: dict | None, others: list | tuple = ()) -> dict:
-    """{'parks': {id: (lat, lon, name_zh, city)}, 'cities': {id: (lat, lon)}, 'city_en': {id: name}}
+    """{'parks': {id: (lat, lon, name_zh, city)}, 'cities': {id: (lat, lon)}, 'city_en': {id: name},
+    'leading': {park id: [leading sectors]}, 'zone': [the jxn_zone cities]}
     from the run's data folder and the new parks of its scenario and of the ``others`` (manifests
     of the other scenarios of a comparison: a joint park only a policy builds is one of the
     places); empty when the data folder is gone."""
-    out = {"parks": {}, "cities": {}, "city_en": {}}
+    out = {"parks": {}, "cities": {}, "city_en": {}, "leading": {}, "zone": []}
     if not manifest:
         return out
     d = Path(str(manifest.get("data_dir", "")))
     nodes = {r["id"]: r for r in read_csv(d / "nodes.csv")}
     cities = {r["id"]: r for r in read_csv(d / "cities.csv")}
+    out["zone"] = [c for c, r in cities.items() if str(r.get("jxn_zone", "")).strip().lower() in ("1", "true")]
     for c, r in cities.items():
         out["city_en"][c] = (r.get("name_en") or c).split(" (")[0].strip()
         if num(r.get("lat")) is not None:
@@ -163,6 +165,8 @@ def places(manifest: dict | None, others: list | tuple = ()) -> dict:
             continue
         out["parks"].setdefault(r["id"], (float(n["lat"]), float(n["lon"]), r.get("name_zh", r["id"]),
                                            r.get("city", "")))
+        lead = r.get("leading_sectors", r.get("leading", ""))  # data rows: "a;b"; new parks: a list
+        out["leading"].setdefault(r["id"], lead if isinstance(lead, list) else [x for x in str(lead).split(";") if x])
     return out
 
 

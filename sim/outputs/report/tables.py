@@ -281,41 +281,6 @@ def section_targets(src: Source, T: dict) -> str:
     return table([T["scenario"], T["target"], T["year"], T["threshold"], T["prob"], T["value_q"], T["mark"]], rows)
 
 
-def section_parks(src: Source, T: dict, geo: dict, zh: bool, tabs: dict) -> str:
-    if not tabs:
-        return f"<p class='note warn'>{E(T['note.no_land'])}</p>" if all(src.runs[n] for n in src.names) else ""
-    out = [f"<p class='note'>{E(T['note.mu'])} {E(T['note.base_tax'])}</p>"]
-    first = next(iter(tabs.values()))
-    by, ey = first.attrs["base_year"], first.attrs["end_year"]
-    sub = [T["land"], T["mu_output"], T["mu_tax"]]
-    groups = f"<th colspan='3'>{E(T['group.base'])} {by}</th>" + "".join(
-        f"<th colspan='4'>{E(src.title(n, T['lang']))} {ey}</th>" for n in tabs)
-    subs = "".join(f"<th>{E(h)}</th>" for h in sub) + "".join(
-        f"<th>{E(h)}</th>" for _ in tabs for h in (*sub, T["park_arrivals"]))
-    head_html = (f"<thead><tr><th rowspan='2'>{E(T['park'])}</th><th rowspan='2'>{E(T['city'])}</th>{groups}</tr>"
-                 f"<tr>{subs}</tr></thead>")
-    rows = []
-    ids = list(dict.fromkeys(k for t in tabs.values() for k in t.index))  # a park only a policy builds too
-    for k in ids:
-        name, city = (geo["parks"].get(k, (0, 0, k, ""))[2:4])
-        b = first if k in first.index else next(t for t in tabs.values() if k in t.index)
-        cells = (cell(f"park.{k}.land_base_ha", num(b.loc[k, "land_base_ha"]), 1)
-                 + cell(f"park.{k}.mu_output_base_wan", num(b.loc[k, "mu_output_base_wan"]), 1)
-                 + cell(f"park.{k}.mu_tax_base_wan", num(b.loc[k, "mu_tax_base_wan"]), 2))
-        for n, t in tabs.items():
-            if k not in t.index:  # not built in this scenario
-                cells += "<td class='n'>—</td>" * 4
-                continue
-            cells += (cell(f"park.{n}.{k}.land_end_ha", num(t.loc[k, "land_end_ha"]), 1)
-                      + cell(f"park.{n}.{k}.mu_output_end_wan", num(t.loc[k, "mu_output_end_wan"]), 1)
-                      + cell(f"park.{n}.{k}.mu_tax_end_wan", num(t.loc[k, "mu_tax_end_wan"]), 2)
-                      + cell(f"park.{n}.{k}.arrivals", num(t.loc[k, "arrivals"]), 1))
-        label = name if zh else f"{k} ({name})"  # no pinyin id where a Chinese name exists
-        rows.append(f"<tr><td>{E(label)}</td><td class='nw'>{E(city)}</td>{cells}</tr>")
-    out.append(f"<div class='wide'><table class='parks'>{head_html}<tbody>{''.join(rows)}</tbody></table></div>")
-    return "".join(out)
-
-
 def section_levers(src: Source, T: dict, lang_fig: dict, geo: dict | None = None) -> str:
     out = []
     names = src.names[1:] if src.kind == "comparison" else src.names
