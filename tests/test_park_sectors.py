@@ -23,13 +23,13 @@ def test_the_gap_is_named_by_its_largest_sector():
                {"甲市": [100, 5, 1], "乙市": [2, 50, 1]})
     zh = gap_paragraph(c, GEO, "zh")
     # totals: 甲园区 47, 乙园区 12; the gap 35, of which 纺织 39 > the gap (装备 and 食品 favour 乙园区)
-    assert "甲园区共迎来 47 个" in zh and "乙园区为 12 个" in zh and "乙二园区 2" in zh
-    assert "仅纺织一项就多出 39 个，超过全部差距（35 个）" in zh
+    assert "甲园区（甲市）共迎来 47 个" in zh and "乙园区为 12 个" in zh and "乙二园区 2" in zh
+    assert "仅纺织一项就多出 39 个（甲园区 40 个，乙园区 1 个），超过全部差距 35 个" in zh
     assert "纺织是甲园区的主导产业，而不是乙市任何园区的主导产业" in zh
     assert "纺织的产值：甲市 100.0 亿元，乙市 2.0 亿元——" in zh
     assert "在乙园区的主导产业（装备）中，乙园区 8 个，甲园区 5 个" in zh
     en = gap_paragraph(c, GEO, "en")
-    assert "纺织 alone accounts for 39, more than the whole gap (35)" in en
+    assert "纺织 alone accounts for 39 (甲园区 40, 乙园区 1), more than the whole gap of 35" in en
 
 
 def test_a_share_of_the_gap_and_no_base_claim_when_the_base_is_not_larger():
@@ -41,7 +41,7 @@ def test_a_share_of_the_gap_and_no_base_claim_when_the_base_is_not_larger():
     assert "差距的 50% 在纺织" in zh
     assert "——" not in zh  # 甲市's base in 纺织 (1) is not above 乙市's (2): no claim about investors
     # a city with no busier park than the leader is not compared with itself
-    assert zh.count("<p>") == 1
+    assert zh.count("<p>") == 2
 
 
 def test_nothing_to_say_without_two_zone_cities_with_parks():

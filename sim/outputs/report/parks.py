@@ -116,7 +116,11 @@ def gap_paragraph(c: dict, geo: dict, lang: str) -> str:
     L = max(zone_parks, key=lambda p: total[p])
     cL = city_of[L]
     y0, y1 = c["years"]
-    out = []
+    n_arr, n_st = c["arrivals_by_sector"].loc[L].sum(), c["projects_started_by_sector"].loc[L].sum()
+    out = [f"{y0}–{y1}年{name(L)}（{cL}）共迎来 {_n(total[L])} 个迁入企业和新开工项目（迁入 {_n(n_arr)}，"
+           f"新开工 {_n(n_st)}），为示范区各园区之首。" if zh else
+           f"In {y0}–{y1} {name(L)} ({cL}) won {_n(total[L])} relocations and new projects ({_n(n_arr)} "
+           f"relocations, {_n(n_st)} new projects), the most of any park of the zone."]
     for C in zone:
         if C == cL:
             continue
@@ -128,16 +132,9 @@ def gap_paragraph(c: dict, geo: dict, lang: str) -> str:
         G = total[L] - total[P]
         others = "，".join(f"{name(p)} {_n(total[p])}" for p in ps[1:] if total[p] >= 0.5) if zh else \
             ", ".join(f"{name(p)} {_n(total[p])}" for p in ps[1:] if total[p] >= 0.5)
-        if zh:
-            s = (f"{y0}–{y1}年{name(L)}共迎来 {_n(total[L])} 个迁入企业和新开工项目"
-                 f"（迁入 {_n(c['arrivals_by_sector'].loc[L].sum())}，新开工 "
-                 f"{_n(c['projects_started_by_sector'].loc[L].sum())}）；{C}最多的{name(P)}为 {_n(total[P])} 个"
-                 + (f"（{C}其他园区：{others}）" if others else "") + "。")
-        else:
-            s = (f"In {y0}–{y1} {name(L)} won {_n(total[L])} relocations and new projects "
-                 f"({_n(c['arrivals_by_sector'].loc[L].sum())} relocations, "
-                 f"{_n(c['projects_started_by_sector'].loc[L].sum())} new projects); {C}'s busiest park, "
-                 f"{name(P)}, won {_n(total[P])}" + (f" ({C}'s other parks: {others})" if others else "") + ".")
+        s = (f"{C}最多的{name(P)}为 {_n(total[P])} 个" + (f"（{C}其他园区：{others}）" if others else "") + "。"
+             if zh else f"{C}'s busiest park, {name(P)}, won {_n(total[P])}"
+             + (f" ({C}'s other parks: {others})" if others else "") + ".")
         if G <= 0.5:
             out.append(s)
             continue
@@ -148,21 +145,23 @@ def gap_paragraph(c: dict, geo: dict, lang: str) -> str:
         base = c["base"]
         bL = float(base.loc[cL, sec]) if cL in base.index and sec in base.columns else float("nan")
         bC = float(base.loc[C, sec]) if C in base.index and sec in base.columns else float("nan")
+        both = (f"{name(L)} {_n(tot.loc[L, sec])} 个，{name(P)} {_n(tot.loc[P, sec])} 个" if zh else
+                f"{name(L)} {_n(tot.loc[L, sec])}, {name(P)} {_n(tot.loc[P, sec])}")
+        has_base = not (math.isnan(bL) or math.isnan(bC))
         if zh:
-            s += (f"差距的 {share:.0%} 在{sec}" if share <= 1 else
-                  f"仅{sec}一项就多出 {_n(gap[sec])} 个，超过全部差距（{_n(G)} 个）") + (
-                  f"（{name(L)} {_n(tot.loc[L, sec])} 个，{name(P)} {_n(tot.loc[P, sec])} 个）；{sec}" + ("是" if in_L else "不是") + f"{name(L)}的主导产业，"
+            s += (f"差距的 {share:.0%} 在{sec}（{both}）" if share <= 1 else
+                  f"仅{sec}一项就多出 {_n(gap[sec])} 个（{both}），超过全部差距 {_n(G)} 个")
+            s += (f"；{sec}" + ("是" if in_L else "不是") + f"{name(L)}的主导产业，"
                   + ("也是" if in_C else "而不是") + f"{C}任何园区的主导产业（主导产业在区位选择中有加分）。")
-            if not math.isnan(bL) and not math.isnan(bC):
+            if has_base:
                 s += f"{y0}年{sec}的产值：{cL} {bL:,.1f} 亿元，{C} {bC:,.1f} 亿元"
                 s += ("——模型中该行业的本地投资者按各市该行业产值分布，项目选址偏向离投资者近的地方。" if bL > bC else "。")
         else:
-            s += (f" {share:.0%} of the gap is in {sec}" if share <= 1 else
-                  f" {sec} alone accounts for {_n(gap[sec])}, more than the whole gap ({_n(G)})") + (
-                  f" ({name(L)} {_n(tot.loc[L, sec])}, {name(P)} {_n(tot.loc[P, sec])}); {sec} is " + ("" if in_L else "not ") + f"a leading sector of "
-                  f"{name(L)} and " + ("also" if in_C else "not") + f" one of any park of {C} (leading "
-                  "sectors get a location bonus).")
-            if not math.isnan(bL) and not math.isnan(bC):
+            s += (f" {share:.0%} of the gap is in {sec} ({both})" if share <= 1 else
+                  f" {sec} alone accounts for {_n(gap[sec])} ({both}), more than the whole gap of {_n(G)}")
+            s += (f"; {sec} is " + ("" if in_L else "not ") + f"a leading sector of {name(L)} and "
+                  + ("also" if in_C else "not") + f" one of any park of {C} (leading sectors get a location bonus).")
+            if has_base:
                 s += f" {sec}'s gross output in {y0}: {cL} {bL:,.1f}亿元, {C} {bC:,.1f}亿元"
                 s += (": in the model a sector's local investors are spread over the cities by its "
                       "output, and projects prefer sites near their investors." if bL > bC else ".")
@@ -173,7 +172,7 @@ def gap_paragraph(c: dict, geo: dict, lang: str) -> str:
                   if zh else f" In {name(P)}'s own leading sectors ({', '.join(own)}) {name(P)} won {_n(a)} and "
                   f"{name(L)} {_n(b)}.")
         out.append(s)
-    return "".join(f"<p>{E(x)}</p>" for x in out)
+    return "".join(f"<p>{E(x)}</p>" for x in out) if len(out) > 1 else ""
 
 
 def section_park_sectors(src: Source, geo: dict, lang: str) -> str:
