@@ -74,6 +74,9 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
                                     " b.querySelectorAll('#manifest').forEach(e => e.remove());"
                                     " document.documentElement.appendChild(b); const t = b.innerText; b.remove();"
                                     " return t; })()")
+            # which sectors each park wins: its paragraph and table as shown
+            sectors = page.evaluate("(() => { const s = document.querySelector('section#park_sectors');"
+                                    " return s ? [s.innerText, s.querySelectorAll('tbody tr').length] : ['', 0]; })()")
             page.screenshot(path=str(tmp_path / f"report_{lang}.png"), full_page=True)
         finally:
             browser.close()
@@ -98,4 +101,6 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
         assert "四平经济开发区" in visible
     else:
         assert "Southwest Jilin" in lead[0] and "Siping, Liaoyuan and Tonghua" in lead[0] and "noise" in lead[0]
+    assert ("为示范区各园区之首" if lang == "zh" else "the most of any park of the zone") in sectors[0]
+    assert sectors[1] >= 10  # every park with a relocation in or a project started
     assert (tmp_path / f"report_{lang}.png").stat().st_size > 100_000
