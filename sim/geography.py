@@ -93,3 +93,34 @@ class Network:
 
     def project_ids(self) -> set[str]:
         return {p[0] for p in self.projects}
+
+
+def internal_minutes(mean_km, route_factor: float, speed_kmh: float) -> np.ndarray:
+    """Internal travel time of a place (minutes) from the mean great-circle distance between two of
+    its points d̄ (km, ``sim.territory.mean_internal_distance_km``):
+
+        t₀ = d̄ · ρ / v · 60        ρ the route (detour) factor (road km per great-circle km),
+                                     v the typical road speed (km/h); ``national.csv``
+                                     ``route_factor`` and ``road_speed_kmh``."""
+    return np.asarray(mean_km, dtype=float) * route_factor / speed_kmh * 60.0
+
+
+def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: int, n_origins: int,
+                            default_minutes: float) -> np.ndarray:
+    """Internal travel time t₀_q (minutes) of every market, cities then origins: a study-area
+    city with a boundary in the data folder (``boundaries/cities.geojson``) from its own cells of
+    the territory's ``city`` layer (:func:`internal_minutes` of
+    ``sim.territory.mean_internal_distance_km``, ρ and v from ``national.csv``); an origin region,
+    or a city without a boundary, ``default_minutes`` (``parameters.internal_travel_minutes``)."""
+    from .agents.places import territory_layer
+    from .territory import load_territory, mean_internal_distance_km
+    t0 = np.full(n_cities + n_origins, float(default_minutes))
+    territory = load_territory(data.folder)
+    ids = [c["id"] for c in data.cities.rows]
+    has = np.array([territory is not None and c in territory.polygons for c in ids], dtype=bool)
+    if has.any():
+        spec, layer = territory_layer(data, park_rows)
+        km = mean_internal_distance_km(layer, spec, n_cities)
+        t0[:n_cities] = np.where(has & np.isfinite(km), internal_minutes(km, data.const("route_factor"),
+                                                       data.const("road_speed_kmh")), t0[:n_cities])
+    return t0

@@ -35,7 +35,7 @@ from .economy.growth import national_drift
 from .economy.market import calibrate_supply, sector_freeness
 from .economy.pipeline import stage_hazards
 from .economy.profits import move_cost_base, unit_cost
-from .geography import Network
+from .geography import Network, market_internal_minutes
 from .malloc import tune_malloc
 from .model_views import ModelViews
 from .policy.attribution import ArrivalTally
@@ -257,7 +257,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def update_freeness(self, t: float) -> None:
         """Freeness φ[s, r, q] from today's travel times (transport projects open on their dates)."""
         self.market.phi = sector_freeness(self.site_market_minutes(t), self._delta,
-                                          self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
+                                          self.internal_minutes, self.p.phi, self.sites.market_arr)
 
     def site_market_minutes(self, t: float) -> np.ndarray:
         """Travel minutes [s, r, q] from site r to market q for sector s at date t: goods sectors
@@ -364,8 +364,10 @@ class RegionalEconomy(ModelViews, mesa.Model):
         if unknown:
             raise ScenarioError(self.loaded.sources, "transport_projects", min(unknown),
                                 "a project id from data/projects.csv")
+        self.internal_minutes = market_internal_minutes(
+            self.data, self.park_rows, self.n_cities, len(self.origin_ids), self.p.internal_travel_minutes)
         self._phi0 = sector_freeness(self.site_market_minutes(self.start), self._delta,
-                                     self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
+                                     self.internal_minutes, self.p.phi, self.sites.market_arr)
 
     def _sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms

@@ -241,6 +241,24 @@ def layer_name(measure: str, sector: str) -> str:
     return f"{measure}_{sector}"
 
 
+def territory_layer(data, parks_rows: list[dict]) -> tuple[GridSpec, np.ndarray]:
+    """The grid over the study area (``sim.territory``: the cities' boundaries, their seats and
+    the parks' nodes plus one cell) and its ``city`` layer ((width, height), the index of the city
+    in ``cities.csv`` order per cell, −1 outside); both cached by ``sim.territory.rasterize``."""
+    rows = data.cities.rows
+    ids = [c["id"] for c in rows]
+    seats = [(c["lat"], c["lon"]) for c in rows]
+    territory = load_territory(data.folder)
+    node = data.nodes.by()
+    pts = np.array(seats + [(node[pk["node"]]["lat"], node[pk["node"]]["lon"]) for pk in parks_rows])
+    box = [pts[:, 1].min(), pts[:, 0].min(), pts[:, 1].max(), pts[:, 0].max()]
+    if territory is not None and any(c in territory.polygons for c in ids):
+        b = territory.bounds(ids)
+        box = [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
+    spec = GridSpec.over(*box)
+    return spec, rasterize(territory, spec, ids, seats)
+
+
 def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, sectors: list[str]):
     """The Mesa grid over the study area's territory (``sim.territory``: cells of 1/20° × 1/16°,
     ≈ 5 km, over the cities' boundaries) with
@@ -258,19 +276,11 @@ def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, se
     flat cell index x·height + y of each site, −1 for origins). Returns (gridspec, grid, cities,
     parks, site_cell); ``site_cell[r]`` = (x, y) of site r ((−1, −1) for origins)."""
     rows = data.cities.rows
-    ids = [c["id"] for c in rows]
-    seats = [(c["lat"], c["lon"]) for c in rows]
-    territory = load_territory(data.folder)
     node = data.nodes.by()
-    pts = np.array(seats + [(node[pk["node"]]["lat"], node[pk["node"]]["lon"]) for pk in parks_rows])
-    box = [pts[:, 1].min(), pts[:, 0].min(), pts[:, 1].max(), pts[:, 0].max()]
-    if territory is not None and any(c in territory.polygons for c in ids):
-        b = territory.bounds(ids)
-        box = [min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3])]
-    spec = GridSpec.over(*box)
+    spec, city_layer = territory_layer(data, parks_rows)
     grid = TerritoryGrid((spec.width, spec.height), torus=False, random=model.random)
     grid.create_property_layer("city", default_value=-1, dtype=int)
-    grid.city.data[:] = rasterize(territory, spec, ids, seats)
+    grid.city.data[:] = city_layer
     grid.create_property_layer("output", default_value=0.0, dtype=float)
     for m in LAYER_MEASURES:
         for s in sectors:

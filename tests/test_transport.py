@@ -1,0 +1,93 @@
+"""Distances for the transport network and the market block from the territory (issue 16):
+each study-area city's internal travel time t₀ from its own cells (``sim.territory``,
+``sim.geography``), checked against closed forms, and the freeness it normalises (φ ≤ 1)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.data import load_data
+from sim.economy.market import freeness_from_time
+from sim.geography import haversine_km, internal_minutes, market_internal_minutes
+from sim.territory import (
+    GridSpec,
+    load_territory,
+    mean_internal_distance_km,
+    rectangle_mean_distance,
+)
+
+DATA = "scenarios/data"
+
+
+def disk_layer(radius_km: float, lat: float = 43.5, lon: float = 125.0, index: int = 0,
+               spec: GridSpec | None = None, layer: np.ndarray | None = None):
+    """A synthetic ``city`` layer: the cells whose centre lies within ``radius_km`` (great circle)
+    of (lat, lon) belong to city ``index``."""
+    if spec is None:
+        dlat = radius_km / 111.0 + 0.5
+        dlon = radius_km / (111.0 * math.cos(math.radians(lat))) + 0.5
+        spec = GridSpec.over(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    if layer is None:
+        layer = np.full((spec.width, spec.height), -1, dtype=np.int32)
+    xs, ys = np.meshgrid(np.arange(spec.width), np.arange(spec.height), indexing="ij")
+    clat, clon = spec.center(xs, ys)
+    layer[haversine_km(clat, clon, lat, lon) <= radius_km] = index
+    return spec, layer
+
+
+def test_rectangle_mean_distance_matches_monte_carlo():
+    rng = np.random.default_rng(3)
+    for a, b in ((1.0, 1.0), (5.0, 5.56), (1.0, 4.0)):
+        p, q = rng.random((2, 400_000, 2)) * [a, b]
+        mc = np.hypot(*(p - q).T).mean()
+        assert rectangle_mean_distance(a, b) == pytest.approx(mc, rel=3e-3)
+    assert rectangle_mean_distance(1.0, 1.0) == pytest.approx(0.5214054, rel=1e-6)
+
+
+@pytest.mark.parametrize("radius", [40.0, 100.0])
+def test_disk_mean_distance_is_128R_over_45pi(radius):
+    """Two uniform points of a disk of radius R are 128R/(45π) apart on average; the grid's
+    5 km cells with each cell's own area reproduce it within 1.5 % (the rim's cells)."""
+    spec, layer = disk_layer(radius)
+    d = mean_internal_distance_km(layer, spec, 1)[0]
+    assert d == pytest.approx(128 * radius / (45 * math.pi), rel=0.015)
+
+
+def test_larger_cities_get_longer_internal_times():
+    spec, layer = disk_layer(30.0, lat=43.0, lon=124.0, index=0, spec=GridSpec.over(122.0, 41.5, 129.5, 45.0))
+    _, layer = disk_layer(90.0, lat=43.5, lon=127.0, index=1, spec=spec, layer=layer)
+    t0 = internal_minutes(mean_internal_distance_km(layer, spec, 2), 1.32, 60.0)
+    assert t0[1] / t0[0] == pytest.approx(3.0, rel=0.03)
+    # t0 = d̄ · ρ / v · 60 (minutes)
+    assert t0[1] == pytest.approx(128 * 90 / (45 * math.pi) * 1.32 / 60 * 60, rel=0.015)
+    # the real cities: the largest (通辽) takes longest, the smallest (梅河口) shortest, and the
+    # times rise with the square root of the official area (rank correlation)
+    data = load_data(DATA)
+    ids = [c["id"] for c in data.cities.rows]
+    t = market_internal_minutes(data, list(data.parks.rows), len(ids), 0, 30.0)
+    area = np.array([load_territory(DATA).official_area_km2(c) for c in ids])
+    assert ids[int(np.argmax(t))] == ids[int(np.argmax(area))] == "通辽"
+    assert ids[int(np.argmin(t))] == ids[int(np.argmin(area))] == "梅河口"
+    rank = np.corrcoef(np.argsort(np.argsort(t)), np.argsort(np.argsort(area)))[0, 1]
+    assert rank > 0.8
+    assert t[ids.index("吉林")] > 2 * t[ids.index("辽源")]
+
+
+def test_market_internal_minutes_origins_keep_the_parameter():
+    data = load_data(DATA)
+    nc, no = len(data.cities.rows), len(data.origins.rows)
+    t = market_internal_minutes(data, list(data.parks.rows), nc, no, 42.0)
+    assert np.all(t[nc:] == 42.0)
+    assert np.all((t[:nc] > 30.0) & (t[:nc] < 300.0))
+
+
+def test_freeness_is_at_most_one_and_one_at_home():
+    t0 = np.array([50.0, 120.0])
+    minutes = np.array([[0.0, 85.0], [85.0, 0.0], [300.0, 300.0]])
+    phi = freeness_from_time(minutes, 0.8, t0)
+    assert np.all(phi <= 1.0) and phi[0, 0] == phi[1, 1] == 1.0
+    # 85 minutes away is closer than the large market's own internal time: no trade cost there
+    assert phi[0, 1] == 1.0 and phi[1, 0] == pytest.approx((85 / 50) ** -0.8)
+    assert phi[2, 1] == pytest.approx((300 / 120) ** -0.8)
