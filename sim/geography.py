@@ -39,6 +39,8 @@ class Network:
     projects: list[tuple[str, int, int, str, float, float]]  # (id, i, j, mode, minutes, year)
     rail_access: float
     modes: dict[str, tuple[str, bool]]              # mode -> (network "road"/"rail", carries freight)
+    route_factor: float                             # ρ: road km per great-circle km
+    road_speed_kmh: float                           # v: typical road speed (km/h)
 
     @classmethod
     def from_data(cls, data: RegionData, rail_access_minutes: float) -> Network:
@@ -50,7 +52,8 @@ class Network:
         projects = [(r["id"], idx[r["from"]], idx[r["to"]], r["mode"], r["minutes_after"],
                      r["completion_year"]) for r in data.projects.rows]
         modes = {r["mode"]: (r["network"], bool(r["freight"])) for r in data.modes.rows}
-        return cls(ids, lat, lon, links, projects, rail_access_minutes, modes)
+        return cls(ids, lat, lon, links, projects, rail_access_minutes, modes,
+                   data.const("route_factor"), data.const("road_speed_kmh"))
 
     def index(self, node: str) -> int:
         return self.node_ids.index(node)
@@ -58,12 +61,19 @@ class Network:
     def distance_km(self) -> np.ndarray:
         return haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :])
 
+    def fallback_minutes(self) -> np.ndarray:
+        """Node-to-node minutes off the network: great-circle km × ρ ÷ v × 60 (:func:`internal_minutes`),
+        the time of a pair with no path on either network (``times``)."""
+        return internal_minutes(self.distance_km(), self.route_factor, self.road_speed_kmh)
+
     def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset(),
               freight: bool = False) -> np.ndarray:
         """Node-to-node travel time (minutes) in ``year`` with the given projects built when complete:
         shortest path on the road network, or on the rail network + ``rail_access`` minutes,
         whichever is faster. ``freight``: only links of modes that carry goods (``modes.csv``);
-        otherwise (passengers) every mode."""
+        otherwise (passengers) every mode. A pair with no path on either network takes
+        :meth:`fallback_minutes` (by road off the modelled links), so every time is finite (the
+        shipped data has no such pair: tests/test_transport.py)."""
         n = len(self.node_ids)
         edges: dict[tuple[int, int, str], float] = {}
         for i, j, mode, minutes in self.links:
@@ -88,6 +98,9 @@ class Network:
             d = dijkstra(g, directed=False)
             d = np.where(np.isfinite(d) & (d > 0), d + extra, d)
             best = np.minimum(best, d)
+        off = ~np.isfinite(best)
+        if off.any():
+            best[off] = self.fallback_minutes()[off]
         np.fill_diagonal(best, 0.0)
         return best
 

@@ -91,3 +91,53 @@ def test_freeness_is_at_most_one_and_one_at_home():
     # 85 minutes away is closer than the large market's own internal time: no trade cost there
     assert phi[0, 1] == 1.0 and phi[1, 0] == pytest.approx((85 / 50) ** -0.8)
     assert phi[2, 1] == pytest.approx((300 / 120) ** -0.8)
+
+
+# the fastest a mode can go (km/h, straight line at the design speed: a link's great-circle
+# km / minutes cannot exceed it) and the slowest plausible door-to-door speed on the typical
+# detour (great-circle km × route_factor / minutes)
+DESIGN_KMH = {"road": 120.0,   # expressways' design and legal maximum (JTG B01-2014)
+              "rail": 160.0,   # conventional 快速铁路 (长白乌: Ⅰ级, 160 km/h)
+              "hsr": 350.0}    # 客运专线 (TB 10621-2014: 250-350 km/h)
+SLOWEST_KMH = {"road": 30.0, "rail": 40.0, "hsr": 100.0}
+
+
+def _link_speeds():
+    from sim.geography import Network
+    data = load_data(DATA)
+    net = Network.from_data(data, rail_access_minutes=30.0)
+    km = net.distance_km()
+    rows = [(net.node_ids[i], net.node_ids[j], m, t) for i, j, m, t in net.links]
+    rows += [(net.node_ids[i], net.node_ids[j], m, t) for _, i, j, m, t, _ in net.projects]
+    idx = {n: k for k, n in enumerate(net.node_ids)}
+    return [(a, b, m, t, km[idx[a], idx[b]]) for a, b, m, t in rows], data.const("route_factor")
+
+
+def test_every_link_implies_a_plausible_speed_for_its_mode():
+    """links.csv and projects.csv minutes against the great-circle km of their two nodes: not
+    faster than the mode's design speed in a straight line, not slower than a crawl on the typical
+    detour (route_factor)."""
+    rows, rho = _link_speeds()
+    assert len(rows) > 60
+    for a, b, mode, minutes, km in rows:
+        straight = km / (minutes / 60.0)
+        routed = km * rho / (minutes / 60.0)
+        assert straight <= DESIGN_KMH[mode], (a, b, mode, minutes, round(km), round(straight))
+        assert routed >= SLOWEST_KMH[mode], (a, b, mode, minutes, round(km), round(routed))
+
+
+def test_pairs_without_a_path_take_the_great_circle_road_time():
+    from sim.geography import Network
+    data = load_data(DATA)
+    net = Network.from_data(data, rail_access_minutes=30.0)
+    # the shipped network joins every pair of nodes, for goods and for passengers
+    for freight in (False, True):
+        assert np.isfinite(net.times(2022.0, net.project_ids(), freight=freight)).all()
+    # a node with no link: its times are great-circle km × ρ ÷ v, finite and symmetric
+    lone = Network(net.node_ids + ["孤点"], np.r_[net.lat, 44.0], np.r_[net.lon, 127.0], net.links,
+                   net.projects, net.rail_access, net.modes, net.route_factor, net.road_speed_kmh)
+    t = lone.times(2022.0, freight=True)
+    assert np.isfinite(t).all() and np.allclose(t, t.T)
+    km = haversine_km(44.0, 127.0, net.lat, net.lon)
+    np.testing.assert_allclose(t[-1, :-1], km * net.route_factor / net.road_speed_kmh * 60.0)
+    np.testing.assert_array_equal(t[:-1, :-1], net.times(2022.0, freight=True))
