@@ -102,7 +102,7 @@ def test_freeness_of_goods_unchanged_by_hsr_and_changed_by_a_road_project():
     np.testing.assert_array_equal(hsr.market.phi[goods], none.market.phi[goods])
     site = {k: i for i, k in enumerate(none.sites.ids)}
     cc, jl = none.market_ids.index("长春"), none.market_ids.index("吉林")
-    t0_cc, t0_jl = none.internal_minutes[cc], none.internal_minutes[jl]
+    t0_cc, t0_jl = none.transport.internal_minutes[cc], none.transport.internal_minutes[jl]
     assert 100 < t0_jl < t0_cc < 150
     sl, yt = site["shuangliao_etdz"], site["yitong_etdz"]
     # tourism at 双辽 selling to 长春's visitors: 141 min by road → 80 by the new line, shorter
