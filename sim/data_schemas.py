@@ -157,6 +157,8 @@ NATIONAL_KEYS = {
     "ramp_start_share": ("share", 0.01, 1.0),
     "ramp_years": ("years", 0.0, 20.0),
     "financing_rate": ("per year", 0.0, 0.5),  # r_f of the user cost of capital (1-year LPR)
+    "route_factor": ("road km per great-circle km", 1.0, 3.0),  # ρ: detour index (sim.geography)
+    "road_speed_kmh": ("km/h", 10.0, 130.0),  # v: typical road speed inside a city (sim.geography)
 }
 INVESTOR_SCHEMA = {"origin": _text, "share": _num(0.0, 1.0, unit="share"), **SRC}
 NATIONAL_SCHEMA = {"key": _text, "value": _num(), "unit": _text, **SRC}

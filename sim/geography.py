@@ -39,6 +39,8 @@ class Network:
     projects: list[tuple[str, int, int, str, float, float]]  # (id, i, j, mode, minutes, year)
     rail_access: float
     modes: dict[str, tuple[str, bool]]              # mode -> (network "road"/"rail", carries freight)
+    route_factor: float                             # ρ: road km per great-circle km
+    road_speed_kmh: float                           # v: typical road speed (km/h)
 
     @classmethod
     def from_data(cls, data: RegionData, rail_access_minutes: float) -> Network:
@@ -50,7 +52,8 @@ class Network:
         projects = [(r["id"], idx[r["from"]], idx[r["to"]], r["mode"], r["minutes_after"],
                      r["completion_year"]) for r in data.projects.rows]
         modes = {r["mode"]: (r["network"], bool(r["freight"])) for r in data.modes.rows}
-        return cls(ids, lat, lon, links, projects, rail_access_minutes, modes)
+        return cls(ids, lat, lon, links, projects, rail_access_minutes, modes,
+                   data.const("route_factor"), data.const("road_speed_kmh"))
 
     def index(self, node: str) -> int:
         return self.node_ids.index(node)
@@ -58,12 +61,19 @@ class Network:
     def distance_km(self) -> np.ndarray:
         return haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :])
 
+    def fallback_minutes(self) -> np.ndarray:
+        """Node-to-node minutes off the network: great-circle km × ρ ÷ v × 60 (:func:`internal_minutes`),
+        the time of a pair with no path on either network (``times``)."""
+        return internal_minutes(self.distance_km(), self.route_factor, self.road_speed_kmh)
+
     def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset(),
               freight: bool = False) -> np.ndarray:
         """Node-to-node travel time (minutes) in ``year`` with the given projects built when complete:
         shortest path on the road network, or on the rail network + ``rail_access`` minutes,
         whichever is faster. ``freight``: only links of modes that carry goods (``modes.csv``);
-        otherwise (passengers) every mode."""
+        otherwise (passengers) every mode. A pair with no path on either network takes
+        :meth:`fallback_minutes` (by road off the modelled links), so every time is finite (the
+        shipped data has no such pair: tests/test_transport.py)."""
         n = len(self.node_ids)
         edges: dict[tuple[int, int, str], float] = {}
         for i, j, mode, minutes in self.links:
@@ -88,8 +98,42 @@ class Network:
             d = dijkstra(g, directed=False)
             d = np.where(np.isfinite(d) & (d > 0), d + extra, d)
             best = np.minimum(best, d)
+        off = ~np.isfinite(best)
+        if off.any():
+            best[off] = self.fallback_minutes()[off]
         np.fill_diagonal(best, 0.0)
         return best
 
     def project_ids(self) -> set[str]:
         return {p[0] for p in self.projects}
+
+
+def internal_minutes(mean_km, route_factor: float, speed_kmh: float) -> np.ndarray:
+    """Internal travel time of a place (minutes) from the mean great-circle distance between two of
+    its points d̄ (km, ``sim.territory.mean_internal_distance_km``):
+
+        t₀ = d̄ · ρ / v · 60        ρ the route (detour) factor (road km per great-circle km),
+                                     v the typical road speed (km/h); ``national.csv``
+                                     ``route_factor`` and ``road_speed_kmh``."""
+    return np.asarray(mean_km, dtype=float) * route_factor / speed_kmh * 60.0
+
+
+def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: int, n_origins: int,
+                            default_minutes: float) -> np.ndarray:
+    """Internal travel time t₀_q (minutes) of every market, cities then origins: a study-area
+    city with a boundary in the data folder (``boundaries/cities.geojson``) from its own cells of
+    the territory's ``city`` layer (:func:`internal_minutes` of
+    ``sim.territory.mean_internal_distance_km``, ρ and v from ``national.csv``); an origin region,
+    or a city without a boundary, ``default_minutes`` (``parameters.internal_travel_minutes``)."""
+    from .agents.places import territory_layer
+    from .territory import load_territory, mean_internal_distance_km
+    t0 = np.full(n_cities + n_origins, float(default_minutes))
+    territory = load_territory(data.folder)
+    ids = [c["id"] for c in data.cities.rows]
+    has = np.array([territory is not None and c in territory.polygons for c in ids], dtype=bool)
+    if has.any():
+        spec, layer = territory_layer(data, park_rows)
+        km = mean_internal_distance_km(layer, spec, n_cities)
+        t0[:n_cities] = np.where(has & np.isfinite(km), internal_minutes(km, data.const("route_factor"),
+                                                       data.const("road_speed_kmh")), t0[:n_cities])
+    return t0

@@ -25,6 +25,7 @@ from .agents.projects import ProjectEconomy
 from .agents.ramp import Ramp
 from .agents.relocation import ROUNDS, Flows, SiteChoice
 from .agents.seeding import base_targets, draw_sizes, seed_firms
+from .agents.transport import Transport
 from .agents.trends import Trends, income_schedules
 from .data import RegionData, load_data
 from .economy import cities as city_accounts
@@ -32,10 +33,10 @@ from .economy import fiscal
 from .economy.capital import capital_per_scale, trend_capacity_growth
 from .economy.choice import calibrate_constants
 from .economy.growth import national_drift
-from .economy.market import calibrate_supply, sector_freeness
+from .economy.market import calibrate_supply
 from .economy.pipeline import stage_hazards
 from .economy.profits import move_cost_base, unit_cost
-from .geography import Network
+from .geography import Network, market_internal_minutes
 from .malloc import tune_malloc
 from .model_views import ModelViews
 from .policy.attribution import ArrivalTally
@@ -73,10 +74,10 @@ class RegionalEconomy(ModelViews, mesa.Model):
         cs = self.sites.n_parks + np.arange(self.n_cities)  # the cities' own sites: road km between them
         self.governments = None if self.gov_plan is None else Governments(
             self.gov_plan, self.policy, len(self.scn.levers), self.sites.city_w, self.mobile_sector,
-            self.site_dist_km[np.ix_(cs, cs)], self.start)
-        self.gridspec, self.grid, self.cities, self.parks, self.site_cell = build_grid(
+            self.transport.site_dist_km[np.ix_(cs, cs)], self.start)
+        self.gridspec, self.grid, self.cities, self.parks, self.site_cell, self.cell_map = build_grid(
             self, self.data, self.sites, self.park_rows, self.land_state, self.sectors)
-        self.layers = GridLayers(self.grid, self.sites.cell, self.sectors)
+        self.layers = GridLayers(self.grid, self.sectors)
         self._build_firms()
         self._calibrate()
         self._build_investment()
@@ -149,7 +150,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             trend_income[:nc] = [c.gdp for c in self.cities]
             trend_income = trend_income + (self.owner_income() - self.profit0)
         self.market.set_income(np.maximum(trend_income, 1e-6), self.market.income0 * tr.f_income)
-        if self.transport_projects:
+        if self.transport.changes:
             self.update_freeness(t)
 
     def evaluate_market(self, rates: str = "both") -> None:
@@ -244,7 +245,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def fill_layers(self) -> None:
         """The grid's PropertyLayers from this period's firms (``sim.agents.places.GridLayers``):
         ``output`` by cell and firms, jobs, output and capital by sector and cell."""
-        self.layers.fill(self.firms, self.site_output, self.investment.k)
+        self.layers.fill(self.firms, self.investment.k)
 
     def unit_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices, times the cost levers' cut."""
@@ -255,19 +256,8 @@ class RegionalEconomy(ModelViews, mesa.Model):
         return c * self.policy.site_cost_cut(wage_market[sm], self._talent_cost_share)
 
     def update_freeness(self, t: float) -> None:
-        """Freeness φ[s, r, q] from today's travel times (transport projects open on their dates)."""
-        self.market.phi = sector_freeness(self.site_market_minutes(t), self._delta,
-                                          self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
-
-    def site_market_minutes(self, t: float) -> np.ndarray:
-        """Travel minutes [s, r, q] from site r to market q for sector s at date t: goods sectors
-        (secondary industry, ``industrial`` = 1) ship by freight modes only (road and conventional
-        rail, not passenger-dedicated high-speed lines: ``data/modes.csv``); tertiary sectors
-        (文化旅游) sell to buyers who travel, by every passenger mode."""
-        ix = np.ix_(self.site_node_idx, self.market_node_idx)
-        freight = self.net.times(t, self.transport_projects, freight=True)[ix]
-        passenger = self.net.times(t, self.transport_projects)[ix]
-        return np.where(self._visitor_sector[:, None, None], passenger[None], freight[None])
+        """Freeness φ[s, r, q] from today's travel times (``sim.agents.transport``)."""
+        self.market.phi = self.transport.freeness(t)
 
     def utility_matrix(self, s: int, with_constants: bool = True) -> np.ndarray:
         """Deterministic utility V[r0, r] of a revising firm of sector s at r0 choosing r."""
@@ -352,20 +342,14 @@ class RegionalEconomy(ModelViews, mesa.Model):
                              land_place, self.land_state.growth)
 
     def _build_network(self) -> None:
-        from .errors import ScenarioError
-        self.net = Network.from_data(self.data, self.p.rail_access_minutes)
-        nidx = {n: k for k, n in enumerate(self.net.node_ids)}
-        self.site_node_idx = np.array([nidx[n] for n in self.sites.node])
-        self.market_node_idx = np.array([nidx[n] for n in self.market_node])
-        dist = self.net.distance_km()
-        self.site_dist_km = dist[np.ix_(self.site_node_idx, self.site_node_idx)]
-        self.transport_projects = frozenset(self.scn.transport_projects)
-        unknown = self.transport_projects - self.net.project_ids()
-        if unknown:
-            raise ScenarioError(self.loaded.sources, "transport_projects", min(unknown),
-                                "a project id from data/projects.csv")
-        self._phi0 = sector_freeness(self.site_market_minutes(self.start), self._delta,
-                                     self.p.internal_travel_minutes, self.p.phi, self.sites.market_arr)
+        """The transport component (``sim.agents.transport``): network, internal times t₀ (cities
+        from their territory, ``sim.geography.market_internal_minutes``) and the base φ."""
+        t0 = market_internal_minutes(self.data, self.park_rows, self.n_cities, len(self.origin_ids),
+                                     self.p.internal_travel_minutes)
+        self.transport = Transport(Network.from_data(self.data, self.p.rail_access_minutes), self.sites.node,
+                                   self.market_node, self.scn.transport_projects, t0, self._delta,
+                                   self._visitor_sector, self.p.phi, self.sites.market_arr, self.loaded.sources)
+        self._phi0 = self.transport.freeness(self.start)
 
     def _sizes(self, n: int, first_id: int) -> np.ndarray:
         f = self.scn.firms
@@ -387,7 +371,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         land_int = np.array(v("land_ha_per_yi"))
         # plots in parks (ha), inside base occupancy; scaled by each park's c_p (calibrate_park_land)
         land = np.where(sites.is_park[seeded["site"]], land_int[seeded["sector"]] * self.base_output, 0.0)
-        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector, sites.cell,
+        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector, sites.cell, self.cell_map,
                                     scale=np.empty(n), land=land, **seeded)
         cost0 = unit_cost(self.wage0_market[sites.market_arr], self.power[sites.market_arr],
                           self._labour_share, self._energy_share, d.const("wage_reference_yuan"),
@@ -412,7 +396,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             f.scale[m] = self.base_output[m] * per[f.site[m]] / mk.g[s, f.site[m]]
         self.theta0 = np.array(self.data.sector_values("revision_rate")) * p.revision_scale
         self.constants = np.zeros((self.S, self.R))
-        self.move_base = move_cost_base(self.sites.market_arr, self.site_dist_km, p.relocation_cost_fixed,
+        self.move_base = move_cost_base(self.sites.market_arr, self.transport.site_dist_km, p.relocation_cost_fixed,
                                         p.relocation_cost_within_city_share, p.relocation_cost_per_1000km)
         self.choice = SiteChoice(f, self.sites, self.land_state, mk, self.policy, self.ledger, self.tally,
                                  self.flows, self.admit, self.lead, self.constants, self.move_base, p,
@@ -467,7 +451,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
             else:
                 w[:, nc + self.origin_ids.index(r["origin"])] += r["share"]
         w /= np.maximum(w.sum(axis=1, keepdims=True), 1e-300)
-        dist = self.net.distance_km()[np.ix_(self.market_node_idx, self.site_node_idx)]
+        dist = self.transport.market_site_dist_km
         self.ramp = Ramp(c("ramp_start_share"), c("ramp_years"), self.dt, self.seed_value)
         self.known = KnownProjects(self.scn.known_projects, self.loaded.sources, list(sites.ids[: sites.n_parks]),
                                    self.sectors, self.market_ids, sites.market_arr)

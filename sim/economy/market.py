@@ -21,20 +21,31 @@ import numpy as np
 from scipy.optimize import brentq
 
 
-def freeness_from_time(minutes: np.ndarray, delta: float, internal_minutes: float) -> np.ndarray:
-    """Gravity-consistent freeness φ = (t / t₀)^(−δ), t₀ the internal travel time; φ ≤ 1.
+def freeness_from_time(minutes: np.ndarray, delta: float, internal_minutes) -> np.ndarray:
+    """Gravity-consistent freeness from site r to market q, normalised by the market's own
+    internal travel time t₀_q (minutes; a number, or an array (Q,) along the last axis):
 
-    Disdier & Head (2008): trade falls with distance with elasticity about −0.9.
+        φ_rq = (max(t_rq, t₀_q) / t₀_q)^(−δ)   ≤ 1, and = 1 inside the market (t_qq = 0).
+
+    Disdier & Head (2008): trade falls with distance with elasticity about −0.9. The reference is
+    the destination's own internal time (docs/model.md §Market block): selling into q costs at
+    least a trip across q, which q's own firms pay too, so only the time beyond it is a trade cost.
+    A compact city's own firms are sheltered more (an outside seller's trip is long against its
+    short internal trips); in a large city a seller from a neighbour 85 minutes away is as close as
+    the city's own average buyer. A factor common to every seller into q (a common reference time
+    instead of t₀_q) would cancel in q's CES shares except against the non-modelled producers X_q.
     """
-    t = np.maximum(np.asarray(minutes, dtype=float), internal_minutes)
-    return (t / internal_minutes) ** (-float(delta))
+    t0 = np.asarray(internal_minutes, dtype=float)
+    t = np.maximum(np.asarray(minutes, dtype=float), t0)
+    return (t / t0) ** (-float(delta))
 
 
-def sector_freeness(minutes: np.ndarray, deltas: np.ndarray, internal_minutes: float,
+def sector_freeness(minutes: np.ndarray, deltas: np.ndarray, internal_minutes,
                     phi: float | None, site_market: np.ndarray) -> np.ndarray:
     """Freeness φ[s, r, q] of every sector from travel times ``minutes[r, q]`` (site r to market q;
     or ``minutes[s, r, q]``, each sector's own times: freight or passenger, ``sim.geography``):
-    :func:`freeness_from_time` with the sector's δ_s, or, when ``phi`` is given (theory cases), 1
+    :func:`freeness_from_time` with the sector's δ_s and the markets' internal times
+    ``internal_minutes`` (a number or (Q,), minutes), or, when ``phi`` is given (theory cases), 1
     inside a site's own market and ``phi`` between markets."""
     minutes = np.asarray(minutes)
     R, Q = minutes.shape[-2:]

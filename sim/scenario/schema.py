@@ -118,8 +118,10 @@ class Parameters(_Strict):
                                          description="elasticity of park land price to scarcity")
     local_multiplier: float = Field(0.3, ge=0, le=5,
                                     description="induced local services per yuan of extra VA")
-    internal_travel_minutes: float = Field(30.0, gt=0, le=600,
-                                           description="travel time inside a place (phi = 1)")
+    internal_travel_minutes: float = Field(30.0, gt=0, le=600, description=(
+        "travel time inside an origin region, or a study-area city without a boundary in the data "
+        "folder (minutes; phi = 1 within it); a study-area city with a boundary takes its own from "
+        "its cells: mean distance × national.csv route_factor ÷ road_speed_kmh (sim.geography)"))
     rail_access_minutes: float = Field(30.0, ge=0, le=600,
                                        description="access/egress time added to rail trips")
     phi: float | None = Field(None, gt=0, le=1,

@@ -1,0 +1,143 @@
+"""Distances for the transport network and the market block from the territory (issue 16):
+each study-area city's internal travel time t₀ from its own cells (``sim.territory``,
+``sim.geography``), checked against closed forms, and the freeness it normalises (φ ≤ 1)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.data import load_data
+from sim.economy.market import freeness_from_time
+from sim.geography import haversine_km, internal_minutes, market_internal_minutes
+from sim.territory import (
+    GridSpec,
+    load_territory,
+    mean_internal_distance_km,
+    rectangle_mean_distance,
+)
+
+DATA = "scenarios/data"
+
+
+def disk_layer(radius_km: float, lat: float = 43.5, lon: float = 125.0, index: int = 0,
+               spec: GridSpec | None = None, layer: np.ndarray | None = None):
+    """A synthetic ``city`` layer: the cells whose centre lies within ``radius_km`` (great circle)
+    of (lat, lon) belong to city ``index``."""
+    if spec is None:
+        dlat = radius_km / 111.0 + 0.5
+        dlon = radius_km / (111.0 * math.cos(math.radians(lat))) + 0.5
+        spec = GridSpec.over(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    if layer is None:
+        layer = np.full((spec.width, spec.height), -1, dtype=np.int32)
+    xs, ys = np.meshgrid(np.arange(spec.width), np.arange(spec.height), indexing="ij")
+    clat, clon = spec.center(xs, ys)
+    layer[haversine_km(clat, clon, lat, lon) <= radius_km] = index
+    return spec, layer
+
+
+def test_rectangle_mean_distance_matches_monte_carlo():
+    rng = np.random.default_rng(3)
+    for a, b in ((1.0, 1.0), (5.0, 5.56), (1.0, 4.0)):
+        p, q = rng.random((2, 400_000, 2)) * [a, b]
+        mc = np.hypot(*(p - q).T).mean()
+        assert rectangle_mean_distance(a, b) == pytest.approx(mc, rel=3e-3)
+    assert rectangle_mean_distance(1.0, 1.0) == pytest.approx(0.5214054, rel=1e-6)
+
+
+@pytest.mark.parametrize("radius", [40.0, 100.0])
+def test_disk_mean_distance_is_128R_over_45pi(radius):
+    """Two uniform points of a disk of radius R are 128R/(45π) apart on average; the grid's
+    5 km cells with each cell's own area reproduce it within 1.5 % (the rim's cells)."""
+    spec, layer = disk_layer(radius)
+    d = mean_internal_distance_km(layer, spec, 1)[0]
+    assert d == pytest.approx(128 * radius / (45 * math.pi), rel=0.015)
+
+
+def test_larger_cities_get_longer_internal_times():
+    spec, layer = disk_layer(30.0, lat=43.0, lon=124.0, index=0, spec=GridSpec.over(122.0, 41.5, 129.5, 45.0))
+    _, layer = disk_layer(90.0, lat=43.5, lon=127.0, index=1, spec=spec, layer=layer)
+    t0 = internal_minutes(mean_internal_distance_km(layer, spec, 2), 1.32, 60.0)
+    assert t0[1] / t0[0] == pytest.approx(3.0, rel=0.03)
+    # t0 = d̄ · ρ / v · 60 (minutes)
+    assert t0[1] == pytest.approx(128 * 90 / (45 * math.pi) * 1.32 / 60 * 60, rel=0.015)
+    # the real cities: the largest (通辽) takes longest, the smallest (梅河口) shortest, and the
+    # times rise with the square root of the official area (rank correlation)
+    data = load_data(DATA)
+    ids = [c["id"] for c in data.cities.rows]
+    t = market_internal_minutes(data, list(data.parks.rows), len(ids), 0, 30.0)
+    area = np.array([load_territory(DATA).official_area_km2(c) for c in ids])
+    assert ids[int(np.argmax(t))] == ids[int(np.argmax(area))] == "通辽"
+    assert ids[int(np.argmin(t))] == ids[int(np.argmin(area))] == "梅河口"
+    rank = np.corrcoef(np.argsort(np.argsort(t)), np.argsort(np.argsort(area)))[0, 1]
+    assert rank > 0.8
+    assert t[ids.index("吉林")] > 2 * t[ids.index("辽源")]
+
+
+def test_market_internal_minutes_origins_keep_the_parameter():
+    data = load_data(DATA)
+    nc, no = len(data.cities.rows), len(data.origins.rows)
+    t = market_internal_minutes(data, list(data.parks.rows), nc, no, 42.0)
+    assert np.all(t[nc:] == 42.0)
+    assert np.all((t[:nc] > 30.0) & (t[:nc] < 300.0))
+
+
+def test_freeness_is_at_most_one_and_one_at_home():
+    t0 = np.array([50.0, 120.0])
+    minutes = np.array([[0.0, 85.0], [85.0, 0.0], [300.0, 300.0]])
+    phi = freeness_from_time(minutes, 0.8, t0)
+    assert np.all(phi <= 1.0) and phi[0, 0] == phi[1, 1] == 1.0
+    # 85 minutes away is closer than the large market's own internal time: no trade cost there
+    assert phi[0, 1] == 1.0 and phi[1, 0] == pytest.approx((85 / 50) ** -0.8)
+    assert phi[2, 1] == pytest.approx((300 / 120) ** -0.8)
+
+
+# the fastest a mode can go (km/h, straight line at the design speed: a link's great-circle
+# km / minutes cannot exceed it) and the slowest plausible door-to-door speed on the typical
+# detour (great-circle km × route_factor / minutes)
+DESIGN_KMH = {"road": 120.0,   # expressways' design and legal maximum (JTG B01-2014)
+              "rail": 160.0,   # conventional 快速铁路 (长白乌: Ⅰ级, 160 km/h)
+              "hsr": 350.0}    # 客运专线 (TB 10621-2014: 250-350 km/h)
+SLOWEST_KMH = {"road": 30.0, "rail": 40.0, "hsr": 100.0}
+
+
+def _link_speeds():
+    from sim.geography import Network
+    data = load_data(DATA)
+    net = Network.from_data(data, rail_access_minutes=30.0)
+    km = net.distance_km()
+    rows = [(net.node_ids[i], net.node_ids[j], m, t) for i, j, m, t in net.links]
+    rows += [(net.node_ids[i], net.node_ids[j], m, t) for _, i, j, m, t, _ in net.projects]
+    idx = {n: k for k, n in enumerate(net.node_ids)}
+    return [(a, b, m, t, km[idx[a], idx[b]]) for a, b, m, t in rows], data.const("route_factor")
+
+
+def test_every_link_implies_a_plausible_speed_for_its_mode():
+    """links.csv and projects.csv minutes against the great-circle km of their two nodes: not
+    faster than the mode's design speed in a straight line, not slower than a crawl on the typical
+    detour (route_factor)."""
+    rows, rho = _link_speeds()
+    assert len(rows) > 60
+    for a, b, mode, minutes, km in rows:
+        straight = km / (minutes / 60.0)
+        routed = km * rho / (minutes / 60.0)
+        assert straight <= DESIGN_KMH[mode], (a, b, mode, minutes, round(km), round(straight))
+        assert routed >= SLOWEST_KMH[mode], (a, b, mode, minutes, round(km), round(routed))
+
+
+def test_pairs_without_a_path_take_the_great_circle_road_time():
+    from sim.geography import Network
+    data = load_data(DATA)
+    net = Network.from_data(data, rail_access_minutes=30.0)
+    # the shipped network joins every pair of nodes, for goods and for passengers
+    for freight in (False, True):
+        assert np.isfinite(net.times(2022.0, net.project_ids(), freight=freight)).all()
+    # a node with no link: its times are great-circle km × ρ ÷ v, finite and symmetric
+    lone = Network(net.node_ids + ["孤点"], np.r_[net.lat, 44.0], np.r_[net.lon, 127.0], net.links,
+                   net.projects, net.rail_access, net.modes, net.route_factor, net.road_speed_kmh)
+    t = lone.times(2022.0, freight=True)
+    assert np.isfinite(t).all() and np.allclose(t, t.T)
+    km = haversine_km(44.0, 127.0, net.lat, net.lon)
+    np.testing.assert_allclose(t[-1, :-1], km * net.route_factor / net.road_speed_kmh * 60.0)
+    np.testing.assert_array_equal(t[:-1, :-1], net.times(2022.0, freight=True))
