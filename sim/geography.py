@@ -109,31 +109,51 @@ class Network:
 
 
 def internal_minutes(mean_km, route_factor: float, speed_kmh: float) -> np.ndarray:
-    """Internal travel time of a place (minutes) from the mean great-circle distance between two of
-    its points d̄ (km, ``sim.territory.mean_internal_distance_km``):
+    """Road travel time (minutes) over a mean great-circle distance d̄ (km; e.g. from a city's seat
+    to its buyers, :func:`buyer_access_km`, or between two nodes off the network):
 
-        t₀ = d̄ · ρ / v · 60        ρ the route (detour) factor (road km per great-circle km),
+        t = d̄ · ρ / v · 60        ρ the route (detour) factor (road km per great-circle km),
                                      v the typical road speed (km/h); ``national.csv``
                                      ``route_factor`` and ``road_speed_kmh``."""
     return np.asarray(mean_km, dtype=float) * route_factor / speed_kmh * 60.0
 
 
-def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: int, n_origins: int,
-                            default_minutes: float) -> np.ndarray:
-    """Internal travel time t₀_q (minutes) of every market, cities then origins: a study-area
-    city with a boundary in the data folder (``boundaries/cities.geojson``) from its own cells of
-    the territory's ``city`` layer (:func:`internal_minutes` of
-    ``sim.territory.mean_internal_distance_km``, ρ and v from ``national.csv``); an origin region,
-    or a city without a boundary, ``default_minutes`` (``parameters.internal_travel_minutes``)."""
+def buyer_access_km(data: RegionData, park_rows: list[dict], n_cities: int, lat, lon) -> np.ndarray | None:
+    """Mean great-circle distance (km) from each point (``lat``, ``lon``) to the buyers of each
+    study-area city, spread uniformly over its territory cells (``sim.territory.
+    mean_distance_from_points_km``), shape (points, n_cities); NaN for a city without a boundary,
+    None when the data folder has no boundaries."""
     from .agents.places import territory_layer
-    from .territory import load_territory, mean_internal_distance_km
-    t0 = np.full(n_cities + n_origins, float(default_minutes))
+    from .territory import load_territory, mean_distance_from_points_km
     territory = load_territory(data.folder)
     ids = [c["id"] for c in data.cities.rows]
     has = np.array([territory is not None and c in territory.polygons for c in ids], dtype=bool)
-    if has.any():
-        spec, layer = territory_layer(data, park_rows)
-        km = mean_internal_distance_km(layer, spec, n_cities)
-        t0[:n_cities] = np.where(has & np.isfinite(km), internal_minutes(km, data.const("route_factor"),
-                                                       data.const("road_speed_kmh")), t0[:n_cities])
+    if not has.any():
+        return None
+    spec, layer = territory_layer(data, park_rows)
+    km = mean_distance_from_points_km(layer, spec, n_cities, lat, lon)
+    km[:, ~has] = np.nan
+    return km
+
+
+def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: int, n_origins: int,
+                            default_minutes: float, access_km: np.ndarray | None = None,
+                            seat_index: np.ndarray | None = None) -> np.ndarray:
+    """Internal travel time t₀_q (minutes) of every market, cities then origins: for a study-area
+    city with a boundary, the mean time from its seat to its own buyers, t₀_c = D_seat(c),c · ρ / v
+    · 60 (:func:`internal_minutes`, D from :func:`buyer_access_km`: the sellers of the market
+    block sit at nodes, the buyers over the territory); for an origin region or a city without a
+    boundary, ``default_minutes`` (``parameters.internal_travel_minutes``). ``access_km`` (nodes ×
+    cities) and ``seat_index`` (each city's node row in it) when the caller has them."""
+    t0 = np.full(n_cities + n_origins, float(default_minutes))
+    if access_km is None:
+        node = data.nodes.by()
+        seats = [node[c["node"]] for c in data.cities.rows]
+        access_km = buyer_access_km(data, park_rows, n_cities, [n["lat"] for n in seats], [n["lon"] for n in seats])
+        seat_index = np.arange(n_cities)
+    if access_km is None:
+        return t0
+    own = access_km[seat_index, np.arange(n_cities)]
+    t0[:n_cities] = np.where(np.isfinite(own), internal_minutes(own, data.const("route_factor"),
+                                                                data.const("road_speed_kmh")), t0[:n_cities])
     return t0

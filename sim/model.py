@@ -36,7 +36,7 @@ from .economy.growth import national_drift
 from .economy.market import calibrate_supply
 from .economy.pipeline import stage_hazards
 from .economy.profits import move_cost_base, unit_cost
-from .geography import Network, market_internal_minutes
+from .geography import Network, buyer_access_km, market_internal_minutes
 from .malloc import tune_malloc
 from .model_views import ModelViews
 from .policy.attribution import ArrivalTally
@@ -342,13 +342,16 @@ class RegionalEconomy(ModelViews, mesa.Model):
                              land_place, self.land_state.growth)
 
     def _build_network(self) -> None:
-        """The transport component (``sim.agents.transport``): network, internal times t₀ (cities
-        from their territory, ``sim.geography.market_internal_minutes``) and the base φ."""
+        """The transport component (``sim.agents.transport``): network, the buyers' distances and
+        internal times t₀ (cities from their territory, ``sim.geography``) and the base φ."""
+        net = Network.from_data(self.data, self.p.rail_access_minutes)
+        seat = np.array([net.index(n) for n in self.market_node[: self.n_cities]])
+        access = buyer_access_km(self.data, self.park_rows, self.n_cities, net.lat, net.lon)
         t0 = market_internal_minutes(self.data, self.park_rows, self.n_cities, len(self.origin_ids),
-                                     self.p.internal_travel_minutes)
-        self.transport = Transport(Network.from_data(self.data, self.p.rail_access_minutes), self.sites.node,
-                                   self.market_node, self.scn.transport_projects, t0, self._delta,
-                                   self._visitor_sector, self.p.phi, self.sites.market_arr, self.loaded.sources)
+                                     self.p.internal_travel_minutes, access, seat)
+        self.transport = Transport(net, self.sites.node, self.market_node, self.scn.transport_projects, t0,
+                                   self._delta, self._visitor_sector, self.p.phi, self.sites.market_arr,
+                                   self.loaded.sources, access)
         self._phi0 = self.transport.freeness(self.start)
 
     def _sizes(self, n: int, first_id: int) -> np.ndarray:

@@ -196,67 +196,37 @@ def _rasterize_cached(key, territory) -> np.ndarray:
     return layer
 
 
-def rectangle_mean_distance(a, b) -> np.ndarray:
-    """Mean distance between two independent uniform points of an a × b rectangle (same unit as a,
-    b; Ghosh 1951): with d = √(a² + b²),
-
-        m = [a³/b² + b³/a² + d·(3 − a²/b² − b²/a²)
-             + 5/2·(b²/a·ln((a + d)/b) + a²/b·ln((b + d)/a))] / 15
-
-    (0.5214·s for an s × s square)."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    d = np.hypot(a, b)
-    return (a ** 3 / b ** 2 + b ** 3 / a ** 2 + d * (3 - a ** 2 / b ** 2 - b ** 2 / a ** 2)
-            + 2.5 * (b ** 2 / a * np.log((a + d) / b) + a ** 2 / b * np.log((b + d) / a))) / 15.0
+# mean distance from the centre of a square of side s to a uniform point of it: s·(√2 + ln(1 + √2))/6
+_CENTRE_MEAN = (math.sqrt(2.0) + math.log(1.0 + math.sqrt(2.0))) / 6.0
 
 
-def mean_internal_distance_km(layer: np.ndarray, spec: GridSpec, n: int) -> np.ndarray:
-    """Mean great-circle distance (km) between two independent points drawn uniformly over each of
-    the ``n`` cities of a ``city`` layer ((width, height), city index per cell, −1 outside):
+def mean_distance_from_points_km(layer: np.ndarray, spec: GridSpec, n: int, lat, lon) -> np.ndarray:
+    """Mean great-circle distance (km) from each point (``lat``, ``lon``; degrees, shape (P,)) to a
+    point drawn uniformly over each of the ``n`` cities of a ``city`` layer, shape (P, n):
 
-        d̄_c = Σ_i Σ_j a_i a_j d_ij / (Σ_i a_i)²        (i, j the cells of city c)
+        D_pc = Σ_i a_i d(p, i) / Σ_i a_i        (i the cells of city c, a_i each cell's own area)
 
-    a_i each cell's own area (km², ``GridSpec.cell_area_km2``), d_ij the great-circle distance
-    between cell centres (km) for i ≠ j and, for i = j, the mean distance inside the cell taken as
-    a rectangle of its north–south × east–west sides (:func:`rectangle_mean_distance`). NaN for a
-    city without cells. For a disk of radius ρ the exact value is 128ρ/(45π) ≈ 0.905ρ
-    (tests/test_transport.py checks the discretisation against it)."""
-    key = (spec, n, layer.shape, layer.tobytes())
-    if key not in _DISTANCES:
-        if len(_DISTANCES) > 8:
-            _DISTANCES.clear()
-        _DISTANCES[key] = _mean_internal_distance_km(layer, spec, n)
-    return _DISTANCES[key].copy()
-
-
-_DISTANCES: dict = {}
-
-
-def _mean_internal_distance_km(layer: np.ndarray, spec: GridSpec, n: int) -> np.ndarray:
+    d(p, i) the great-circle distance from p to the centre of cell i, and, for the cell that holds
+    p, the mean distance from a square's centre to its points, (√2 + ln(1 + √2))/6 ≈ 0.383 of the
+    side (the side taken as √(cell area)). NaN for a city without cells. For a disk of radius ρ seen
+    from its centre the exact value is 2ρ/3 (tests/test_transport.py)."""
+    lat, lon = np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(np.asarray(lon, dtype=float))
     area = spec.cell_area_km2()
-    h_km = R_AUTHALIC_KM * math.radians(spec.dlat)
-    out = np.full(n, np.nan)
+    out = np.full((lat.size, n), np.nan)
+    p, lam = np.radians(lat), np.radians(lon)
     for c in range(n):
         x, y = np.nonzero(layer == c)
         if x.size == 0:
             continue
         a = area[x, y]
-        lat, lon = spec.center(x, y)
-        w_km = R_AUTHALIC_KM * math.radians(spec.dlon) * np.cos(np.radians(lat))
-        p, lam = np.radians(lat), np.radians(lon)
-        cp, sp = np.cos(p), np.sin(p)
-        # great-circle distance by the spherical law of cosines (d_ij = d_ji bit for bit), a block
-        # of rows at a time against the columns from the block on: the square block once, the
-        # part right of it twice (the matrix is symmetric)
-        tot = 0.0
-        step = 256
-        for s0 in range(0, x.size, step):
-            s1 = min(s0 + step, x.size)
-            sl, rest = slice(s0, s1), slice(s0, None)
-            cosd = sp[sl, None] * sp[None, rest] + cp[sl, None] * cp[None, rest] * np.cos(lam[sl, None] - lam[None, rest])
-            d = R_AUTHALIC_KM * np.arccos(np.clip(cosd, -1.0, 1.0))
-            tot += float(a[sl] @ d[:, : s1 - s0] @ a[sl]) + 2.0 * float(a[sl] @ d[:, s1 - s0:] @ a[s1:])
-        # the diagonal: the mean distance inside each cell instead of 0
-        tot += float((a * a * rectangle_mean_distance(w_km, np.full_like(w_km, h_km))).sum())
-        out[c] = tot / a.sum() ** 2
+        clat, clon = spec.center(x, y)
+        q, mu = np.radians(clat), np.radians(clon)
+        cosd = (np.sin(p)[:, None] * np.sin(q)[None, :]
+                + np.cos(p)[:, None] * np.cos(q)[None, :] * np.cos(lam[:, None] - mu[None, :]))
+        d = R_AUTHALIC_KM * np.arccos(np.clip(cosd, -1.0, 1.0))
+        # the point's own cell: the mean distance from a square's centre instead of ~0
+        px, py = np.floor((lon - spec.lon0) / spec.dlon), np.floor((lat - spec.lat0) / spec.dlat)
+        own = (x[None, :] == px[:, None]) & (y[None, :] == py[:, None])
+        d = np.where(own, _CENTRE_MEAN * np.sqrt(a)[None, :], d)
+        out[:, c] = d @ a / a.sum()
     return out

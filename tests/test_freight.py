@@ -92,8 +92,9 @@ def _model(projects):
 
 def test_freeness_of_goods_unchanged_by_hsr_and_changed_by_a_road_project():
     # the model's φ[s, r, q] in 2030: (max(t, t₀_q) / t₀_q)^(−δ_s) with t the freight time for goods
-    # sectors and the passenger time for 文化旅游 (whose buyers travel), t₀_q the market's internal
-    # time from its territory (长春 124 min, 吉林 118 min: tests/test_transport.py)
+    # sectors and the passenger time for 文化旅游 (whose buyers travel), from the site's node to the
+    # market's seat on the network, stretched to the market's buyers over its territory (× D / g,
+    # ``Transport.stretch``), t₀_q the time from the market's seat to its buyers (tests/test_transport.py)
     none, hsr, road = _model([]), _model(["hsr_cc_sl_tl"]), _model(["g_raogai_yjt_yt"])
     for m in (none, hsr, road):
         m.update_freeness(2030.0)
@@ -103,18 +104,19 @@ def test_freeness_of_goods_unchanged_by_hsr_and_changed_by_a_road_project():
     site = {k: i for i, k in enumerate(none.sites.ids)}
     cc, jl = none.market_ids.index("长春"), none.market_ids.index("吉林")
     t0_cc, t0_jl = none.transport.internal_minutes[cc], none.transport.internal_minutes[jl]
-    assert 100 < t0_jl < t0_cc < 150
+    st = none.transport.stretch
     sl, yt = site["shuangliao_etdz"], site["yitong_etdz"]
-    # tourism at 双辽 selling to 长春's visitors: 141 min by road → 80 by the new line, shorter
-    # than a trip across 长春 (t₀): no trade cost left
-    assert none.market.phi[tour, sl, cc] == pytest.approx((141 / t0_cc) ** -2.5, rel=1e-12)
-    assert hsr.market.phi[tour, sl, cc] == 1.0
+    # tourism at 双辽 selling to 长春's visitors: 141 min by road → 80 by the new line
+    assert none.market.phi[tour, sl, cc] == pytest.approx((max(141 * st[sl, cc], t0_cc) / t0_cc) ** -2.5, rel=1e-12)
+    assert hsr.market.phi[tour, sl, cc] == pytest.approx((max(80 * st[sl, cc], t0_cc) / t0_cc) ** -2.5, rel=1e-12)
+    assert hsr.market.phi[tour, sl, cc] > none.market.phi[tour, sl, cc]
     # the road project: goods from 伊通 to 吉林 (via 长春) 60 + 75 → 50 + 75 min
+    assert 135 * st[yt, jl] > t0_jl
     for s in np.flatnonzero(goods):
         delta = none.data.param(none.sectors[s], "delta")
-        assert none.market.phi[s, yt, jl] == pytest.approx((135 / t0_jl) ** -delta, rel=1e-12)
-        assert road.market.phi[s, yt, jl] == pytest.approx((125 / t0_jl) ** -delta, rel=1e-12)
-        assert road.market.phi[s, yt, cc] == none.market.phi[s, yt, cc] == 1.0  # 60, 50 < t₀_长春
+        assert none.market.phi[s, yt, jl] == pytest.approx((135 * st[yt, jl] / t0_jl) ** -delta, rel=1e-12)
+        assert road.market.phi[s, yt, jl] == pytest.approx((125 * st[yt, jl] / t0_jl) ** -delta, rel=1e-12)
+        assert road.market.phi[s, yt, jl] > none.market.phi[s, yt, jl]
 
 
 def test_projects_have_a_date_a_source_and_no_source_from_the_held_out_years():
