@@ -55,6 +55,30 @@ def _lines(df, measure: str, places, title: str, ylabel: str, path: Path, sector
     save_figure(fig, path)
 
 
+def sector_figure(df, cities: list[str], path: Path) -> Path:
+    """``industrial_output_by_sector.png``: gross output by sector summed over ``cities`` (亿元/year,
+    log scale); the legend outside the axes on the right, sectors in the order of their last value."""
+    fig, ax = plt.subplots(figsize=(12, 6))
+    d = df[(df.measure == "industrial_output") & (df.sector != "") & df.place.isin(cities)]
+    ends = {}
+    for sec, g in d.groupby("sector"):
+        s = g.groupby("year").value.sum()
+        ax.plot(s.index, s.values, label=sec)
+        ends[sec] = float(s.iloc[-1])
+    ax.set_title("Industrial output by sector, study-area cities 分行业工业产值")
+    ax.set_xlabel("year 年份")
+    ax.set_ylabel("gross output 工业总产值 (亿元/year, nominal)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    # the legend outside the axes, on the right (over no line), sectors in the order of their
+    # last value, top line first
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: -ends.get(labels[i], 0.0))
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, title="sector 行业",
+              title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_figure(fig, path, dpi=110)
+
+
 def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str, str]],
                 cities_xy: dict[str, tuple[float, float]], territory=None, zone_cities=()) -> list[Path]:
     """The run's figures. ``parks_xy``: park id -> (lat, lon, name_zh, city); ``cities_xy``: city id
@@ -70,20 +94,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str, str]
     p = figs / "gdp_by_city.png"
     _lines(df, "gdp", cities, "GDP by city 各市地区生产总值", "GDP (亿元/year, nominal)", p)
     out.append(p)
-    # industrial output by sector (whole study area)
-    fig, ax = plt.subplots(figsize=(10, 6))
-    d = df[(df.measure == "industrial_output") & (df.sector != "") & df.place.isin(cities)]
-    for sec, g in d.groupby("sector"):
-        s = g.groupby("year").value.sum()
-        ax.plot(s.index, s.values, label=sec)
-    ax.set_title("Industrial output by sector, study-area cities 分行业工业产值")
-    ax.set_xlabel("year")
-    ax.set_ylabel("gross output (亿元/year, nominal)")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
-    p = save_figure(fig, figs / "industrial_output_by_sector.png", dpi=110)
-    out.append(p)
+    out.append(sector_figure(df, cities, figs / "industrial_output_by_sector.png"))
     # firms and jobs by park
     fig, axes = plt.subplots(1, 2, figsize=(14, 7))
     parks = list(parks_xy)
