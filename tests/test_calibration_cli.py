@@ -46,7 +46,7 @@ def test_smoke_calibration_writes_its_folder(smoke):
     print(f"smoke calibration: {wall:.1f} s")
     assert folder.is_dir() and folder.name.startswith("calibration_smoke_")
     for f in ("calibration.yaml", "plan.json", "design.csv", "moments.csv", "emulator_check.csv",
-              "posterior.parquet", "posterior.json", "report.md", "log.jsonl", "gdp_skill.csv"):
+              "posterior.parquet", "posterior.json", "report.md", "report_zh.md", "log.jsonl", "gdp_skill.csv"):
         assert (folder / f).is_file(), f
     figs = {p.name for p in (folder / "figures").glob("*.png")}
     assert figs == {"moments_observed_vs_simulated.png", "posterior_marginals.png", "posterior_pairs.png",

@@ -5,9 +5,11 @@ page's numbers, embedded figures and font and its lack of external references (t
 """
 from __future__ import annotations
 
+import base64
 import csv
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -77,6 +79,10 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
             # which sectors each park wins: its paragraph and table as shown
             sectors = page.evaluate("(() => { const s = document.querySelector('section#park_sectors');"
                                     " return s ? [s.innerText, s.querySelectorAll('tbody tr').length] : ['', 0]; })()")
+            # every figure as shown: its caption (which ends with the file's name) and its image
+            shown_figs = page.evaluate("Array.from(document.querySelectorAll('figure')).map(f =>"
+                                       " [f.querySelector('figcaption') ? f.querySelector('figcaption').textContent : '',"
+                                       " f.querySelector('img') ? f.querySelector('img').getAttribute('src') : ''])")
             page.screenshot(path=str(tmp_path / f"report_{lang}.png"), full_page=True)
         finally:
             browser.close()
@@ -104,3 +110,17 @@ def test_report_loads_cleanly_in_chromium(lang, comparison, tmp_path, capsys):
     assert ("为示范区各园区之首" if lang == "zh" else "the most of any park of the zone") in sectors[0]
     assert sectors[1] >= 10  # every park with a relocation in or a project started
     assert (tmp_path / f"report_{lang}.png").stat().st_size > 100_000
+    # the comparison's figures in the report's language: the English report shows compare's
+    # English twins (name_en.png: English words and scenario titles), the Chinese one the others,
+    # byte for byte the files of the folder
+    files = {}
+    for cap, src in shown_figs:
+        m = re.search(r"\(([^()]*\.png)\)$", cap)
+        if m:
+            files[m.group(1)] = src
+    for stem in ("map_gdp_difference", "diff_gdp", "diff_industrial_output", "diff_jobs", "diff_channels",
+                 "fiscal_balance", "arrivals_by_origin", "arrivals_by_park_jxn_transfer_zone"):
+        want, other = (f"{stem}_en.png", f"{stem}.png") if lang == "en" else (f"{stem}.png", f"{stem}_en.png")
+        assert want in files and other not in files, (want, sorted(files))
+        assert base64.b64decode(files[want].split(",", 1)[1]) == (cmp_dir / "figures" / want).read_bytes()
+        assert (cmp_dir / "figures" / want).read_bytes() != (cmp_dir / "figures" / other).read_bytes()

@@ -1,4 +1,5 @@
-"""The calibration report: ``report.md`` and ``figures/*.png`` in the calibration folder.
+"""The calibration report: ``report.md`` (English), ``report_zh.md`` (Chinese, the same numbers:
+``report_text``) and ``figures/*.png`` in the calibration folder.
 
 What it shows (issue 15): every moment observed vs simulated (the posterior predictive of a new run,
 median and 5–95 %, and the runs at the central set), the posterior marginals and pairs, which
@@ -17,6 +18,7 @@ import numpy as np
 from ..outputs.figure_file import save_figure
 from .posterior import first_order
 from .posterior_file import weighted_quantile
+from .report_text import MEASURE_ZH, markdown, moment_label, numbers, param_label
 
 
 def _is_gdp(mo) -> bool:
@@ -38,12 +40,32 @@ def _group(mo) -> str:
     return f"{mo.measure.split('.', 1)[1]} {mo.stat}"
 
 
+_GROUP_ZH = {"tax elasticities": "税收弹性", "growth": "增速", "year_total": "年度合计", "year_mean": "年均"}
+
+
+def _group_zh(g: str) -> str:
+    """Chinese name of a moment group (``_group``): measure and statistic."""
+    if g in _GROUP_ZH:
+        return _GROUP_ZH[g]
+    meas, stat = g.split(" ", 1)
+    return f"{MEASURE_ZH.get(meas, meas)}{_GROUP_ZH.get(stat, stat)}"
+
+
+def _bi(cjk: bool, zh: str, en: str, sep: str = " / ") -> str:
+    """A figure's words: "中文 / English" when the CJK font loaded, else English (one figure set
+    serves report.md and report_zh.md)."""
+    return f"{zh}{sep}{en}" if cjk else en
+
+
 def _label(mo) -> str:
     return mo.label or mo.id
 
 
-def _par_label(p, sep: str = "\n") -> str:
-    return (p.label or p.key) + (f"{sep}({p.unit})" if p.unit else "")
+def _par_label(p, sep: str = "\n", cjk: bool = False) -> str:
+    name = p.label or p.key
+    if cjk and param_label(p, "zh") != name:
+        name = f"{param_label(p, 'zh')}{sep}{name}"
+    return name + (f"{sep}({p.unit})" if p.unit else "")
 
 
 def skill_table(cal, pred: np.ndarray, loo: dict, yc: np.ndarray, rate: float | None,
@@ -87,7 +109,7 @@ def _log_axis(ax, which: str) -> None:
     axis.set_minor_formatter(NullFormatter())
 
 
-def fig_moments(path: Path, cal, pred, yc) -> Path:
+def fig_moments(path: Path, cal, pred, yc, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     groups: dict[str, list[int]] = {}
     for j, mo in enumerate(cal.moments):
@@ -106,24 +128,30 @@ def fig_moments(path: Path, cal, pred, yc) -> Path:
             else:
                 lo_o, hi_o = mo.observed - 1.96 * mo.sd, mo.observed + 1.96 * mo.sd
             ax.errorbar(mo.observed * f, k + 0.2, xerr=[[(mo.observed - lo_o) * f], [(hi_o - mo.observed) * f]],
-                        fmt="o", color="black", label="observed, 95 % error band" if k == 0 else None)
+                        fmt="o", color="black",
+                        label=_bi(cjk, "观测值，95 % 误差带", "observed, 95 % error band") if k == 0 else None)
             ax.errorbar(pred[j, 1] * f, k, xerr=[[(pred[j, 1] - pred[j, 0]) * f], [(pred[j, 2] - pred[j, 1]) * f]],
-                        fmt="s", color="tab:blue", label="posterior predictive median, 5–95 %" if k == 0 else None)
+                        fmt="s", color="tab:blue",
+                        label=_bi(cjk, "后验预测中位数，5–95 %", "posterior predictive median, 5–95 %")
+                        if k == 0 else None)
             c = yc[:, j][np.isfinite(yc[:, j])] if len(yc) else np.zeros(0)
             if c.size:
                 lo, med, hi = np.quantile(c, [0.05, 0.5, 0.95])
                 ax.errorbar(med * f, k - 0.2, xerr=[[(med - lo) * f], [(hi - med) * f]], fmt="D",
-                            color="tab:orange", label=f"runs at the central set ({c.size}), 5–95 %" if k == 0 else None)
+                            color="tab:orange", label=_bi(cjk, f"中心参数组运行（{c.size}），5–95 %",
+                                                          f"runs at the central set ({c.size}), 5–95 %")
+                            if k == 0 else None)
         ax.set_yticks(yy, [_label(cal.moments[j]) for j in ix], fontsize=8)
-        ax.set_xlabel(f"{g} ({unit})" if unit else g)
-        ax.set_title(f"Observed vs simulated: {g}", fontsize=10)
+        gb = _bi(cjk, _group_zh(g), g)
+        ax.set_xlabel(f"{gb} ({unit})" if unit else gb)
+        ax.set_title(_bi(cjk, f"观测与模拟：{_group_zh(g)}", f"Observed vs simulated: {g}"), fontsize=10)
         ax.grid(alpha=0.3, axis="x")
         ax.set_ylim(-0.6, len(ix) - 0.4)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return save_figure(fig, path)
 
 
-def fig_marginals(path: Path, cal, fit) -> Path:
+def fig_marginals(path: Path, cal, fit, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     d = len(cal.parameters)
     cols = min(d, 2)
@@ -135,22 +163,23 @@ def fig_marginals(path: Path, cal, fit) -> Path:
         log = p.prior.dist == "loguniform"
         edges = (np.geomspace if log else np.linspace)(p.prior.low, p.prior.high, 31)
         ax.hist(fit.x[:, j], bins=edges, weights=fit.weights, density=True, alpha=0.7, color="tab:blue",
-                label="posterior")
+                label=_bi(cjk, "后验", "posterior"))
         grid = (np.geomspace if log else np.linspace)(p.prior.low, p.prior.high, 200)
-        ax.plot(grid, p.prior.pdf(grid), color="gray", lw=1.5, label=f"prior {p.prior.dist}")
+        ax.plot(grid, p.prior.pdf(grid), color="gray", lw=1.5, label=_bi(cjk, "先验", f"prior {p.prior.dist}"))
         for q in (0.05, 0.5, 0.95):
             ax.axvline(weighted_quantile(fit.x[:, j], fit.weights, q), color="tab:red",
                        ls="-" if q == 0.5 else ":", lw=1)
         if log:
             _log_axis(ax, "x")
-        ax.set_xlabel(_par_label(p))
-        ax.set_ylabel("density (per unit of the parameter)")
-        ax.set_title(f"Posterior of {p.key.split('.', 1)[1]}", fontsize=9)
+        ax.set_xlabel(_par_label(p, cjk=cjk))
+        ax.set_ylabel(_bi(cjk, "密度（每单位参数）", "density (per unit of the parameter)", " /\n"))
+        ax.set_title(_bi(cjk, f"{p.key.split('.', 1)[1]} 的后验分布", f"Posterior of {p.key.split('.', 1)[1]}"),
+                     fontsize=9)
         ax.legend(fontsize=7)
     return save_figure(fig, path)
 
 
-def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray) -> Path:
+def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     d = len(cal.parameters)
     fig, axes = plt.subplots(d, d, figsize=(2.4 * d + 1, 2.4 * d + 1), squeeze=False)
@@ -161,11 +190,11 @@ def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray) -> Path:
             pa, pb = cal.parameters[a], cal.parameters[b]
             if a == b:
                 edges = (np.geomspace if pa.prior.dist == "loguniform" else np.linspace)(pa.prior.low, pa.prior.high, 26)
-                ax.hist(values[:, a], bins=edges, weights=w, color="tab:blue", alpha=0.7, label="posterior draws")
+                ax.hist(values[:, a], bins=edges, weights=w, color="tab:blue", alpha=0.7, label=_bi(cjk, "后验抽样", "posterior draws"))
                 ax.legend(fontsize=6)
             else:
                 ax.scatter(values[:, b], values[:, a], s=size, alpha=0.35, color="tab:blue", lw=0,
-                           label="draw (area ∝ weight)")
+                           label=_bi(cjk, "抽样（面积 ∝ 权重）", "draw (area ∝ weight)"))
                 ax.set_xlim(pb.prior.low, pb.prior.high)
                 ax.set_ylim(pa.prior.low, pa.prior.high)
                 if a == 0 and b == 1:
@@ -175,15 +204,16 @@ def fig_pairs(path: Path, cal, values: np.ndarray, w: np.ndarray) -> Path:
             if a != b and pa.prior.dist == "loguniform":
                 _log_axis(ax, "y")
             if a == d - 1:
-                ax.set_xlabel(_par_label(pb), fontsize=7)
+                ax.set_xlabel(_par_label(pb, cjk=cjk), fontsize=7)
             if b == 0:
-                ax.set_ylabel(_par_label(pa) if a != b else "weight", fontsize=7)
+                ax.set_ylabel(_par_label(pa, cjk=cjk) if a != b else _bi(cjk, "权重", "weight"), fontsize=7)
             ax.tick_params(labelsize=6)
-    fig.suptitle("Posterior pairs (the draws of posterior.parquet)", fontsize=10)
+    fig.suptitle(_bi(cjk, "后验参数两两分布（posterior.parquet 的抽样）",
+                     "Posterior pairs (the draws of posterior.parquet)"), fontsize=10)
     return save_figure(fig, path)
 
 
-def fig_sensitivity(path: Path, cal, s1: np.ndarray) -> Path:
+def fig_sensitivity(path: Path, cal, s1: np.ndarray, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     m, d = s1.shape
     fig, ax = plt.subplots(figsize=(2.0 + 1.6 * d, 1.2 + 0.32 * m))
@@ -195,44 +225,48 @@ def fig_sensitivity(path: Path, cal, s1: np.ndarray) -> Path:
                     color="white" if s1[i, j] > 0.6 else "black")
     ax.set_xticks(range(d), [p.key.split(".", 1)[1] for p in cal.parameters], fontsize=8)
     ax.set_yticks(range(m), [_label(mo) for mo in cal.moments], fontsize=7)
-    ax.set_xlabel("parameter (* = declared as identified by the moment)")
-    ax.set_ylabel("moment")
-    ax.set_title("Which parameter moves which moment: first-order share of the emulator's variance over the prior",
+    ax.set_xlabel(_bi(cjk, "参数（* = 校准文件声明该矩识别此参数）",
+                      "parameter (* = declared as identified by the moment)", " /\n"))
+    ax.set_ylabel(_bi(cjk, "矩", "moment"))
+    ax.set_title(("哪个参数推动哪个矩：先验范围内仿真器方差的一阶份额 /\n" if cjk else "")
+                 + "Which parameter moves which moment: first-order share of the emulator's variance over the prior",
                  fontsize=9)
-    fig.colorbar(im, ax=ax, label="first-order index (share of variance, 0–1)")
+    fig.colorbar(im, ax=ax, label=_bi(cjk, "一阶指数（方差份额，0–1）", "first-order index (share of variance, 0–1)",
+                                          " /\n"))
     return save_figure(fig, path)
 
 
-def fig_skill(path: Path, rows: list[dict], rate: float | None) -> Path:
+def fig_skill(path: Path, rows: list[dict], rate: float | None, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(10, 5.5))
     xs = np.arange(len(rows))
     obs = [100 * r["observed"] for r in rows]
-    ax.plot(xs, obs, "o", color="black", label="observed (bulletins)")
+    ax.plot(xs, obs, "o", color="black", label=_bi(cjk, "观测值（统计公报）", "observed (bulletins)"))
     med = np.array([100 * r["fitted"] for r in rows])
     lo, hi = np.array([100 * r["fitted_p5"] for r in rows]), np.array([100 * r["fitted_p95"] for r in rows])
     ax.errorbar(xs - 0.15, med, yerr=[med - lo, hi - med], fmt="s", color="tab:blue",
-                label="posterior predictive (all moments), 5–95 %")
+                label=_bi(cjk, "后验预测（全部矩），5–95 %", "posterior predictive (all moments), 5–95 %"))
     ax.plot(xs + 0.15, [100 * r["left_out"] for r in rows], "x", color="tab:green", ms=8,
-            label="posterior predictive with the city left out (median)")
+            label=_bi(cjk, "留出该市的后验预测（中位数）", "posterior predictive with the city left out (median)"))
     cen = [100 * r["central_runs"] for r in rows]
     if np.isfinite(cen).any():
-        ax.plot(xs, cen, "D", color="tab:orange", label="runs at the central set (median)")
+        ax.plot(xs, cen, "D", color="tab:orange", label=_bi(cjk, "中心参数组运行（中位数）", "runs at the central set (median)"))
     if rate is not None:
-        ax.axhline(100 * rate, color="gray", ls="--", label=f"naive rule: province rate {100 * rate:.2f} %")
+        ax.axhline(100 * rate, color="gray", ls="--", label=_bi(cjk, f"朴素规则：全省增速 {100 * rate:.2f} %",
+                                                               f"naive rule: province rate {100 * rate:.2f} %"))
     own = np.array([100 * r.get("naive_own", math.nan) for r in rows])
     if np.isfinite(own).any():
-        ax.plot(xs, own, "_", color="dimgray", ms=16, mew=2, label="naive rule: each city's own province")
+        ax.plot(xs, own, "_", color="dimgray", ms=16, mew=2, label=_bi(cjk, "朴素规则：各市取本省增速", "naive rule: each city's own province"))
     ax.set_xticks(xs, [r["place"] for r in rows])
-    ax.set_xlabel("city")
-    ax.set_ylabel("nominal GDP growth 2022→2023 (%)")
-    ax.set_title("GDP growth by city: observed, model, and the naive rule")
+    ax.set_xlabel(_bi(cjk, "城市", "city"))
+    ax.set_ylabel(_bi(cjk, "2022→2023 年名义GDP增速（%）", "nominal GDP growth 2022→2023 (%)", " /\n"))
+    ax.set_title(_bi(cjk, "各市GDP增速：观测、模型与朴素规则", "GDP growth by city: observed, model, and the naive rule"))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2 if cjk else 3)
     return save_figure(fig, path)
 
 
-def fig_check(path: Path, cal, em, z_held, y_held) -> Path:
+def fig_check(path: Path, cal, em, z_held, y_held, cjk: bool = False) -> Path:
     import matplotlib.pyplot as plt
     m = len(cal.moments)
     cols = min(4, m)
@@ -244,141 +278,62 @@ def fig_check(path: Path, cal, em, z_held, y_held) -> Path:
         f, unit = (1.0, f"ln of {mo.unit or 'value'}") if mo.log_scale else _scale(mo)
         if len(z_held):
             ax.errorbar(y_held[:, j] * f, mean[:, j] * f, yerr=1.645 * np.sqrt(var[:, j]) * f, fmt="o",
-                        ms=3, alpha=0.6, label="held-out run (90 % interval)")
+                        ms=3, alpha=0.6, label=_bi(cjk, "留出运行（90 % 区间）", "held-out run (90 % interval)"))
             lim = [np.nanmin(y_held[:, j]) * f, np.nanmax(y_held[:, j]) * f]
-            ax.plot(lim, lim, color="gray", lw=1, label="emulator = run")
-        ax.set_title(_label(mo), fontsize=8)
-        ax.set_xlabel(f"simulated ({unit})" if unit else "simulated", fontsize=7)
-        ax.set_ylabel(f"emulated ({unit})" if unit else "emulated", fontsize=7)
+            ax.plot(lim, lim, color="gray", lw=1, label=_bi(cjk, "仿真器 = 运行", "emulator = run"))
+        ax.set_title(_bi(cjk, moment_label(mo, "zh"), _label(mo), " /\n"), fontsize=8)
+        sim_, emu = _bi(cjk, "模拟", "simulated"), _bi(cjk, "仿真器", "emulated")
+        ax.set_xlabel(f"{sim_} ({unit})" if unit else sim_, fontsize=7)
+        ax.set_ylabel(f"{emu} ({unit})" if unit else emu, fontsize=7)
         ax.tick_params(labelsize=6)
         if j == 0:
             ax.legend(fontsize=6)
     for k in range(m, rows * cols):
         axes[k // cols, k % cols].axis("off")
-    fig.suptitle("Emulator check on held-out runs (not used to fit)", fontsize=10)
+    fig.suptitle(_bi(cjk, "仿真器在留出运行上的检验（未用于拟合）", "Emulator check on held-out runs (not used to fit)"),
+                 fontsize=10)
     return save_figure(fig, path)
 
 
 # ------------------------------------------------------------------------------------------
-# report.md
+# report.md and report_zh.md
 # ------------------------------------------------------------------------------------------
-
-
-def _f(v, digits: int = 3) -> str:
-    if v is None or (isinstance(v, float) and not np.isfinite(v)):
-        return "—"
-    return f"{v:.{digits}g}" if abs(v) < 1e4 else f"{v:,.0f}"
-
-
-def _pct(v) -> str:
-    return "—" if v is None or not np.isfinite(v) else f"{100 * v:.2f}"
 
 
 def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, x_held, y_held,
                  summary: dict) -> Path:
-    """Figures and report.md; returns the report's path."""
+    """Figures, report.md and report_zh.md (the same numbers, ``report_text``); returns report.md's
+    path. The figures are one set for both reports: titles and axis labels "中文 / English" when the
+    CJK font loads, English otherwise."""
     import csv
     import io
 
     from ..outputs.plots import setup_font
     from .design import to_emulator
     cal = lc.calibration
-    setup_font()
+    cjk = setup_font()
     figs = folder / "figures"
     figs.mkdir(exist_ok=True)
     s1 = first_order(fit.x, fit.mean)
     rows = skill_table(cal, pred, loo, yc, lc.benchmark_rate, own_province_rates(lc))
-    fig_moments(figs / "moments_observed_vs_simulated.png", cal, pred, yc)
-    fig_marginals(figs / "posterior_marginals.png", cal, fit)
-    fig_pairs(figs / "posterior_pairs.png", cal, fit.x[keep], wkeep)
-    fig_sensitivity(figs / "identification.png", cal, s1)
+    fig_moments(figs / "moments_observed_vs_simulated.png", cal, pred, yc, cjk)
+    fig_marginals(figs / "posterior_marginals.png", cal, fit, cjk)
+    fig_pairs(figs / "posterior_pairs.png", cal, fit.x[keep], wkeep, cjk)
+    fig_sensitivity(figs / "identification.png", cal, s1, cjk)
     fig_check(figs / "emulator_check.png", cal, em,
-              to_emulator(lc, x_held) if len(x_held) else np.zeros((0, len(cal.keys))), y_held)
+              to_emulator(lc, x_held) if len(x_held) else np.zeros((0, len(cal.keys))), y_held, cjk)
     if rows:
-        fig_skill(figs / "gdp_growth_skill.png", rows, lc.benchmark_rate)
+        fig_skill(figs / "gdp_growth_skill.png", rows, lc.benchmark_rate, cjk)
         buf = io.StringIO()
         w = csv.DictWriter(buf, list(rows[0]))
         w.writeheader()
         w.writerows(rows)
         (folder / "gdp_skill.csv").write_text(buf.getvalue(), encoding="utf-8")
-    m = cal.method
-    L = [f"# Calibration `{cal.name}`", "", cal.description.strip(), "",
-         (f"Scenario `{lc.base.path.name}` with set {list(cal.set) or '[]'}, runs to {cal.until}; "
-         f"{summary['design_runs_used']} design runs ({m.design}) fit the emulator, "
-         f"{summary['validation_runs_used']} held-out runs check it, {m.central_runs} runs at the central "
-         f"set. Median {_f(summary.get('seconds_per_run_median'))} s per run (one worker); emulator and "
-         f"posterior {summary['fit_seconds']} s. Method: one Gaussian process per moment (ARD Matérn 5/2 + "
-         f"white noise for the seed noise), importance sampling of {m.prior_samples} quasi-random prior "
-         f"draws with a Gaussian likelihood (observation error² + emulator predictive variance); "
-         f"effective sample size **{fit.ess:.0f}**; {keep.size} distinct draws kept in posterior.parquet "
-         f"({m.draws} systematic resamples). docs/decisions.md gives the choice against ABC-SMC, "
-         f"black-it and SMM."), "",
-         ("Bands: the posterior predictive of a new run carries parameter uncertainty and seed noise "
-         "(the emulator's white-noise term); the central-set runs carry seed noise only."), "",
-         "## Parameters", "",
-         "| key | prior | posterior median | 5–95 % | source |", "|---|---|---|---|---|"]
-    for j, p in enumerate(cal.parameters):
-        v = fit.x[:, j]
-        L.append(f"| `{p.key}` {p.label} | {p.prior.text} | {_f(weighted_quantile(v, fit.weights, 0.5))} | "
-                 f"{_f(weighted_quantile(v, fit.weights, 0.05))}–{_f(weighted_quantile(v, fit.weights, 0.95))}"
-                 f" | {p.source} |")
-    L += ["", "![marginals](figures/posterior_marginals.png)", "", "![pairs](figures/posterior_pairs.png)", "",
-          "## Moments: observed vs simulated", "",
-          ("Growth in %, elasticities as numbers, counts and money in their units; error = the observation "
-          "error s.d. of the likelihood."), "",
-          "| moment | observed | error s.d. | predictive median | 5–95 % | central runs median | source |",
-          "|---|---|---|---|---|---|---|"]
-    for j, mo in enumerate(cal.moments):
-        f, _ = _scale(mo)
-        c = yc[:, j][np.isfinite(yc[:, j])] if len(yc) else np.zeros(0)
-        L.append(f"| {_label(mo)} | {_f(mo.observed * f)} | {_f(mo.sd * f)} | {_f(pred[j, 1] * f)} | "
-                 f"{_f(pred[j, 0] * f)}–{_f(pred[j, 2] * f)} | {_f(float(np.median(c)) * f) if c.size else '—'} "
-                 f"| {mo.source} |")
-    L += ["", "![moments](figures/moments_observed_vs_simulated.png)", "",
-          "## What identifies what", "",
-          ("Declared in the calibration file (`identifies`), and shown by the emulator: the first-order "
-          "share of each moment's variance over the prior that each parameter carries (1 = the moment "
-          "moves with that parameter alone). A parameter that no moment moves is not identified: its "
-          "posterior is its prior."), "",
-          ("Signal: the share of a single run's variance over the prior that the parameters explain "
-           "(the rest is seed noise); a moment with little signal identifies little, whatever its indices."),
-          "",
-          "| moment | declared | signal | " + " | ".join(p.key.split(".", 1)[1] for p in cal.parameters) + " |",
-          "|---|---|---|" + "---|" * len(cal.parameters)]
-    vm = fit.mean.var(axis=0)
-    signal = vm / np.maximum(vm + fit.var.mean(axis=0), 1e-300)
-    for i, mo in enumerate(cal.moments):
-        dec = ", ".join(k.split(".", 1)[1] for k in mo.identifies) or "—"
-        L.append(f"| {_label(mo)} | {dec} | {signal[i]:.2f} | "
-                 + " | ".join(f"{s1[i, j]:.2f}" for j in range(len(cal.keys))) + " |")
-    L += ["", "Posterior sd / prior sd per parameter (1 = nothing learnt): " + ", ".join(
-        f"{p.key.split('.', 1)[1]} {_shrink(fit, j, p):.2f}" for j, p in enumerate(cal.parameters)), "",
-        "![identification](figures/identification.png)", "",
-        "## Emulator check (held-out runs, not used to fit)", "",
-        ("On the scale each moment is emulated on (log for the relative-error moments). Coverage: the "
-        "share of held-out runs inside the emulator's 90 % predictive interval (about 0.9 when the "
-        "emulator's uncertainty is honest)."), "",
-        "| moment | scale | runs | RMSE | s.d. of runs | seed-noise s.d. | 90 % coverage |",
-        "|---|---|---|---|---|---|---|"]
-    for c in checks:
-        L.append(f"| {c['moment']} | {c.get('scale', '')} | {c.get('n_validation', 0)} | {_f(c.get('rmse'))} | "
-                 f"{_f(c.get('sd_of_runs'))} | {_f(c.get('seed_noise_sd'))} | {_f(c.get('coverage90'), 2)} |")
-    L += ["", "![check](figures/emulator_check.png)", ""]
-    if rows:
-        L += _skill_section(rows, cal, lc.benchmark_rate)
-    L += ["", "## Files", "", ("`posterior.parquet` + `posterior.json` (weighted draws and manifest: code "
-          "version, data hash, central set), `moments.csv` (every run × moment), `emulator_check.csv`, "
-          "`design.csv`, `runs/`, `gdp_skill.csv`."), ""]
+    n = numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary)
+    (folder / "report_zh.md").write_text(markdown("zh", lc, n, bool(rows)), encoding="utf-8")
     out = folder / "report.md"
-    out.write_text("\n".join(L), encoding="utf-8")
+    out.write_text(markdown("en", lc, n, bool(rows)), encoding="utf-8")
     return out
-
-
-def _shrink(fit, j: int, p) -> float:
-    v = fit.x[:, j] if p.prior.dist != "loguniform" else np.log(fit.x[:, j])
-    mu = np.sum(fit.weights * v)
-    post = math.sqrt(max(np.sum(fit.weights * (v - mu) ** 2), 0.0))
-    return post / max(float(np.std(v)), 1e-300)
 
 
 def own_province_rates(lc) -> dict[str, float]:
@@ -393,38 +348,3 @@ def own_province_rates(lc) -> dict[str, float]:
         return {}
     prov = province_growth(data, years.pop())
     return {c["id"]: prov[c["province"]] for c in data.cities.rows if c.get("province") in prov}
-
-
-def _skill_section(rows: list[dict], cal, rate) -> list[str]:
-    def mae(k):
-        v = [r[f"err_{k}"] for r in rows if np.isfinite(r[f"err_{k}"])]
-        return float(np.mean(v)) if v else math.nan
-    label = cal.benchmark.label if cal.benchmark is not None and cal.benchmark.label else "naive rule"
-    L = ["## GDP growth 2022→2023: in-sample skill against the naive rule", "",
-         (f"Naive rule: {label} ({_pct(rate)} %). Fitted = posterior predictive median with every moment; "
-         "left out = the same with the city's own GDP-growth moment dropped from the likelihood (the "
-         "posterior refitted on the emulator, no new runs); central runs = the model at the posterior's "
-         "central set (what the shipped scenarios run). No parameter is a single city's: the fit is "
-         "global."), "",
-         ("| city | observed % | naive % | naive, own province % | fitted % | left out % | central runs % | "
-          "|error| naive | own province | fitted | left out | central |"),
-         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        L.append(f"| {r['place']} | {_pct(r['observed'])} | {_pct(r['naive'])} | {_pct(r['naive_own'])} | "
-                 f"{_pct(r['fitted'])} | {_pct(r['left_out'])} | {_pct(r['central_runs'])} | "
-                 f"{_pct(r['err_naive'])} | {_pct(r['err_naive_own'])} | {_pct(r['err_fitted'])} | "
-                 f"{_pct(r['err_left_out'])} | {_pct(r['err_central_runs'])} |")
-    L.append(f"| **mean absolute error** | | | | | | | **{_pct(mae('naive'))}** | "
-             f"**{_pct(mae('naive_own'))}** | **{_pct(mae('fitted'))}** | **{_pct(mae('left_out'))}** | "
-             f"**{_pct(mae('central_runs'))}** |")
-    for k, name in (("naive", f"the naive rule ({label})"),
-                    ("naive_own", "each city at its own province's rate (the issue's naive rule)")):
-        if not np.isfinite(mae(k)):
-            continue
-        better = mae("left_out") < mae(k)
-        L += ["", (f"Left-out mean absolute error {_pct(mae('left_out'))} pp against {name}: "
-                   f"{_pct(mae(k))} pp — the model {'beats' if better else 'does not beat'} it out of "
-                   "sample (in percentage points of growth).")]
-    L += ["",
-          "![skill](figures/gdp_growth_skill.png)", ""]
-    return L

@@ -279,12 +279,14 @@ def run_map(df, figs: Path, territory, parks: dict, cities: dict, zone_cities=()
 
 
 def comparison_map(frames: dict, names: list[str], figs: Path, territory, parks: dict | None = None,
-                   zone_cities=(), n_rep_note: str = "", label=None) -> Path | None:
+                   zone_cities=(), n_rep_note: str = "", label=None, zh: bool = True,
+                   fname: str = "map_gdp_difference.png") -> Path | None:
     """``map_gdp_difference.png``: per policy, GDP (policy − base) by city at the last period
     (亿元/year, the median over replicates; diverging: losses red) with parks sized by the policy's
     induced arrivals (mean per replicate), and its induced arrivals by city. ``parks``: scenario
     name -> its parks (id -> (lat, lon, name_zh, city), ``scenario_places``); ``label``: a
-    scenario's display name (its title; default its id)."""
+    scenario's display name (its title; default its id); ``zh``: the words in English and Chinese
+    (else English only, the English report's ``fname``)."""
     label = label or (lambda n: n)
     base, pols = names[0], names[1:]
     if not pols:
@@ -304,14 +306,15 @@ def comparison_map(frames: dict, names: list[str], figs: Path, territory, parks:
             pk = [_total(p, "induced_arrivals", parks[pol]) for p in frames[pol]]
             pk_vals = {k: float(np.mean([i.get(k, 0.0) for i in pk])) for k in parks[pol]}
             markers = park_markers(parks[pol], pk_vals, zone_cities)
-        panels.append({"values_by_city": d_med, "title": f"{label(pol)} − {label(base)}\nGDP {_quarter(y1)} 地区生产总值差值{n_rep_note}",
+        panels.append({"values_by_city": d_med, "title": f"{label(pol)} − {label(base)}\nGDP {_quarter(y1)} "
+                       f"{'地区生产总值差值' if zh else 'difference'}{n_rep_note}",
                            "unit_label": "GDP difference (亿元/year, nominal)", "diverging": True, "fmt": "{:+,.1f}",
-                           "parks": markers, "park_label": "park induced arrivals\n园区政策诱发迁入 (firms)",
+                           "parks": markers, "park_label": f"park induced arrivals{chr(10) + '园区政策诱发迁入' if zh else ''} (firms)",
                            "cities": cities})
-        panels.append({"values_by_city": ind_c, "title": f"{label(pol)}\ninduced arrivals 政策诱发迁入企业",
+        panels.append({"values_by_city": ind_c, "title": f"{label(pol)}\ninduced arrivals{' 政策诱发迁入企业' if zh else ''}",
                            "unit_label": "arrivals the levers induced, whole run (firms)", "cmap": "YlGnBu",
                            "fmt": "{:,.0f}", "cities": cities})
-    return map_figure(territory, panels, figs / "map_gdp_difference.png")
+    return map_figure(territory, panels, figs / fname)
 
 
 def scenario_places(loaded) -> tuple[dict, dict, list[str]]:

@@ -6,6 +6,7 @@ If it cannot be loaded, labels fall back to English place names.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -54,6 +55,30 @@ def _lines(df, measure: str, places, title: str, ylabel: str, path: Path, sector
     save_figure(fig, path)
 
 
+def sector_figure(df, cities: list[str], path: Path) -> Path:
+    """``industrial_output_by_sector.png``: gross output by sector summed over ``cities`` (亿元/year,
+    log scale); the legend outside the axes on the right, sectors in the order of their last value."""
+    fig, ax = plt.subplots(figsize=(12, 6))
+    d = df[(df.measure == "industrial_output") & (df.sector != "") & df.place.isin(cities)]
+    ends = {}
+    for sec, g in d.groupby("sector"):
+        s = g.groupby("year").value.sum()
+        ax.plot(s.index, s.values, label=sec)
+        ends[sec] = float(s.iloc[-1])
+    ax.set_title("Industrial output by sector, study-area cities 分行业工业产值")
+    ax.set_xlabel("year 年份")
+    ax.set_ylabel("gross output 工业总产值 (亿元/year, nominal)")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    # the legend outside the axes, on the right (over no line), sectors in the order of their
+    # last value, top line first
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: -ends.get(labels[i], 0.0))
+    ax.legend([handles[i] for i in order], [labels[i] for i in order], fontsize=8, title="sector 行业",
+              title_fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_figure(fig, path, dpi=110)
+
+
 def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str, str]],
                 cities_xy: dict[str, tuple[float, float]], territory=None, zone_cities=()) -> list[Path]:
     """The run's figures. ``parks_xy``: park id -> (lat, lon, name_zh, city); ``cities_xy``: city id
@@ -69,20 +94,7 @@ def run_figures(run_dir: Path, parks_xy: dict[str, tuple[float, float, str, str]
     p = figs / "gdp_by_city.png"
     _lines(df, "gdp", cities, "GDP by city 各市地区生产总值", "GDP (亿元/year, nominal)", p)
     out.append(p)
-    # industrial output by sector (whole study area)
-    fig, ax = plt.subplots(figsize=(10, 6))
-    d = df[(df.measure == "industrial_output") & (df.sector != "") & df.place.isin(cities)]
-    for sec, g in d.groupby("sector"):
-        s = g.groupby("year").value.sum()
-        ax.plot(s.index, s.values, label=sec)
-    ax.set_title("Industrial output by sector, study-area cities 分行业工业产值")
-    ax.set_xlabel("year")
-    ax.set_ylabel("gross output (亿元/year, nominal)")
-    ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, ncol=2)
-    p = save_figure(fig, figs / "industrial_output_by_sector.png", dpi=110)
-    out.append(p)
+    out.append(sector_figure(df, cities, figs / "industrial_output_by_sector.png"))
     # firms and jobs by park
     fig, axes = plt.subplots(1, 2, figsize=(14, 7))
     parks = list(parks_xy)
@@ -222,10 +234,27 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     their titles (``titles``: name → {zh, en}; Chinese when the CJK font loads), parks by their
     Chinese names (``park_names``: id → name), cities with the largest losses next to the zone's;
     ``territory``, ``parks`` (scenario name -> its parks) and ``zone_cities``: the ΔGDP map
-    (``sim.outputs.maps``)."""
+    (``sim.outputs.maps``).
+
+    Two sets when the CJK font loads: ``name.png`` for the Chinese report (words in English and
+    Chinese, Chinese titles and park names) and ``name_en.png`` for the English one (English words,
+    English titles, park ids); one set, English, when it does not."""
+    zh = setup_font()
+    paths = _comparison_set(out_dir, frames, names, bands, titles, park_names, territory, parks, zone_cities,
+                            zh, "")
+    if zh:
+        paths += _comparison_set(out_dir, frames, names, bands, titles, park_names, territory, parks,
+                                 zone_cities, False, "_en")
+    return paths
+
+
+def _comparison_set(out_dir: Path, frames: dict, names: list[str], bands: str, titles: dict | None,
+                    park_names: dict | None, territory, parks: dict | None, zone_cities, zh: bool,
+                    sfx: str) -> list[Path]:
+    """One language's comparison figures (``comparison_figures``): ``zh`` bilingual words and
+    Chinese titles, else English; ``sfx`` ends every file name (before .png)."""
     import numpy as np
     import pandas as pd
-    zh = setup_font()
 
     def lab(n: str) -> str:
         t = (titles or {}).get(n) or {}
@@ -246,19 +275,24 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
             ("industrial_output", "亿元/year, nominal", 1.0, "diff_industrial_output.png",
              "Industrial output difference vs baseline 工业总产值差值"),
             ("jobs", "persons", 1.0, "diff_jobs.png", "Jobs difference vs baseline 就业差值")):
+        fname, title = fname.replace(".png", f"{sfx}.png"), en_words(title, zh)
         fig, axes = plt.subplots(nrow, ncol, figsize=(16, 4.3 * nrow + 0.4), sharex=True, squeeze=False)
         for ax, pl in zip(axes.flat, places):
             for i, pol in enumerate(pols):
                 _diff_band(ax, frames, base, pol, measure, pl, lab(pol), scale, color=PALETTE[i % 10])
             ax.axhline(0, color="grey", lw=0.8)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.set_title(pl if pl != "region" else "study area 全区")
+            ax.set_title(pl if pl != "region" else en_words("study area 全区", zh))
             ax.set_xlabel("year")
             ax.set_ylabel(f"{measure} difference ({unit})")
             ax.grid(alpha=0.3)
         for ax in list(axes.flat)[len(places):]:
-            ax.set_visible(False)
-        axes[0][0].legend(fontsize=8)
+            ax.axis("off")
+        # the legend in the first free panel (at most 7 places in 8), the scenarios' long titles wrapped
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        free = list(axes.flat)[len(places)] if len(places) < nrow * ncol else axes[0][0]
+        free.legend(handles, [textwrap.fill(t, 40) for t in labels], fontsize=8,
+                    loc="center" if free is not axes[0][0] else "best")
         fig.suptitle(f"{title}: policy − {lab(base)}{band}")
         p = save_figure(fig, figs / fname, dpi=100)
         paths.append(p)
@@ -280,12 +314,12 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
                         for p in frames[pol]])
         ax.plot(x, np.median(sp, axis=0), ls="--", color=line.get_color(), label=f"{lab(pol)}: cumulative spending (−)")
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_title(f"Fiscal balance of the levers vs {lab(base)} 财政收支（累计）{band}")
+    ax.set_title(f"Fiscal balance of the levers{' 财政收支（累计）' if zh else ''}\nvs {lab(base)}{band}")
     ax.set_xlabel("year")
     ax.set_ylabel("cumulative amount (亿元)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    p = save_figure(fig, figs / "fiscal_balance.png", dpi=100)
+    p = save_figure(fig, figs / f"fiscal_balance{sfx}.png", dpi=100)
     paths.append(p)
     # arrivals by park: induced, deadweight (paid, not induced) and unpaid of the policy next to
     # the baseline's arrivals
@@ -315,10 +349,10 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
         names_shown = [((park_names or {}).get(k) or k).split(" (")[0] if zh else k for k in tab.index]
         ax.set_yticks(y, names_shown, fontsize=8)
         ax.set_xlabel(f"arrivals 2022–end (firms{', mean per replicate' if n_rep > 1 else ''})")
-        ax.set_title(f"Arrivals by park 园区迁入企业: {lab(pol)} vs {lab(base)}")
+        ax.set_title(f"{en_words('Arrivals by park 园区迁入企业', zh)}: {lab(pol)}\nvs {lab(base)}")
         ax.legend(fontsize=8)
         ax.grid(axis="x", alpha=0.3)
-        p = save_figure(fig, figs / f"arrivals_by_park_{pol}.png", dpi=100)
+        p = save_figure(fig, figs / f"arrivals_by_park_{pol}{sfx}.png", dpi=100)
         paths.append(p)
     # arrivals into the study area by origin region
     def by_origin(df):
@@ -335,22 +369,79 @@ def comparison_figures(out_dir: Path, frames: dict, names: list[str], bands: str
     ax.set_xticks(x, origins, rotation=45, ha="right", fontsize=8)
     ax.set_ylabel("arrivals into study-area cities (firms, whole run)")
     ax.set_xlabel("previous location (city or origin region)")
-    ax.set_title("Arrivals by origin 迁入企业来源地")
+    ax.set_title(en_words("Arrivals by origin 迁入企业来源地", zh))
     ax.legend(fontsize=8)
     ax.grid(axis="y", alpha=0.3)
-    p = save_figure(fig, figs / "arrivals_by_origin.png", dpi=100)
+    p = save_figure(fig, figs / f"arrivals_by_origin{sfx}.png", dpi=100)
     paths.append(p)
-    from .plot_channels import channel_diff_figure
     cities = [c for c in dict.fromkeys(frames[base][0].place[frames[base][0].measure == "gdp"]) if c != "region"]
-    p = channel_diff_figure(frames, names, cities, figs, bands=bands)
+    p = channel_diff_figure(frames, names, cities, figs, bands=bands, label=lab, zh=zh,
+                            fname=f"diff_channels{sfx}.png")
     if p is not None:
         paths.append(p)
     from .maps import comparison_map
     note = f" (median of {n_rep} replicates)" if n_rep > 1 else ""
-    p = comparison_map(frames, names, figs, territory, parks, zone_cities, note, label=lab)
+    p = comparison_map(frames, names, figs, territory, parks, zone_cities, note, label=lab, zh=zh,
+                       fname=f"map_gdp_difference{sfx}.png")
     if p is not None:
         paths.append(p)
     return paths
+
+
+def en_words(text: str, zh: bool) -> str:
+    """A bilingual label "English 中文" as drawn: whole when ``zh`` (the CJK font loaded, a Chinese
+    report), else its English words (up to the first CJK character)."""
+    if zh:
+        return text
+    cut = next((i for i, ch in enumerate(text) if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"),
+               len(text))
+    return text[:cut].rstrip(" ,:：")
+
+
+def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs: Path,
+                        bands: str = "bands: seed noise", label=None, zh: bool = True,
+                        fname: str = "diff_channels.png") -> Path | None:
+    """``diff_channels.png`` of a comparison (``sim.outputs.plot_channels`` draws the bars): one row
+    per policy, each channel's policy − baseline at the last period per city (mean over replicates;
+    the net's band with replicates: 5–95%, or min–max below 5, sim/outputs/noise.py; it carries
+    what ``bands`` says). ``label``: a scenario's display name (its title; default its id); ``zh``:
+    words in English and Chinese (else English only); ``fname``: the file under ``figs``."""
+    import numpy as np
+
+    from ..agents.cohort import CHANNELS
+    from .channels import last_channels
+    from .plot_channels import PANELS, _stacked
+    label = label or (lambda n: n)
+    base, pols = names[0], names[1:]
+    n_rep = len(frames[base])
+    rows = []
+    for pol in pols:
+        reps = [(last_channels(b, cities), last_channels(p, cities)) for b, p in zip(frames[base], frames[pol])]
+        if not all(b and p for b, p in reps):
+            return None
+        rows.append((pol, reps))
+    places = [c for c in cities if all(c in b and c in p for _, reps in rows for b, p in reps)]
+    fig, axes = plt.subplots(len(rows), len(PANELS), figsize=(17, 5.4 * len(rows)), squeeze=False)
+    last = frames[base][0].year.max()
+    for i, (pol, reps) in enumerate(rows):
+        for ax, (meas, title, unit, scale) in zip(axes[i], PANELS):
+            diff = {ch: np.array([[p[c][meas][ch] - b[c][meas][ch] for c in places] for b, p in reps]) * scale
+                    for ch in CHANNELS}
+            net = sum(diff.values())
+            err = np.vstack(band_limits(net, axis=0)) if n_rep > 1 else None
+            _stacked(ax, places, {ch: d.mean(axis=0) for ch, d in diff.items()}, err,
+                     "5–95%" if band_kind(n_rep) == "p5-p95" else "min–max")
+            # the scenarios' titles on lines of their own (a title is long: no overlap with the next panel)
+            ax.set_title("\n".join([f"{en_words(title, zh)}:", *textwrap.wrap(f"{label(pol)} −", 58),
+                                    *textwrap.wrap(label(base), 58)]), fontsize=10)
+            ax.set_xlabel(en_words("city 城市", zh))
+            ax.set_ylabel(f"difference in change since {frames[base][0].year.min():.0f} ({unit})")
+        handles, labels = axes[i][0].get_legend_handles_labels()
+        axes[i][0].legend(handles, [en_words(t, zh) for t in labels], fontsize=8)
+    mean = f", mean of {n_rep} replicate pairs (same seeds; the net's band: {bands})" if n_rep > 1 else " (same seed)"
+    fig.suptitle(f"{en_words('Policy − baseline by channel 政策效应分解（新设、在位、迁移、退出）', zh)}, "
+                 f"{_quarter(last)}{mean}")
+    return save_figure(fig, figs / fname, dpi=100)
 
 
 def fan_figures(out_dir: Path, frames: list, name: str, bands: str = "bands: seed noise") -> list[Path]:

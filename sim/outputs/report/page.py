@@ -75,10 +75,14 @@ def build_html(src: Source, lang: str) -> str:
     used: set[str] = set()
 
     def reuse(name: str, caption: str | None = None) -> str:
-        used.add(name)
+        # the English report takes a figure's English twin name_en.png where compare wrote one
+        # (sim/outputs/plots.py comparison_figures)
+        twin = name[:-4] + "_en.png"
+        used.update((name, twin))
+        shown = twin if lang == "en" and (figdir / twin).is_file() else name
         caps = CAPTIONS[lang]
         cap = caption or caps.get(name) or next((v for k, v in caps.items() if name.startswith(k)), name)
-        return figure(png_file(figdir / name), f"{cap} ({name})")
+        return figure(png_file(figdir / shown), f"{cap} ({shown})")
 
     ok_runs = all(src.runs[n] for n in src.names)
     titles_fig = {n: src.title(n, TF["lang"]) for n in src.names}
@@ -148,7 +152,9 @@ def build_html(src: Source, lang: str) -> str:
     if src.kind == "run":
         for f in RUN_FIGS:
             used.discard(f)
-    rest = sorted(p.name for p in figdir.glob("*.png") if p.name not in used) if figdir.is_dir() else []
+    rest = sorted(p.name for p in figdir.glob("*.png") if p.name not in used
+                  and not (p.name.endswith("_en.png") and (figdir / (p.name[:-7] + ".png")).is_file())
+                  ) if figdir.is_dir() else []
     if rest:
         sections.append(("other", T["other"], "".join(reuse(f) for f in rest)))
     # page
