@@ -14,7 +14,7 @@ SIM = Path(__file__).resolve().parent
 # modules that only run or read sweeps, draw figures, write reports, serve the dashboard or check
 # theory (paths under sim/; a folder ends with /): editing them does not invalidate a sweep's
 # finished runs or a posterior
-NOT_MODEL = ("experiments/", "calibration/", "outputs/plots.py", "outputs/maps.py", "outputs/compare.py", "outputs/headline.py", "outputs/report/",
+NOT_MODEL = ("experiments/", "calibration/", "outputs/plots.py", "outputs/plot_channels.py", "outputs/maps.py", "outputs/compare.py", "outputs/headline.py", "outputs/report/",
              "dashboard/", "checks/closed_forms.py", "checks/theory.py", "checks/stylized.py",
              "checks/figures.py", "checks/validate.py")
 

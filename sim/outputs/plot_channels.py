@@ -1,6 +1,6 @@
 """Figures of the decomposition (docs/model.md §Decomposition), read from result rows: the change
-since the base year by channel per city at the last period (a run), and its policy − baseline
-difference (a comparison). Stacked bars: the positive channels stack up from zero, the negative
+since the base year by channel per city at the last period (a run; the comparison's policy −
+baseline difference is ``sim.outputs.plots.channel_diff_figure``, on these bars). Stacked bars: the positive channels stack up from zero, the negative
 ones down; a black diamond marks the net change (the four channels' sum). Called by
 ``sim.outputs.plots`` after it has set up the CJK font (``setup_font``)."""
 
@@ -14,7 +14,6 @@ import numpy as np
 from ..agents.cohort import CHANNELS
 from .channels import last_channels
 from .figure_file import save_figure
-from .noise import band_kind, band_limits
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
@@ -81,38 +80,4 @@ def channels_figure(df, cities: list[str], figs: Path) -> Path | None:
     fig.suptitle(f"Change since the base year by channel 变化来源分解：新设、在位、迁移、退出, "
                  f"{_quarter(df.year.max())}")
     p = save_figure(fig, figs / "channels.png", dpi=110)
-    return p
-
-
-def channel_diff_figure(frames: dict, names: list[str], cities: list[str], figs: Path,
-                        bands: str = "bands: seed noise") -> Path | None:
-    """``diff_channels.png`` of a comparison: one row per policy, each channel's policy − baseline
-    at the last period per city (mean over replicates; the net's band with replicates: 5–95%, or
-    min–max below 5, sim/outputs/noise.py; it carries what ``bands`` says)."""
-    base, pols = names[0], names[1:]
-    n_rep = len(frames[base])
-    rows = []
-    for pol in pols:
-        reps = [(last_channels(b, cities), last_channels(p, cities)) for b, p in zip(frames[base], frames[pol])]
-        if not all(b and p for b, p in reps):
-            return None
-        rows.append((pol, reps))
-    places = [c for c in cities if all(c in b and c in p for _, reps in rows for b, p in reps)]
-    fig, axes = plt.subplots(len(rows), len(PANELS), figsize=(17, 5.0 * len(rows)), squeeze=False)
-    last = frames[base][0].year.max()
-    for i, (pol, reps) in enumerate(rows):
-        for ax, (meas, title, unit, scale) in zip(axes[i], PANELS):
-            diff = {ch: np.array([[p[c][meas][ch] - b[c][meas][ch] for c in places] for b, p in reps]) * scale
-                    for ch in CHANNELS}
-            net = sum(diff.values())
-            err = np.vstack(band_limits(net, axis=0)) if n_rep > 1 else None
-            _stacked(ax, places, {ch: d.mean(axis=0) for ch, d in diff.items()}, err,
-                     "5–95%" if band_kind(n_rep) == "p5-p95" else "min–max")
-            ax.set_title(f"{title}: {pol} − {base}")
-            ax.set_xlabel("city 城市")
-            ax.set_ylabel(f"difference in change since {frames[base][0].year.min():.0f} ({unit})")
-        axes[i][0].legend(fontsize=8)
-    mean = f", mean of {n_rep} replicate pairs (same seeds; the net's band: {bands})" if n_rep > 1 else " (same seed)"
-    fig.suptitle(f"Policy − baseline by channel 政策效应分解（新设、在位、迁移、退出）, {_quarter(last)}{mean}")
-    p = save_figure(fig, figs / "diff_channels.png", dpi=100)
     return p
