@@ -286,7 +286,7 @@ def fig_check(path: Path, cal, em, z_held, y_held, cjk: bool = False) -> Path:
         ax.set_xlabel(f"{sim_} ({unit})" if unit else sim_, fontsize=7)
         ax.set_ylabel(f"{emu} ({unit})" if unit else emu, fontsize=7)
         ax.tick_params(labelsize=6)
-        if j == 0:
+        if j == 0 and ax.get_legend_handles_labels()[0]:  # no held-out runs: nothing to label
             ax.legend(fontsize=6)
     for k in range(m, rows * cols):
         axes[k // cols, k % cols].axis("off")
