@@ -75,9 +75,9 @@ class RegionalEconomy(ModelViews, mesa.Model):
         self.governments = None if self.gov_plan is None else Governments(
             self.gov_plan, self.policy, len(self.scn.levers), self.sites.city_w, self.mobile_sector,
             self.transport.site_dist_km[np.ix_(cs, cs)], self.start)
-        self.gridspec, self.grid, self.cities, self.parks, self.site_cell, self.cell_map = build_grid(
+        self.gridspec, self.grid, self.cities, self.parks, self.site_cell = build_grid(
             self, self.data, self.sites, self.park_rows, self.land_state, self.sectors)
-        self.layers = GridLayers(self.grid, self.sectors)
+        self.layers = GridLayers(self.grid, self.sites.cell, self.sectors)
         self._build_firms()
         self._calibrate()
         self._build_investment()
@@ -245,7 +245,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def fill_layers(self) -> None:
         """The grid's PropertyLayers from this period's firms (``sim.agents.places.GridLayers``):
         ``output`` by cell and firms, jobs, output and capital by sector and cell."""
-        self.layers.fill(self.firms, self.investment.k)
+        self.layers.fill(self.firms, self.site_output, self.investment.k)
 
     def unit_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices, times the cost levers' cut."""
@@ -374,7 +374,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
         land_int = np.array(v("land_ha_per_yi"))
         # plots in parks (ha), inside base occupancy; scaled by each park's c_p (calibrate_park_land)
         land = np.where(sites.is_park[seeded["site"]], land_int[seeded["sector"]] * self.base_output, 0.0)
-        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector, sites.cell, self.cell_map,
+        self.firms = FirmPopulation(self.S, self.R, sites.market_arr, self.mobile_sector, sites.cell,
                                     scale=np.empty(n), land=land, **seeded)
         cost0 = unit_cost(self.wage0_market[sites.market_arr], self.power[sites.market_arr],
                           self._labour_share, self._energy_share, d.const("wage_reference_yuan"),

@@ -27,9 +27,7 @@ PURPOSES = {"revise": 1, "choice": 2, "growth": 3, "exit": 4, "entry": 5, "entry
             # the ramp to 达产 (sim/agents/ramp.py): base firms on their ramp, each period's 达产
             "ramp_base": 40, "ramp": 41,
             # calibration (sim/calibration): a replicate's posterior draw, a calibration's design
-            "posterior_draw": 50, "calibration": 51,
-            # the grid: an outside-park firm's cell in its city (sim.agents.places.CellMap; seed 0)
-            "firm_cell": 60}
+            "posterior_draw": 50, "calibration": 51}
 
 
 def _mix(z: np.ndarray) -> np.ndarray:

@@ -153,38 +153,3 @@ def test_territory_grid_links_cells_as_mesas_moore_grid():
         assert list(got) == list(cell.connections)
         assert [v.coordinate for v in got.values()] == [v.coordinate for v in cell.connections.values()]
     assert sorted(x.coordinate for x in b[(0, 0)].neighborhood) == [(0, 1), (1, 0), (1, 1)]
-
-
-def test_outside_park_firms_spread_over_their_city_by_area(baseline_model):
-    """A city's outside-park firms stand in its cells, drawn by a hash of the firm id in proportion
-    to each cell's own area: many cells, the same cell for the same id, no run's stream touched."""
-    from sim.agents.places import CellMap
-    m = baseline_model
-    f = m.firms
-    cell = f.cell
-    np.testing.assert_array_equal(cell, f.cell)  # deterministic
-    flat = m.grid.city.data.reshape(-1)
-    outside = np.flatnonzero(np.array(m.sites.kind) == "other")
-    for r in outside:
-        mine = f.site == r
-        c = m.sites.market[r]
-        assert (flat[cell[mine]] == c).all()
-        if mine.sum() > 200:
-            assert len(np.unique(cell[mine])) > 50
-    # parks' firms stay in the park's cell
-    park = m.sites.is_park[f.site]
-    np.testing.assert_array_equal(cell[park], m.sites.cell[f.site[park]])
-    # area weights: a synthetic city of two cells, one three times the other's area
-    cm = CellMap(np.array([0]), np.array([0]), np.array([[0, 0]]), np.array([[1.0, 3.0]]))
-    got = cm(np.arange(40_000), np.zeros(40_000, dtype=np.intp))
-    assert np.mean(got == 1) == pytest.approx(0.75, abs=0.01)
-    # the same firm id keeps its cell whatever the other firms are
-    np.testing.assert_array_equal(cm(np.arange(10, 20), np.zeros(10, dtype=np.intp)), got[10:20])
-    # the guide table finds what a plain search of the sorted table finds, for every firm
-    from sim import rng
-    cm = m.cell_map
-    j = cm.rank[f.site]
-    on = j >= 0
-    key = j[on] + rng.uniform(0, "firm_cell", 0, f.firm_id[on])
-    ref = cm.cells[np.minimum(np.searchsorted(cm.keys, key, side="right"), cm.last[j[on]])]
-    np.testing.assert_array_equal(cell[on], ref)

@@ -64,15 +64,12 @@ def _take_into(a, rows, out):
 class FirmPopulation:
     """Firms of ``S`` sectors on ``R`` sites. ``site_market[r]``: the market (city or origin) of
     site r; ``mobile_sector[s]``: whether firms of sector s may relocate; ``site_cell[r]``: the flat
-    grid cell of site r (−1 off the grid; ``sim.agents.places.build_grid``), None without a grid;
-    ``cell_map(firm_id, site)``: each firm's own cell (``sim.agents.places.CellMap``: outside-park
-    firms spread over their city), None: the site's cell."""
+    grid cell of site r (−1 off the grid; ``sim.agents.places.build_grid``), None without a grid."""
 
     def __init__(self, S: int, R: int, site_market: np.ndarray, mobile_sector: np.ndarray,
-                 site_cell: np.ndarray | None = None, cell_map=None, **fields: np.ndarray) -> None:
+                 site_cell: np.ndarray | None = None, **fields: np.ndarray) -> None:
         self.S, self.R = S, R
         self.site_market, self.mobile_sector, self.site_cell = site_market, mobile_sector, site_cell
-        self.cell_map = cell_map
         n = len(fields["firm_id"])
         for name in FIELDS:
             if name in fields:
@@ -88,10 +85,8 @@ class FirmPopulation:
 
     @property
     def cell(self) -> np.ndarray:
-        """Each firm's grid cell (flat index x·height + y; −1 at an origin), read through the
-        current sites (never stale): ``cell_map``'s, else its site's cell."""
-        if self.cell_map is not None:
-            return self.cell_map(self.firm_id, self.site)
+        """Each firm's grid cell (flat index x·height + y; −1 at an origin): its site's cell, read
+        through the current sites (one gather, never stale)."""
         return self.site_cell[self.site]
 
     # ------------------------------------------------------------------ caches

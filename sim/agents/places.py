@@ -271,11 +271,10 @@ def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, se
       s, ``firms_s`` (count), ``jobs_s`` (persons), ``output_s`` (亿元/year), ``capital_s`` (亿元),
       filled each step by ``fill_layers``.
 
-    A park's firms stand in the park's cell; a city's outside-park firms spread over its cells by
-    area (:class:`CellMap`; the site itself, and its projects, at the seat's cell); origins are off
-    the grid. Sets ``sites.cell`` (the flat cell index x·height + y of each site, −1 for origins).
-    Returns (gridspec, grid, cities, parks, site_cell, cell_map); ``site_cell[r]`` = (x, y) of site
-    r ((−1, −1) for origins)."""
+    A park's firms stand in the park's cell; a city's outside-park firms in its seat's cell (the
+    data place them no finer than their city); origins are off the grid. Sets ``sites.cell`` (the
+    flat cell index x·height + y of each site, −1 for origins). Returns (gridspec, grid, cities,
+    parks, site_cell); ``site_cell[r]`` = (x, y) of site r ((−1, −1) for origins)."""
     rows = data.cities.rows
     node = data.nodes.by()
     spec, city_layer = territory_layer(data, parks_rows)
@@ -305,94 +304,41 @@ def build_grid(model, data, sites: Sites, parks_rows: list[dict], land: Land, se
             site_cell[k] = cities[sites.market[k]].cell.coordinate
     on = site_cell[:, 0] >= 0
     sites.cell = np.where(on, spec.flat(site_cell[:, 0], site_cell[:, 1]), -1)
-    outside = np.where(np.array(sites.kind) == "other", sites.market_arr, -1)
-    cell_map = CellMap(sites.cell, outside, city_layer, spec.cell_area_km2())
-    return spec, grid, cities, parks, site_cell, cell_map
-
-
-class CellMap:
-    """The grid cell of a firm (flat index x·height + y; −1 at an origin): a park's firms stand in
-    the park's cell; a city's outside-park firms are spread over the city's cells, each at the cell
-    where the city's cumulative cell area, as a share of its total, first exceeds
-
-        u_i = ``sim.rng.uniform``(0, "firm_cell", 0, firm_id_i)        (a hash of the firm id),
-
-    so a firm keeps its cell while it stays, cells are drawn in proportion to their own area
-    (km², ``GridSpec.cell_area_km2``), and no random stream of the run is touched: the model's
-    numbers do not depend on it (the data place these firms no finer than their city)."""
-
-    def __init__(self, site_cell: np.ndarray, outside_city: np.ndarray, city_layer: np.ndarray,
-                 cell_area: np.ndarray) -> None:
-        """``site_cell`` (R,) flat cells of the sites; ``outside_city`` (R,) the city index of an
-        outside-park site, −1 for parks and origins; ``city_layer``, ``cell_area`` (width, height)."""
-        self.site_cell = np.asarray(site_cell)
-        flat, area = np.asarray(city_layer).reshape(-1), np.asarray(cell_area, dtype=float).reshape(-1)
-        spread = np.flatnonzero(np.asarray(outside_city) >= 0)
-        # one sorted table for every spread site: the j-th spread site's cumulative shares + j
-        self.rank = np.full(len(self.site_cell), -1, dtype=np.intp)
-        self.rank[spread] = np.arange(len(spread))
-        cells, keys = [], []
-        for j, r in enumerate(spread):
-            c = np.flatnonzero(flat == outside_city[r])
-            if c.size == 0:
-                c = np.array([self.site_cell[r]])
-            w = np.cumsum(area[c])
-            cells.append(c)
-            keys.append(j + w / w[-1])
-        self.cells = np.concatenate(cells) if cells else np.zeros(0, dtype=np.intp)
-        self.keys = np.concatenate(keys) if keys else np.zeros(0)
-        n = np.array([len(c) for c in cells], dtype=np.intp)
-        self.last = np.cumsum(n) - 1  # each spread site's last cell in the table
-        # a guide table (Chen & Asau 1974): bin b of site j (n_j bins) starts the search at the
-        # first table entry above j + b/n_j, so a draw needs one or two comparisons
-        self.n, self.first_bin = n, np.cumsum(n) - n
-        b = np.concatenate([j + np.arange(k) / k for j, k in enumerate(n)]) if len(n) else np.zeros(0)
-        self.guide = np.searchsorted(self.keys, b, side="right")
-
-    def __call__(self, firm_id: np.ndarray, site: np.ndarray) -> np.ndarray:
-        from .. import rng
-        out = self.site_cell[site]
-        j = self.rank[site]
-        m = j >= 0
-        if m.any():
-            jm = j[m]
-            u = rng.uniform(0, "firm_cell", 0, firm_id[m])
-            key = jm + u
-            idx = self.guide[self.first_bin[jm] + np.minimum((u * self.n[jm]).astype(np.intp), self.n[jm] - 1)]
-            last = self.last[jm]
-            idx = np.minimum(idx, last)
-            step = np.flatnonzero((self.keys[idx] <= key) & (idx < last))
-            while step.size:  # the first entry above the key (np.searchsorted(keys, key, "right"))
-                idx[step] += 1
-                step = step[(self.keys[idx[step]] <= key[step]) & (idx[step] < last[step])]
-            out[m] = self.cells[idx]
-        return out
+    return spec, grid, cities, parks, site_cell
 
 
 class GridLayers:
-    """Fills the grid's PropertyLayers from the firms after each period's production: per measure
-    m ∈ ``LAYER_MEASURES`` and sector s, the sum over the live firms standing in each cell of
+    """Fills the grid's PropertyLayers from the firms after each period's production: ``output``
+    (亿元/year, all sectors) and, per measure m ∈ ``LAYER_MEASURES`` and sector s, the sum over
+    the live firms standing in each cell of
 
-        firms: 1,  jobs: jobs_i (persons),  output: y_i (亿元/year),  capital: K_i = k_s·A_i (亿元),
+        firms: 1,  jobs: jobs_i (persons),  output: y_i (亿元/year),  capital: K_i = k_s·A_i (亿元).
 
-    and ``output`` (亿元/year) their sum over sectors. Each firm stands in its own cell
-    (``firms.cell``: :class:`CellMap`), so each layer is one (sector, cell) ``np.bincount``."""
+    Firms stand in their site's cell, so each sum is a (sector, site) ``np.bincount`` over the firms'
+    flat keys, then added to the sites' cells (several sites may share one cell): one matrix
+    product with the fixed site → cell incidence matrix. Only the cells of sites are ever written."""
 
-    def __init__(self, grid, sectors: list[str]) -> None:
+    def __init__(self, grid, site_cell_flat: np.ndarray, sectors: list[str]) -> None:
         self.grid, self.sectors = grid, list(sectors)
-        self.n_cells = grid.city.data.size
+        self.on = np.flatnonzero(site_cell_flat >= 0)
+        self.cells, inv = np.unique(site_cell_flat[self.on], return_inverse=True)
+        self.incidence = np.zeros((len(self.on), len(self.cells)))
+        self.incidence[np.arange(len(self.on)), inv] = 1.0
+        self.site_cell = site_cell_flat
 
-    def fill(self, firms, k: np.ndarray) -> None:
-        """``k``: capital per unit scale by sector (亿元)."""
+    def fill(self, firms, site_output: np.ndarray, k: np.ndarray) -> None:
+        """``site_output``: output by site (亿元/year); ``k``: capital per unit scale by sector (亿元)."""
         layers = self.grid._mesa_property_layers
-        S, n = len(self.sectors), self.n_cells
-        cell = firms.cell
-        on = (cell >= 0) & firms.alive
-        key = firms.sector[on].astype(np.intp) * n + cell[on]
-        by_cell = np.stack([np.bincount(key, weights=w, minlength=S * n).reshape(S, n) for w in
-                            (np.ones(on.sum()), firms.jobs[on], firms.output[on], firms.scale[on])])
-        by_cell[3] *= k[:, None]
+        total = layers["output"].data
+        total[:] = 0.0
+        np.add.at(total.reshape(-1), self.site_cell[self.on], site_output[self.on])
+        S, R = len(self.sectors), len(self.site_cell)
+        key = firms.index()["key"]
+        live = firms.alive.astype(float)
+        by_sr = np.stack([np.bincount(key, weights=w, minlength=S * R).reshape(S, R) for w in
+                          (live, firms.jobs * live, firms.output * live, firms.scale * live)])
+        by_sr[3] *= k[:, None]
+        by_cell = by_sr[:, :, self.on] @ self.incidence  # (measures, S, cells)
         for m, measure in enumerate(LAYER_MEASURES):
             for s, sec in enumerate(self.sectors):
-                layers[layer_name(measure, sec)].data.reshape(-1)[:] = by_cell[m, s]
-        layers["output"].data.reshape(-1)[:] = by_cell[2].sum(axis=0)
+                layers[layer_name(measure, sec)].data.reshape(-1)[self.cells] = by_cell[m, s]
