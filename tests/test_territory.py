@@ -115,6 +115,34 @@ def test_sector_layers_add_up_to_the_firms(baseline_model):
     np.testing.assert_allclose(total, m.grid.output.data, rtol=1e-9, atol=1e-9)
 
 
+def test_sector_layers_are_filled_after_a_layer_gets_a_new_array():
+    # the layers are views into one array, written in one call; a layer whose array Mesa replaced
+    # (``modify_cells``) is filled on its own, with the same numbers, and keeps its other cells
+    from sim.agents.places import layer_name
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / "baseline.yaml"), until=2022.5)
+    try:
+        m.step()
+        names = m.layers.names
+        assert all(getattr(m.grid, n).data.base is m.layers.stack for n in names)
+        before = {n: getattr(m.grid, n).data.copy() for n in names}
+        name = layer_name("jobs", m.sectors[0])
+        layer = getattr(m.grid, name)
+        layer.modify_cells(lambda x: x * 0.0 + 7.0)
+        assert layer.data.base is not m.layers.stack
+        m.fill_layers()  # the same state: the same numbers
+        cells = m.layers.cells
+        for n in names:
+            got = getattr(m.grid, n).data.reshape(-1)
+            assert np.array_equal(got[cells], before[n].reshape(-1)[cells]), n
+        rest = np.setdiff1d(np.arange(layer.data.size), cells)
+        assert (layer.data.reshape(-1)[rest] == 7.0).all()
+        assert before[name].reshape(-1)[cells].sum() > 0
+    finally:
+        m.release()
+
+
 def test_rasterize_point_in_polygon_with_a_hole_and_the_seat_fallback():
     sq = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], dtype=float)
     hole = np.array([[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], dtype=float)
