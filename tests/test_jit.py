@@ -166,6 +166,32 @@ def test_counterfactual_drops_kernel_equals_numpy(both, n):
 
 
 @needs_numba
+@pytest.mark.parametrize("n", [0, 1, 999, 50_001])
+def test_firm_output_kernel_equals_numpy(both, n):
+    # output, value added and jobs per firm (production), against the form before the kernel
+    from sim.agents.production import firm_output
+    r = np.random.default_rng(n)
+    S, R = 11, 47
+    key = r.integers(0, S * R, n).astype(np.intp)
+    site = key % R
+    scale = r.random(n) * 10.0 ** r.integers(-6, 4, n)
+    y_scale = r.standard_normal(S * R)
+    y_scale[::13] = 0.0
+    va, jobs, wage = np.repeat(r.random(S), R), np.repeat(r.random(S) * 50, R), 1.0 + r.random(R)
+    a, b = both(firm_output, key, site, scale, y_scale, va, jobs, wage)
+    ref = y_scale.take(key) * scale
+    ref_jobs = ref * jobs.take(key)
+    ref_jobs /= wage.take(site)
+    for x, y, z in zip(a, b, (ref, ref * va.take(key), ref_jobs)):
+        assert np.array_equal(x, z) and np.array_equal(y, z)
+        assert np.array_equal(np.signbit(x), np.signbit(z))
+    if n:  # dead rows (numpy's form, kernels on or off): zero output
+        alive = r.random(n) < 0.8
+        a, b = both(firm_output, key, site, scale, y_scale, va, jobs, wage, alive)
+        assert np.array_equal(a[0], b[0]) and (a[0][~alive] == 0.0).all()
+
+
+@needs_numba
 def test_cohort_channel_sums_kernel_equals_numpy(both):
     from sim.agents.cohort import _channel_sums
     r = np.random.default_rng(9)
