@@ -143,6 +143,35 @@ def test_sector_layers_are_filled_after_a_layer_gets_a_new_array():
         m.release()
 
 
+def test_grid_layers_of_a_deep_copy_are_filled():
+    # a deep copy (or a pickle) copies the layers' views as arrays of their own: the copy's layers
+    # are then written one by one, with the same numbers as the original's stacked write
+    import copy
+    from types import SimpleNamespace
+
+    from mesa.discrete_space import PropertyLayer
+
+    from sim.agents.places import GridLayers, layer_name
+    sectors, (w, h) = ["a", "b"], (4, 3)
+    names = ["output"] + [layer_name(m, s) for m in ("firms", "jobs", "output", "capital") for s in sectors]
+    grid = SimpleNamespace(_mesa_property_layers={n: PropertyLayer(n, (w, h)) for n in names})
+    site_cell = np.array([5, 5, 7, -1])  # two sites in one cell, one origin off the grid
+    layers = GridLayers(grid, site_cell, sectors)
+    key = np.array([0, 1, 2, 5, 4, 6, 3], dtype=np.intp)  # sector · 4 + site
+    firms = SimpleNamespace(index=lambda: {"key": key}, alive=np.ones(7, dtype=bool), jobs=np.arange(7.0) + 1,
+                            output=np.arange(7.0) * 0.5 + 0.25, scale=np.arange(7.0) + 2)
+    site_output, k = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0])
+    grid2, layers2 = copy.deepcopy((grid, layers))
+    assert layers2.flat.base is not layers2.stack
+    layers.fill(firms, site_output, k)
+    layers2.fill(firms, site_output, k)
+    for n in names:
+        a, b = grid._mesa_property_layers[n].data, grid2._mesa_property_layers[n].data
+        assert np.array_equal(a, b), n
+    jobs = grid._mesa_property_layers[layer_name("jobs", "a")].data.reshape(-1)
+    assert jobs[5] == 1.0 + 2.0 and jobs[7] == 3.0 and jobs.sum() == 6.0
+
+
 def test_rasterize_point_in_polygon_with_a_hole_and_the_seat_fallback():
     sq = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], dtype=float)
     hole = np.array([[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], dtype=float)

@@ -318,7 +318,8 @@ class GridLayers:
         self.site_cell = site_cell_flat
         # the layers in (measure, sector) order: row m·S + s of the (4·S, cells) sums. Their arrays
         # are made views into one (4·S, w, h) array, written in one call while every layer still
-        # holds its view (Mesa's ``modify_cells`` puts a new array in a layer: then layer by layer)
+        # holds its view (Mesa's ``modify_cells`` puts a new array in a layer, and a deep copy or a
+        # pickle of the model copies views as arrays of their own: then layer by layer)
         self.names = [layer_name(m, s) for m in LAYER_MEASURES for s in self.sectors]
         layers = grid._mesa_property_layers
         first = layers[self.names[0]]._mesa_data if self.names else np.zeros((0, 0))
@@ -341,7 +342,9 @@ class GridLayers:
         by_sr[3] *= k[:, None]
         by_cell = by_sr[:, :, self.on] @ self.incidence  # (measures, S, cells)
         rows, cells = by_cell.reshape(len(self.names), -1), self.cells
-        if all(layers[name]._mesa_data is v for name, v in zip(self.names, self.views)):
+        stack = self.stack
+        if self.flat.base is stack and all(layers[name]._mesa_data is v and v.base is stack
+                                           for name, v in zip(self.names, self.views)):
             self.flat[:, cells] = rows
         else:
             for name, row in zip(self.names, rows):
