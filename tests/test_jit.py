@@ -106,6 +106,92 @@ def test_bincounts_kernel_equals_numpy_bincount(both, n):
 
 
 @needs_numba
+@pytest.mark.parametrize("n", [0, 1, 999, 60_001])
+def test_layer_sums_kernel_equals_the_four_bincounts(both, n):
+    # the grid layers' (sector, site) sums: live count, jobs, output, scale, dead rows weighted 0
+    from sim.agents.places import layer_sums
+    r = np.random.default_rng(n)
+    bins = 11 * 47
+    key = np.sort(r.integers(0, bins, n)).astype(np.intp)
+    key[::3] = r.integers(0, bins, key[::3].size)
+    alive = r.random(n) < 0.9
+    jobs, output = r.random(n) * 10.0 ** r.integers(-3, 5, n), -r.standard_normal(n)
+    scale = r.standard_normal(n) * 1e3
+    a, b = both(layer_sums, key, alive, jobs, output, scale, bins)
+    live = alive.astype(float)
+    ref = np.stack([np.bincount(key, weights=w, minlength=bins) for w in
+                    (live, jobs * live, output * live, scale * live)])  # the form before the kernel
+    assert a.shape == b.shape == (4, bins)
+    assert np.array_equal(a, ref) and np.array_equal(b, ref)
+    assert np.array_equal(np.signbit(a), np.signbit(ref))
+    a, b = both(layer_sums, key.astype(np.int32), alive, jobs[::-1].copy(), output, scale, bins)
+    assert np.array_equal(a, b)
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [0, 1, 500, 20_001])
+def test_counterfactual_drops_kernel_equals_numpy(both, n):
+    # the pipeline's drop-outs under sets of the levers' stage effects, against the form before
+    # the kernel (advance factor and cut summed part by part, then ``stage_rates``)
+    from sim.economy.pipeline import PRODUCING, StageHazards, counterfactual_drops, stage_rates
+    r = np.random.default_rng(n)
+    h = StageHazards(np.array([0.3, 0.25, 0.2]), np.array([0.1, 0.05, 0.6]), 0.4)
+    stage = r.integers(0, PRODUCING, n)
+    u = r.random(n)
+    u[::7] = 0.3  # exactly at h_k: a boundary of the comparison
+    wait = np.where(r.random(n) < 0.3, 2.5, 1.0)
+    P = 5
+    x = r.random((P, n)) * np.where(r.random((P, n)) < 0.5, 0.0, 1.0)
+    x[1] *= 3.0  # cuts above 1: max(1 − cut, 0) = 0
+    if n > 10:
+        x[2, 3], x[0, 5], wait[8] = np.nan, np.inf, np.nan
+    start = np.array([True, False, False, True, False])
+    skip = np.array([[True] * P, [True, False, False, False, False], [False, True, True, False, False],
+                     [False] * P, [False, False, False, True, True]])
+    a, b = both(counterfactual_drops, stage, u, wait, x, start, skip, h)
+    ref = np.empty((len(skip), n), dtype=bool)
+    for c in range(len(skip)):
+        adv, cut = np.ones(n), np.zeros(n)
+        for p in range(P):
+            if not skip[c, p]:
+                if start[p]:
+                    adv += x[p]
+                else:
+                    cut += x[p]
+        hk, dk = stage_rates(stage, h, wait * np.maximum(1.0 - cut, 0.0), adv)
+        ref[c] = (u >= hk) & (u < hk + dk)
+    assert a.shape == b.shape == (len(skip), n)
+    assert np.array_equal(a, ref) and np.array_equal(b, ref)
+    assert n < 500 or 0 < ref.sum() < ref.size
+
+
+@needs_numba
+@pytest.mark.parametrize("n", [0, 1, 999, 50_001])
+def test_firm_output_kernel_equals_numpy(both, n):
+    # output, value added and jobs per firm (production), against the form before the kernel
+    from sim.agents.production import firm_output
+    r = np.random.default_rng(n)
+    S, R = 11, 47
+    key = r.integers(0, S * R, n).astype(np.intp)
+    site = key % R
+    scale = r.random(n) * 10.0 ** r.integers(-6, 4, n)
+    y_scale = r.standard_normal(S * R)
+    y_scale[::13] = 0.0
+    va, jobs, wage = np.repeat(r.random(S), R), np.repeat(r.random(S) * 50, R), 1.0 + r.random(R)
+    a, b = both(firm_output, key, site, scale, y_scale, va, jobs, wage)
+    ref = y_scale.take(key) * scale
+    ref_jobs = ref * jobs.take(key)
+    ref_jobs /= wage.take(site)
+    for x, y, z in zip(a, b, (ref, ref * va.take(key), ref_jobs)):
+        assert np.array_equal(x, z) and np.array_equal(y, z)
+        assert np.array_equal(np.signbit(x), np.signbit(z))
+    if n:  # dead rows (numpy's form, kernels on or off): zero output
+        alive = r.random(n) < 0.8
+        a, b = both(firm_output, key, site, scale, y_scale, va, jobs, wage, alive)
+        assert np.array_equal(a[0], b[0]) and (a[0][~alive] == 0.0).all()
+
+
+@needs_numba
 def test_cohort_channel_sums_kernel_equals_numpy(both):
     from sim.agents.cohort import _channel_sums
     r = np.random.default_rng(9)

@@ -115,6 +115,63 @@ def test_sector_layers_add_up_to_the_firms(baseline_model):
     np.testing.assert_allclose(total, m.grid.output.data, rtol=1e-9, atol=1e-9)
 
 
+def test_sector_layers_are_filled_after_a_layer_gets_a_new_array():
+    # the layers are views into one array, written in one call; a layer whose array Mesa replaced
+    # (``modify_cells``) is filled on its own, with the same numbers, and keeps its other cells
+    from sim.agents.places import layer_name
+    from sim.model import RegionalEconomy
+    from sim.scenario import load_scenario
+    m = RegionalEconomy(load_scenario(ROOT / "scenarios" / "baseline.yaml"), until=2022.5)
+    try:
+        m.step()
+        names = m.layers.names
+        assert all(getattr(m.grid, n).data.base is m.layers.stack for n in names)
+        before = {n: getattr(m.grid, n).data.copy() for n in names}
+        name = layer_name("jobs", m.sectors[0])
+        layer = getattr(m.grid, name)
+        layer.modify_cells(lambda x: x * 0.0 + 7.0)
+        assert layer.data.base is not m.layers.stack
+        m.fill_layers()  # the same state: the same numbers
+        cells = m.layers.cells
+        for n in names:
+            got = getattr(m.grid, n).data.reshape(-1)
+            assert np.array_equal(got[cells], before[n].reshape(-1)[cells]), n
+        rest = np.setdiff1d(np.arange(layer.data.size), cells)
+        assert (layer.data.reshape(-1)[rest] == 7.0).all()
+        assert before[name].reshape(-1)[cells].sum() > 0
+    finally:
+        m.release()
+
+
+def test_grid_layers_of_a_deep_copy_are_filled():
+    # a deep copy (or a pickle) copies the layers' views as arrays of their own: the copy's layers
+    # are then written one by one, with the same numbers as the original's stacked write
+    import copy
+    from types import SimpleNamespace
+
+    from mesa.discrete_space import PropertyLayer
+
+    from sim.agents.places import GridLayers, layer_name
+    sectors, (w, h) = ["a", "b"], (4, 3)
+    names = ["output"] + [layer_name(m, s) for m in ("firms", "jobs", "output", "capital") for s in sectors]
+    grid = SimpleNamespace(_mesa_property_layers={n: PropertyLayer(n, (w, h)) for n in names})
+    site_cell = np.array([5, 5, 7, -1])  # two sites in one cell, one origin off the grid
+    layers = GridLayers(grid, site_cell, sectors)
+    key = np.array([0, 1, 2, 5, 4, 6, 3], dtype=np.intp)  # sector · 4 + site
+    firms = SimpleNamespace(index=lambda: {"key": key}, alive=np.ones(7, dtype=bool), jobs=np.arange(7.0) + 1,
+                            output=np.arange(7.0) * 0.5 + 0.25, scale=np.arange(7.0) + 2)
+    site_output, k = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0])
+    grid2, layers2 = copy.deepcopy((grid, layers))
+    assert layers2.flat.base is not layers2.stack
+    layers.fill(firms, site_output, k)
+    layers2.fill(firms, site_output, k)
+    for n in names:
+        a, b = grid._mesa_property_layers[n].data, grid2._mesa_property_layers[n].data
+        assert np.array_equal(a, b), n
+    jobs = grid._mesa_property_layers[layer_name("jobs", "a")].data.reshape(-1)
+    assert jobs[5] == 1.0 + 2.0 and jobs[7] == 3.0 and jobs.sum() == 6.0
+
+
 def test_rasterize_point_in_polygon_with_a_hole_and_the_seat_fallback():
     sq = np.array([[0, 0], [4, 0], [4, 4], [0, 4], [0, 0]], dtype=float)
     hole = np.array([[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]], dtype=float)

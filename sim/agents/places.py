@@ -11,6 +11,7 @@ import gc
 import numpy as np
 from mesa.discrete_space import FixedAgent, OrthogonalMooreGrid
 
+from .. import jit
 from ..dates import parse_date
 from ..economy.pipeline import STARTED
 from ..scenario.origins import entry_error
@@ -325,6 +326,19 @@ class GridLayers:
         self.incidence = np.zeros((len(self.on), len(self.cells)))
         self.incidence[np.arange(len(self.on)), inv] = 1.0
         self.site_cell = site_cell_flat
+        # the layers in (measure, sector) order: row m·S + s of the (4·S, cells) sums. Their arrays
+        # are made views into one (4·S, w, h) array, written in one call while every layer still
+        # holds its view (Mesa's ``modify_cells`` puts a new array in a layer, and a deep copy or a
+        # pickle of the model copies views as arrays of their own: then layer by layer)
+        self.names = [layer_name(m, s) for m in LAYER_MEASURES for s in self.sectors]
+        layers = grid._mesa_property_layers
+        first = layers[self.names[0]]._mesa_data if self.names else np.zeros((0, 0))
+        self.stack = np.zeros((len(self.names), *first.shape), dtype=first.dtype)
+        for i, name in enumerate(self.names):
+            self.stack[i] = layers[name]._mesa_data
+            layers[name]._mesa_data = self.stack[i]
+        self.views = [layers[name]._mesa_data for name in self.names]
+        self.flat = self.stack.reshape(len(self.names), -1)
 
     def fill(self, firms, site_output: np.ndarray, k: np.ndarray) -> None:
         """``site_output``: output by site (亿元/year); ``k``: capital per unit scale by sector (亿元)."""
@@ -333,12 +347,42 @@ class GridLayers:
         total[:] = 0.0
         np.add.at(total.reshape(-1), self.site_cell[self.on], site_output[self.on])
         S, R = len(self.sectors), len(self.site_cell)
-        key = firms.index()["key"]
-        live = firms.alive.astype(float)
-        by_sr = np.stack([np.bincount(key, weights=w, minlength=S * R).reshape(S, R) for w in
-                          (live, firms.jobs * live, firms.output * live, firms.scale * live)])
+        by_sr = layer_sums(firms.index()["key"], firms.alive, firms.jobs, firms.output, firms.scale,
+                           S * R).reshape(4, S, R)
         by_sr[3] *= k[:, None]
         by_cell = by_sr[:, :, self.on] @ self.incidence  # (measures, S, cells)
-        for m, measure in enumerate(LAYER_MEASURES):
-            for s, sec in enumerate(self.sectors):
-                layers[layer_name(measure, sec)].data.reshape(-1)[self.cells] = by_cell[m, s]
+        rows, cells = by_cell.reshape(len(self.names), -1), self.cells
+        stack = self.stack
+        if self.flat.base is stack and all(layers[name]._mesa_data is v and v.base is stack
+                                           for name, v in zip(self.names, self.views)):
+            self.flat[:, cells] = rows
+        else:
+            for name, row in zip(self.names, rows):
+                layers[name].data.put(cells, row)  # (flat cell indices of the C-ordered (w, h) array)
+
+
+def layer_sums(key: np.ndarray, alive: np.ndarray, jobs: np.ndarray, output: np.ndarray, scale: np.ndarray,
+               bins: int) -> np.ndarray:
+    """(4, bins) sums over rows by flat (sector, site) ``key`` of l_i, jobs_i·l_i, y_i·l_i and A_i·l_i
+    with l_i = 1.0 for a live row, 0.0 otherwise: four ``np.bincount``s (each bin adds its rows in
+    row order from 0), or the kernel :func:`_layer_sums` (the same additions in one pass)."""
+    if jit.ENABLED:
+        out = np.zeros((4, bins))
+        _layer_sums(np.ascontiguousarray(key, dtype=np.intp), np.ascontiguousarray(alive, dtype=np.bool_),
+                    *(np.ascontiguousarray(x, dtype=np.float64) for x in (jobs, output, scale)), out)
+        return out
+    live = alive.astype(float)
+    return np.stack([np.bincount(key, weights=w, minlength=bins) for w in
+                     (live, jobs * live, output * live, scale * live)])
+
+
+@jit.kernel
+def _layer_sums(key, alive, jobs, output, scale, out):
+    """:func:`layer_sums` row by row: out[q, key[i]] += w_q[i] for q = 0..3, rows i in order."""
+    for i in range(key.shape[0]):
+        b = key[i]
+        live = 1.0 if alive[i] else 0.0
+        out[0, b] += live
+        out[1, b] += jobs[i] * live
+        out[2, b] += output[i] * live
+        out[3, b] += scale[i] * live

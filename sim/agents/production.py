@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import jit
 from ..arrays import bincounts
 
 
@@ -26,15 +27,9 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
     fx = firms.index()  # flat (sector, site) index of every firm, its site and market
     key, place, site = fx["key"], fx["place"], fx["site"]
     every = firms.alive.all()
-    out = (sigma[:, None] * pi_scale).ravel().take(key)
-    out *= firms.scale
-    if not every:
-        out[~firms.alive] = 0.0
-    firms.output = out
-    firms.va = out * va_ratio_sr.take(key)
-    jobs = out * jobs_per_sr.take(key)
-    jobs /= f_wage_site.take(site)
-    firms.jobs = jobs
+    out, firms.va, jobs = firm_output(key, site, firms.scale, (sigma[:, None] * pi_scale).ravel(), va_ratio_sr,
+                                      jobs_per_sr, f_wage_site, None if every else firms.alive)
+    firms.output, firms.jobs = out, jobs
     R = len(f_wage_site)
     idx, wts, sizes = [place, place], [firms.va, jobs], [Q, Q]
     rev = None
@@ -55,6 +50,39 @@ def produce(firms, pi_scale: np.ndarray, sigma: np.ndarray, va_ratio_sr: np.ndar
     if owners_spend_at_site is not None:
         firms.totals()["owner_income"] = (pi_scale, owners_spend_at_site, sums[-1] - sums[-2])
     return sums[0][:n_cities], sums[1][:n_cities], out_r, None if rev is None else sums[3]
+
+
+def firm_output(key: np.ndarray, site: np.ndarray, scale: np.ndarray, y_scale: np.ndarray, va_ratio_sr: np.ndarray,
+                jobs_per_sr: np.ndarray, f_wage_site: np.ndarray, alive: np.ndarray | None = None) -> tuple:
+    """Per row (flat keys ``key``, sites ``site``): output y = (σπ)[key]·A (``y_scale`` = σπ per unit
+    scale, flat S·R; 0 for dead rows when ``alive`` is given), VA = y·VA ratio[key] and jobs =
+    y·jobs per 亿元[key] / f_wage[site]: numpy's gathers and products, or (every row alive) the
+    kernel :func:`_firm_output` (the same operations row by row)."""
+    if alive is None and jit.ENABLED:
+        n = len(key)
+        out, va, jobs = np.empty(n), np.empty(n), np.empty(n)
+        f64 = [np.ascontiguousarray(x, dtype=np.float64) for x in (scale, y_scale, va_ratio_sr, jobs_per_sr, f_wage_site)]
+        _firm_output(np.ascontiguousarray(key, dtype=np.intp), np.ascontiguousarray(site, dtype=np.intp), *f64,
+                     out, va, jobs)
+        return out, va, jobs
+    out = y_scale.take(key)
+    out *= scale
+    if alive is not None:
+        out[~alive] = 0.0
+    jobs = out * jobs_per_sr.take(key)
+    jobs /= f_wage_site.take(site)
+    return out, out * va_ratio_sr.take(key), jobs
+
+
+@jit.kernel
+def _firm_output(key, site, scale, y_scale, va_ratio, jobs_per, f_wage, out, va, jobs):
+    """:func:`firm_output` row by row (every row alive)."""
+    for i in range(key.shape[0]):
+        k = key[i]
+        y = y_scale[k] * scale[i]
+        out[i] = y
+        va[i] = y * va_ratio[k]
+        jobs[i] = (y * jobs_per[k]) / f_wage[site[i]]
 
 
 def _profits(firms, pi_scale: np.ndarray, owners_spend_at_site: bool) -> tuple[np.ndarray, np.ndarray]:

@@ -26,6 +26,7 @@ from ..economy.pipeline import (
     STARTED,
     StageHazards,
     advance,
+    counterfactual_drops,
     stage_rates,
     steady_state,
 )
@@ -407,19 +408,20 @@ class ProjectEconomy:
         rows = ((old < PRODUCING) & (new != DROPPED) & reached).nonzero()[0]
         if rows.size == 0:
             return
-        old, u, wait = old[rows], u[rows], wait[rows]
-        parts = [(j, which, x[rows]) for j, which, x in parts]
-
-        def drops(adv, mult):
-            hk, dk = stage_rates(old, self.h, mult, adv)
-            return rows[(u >= hk) & (u < hk + dk)]
-        pop.induced[drops(*self._factors(parts, wait, lambda j: True))] = True
-        money = {j for j, _, _ in parts if kinds[j] in MONEY_KINDS}
-        for j in {j for j, _, _ in parts}:
-            pop.pivotal[drops(*self._factors(parts, wait, lambda i, j=j: i == j))] |= np.int64(1) << np.int64(j)
+        # sets of the levers' effects: none, all but lever j (each j), all but the money levers
+        levers = sorted({j for j, _, _ in parts})
+        money = [j for j in levers if kinds[j] in MONEY_KINDS]
+        js = [j for j, _, _ in parts]
+        skip = np.array([[True] * len(parts)] + [[i == j for i in js] for j in levers]
+                        + ([[i in money for i in js]] if money else []), dtype=bool)
+        x = np.stack([x for _, _, x in parts]).take(rows, axis=1)
+        drops = counterfactual_drops(old[rows], u[rows], wait[rows], x, np.array([w == "start" for _, w, _ in parts]),
+                                     skip, self.h)
+        pop.induced[rows[drops[0]]] = True
+        for c, j in enumerate(levers, 1):
+            pop.pivotal[rows[drops[c]]] |= np.int64(1) << np.int64(j)
         if money:
-            pop.pivotal[drops(*self._factors(parts, wait, lambda i: i in money))] |= (
-                np.int64(1) << np.int64(MONEY_BIT))
+            pop.pivotal[rows[drops[-1]]] |= np.int64(1) << np.int64(MONEY_BIT)
 
     def _start_on_land(self, rows: np.ndarray, land) -> np.ndarray:
         """Projects ``rows`` that want to start (开工): in parks, in id order while free land lasts;

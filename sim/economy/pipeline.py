@@ -16,9 +16,12 @@ stage shares (data, flagged), so r_k = R^{q_k} and t_k = T·s_k / dt.
 """
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
+
+from .. import jit
 
 STAGES = ("intention", "signed", "started", "producing", "full")
 INTENTION, SIGNED, STARTED, PRODUCING, FULL = range(5)
@@ -122,3 +125,78 @@ def stage_rates(stage: np.ndarray, h: StageHazards, drop_mult: np.ndarray | None
     elif adv_mult is not None:
         dk = np.minimum(dk, 1.0 - hk)
     return hk, dk
+
+
+def counterfactual_drops(stage: np.ndarray, u: np.ndarray, wait: np.ndarray, x: np.ndarray,
+                         start: np.ndarray, skip: np.ndarray, h: StageHazards) -> np.ndarray:
+    """(C, n) whether each of n projects before 投产 (``stage`` < PRODUCING, uniforms ``u``, wait
+    factors ``wait``) drops this period under C sets of the levers' stage effects: set c leaves
+    out the parts p with ``skip[c, p]``. Part p (of P) adds ``x[p]`` (per project) to the advance
+    factor a when ``start[p]`` (the business environment), else to the cut of drop-outs during
+    construction; in the parts' order from 1 and 0:
+
+        a = 1 + Σ x_p,  m = wait · max(1 − Σ x_p, 0),  (h_k·a, d_k·m) capped as in :func:`stage_rates`,
+        drops if h_k·a ≤ u < h_k·a + d_k·m.
+
+    The numpy form, or the kernel :func:`_counterfactual_drops_kernel` (the same operations per
+    project in the same order; NaN kept as ``np.minimum`` / ``np.maximum`` keep it)."""
+    C, n = skip.shape[0], len(stage)
+    if jit.ENABLED:
+        out = np.zeros((C, n), dtype=np.bool_)
+        _counterfactual_drops_kernel(np.ascontiguousarray(stage, dtype=np.int64), np.ascontiguousarray(u, dtype=np.float64),
+                                     np.ascontiguousarray(wait, dtype=np.float64),
+                                     np.ascontiguousarray(x, dtype=np.float64).reshape(len(start), n),
+                                     np.ascontiguousarray(start, dtype=np.bool_), np.ascontiguousarray(skip, dtype=np.bool_),
+                                     np.ascontiguousarray(h.h, dtype=np.float64), np.ascontiguousarray(h.d, dtype=np.float64),
+                                     out)
+        return out
+    out = np.empty((C, n), dtype=bool)
+    for c in range(C):
+        adv = np.ones(n)
+        cut = np.zeros(n)
+        for p in range(len(start)):
+            if skip[c, p]:
+                continue
+            if start[p]:
+                adv += x[p]
+            else:
+                cut += x[p]
+        hk, dk = stage_rates(stage, h, wait * np.maximum(1.0 - cut, 0.0), adv)
+        out[c] = (u >= hk) & (u < hk + dk)
+    return out
+
+
+@jit.kernel
+def _counterfactual_drops_kernel(stage, u, wait, x, start, skip, hh, hd, out):
+    """:func:`counterfactual_drops` project by project: out[c, i] for every set c."""
+    K = hh.shape[0]
+    for i in range(stage.shape[0]):
+        k = stage[i] if stage[i] < PRODUCING else 0
+        if k < 0:  # (numpy's index from the end)
+            k += K
+        for c in range(skip.shape[0]):
+            adv = 1.0
+            cut = 0.0
+            for p in range(start.shape[0]):
+                if skip[c, p]:
+                    continue
+                if start[p]:
+                    adv += x[p, i]
+                else:
+                    cut += x[p, i]
+            # np.maximum(1 − cut, 0) and np.minimum(·, ·) as numpy's: a NaN operand gives NaN
+            keep = 1.0 - cut
+            if keep < 0.0:  # noqa: PLR1730 (max() need not keep a NaN)
+                keep = 0.0
+            mult = wait[i] * keep
+            a = hh[k] * adv
+            hk = a if (math.isnan(a) or a < 1.0) else 1.0
+            b = 1.0 - hk
+            d = hd[k] * mult
+            if math.isnan(d) or math.isnan(b):
+                dk = d + b
+            elif d < b:
+                dk = d
+            else:
+                dk = b
+            out[c, i] = (u[i] >= hk) and (u[i] < hk + dk)

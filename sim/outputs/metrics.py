@@ -303,17 +303,22 @@ class Recorder:
         mids = m.market_ids
         # every measure's (R × Q) site × investor origin table at once (each row and column summed
         # as it would be alone)
-        tab = tl.table[[tl.MEASURES.index(meas) for meas in PROJECT_MEASURES]]
+        which = self._tab.get("project_measures")
+        if which is None:
+            which = self._tab["project_measures"] = np.array([tl.MEASURES.index(meas) for meas in PROJECT_MEASURES])
+        tab = tl.table.take(which, axis=0)
         by_sites, by_origins = tab.sum(axis=2), tab[:, study].sum(axis=1)
-        for meas, unit, by_site, by_origin in zip(PROJECT_MEASURES, PROJECT_MEASURES.values(),
-                                                  by_sites, by_origins):
-            put(y, cities, meas, by_site @ W, unit)
-            put(y, pids, meas, by_site[:P].copy(), unit)
+        by_parks = by_sites[:, :P].copy()  # (its rows: one fresh array per measure's block)
+        totals = by_origins.sum(axis=1)  # (each row summed as it would be alone: a contiguous row)
+        came = by_origins != 0
+        for i, (meas, unit) in enumerate(PROJECT_MEASURES.items()):
+            put(y, cities, meas, by_sites[i] @ W, unit)
+            put(y, pids, meas, by_parks[i], unit)
             # the region by investor origin (where any came from), then its total: one block
-            qs = by_origin.nonzero()[0]
+            qs = came[i].nonzero()[0]
             vals = np.empty(qs.size + 1)
-            vals[:-1] = by_origin[qs]
-            vals[-1] = by_origin.sum()
+            vals[:-1] = by_origins[i, qs]
+            vals[-1] = totals[i]
             self._blocks.append((y, region * len(vals), meas, vals, unit, "", "", "",
                                  [mids[q] for q in qs.tolist()] + [""], "", ""))
         pipe = m.projects.pop
