@@ -228,7 +228,7 @@ def test_project_shortcuts_equal_the_straightforward_code():
     tot = sum(T for _, T, _ in terms)
     extras = [tot, np.zeros((S, R))] + [tot - T for _, T, _ in terms]
     used = np.flatnonzero(pe.national > 0)
-    got = pe.p_out(base, extras, used)
+    got = pe.outside.p_out(base, extras, used)
     for k, extra in enumerate(extras):
         want = np.ones((S, Q))
         for s in used:
@@ -243,7 +243,7 @@ def test_project_shortcuts_equal_the_straightforward_code():
     for n in (1, 3, 40, 2 * ss.size):
         pick = r.integers(0, ss.size, n) if n < 2 * ss.size else np.tile(np.arange(ss.size), 2)
         sec, org = ss.ravel()[pick], qq.ravel()[pick]
-        at = pe.p_out_at(base, extras[1:], tot, got[0], sec, org)
+        at = pe.outside.p_out_at(base, extras[1:], tot, got[0], sec, org)
         assert np.array_equal(at, got[1:, sec, org]), n
     # nested logit on a stack of rows = row block by row block (2-D, as before); one column alone
     for lam in (0.4, 1.0):
@@ -273,7 +273,7 @@ def test_project_shortcuts_equal_the_straightforward_code():
     ids = n0 + np.arange(sec.size)
     u = rng.uniform(pe.seed, "project_origin", 50, ids)
     origin = np.minimum((u[:, None] * cw[sec, -1:] > cw[sec]).sum(axis=1), Q - 1)
-    p0 = pe.p_out(base, [tot], np.flatnonzero(n_nat))[0]
+    p0 = pe.outside.p_out(base, [tot], np.flatnonzero(n_nat))[0]
     stay = rng.uniform(pe.seed, "project_out", 50, ids) >= p0[sec, origin]
     new = slice(before, before + int(stay.sum()))
     assert stay.sum() > 20 and pe.tally.intended_elsewhere == float((~stay).sum())

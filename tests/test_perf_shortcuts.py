@@ -138,7 +138,7 @@ def test_p_out_without_one_lever_lies_between_all_and_none():
     for scale in (1.0, 30.0):  # as in the scenario, and terms large enough to move P by a lot
         Ts = [scale * T for _, T, _ in terms]
         tot = sum(Ts)
-        p = pe.p_out(base, [tot, np.zeros((S, R))] + [tot - T for T in Ts], used)
+        p = pe.outside.p_out(base, [tot, np.zeros((S, R))] + [tot - T for T in Ts], used)
         assert (p[1] - p[0]).max() > (1e-4 if scale > 1 else 0)  # the levers keep some projects
         for k in range(2, len(p)):
             assert (p[0] <= p[k] + 1e-15).all() and (p[k] <= p[1] + 1e-15).all()

@@ -16,7 +16,6 @@ from ..economy.choice import (
     admit_in_order,
     calibrate_share_constants,
     nest_matrix,
-    nested_logit_column,
     nested_logit_probabilities,
 )
 from ..economy.pipeline import (
@@ -32,6 +31,7 @@ from ..economy.pipeline import (
 )
 from ..economy.profits import land_need
 from ..policy.attribution import MONEY_BIT, MONEY_KINDS, attribute
+from .outside_share import OutsideShare
 from .project_tables import ProjectPopulation, Tally, size_pools
 
 
@@ -58,6 +58,7 @@ class ProjectEconomy:
         self.onehot = nest_matrix(self.nest)  # (C, nests): the nest of each alternative
         home = np.maximum(dist_qr, p.project_home_km) / p.project_home_km
         self.home_bias = np.concatenate([-p.project_home_bias * np.log(home), np.zeros((Q, 1))], axis=1)
+        self.outside = OutsideShare(S, Q, self.R, self.home_bias, self.nest, p.nest_lambda, self.onehot)
         self.pop = ProjectPopulation(getattr(sites, "cell", None))
         self.tally = Tally(self.R, Q)
         self.signed_sr = np.zeros((S, self.R))  # projects signed since the start by (sector, site): public
@@ -202,7 +203,7 @@ class ProjectEconomy:
             tot += T
         # P(rest of China) per (sector, origin) with all the levers' site terms (without all, or
         # without lever j: below, for the projects that stay only)
-        p_all = self.p_out(base, [tot], used)[0]
+        p_all = self.outside.p_out(base, [tot], used)[0]
 
         n = int(n_nat.sum())
         u = rng.uniform(self.seed, "project_out", step, first + np.arange(n))
@@ -241,7 +242,7 @@ class ProjectEconomy:
                                      np.zeros(keep.size, bool), ~A_k.any(axis=0), [], sec_k)
             induced[mi], pivotal[mi] = ind, piv
             # would it have left for the rest of China without the terms (or without one)?
-            p0 = self.p_out_at(base, np.zeros((1, S, R)), tot, p_all, sec_k, org_k)[0]
+            p0 = self.outside.p_out_at(base, np.zeros((1, S, R)), tot, p_all, sec_k, org_k)[0]
             induced |= u_k < p0
             # With every term ≥ 0 the sites' utilities without lever j lie between those with all
             # terms and those with none, and P(rest of China) falls as a site's utility rises:
@@ -250,7 +251,7 @@ class ProjectEconomy:
             near = (u_k < p0 + 1e-9) if (T_all >= 0).all() else np.ones(keep.size, dtype=bool)
             rows = near.nonzero()[0]
             if rows.size:
-                p_k = self.p_out_at(base, tot[None] - T_all, tot, p_all, sec_k[rows], org_k[rows])
+                p_k = self.outside.p_out_at(base, tot[None] - T_all, tot, p_all, sec_k[rows], org_k[rows])
                 u_r = u_k[rows]
                 for k, j in enumerate(jarr.tolist()):
                     gone = rows[(u_r < p_k[k]) & A_k[k][rows]]
@@ -266,63 +267,6 @@ class ProjectEconomy:
         below = u[:, None] * cw[sec, -1:] > cw[sec]
         count = np.where(below[:, -1], self.Q, below.argmin(axis=1))
         return np.minimum(count, self.Q - 1)
-
-    def p_out(self, base: np.ndarray, extras: list, used: np.ndarray) -> np.ndarray:
-        """P(rest of China) (K, S, Q) per (sector, investor origin) for K sets of site terms
-        ``extras`` (each S × R) added to the utilities ``base`` (S × C), for the sectors ``used``
-        (1 for the others): the nested-logit probabilities of every (set, sector) at once, each
-        (Q × C) slice computed as it would be alone (the same element-wise operations and one
-        matrix product per slice)."""
-        R, K, U = self.R, len(extras), len(used)
-        out = np.ones((K, self.S, self.Q))
-        if U == 0:
-            return out
-        if K == 1:  # one set (each step's full table): the operations below without the copies
-            v = base[used][:, None, :] + self.home_bias[None]
-            v[..., :R] += extras[0][used][:, None, :]
-            out[0, used] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
-            return out
-        ex = np.stack(extras)[:, used]                          # (K, U, R)
-        # a (set, sector) slice with the first set's terms has its numbers (the same inputs, the
-        # same operations row by row): computed once, copied (e.g. a lever without a term there)
-        same = (ex[1:] == ex[0][None]).all(axis=2)              # (K − 1, U)
-        kk, uu = np.nonzero(np.concatenate([np.ones((1, U), dtype=bool), ~same]))
-        v = np.empty((kk.size, self.Q, R + 1))
-        v[...] = (base[used][:, None, :] + self.home_bias[None])[uu]
-        v[..., :R] += ex[kk, uu][:, None, :]
-        res = np.empty((K, U, self.Q))
-        res[kk, uu] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
-        k1, u1 = np.nonzero(same)
-        res[k1 + 1, u1] = res[0, u1]
-        out[:, used] = res
-        return out
-
-    def p_out_at(self, base: np.ndarray, extras: list, ref: np.ndarray, p_ref: np.ndarray,
-                 sec: np.ndarray, org: np.ndarray) -> np.ndarray:
-        """``p_out(base, extras, ·)[:, sec, org]`` (K, n) for n projects of sectors ``sec`` and
-        investor origins ``org``: each (set, sector, origin) row once, as in ``p_out`` (the same
-        operations row by row); a row whose terms equal ``ref``'s (S × R, with P(rest of China)
-        ``p_ref``, S × Q) is ``p_ref``'s. ``extras``: K arrays (S × R), or one (K, S, R) array."""
-        R, Q = self.R, self.Q
-        # the distinct (sector, origin) pairs in increasing order and each project's among them
-        # (``np.unique(..., return_inverse=True)`` by a table over the S·Q pairs)
-        code = np.asarray(sec, dtype=np.intp) * Q + org
-        seen = np.zeros(self.S * Q, dtype=bool)
-        seen[code] = True
-        pair = seen.nonzero()[0]
-        rank = np.cumsum(seen) - 1
-        inv = rank.take(code)
-        ps, pq = pair // Q, pair % Q
-        ex = np.asarray(extras)                                 # (K, S, R)
-        same = (ex == ref[None]).all(axis=2).take(ps, axis=1)   # (K, P): by sector, then per pair
-        res = np.empty(same.shape)
-        res[:, :] = p_ref[ps, pq][None]
-        kk, jj = (~same).nonzero()
-        if kk.size:
-            v = base[ps[jj]] + self.home_bias[pq[jj]]
-            v[:, :R] += ex[kk, ps[jj]]
-            res[kk, jj] = nested_logit_column(v, self.nest, self.p.nest_lambda, R, self.onehot)
-        return res[:, inv]
 
     def _pools(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``base_scales`` as one array (``project_tables.size_pools``), made once."""
