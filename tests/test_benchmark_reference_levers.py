@@ -120,11 +120,11 @@ def test_same_exits_and_births_as_the_model_when_nothing_else_draws():
 
 
 def _full_parks(tmp_path):
-    """The project's data with every park 99.5 % occupied (tests/test_benchmark_reference.py), in
+    """The project's data with every park 99.9 % occupied (tests/test_benchmark_reference.py uses 99.5 %), in
     jxn_transfer_zone.yaml: its newcomer levers (interest subsidy, tax rebate) lift the new firms of
     四平/辽源/通化's parks above the capacity trend, and the parks' free land is short for that
     expansion (growth on the trend needs no land)."""
-    data = data_with_parks(tmp_path, "occupancy_2022", "0.995")
+    data = data_with_parks(tmp_path, "occupancy_2022", "0.999")
     return load_scenario(ROOT / "scenarios" / "jxn_transfer_zone.yaml",
                          [f"data_dir={data}", "firms.scale=0.3", "switches.heterogeneity=false", "targets=[]",
                           "horizon.end=2025", "parameters.revision_scale=0", "parameters.gibrat_sd=0"])
