@@ -22,6 +22,10 @@ import pytest
 
 from benchmarks.mesa_reference import MesaReference
 from benchmarks.run import release
+
+# the statistical agreement of the per-agent reference over seeds: CI (30 s of paired runs); the
+# fast set keeps the step-by-step agreement tests of tests/test_benchmark_reference_levers.py
+pytestmark = pytest.mark.slow
 from sim.model import RegionalEconomy
 from sim.scenario import validate_scenario
 from tests.data_copy import data_with_parks

@@ -52,6 +52,7 @@ def runs():
             for k, v in out.items()}
 
 
+@pytest.mark.slow  # CI: 29 s of paired runs (the fast set keeps the step-by-step agreement tests)
 def test_induced_deadweight_and_pivotal_arrivals_agree(runs):
     v, r = runs["vec"], runs["ref"]
     # the levers do induce arrivals, enough for the z-tests below to have power (about 100 over the
@@ -65,6 +66,7 @@ def test_induced_deadweight_and_pivotal_arrivals_agree(runs):
     assert np.all(np.abs(z[hit]) < Z), np.round(z, 1)
 
 
+@pytest.mark.slow  # CI: shares the runs above
 def test_fiscal_ledger_agrees(runs):
     v, r = runs["vec"], runs["ref"]
     # tax revenue follows output, which agrees closely

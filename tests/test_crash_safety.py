@@ -95,6 +95,7 @@ def _sigkill_many(tmp_path, n_random: int, n_writing: int, seed: int) -> None:
         assert_complete(d)
 
 
+@pytest.mark.slow  # CI: 14 s
 def test_sigkill_leaves_a_complete_folder_or_none(tmp_path):
     # one kill at a random moment and two while the folder is written; 24 more in the slow set
     _sigkill_many(tmp_path, n_random=1, n_writing=2, seed=1)

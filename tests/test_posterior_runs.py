@@ -258,6 +258,7 @@ def _warnings(err: str) -> list[str]:
     return [x for x in err.splitlines() if x.startswith("warning: posterior")]
 
 
+@pytest.mark.slow  # CI: 10 s
 def test_posterior_fitted_on_other_code_warns_once(tmp_path, capsys, no_run_figures):
     # a comparison loads the posterior many times (each scenario, each run): one line
     write_post(tmp_path / "calibration", code="0123456789abcdef")

@@ -440,6 +440,7 @@ def test_one_and_two_workers_give_identical_runs(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # CI: 6 s
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
     # an unknown transport project passes the schema and fails when the model is built
     p = _exp(tmp_path, TINY + "design: {kind: grid}\nlevers:\n"
@@ -481,6 +482,7 @@ class _InlineExecutor:
         self.pool.shutdown()
 
 
+@pytest.mark.slow  # CI: 5 s
 def test_parent_memory_does_not_grow_with_the_number_of_runs(tmp_path, monkeypatch):
     import tracemalloc
     payload = 200_000  # bytes per run result: 1000 runs held in memory would be 200 MB

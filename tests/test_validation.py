@@ -124,6 +124,7 @@ def test_footloose_entrepreneur_break_point(phi, agglomerates):
     assert r["pass"] is True and r["analytic_break_point"] == pytest.approx(0.69697, abs=1e-5)
 
 
+@pytest.mark.slow  # CI: 5 s
 def test_fe_needs_the_cost_of_living_switch():
     # without the price-index term the break point is (sigma-mu)/(sigma+mu) = 0.852: at 0.75 the
     # nominal-profit model stays symmetric while the FE model (switch on) agglomerates
