@@ -62,9 +62,9 @@ class Network:
         return haversine_km(self.lat[:, None], self.lon[:, None], self.lat[None, :], self.lon[None, :])
 
     def fallback_minutes(self) -> np.ndarray:
-        """Node-to-node minutes off the network: great-circle km × ρ ÷ v × 60 (:func:`internal_minutes`),
+        """Node-to-node minutes off the network: great-circle km × ρ ÷ v × 60 (:func:`road_minutes`),
         the time of a pair with no path on either network (``times``)."""
-        return internal_minutes(self.distance_km(), self.route_factor, self.road_speed_kmh)
+        return road_minutes(self.distance_km(), self.route_factor, self.road_speed_kmh)
 
     def times(self, year: float, active_projects: set[str] | frozenset[str] = frozenset(),
               freight: bool = False) -> np.ndarray:
@@ -108,7 +108,7 @@ class Network:
         return {p[0] for p in self.projects}
 
 
-def internal_minutes(mean_km, route_factor: float, speed_kmh: float) -> np.ndarray:
+def road_minutes(mean_km, route_factor: float, speed_kmh: float) -> np.ndarray:
     """Road travel time (minutes) over a mean great-circle distance d̄ (km; e.g. from a city's seat
     to its buyers, :func:`buyer_access_km`, or between two nodes off the network):
 
@@ -141,7 +141,7 @@ def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: i
                             seat_index: np.ndarray | None = None) -> np.ndarray:
     """Internal travel time t₀_q (minutes) of every market, cities then origins: for a study-area
     city with a boundary, the mean time from its seat to its own buyers, t₀_c = D_seat(c),c · ρ / v
-    · 60 (:func:`internal_minutes`, D from :func:`buyer_access_km`: the sellers of the market
+    · 60 (:func:`road_minutes`, D from :func:`buyer_access_km`: the sellers of the market
     block sit at nodes, the buyers over the territory); for an origin region or a city without a
     boundary, ``default_minutes`` (``parameters.internal_travel_minutes``). ``access_km`` (nodes ×
     cities) and ``seat_index`` (each city's node row in it) when the caller has them."""
@@ -154,6 +154,6 @@ def market_internal_minutes(data: RegionData, park_rows: list[dict], n_cities: i
     if access_km is None:
         return t0
     own = access_km[seat_index, np.arange(n_cities)]
-    t0[:n_cities] = np.where(np.isfinite(own), internal_minutes(own, data.const("route_factor"),
+    t0[:n_cities] = np.where(np.isfinite(own), road_minutes(own, data.const("route_factor"),
                                                                 data.const("road_speed_kmh")), t0[:n_cities])
     return t0

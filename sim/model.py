@@ -245,7 +245,7 @@ class RegionalEconomy(ModelViews, mesa.Model):
     def fill_layers(self) -> None:
         """The grid's PropertyLayers from this period's firms (``sim.agents.places.GridLayers``):
         ``output`` by cell and firms, jobs, output and capital by sector and cell."""
-        self.layers.fill(self.firms, self.site_output, self.investment.k)
+        self.layers.fill(self.firms, self.investment.k)
 
     def unit_cost(self, wage_market: np.ndarray) -> np.ndarray:
         """Relative marginal cost c[s, r] from wages and power prices, times the cost levers' cut."""

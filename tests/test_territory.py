@@ -160,11 +160,11 @@ def test_grid_layers_of_a_deep_copy_are_filled():
     key = np.array([0, 1, 2, 5, 4, 6, 3], dtype=np.intp)  # sector · 4 + site
     firms = SimpleNamespace(index=lambda: {"key": key}, alive=np.ones(7, dtype=bool), jobs=np.arange(7.0) + 1,
                             output=np.arange(7.0) * 0.5 + 0.25, scale=np.arange(7.0) + 2)
-    site_output, k = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 3.0])
+    k = np.array([2.0, 3.0])
     grid2, layers2 = copy.deepcopy((grid, layers))
     assert layers2.flat.base is not layers2.stack
-    layers.fill(firms, site_output, k)
-    layers2.fill(firms, site_output, k)
+    layers.fill(firms, k)
+    layers2.fill(firms, k)
     for n in names:
         a, b = grid._mesa_property_layers[n].data, grid2._mesa_property_layers[n].data
         assert np.array_equal(a, b), n

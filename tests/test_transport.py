@@ -11,7 +11,7 @@ import pytest
 
 from sim.data import load_data
 from sim.economy.market import freeness_from_time
-from sim.geography import buyer_access_km, haversine_km, internal_minutes, market_internal_minutes
+from sim.geography import buyer_access_km, haversine_km, market_internal_minutes, road_minutes
 from sim.territory import GridSpec, load_territory, mean_distance_from_points_km
 
 DATA = "scenarios/data"
@@ -61,7 +61,7 @@ def test_larger_cities_get_longer_internal_times():
     spec, layer = disk_layer(30.0, lat=43.0, lon=124.0, index=0, spec=GridSpec.over(122.0, 41.5, 129.5, 45.0))
     _, layer = disk_layer(90.0, lat=43.5, lon=127.0, index=1, spec=spec, layer=layer)
     d = mean_distance_from_points_km(layer, spec, 2, [43.0, 43.5], [124.0, 127.0])
-    t0 = internal_minutes(np.diag(d), 1.32, 60.0)
+    t0 = road_minutes(np.diag(d), 1.32, 60.0)
     assert t0[1] / t0[0] == pytest.approx(3.0, rel=0.03)
     # t0 = D · ρ / v · 60 (minutes), D = 2R/3 from the centre
     assert t0[1] == pytest.approx(2 * 90 / 3 * 1.32 / 60 * 60, rel=0.015)

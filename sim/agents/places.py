@@ -340,17 +340,15 @@ class GridLayers:
         self.views = [layers[name]._mesa_data for name in self.names]
         self.flat = self.stack.reshape(len(self.names), -1)
 
-    def fill(self, firms, site_output: np.ndarray, k: np.ndarray) -> None:
-        """``site_output``: output by site (亿元/year); ``k``: capital per unit scale by sector (亿元)."""
+    def fill(self, firms, k: np.ndarray) -> None:
+        """``k``: capital per unit scale by sector (亿元)."""
         layers = self.grid._mesa_property_layers
-        total = layers["output"].data
-        total[:] = 0.0
-        np.add.at(total.reshape(-1), self.site_cell[self.on], site_output[self.on])
         S, R = len(self.sectors), len(self.site_cell)
         by_sr = layer_sums(firms.index()["key"], firms.alive, firms.jobs, firms.output, firms.scale,
                            S * R).reshape(4, S, R)
         by_sr[3] *= k[:, None]
         by_cell = by_sr[:, :, self.on] @ self.incidence  # (measures, S, cells)
+        layers["output"].data.put(self.cells, by_cell[2].sum(axis=0))  # all sectors (only site cells hold firms)
         rows, cells = by_cell.reshape(len(self.names), -1), self.cells
         stack = self.stack
         if self.flat.base is stack and all(layers[name]._mesa_data is v and v.base is stack

@@ -14,7 +14,7 @@ from ..policy.infrastructure import PAYERS, investments
 from .channels import CHANGE_MEASURES
 
 
-def _tables(m) -> dict:
+def fixed_tables(m) -> dict:
     """Labels and look-up tables of a model for ``collect``, fixed in a run: which sectors are
     industrial, (sector, site) → place bins, park and origin ids, the bin of each (lever, site) in a
     (lever, market) table, each lever's unit (its own, or its kind's)."""

@@ -20,7 +20,7 @@ from ..economy.prices import deflator_index, deflator_indices, real_value
 from ..policy.attribution import MONEY_BIT
 from ..policy.infrastructure import PAYERS, period_spending
 from .channels import CHANGE_MEASURES, QUANTITIES
-from .metric_tables import _tables
+from .metric_tables import fixed_tables
 
 COLUMNS = ("year", "place", "measure", "value", "unit", "sector", "origin", "lever", "investor_origin",
            "channel", "decided_by")
@@ -40,7 +40,7 @@ class Recorder:
     def __init__(self) -> None:
         self._blocks: list[tuple] = []  # (year, places, measure, values, unit, sector, origin, lever,
         #                                  investor origin, channel, decided_by)
-        self._tab: dict | None = None     # the model's look-up tables (``_tables``), fixed in a run
+        self._tab: dict | None = None     # the model's look-up tables (``metric_tables.fixed_tables``), fixed in a run
 
     def add(self, year: float, places, measure: str, values, unit: str, sector: str = "",
             origin: str = "", lever: str = "", investor_origin: str = "", channel: str = "",
@@ -80,7 +80,7 @@ class Recorder:
         alive = m.alive
         Q, R, S = m.Q, m.R, m.S
         if self._tab is None:  # a Recorder collects one model's run
-            self._tab = _tables(m)
+            self._tab = fixed_tables(m)
         tab = self._tab
         industrial = tab["industrial"]
         every = alive.all()  # the usual case: dead firms leave the arrays at exit
