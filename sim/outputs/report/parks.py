@@ -23,11 +23,13 @@ from .tables import E, cell, table
 MEASURES = ("arrivals_by_sector", "projects_started_by_sector")
 
 TEXT = {
-    "zh": {"intro": ("各园区{y0}–{y1}年迁入企业与新开工项目按行业的构成（“{scn}”，{n}次重复运行的平均）。"),
+    "zh": {"intro": "各园区{y0}–{y1}年迁入企业与新开工项目按行业的构成（“{scn}”，{runs}）。",
+           "runs": "{n}次重复运行的平均", "one": "单次运行",
            "head": ["园区", "城市", "合计", "迁入企业", "新开工项目", "最多的行业", "占比", "主导产业所占比例"],
            "none": "结果中没有按行业的园区数据（此前版本写出的结果目录）。"},
     "en": {"intro": ("What each park won in {y0}–{y1}, relocations in and new projects breaking ground, by "
-                     "sector (“{scn}”, mean of {n} replicates)."),
+                     "sector (“{scn}”, {runs})."),
+           "runs": "mean of {n} replicates", "one": "one run",
            "head": ["park", "city", "total", "relocations in", "new projects started", "largest sector",
                     "share", "share in its leading sectors"],
            "none": "The result folder has no park rows by sector (written by an earlier version)."},
@@ -189,7 +191,7 @@ def section_park_sectors(src: Source, geo: dict, lang: str) -> str:
     total = tot.sum(axis=1)
     parks, lead = geo.get("parks", {}), geo.get("leading", {})
     y0, y1 = c["years"]
-    html = f"<p class='note'>{E(T['intro'].format(y0=y0, y1=y1, scn=src.title(name, lang), n=c['n']))}</p>"
+    html = f"<p class='note'>{E(T['intro'].format(y0=y0, y1=y1, scn=src.title(name, lang), runs=T['runs'].format(n=c['n']) if c['n'] > 1 else T['one']))}</p>"
     html += gap_paragraph(c, geo, lang)
     rows = []
     for k in total.sort_values(ascending=False).index:
