@@ -45,7 +45,7 @@ def test_smoke_calibration_writes_its_folder(smoke):
     folder, r, wall = smoke
     print(f"smoke calibration: {wall:.1f} s")
     assert folder.is_dir() and folder.name.startswith("calibration_smoke_")
-    for f in ("calibration.yaml", "plan.json", "design.csv", "moments.csv", "emulator_check.csv",
+    for f in ("calibration.yaml", "plan.json", "design.csv", "moments.csv", "emulator_check.csv", "checks.csv",
               "posterior.parquet", "posterior.json", "report.md", "report_zh.md", "log.jsonl", "gdp_skill.csv"):
         assert (folder / f).is_file(), f
     figs = {p.name for p in (folder / "figures").glob("*.png")}
@@ -70,6 +70,39 @@ def test_smoke_calibration_writes_its_folder(smoke):
     for needle in ("## Parameters", "## Moments: observed vs simulated", "## What identifies what",
                    "## Emulator check", "naive rule", "left out", "effective sample size"):
         assert needle in text, needle
+
+
+def test_checks_are_the_central_runs_and_not_fitted(smoke):
+    """A check's row in checks.csv and the report is its statistic over the central runs, read here
+    from the stored runs; a check is in no emulator and no posterior (the moments only)."""
+    folder, _, _ = smoke
+    lc = load_calibration(SMOKE)
+    design = pd.read_csv(folder / "design.csv")
+    central = design[design.kind == "central"].run_id
+    chk = pd.read_csv(folder / "checks.csv").set_index("check")
+    assert list(chk.index) == [c.id for c in lc.calibration.checks]
+    for c in lc.calibration.checks:
+        vals = []
+        for rid in central:
+            _, v = worker.read_run(folder / "runs" / f"{rid}.parquet")
+            now, before = v[(c.measure, c.year)], v.get((c.measure, c.year - 1))
+            vals.append(now / before - 1 if c.stat == "growth" else c.year_share * now)
+        assert chk.loc[c.id, "central_median"] == pytest.approx(np.median(vals), rel=1e-12)
+        assert chk.loc[c.id, "central_p5"] <= chk.loc[c.id, "central_median"] <= chk.loc[c.id, "central_p95"]
+        assert chk.loc[c.id, "observed"] == c.observed and chk.loc[c.id, "central_runs"] == 2
+    ids = {c.id for c in lc.calibration.checks}
+    assert not ids & set(pd.read_csv(folder / "moments.csv").moment)
+    assert not ids & set(pd.read_csv(folder / "emulator_check.csv").moment)
+    man = read_posterior(folder / "posterior.parquet").manifest
+    assert not ids & {m["id"] for m in man["moments"]}
+    for lang, head in (("report.md", "## Checks: observed figures not fitted"), ("report_zh.md", "## 检验")):
+        text = (folder / lang).read_text(encoding="utf-8")
+        part = text[text.index(head):]
+        part = part[: part.index("\n## ", 4)]
+        rows = [ln for ln in part.splitlines() if ln.startswith("| ") and "---" not in ln][1:]
+        assert len(rows) == len(ids), lang
+        med = f"{100 * chk.loc['real_gdp_growth_2023_siping', 'central_median']:.3g}"
+        assert any(med in r for r in rows), (lang, med)
 
 
 def test_the_posterior_and_its_manifest(smoke):

@@ -60,11 +60,40 @@ def test_observed_growth_equals_the_table():
     with open(CAL / "observed_2022_2023.csv", encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert all(r["source"] and r["source_title"] and int(r["year"]) <= 2023 for r in rows)
-    v = {(r["place"], int(r["year"])): float(r["value"]) for r in rows}
+    v = {(r["place"], int(r["year"]), r["measure"]): float(r["value"]) for r in rows}
     for name in ("main.yaml", "quick.yaml"):
         for m in load_calibration(CAL / name).calibration.moments:
             if m.measure.endswith(".gdp"):
-                assert m.observed == pytest.approx(v[(m.place, 2023)] / v[(m.place, 2022)] - 1, abs=6e-6), m.id
+                assert m.observed == pytest.approx(v[(m.place, 2023, "gdp")] / v[(m.place, 2022, "gdp")] - 1,
+                                                   abs=6e-6), m.id
+
+
+def test_checks_observed_equal_the_table_and_are_not_fitted():
+    """main.yaml's checks: real GDP growth and above-scale industrial VA growth are the table's 2023
+    per cent; the secondary sector's nominal growth is its value(2023)/value(2022) - 1; the seeds'
+    figures are seed 004's. No check is also a moment, and none is after 2023."""
+    with open(CAL / "observed_2022_2023.csv", encoding="utf-8", newline="") as fh:
+        v = {(r["place"], int(r["year"]), r["measure"]): float(r["value"]) for r in csv.DictReader(fh)}
+    cal = load_calibration(CAL / "main.yaml").calibration
+    seen = set()
+    for c in cal.checks:
+        assert c.year <= 2023 and not c.identifies
+        meas = c.measure.split(".", 1)[1]
+        if c.id.startswith("real_gdp_growth"):
+            assert meas == "gdp_real" and c.observed == pytest.approx(v[(c.place, 2023, "gdp_real_growth")] / 100)
+        elif c.id.startswith("industrial_va_growth"):
+            assert c.observed == pytest.approx(v[(c.place, 2023, "ind_va_above_scale_growth")] / 100)
+        elif c.id.startswith("secondary_nominal_growth"):
+            g = v[(c.place, 2023, "secondary_va")] / v[(c.place, 2022, "secondary_va")] - 1
+            assert c.observed == pytest.approx(g, abs=6e-6)
+        elif c.id == "siping_projects_signed_2023_all":  # the zones' 41 and the departments' 32
+            assert c.observed == 41 + 32 and "41" in c.source and "32" in c.source
+        else:
+            assert "seed 004" in c.source and f"{c.observed:g}" in c.source, c.id
+        seen.add(c.id.rsplit("_", 1)[0] if "growth" in c.id else c.id)
+    assert {"real_gdp_growth_2023", "industrial_va_growth_2023", "secondary_nominal_growth_2023",
+            "tiedong_funds_arrived_2023", "siping_funds_arrived_2023_city_departments"} <= seen
+    assert not {c.id for c in cal.checks} & {m.id for m in cal.moments}
 
 
 BAD = [
@@ -89,6 +118,12 @@ BAD = [
      "source: s}\n"), "moments.0"),
     ("method: {kind: gp_emulator, design_runs: 4, validation_runs: 0}\n", "method.design_runs"),
     ("until: 2040\n", "until"),
+    (("checks:\n  - {id: c, measure: 四平.funds_arrived, stat: year_total, year: 2023, observed: 1, "
+     "error: {kind: sd, value: 1}, source: s, identifies: [parameters.beta]}\n"), "checks.0.identifies"),
+    (("checks:\n  - {id: c, measure: 火星.funds_arrived, stat: year_total, year: 2023, observed: 1, "
+     "error: {kind: sd, value: 1}, source: s}\n"), "checks.0.measure"),
+    (("checks:\n  - {id: gdp_growth_2023_siping, measure: 四平.gdp, stat: growth, year: 2023, observed: 0.01, "
+     "error: {kind: sd, value: 0.01}, source: s}\n"), "gdp_growth_2023_siping"),
 ]
 
 
@@ -98,7 +133,7 @@ def test_bad_calibration_file_is_one_line_naming_the_key(tmp_path, capsys, patch
     import yaml
     base = yaml.safe_load(_smoke_text())
     for k, v in yaml.safe_load(patch).items():
-        if k in ("parameters", "moments"):
+        if k in ("parameters", "moments", "checks"):
             base[k][0] = v[0]  # the first entry replaced, the others kept
         else:
             base[k] = v

@@ -13,6 +13,7 @@ run and refits. It holds::
     runs/<run_id>.parquet     one finished run (its moments' annual values and tax elasticities)
     runs/<run_id>.error.json  a run that raised (the calibration goes on; --retry-failed)
     moments.csv         one row per run × moment (simulated value)
+    checks.csv          each check (observed, not fitted) against the central-set runs
     emulator_check.csv  held-out error of the emulator per moment
     posterior.parquet, posterior.json   the weighted draws and their manifest
     report.md, figures/*.png            the calibration report
@@ -43,7 +44,14 @@ from ..experiments import executor
 from ..model_code import SIM, code_version
 from .design import Plan, stream, to_emulator, to_values, unit_points
 from .emulator import Emulator, check
-from .posterior import importance, leave_one_out, marginal_summary, predictive, resample
+from .posterior import (
+    check_quantiles,
+    importance,
+    leave_one_out,
+    marginal_summary,
+    predictive,
+    resample,
+)
 from .posterior_file import data_hash, write_posterior
 from .spec import LoadedCalibration, fit_observed, from_fit_scale, load_calibration, to_fit_scale
 from .worker import moment_value, read_run, run_task
@@ -99,9 +107,11 @@ def _run_all(plan: Plan, runs: list[tuple], runs_dir: Path, retry_failed: bool, 
     return res
 
 
-def _moment_matrix(lc: LoadedCalibration, runs: list[tuple], runs_dir: Path) -> tuple[np.ndarray, list]:
-    """Simulated moments (runs × moments; NaN for a run not stored) and the stored runs' metadata."""
-    moms = lc.calibration.moments
+def _moment_matrix(lc: LoadedCalibration, runs: list[tuple], runs_dir: Path,
+                   moms: list | None = None) -> tuple[np.ndarray, list]:
+    """Simulated moments (runs × moments; NaN for a run not stored) and the stored runs' metadata;
+    ``moms`` the calibration's moments unless given (its checks)."""
+    moms = lc.calibration.moments if moms is None else moms
     y = np.full((len(runs), len(moms)), np.nan)
     metas = []
     for r, (_, _, _, rid, _) in enumerate(runs):
@@ -202,6 +212,9 @@ def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, cod
         raise KeyboardInterrupt
     yc, metas_c = _moment_matrix(lc, central_runs, runs_dir)
     _write_moments(folder, cal, fitted + central_runs, np.vstack([y, yc]))
+    # the checks: observed figures against the central-set runs (seed noise only), not fitted
+    yk = _moment_matrix(lc, central_runs, runs_dir, cal.checks)[0]
+    _write_checks(folder, cal, yk)
     _write_check(folder, checks)
     loo = leave_one_out(fit, [j for j, mo in enumerate(cal.moments)
                               if mo.stat == "growth" and mo.measure.endswith(".gdp")], stream(cal.seed, 4))
@@ -211,7 +224,7 @@ def _calibrate(lc: LoadedCalibration, plan: Plan, folder: Path, pool: _Pool, cod
                     "fit_seconds": round(fit_seconds, 1),
                     "seconds_per_run_median": float(np.median(seconds)) if seconds else None})
     from .report import write_report
-    write_report(folder, lc, em, fit, pred, keep, wkeep, checks, loo, yc, x[held], yt[held], summary)
+    write_report(folder, lc, em, fit, pred, keep, wkeep, checks, loo, yc, x[held], yt[held], summary, yk)
     _log(folder, code, summary, t0)
     print(f"calibrate: {summary['done']} done, {summary['failed']} failed, {summary['skipped']} "
           f"skipped; ESS {fit.ess:.0f} of {m.prior_samples}; wall {time.perf_counter() - t0:.1f} s",
@@ -252,6 +265,19 @@ def _write_moments(folder: Path, cal, runs: list[tuple], y: np.ndarray) -> None:
             if np.isfinite(y[r, j]):
                 w.writerow([kind, i, rid, mo.id, repr(float(y[r, j])), mo.observed])
     _write(folder / "moments.csv", buf.getvalue())
+
+
+def _write_checks(folder: Path, cal, yk: np.ndarray) -> None:
+    """``checks.csv``: each check's observed value and its simulated median and 5–95 % over the
+    central runs (the moment's statistic: a growth as a fraction, a year_total × its year_share)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["check", "measure", "stat", "year", "year_share", "observed", "error_sd", "central_median",
+                "central_p5", "central_p95", "central_runs", "source"])
+    for c, (med, lo, hi, n) in zip(cal.checks, check_quantiles(yk)):
+        w.writerow([c.id, c.measure, c.stat, c.year, c.year_share, c.observed, c.sd,
+                    *(repr(float(v)) for v in (med, lo, hi)), int(n), c.source])
+    _write(folder / "checks.csv", buf.getvalue())
 
 
 def _write_check(folder: Path, checks: list[dict]) -> None:

@@ -95,3 +95,15 @@ def first_order(x: np.ndarray, mean: np.ndarray, bins: int = 20) -> np.ndarray:
 def marginal_summary(values: np.ndarray, w: np.ndarray) -> dict:
     return {"p5": weighted_quantile(values, w, 0.05), "median": weighted_quantile(values, w, 0.5),
             "p95": weighted_quantile(values, w, 0.95), "mean": float(np.sum(values * w))}
+
+
+def check_quantiles(yk: np.ndarray) -> np.ndarray:
+    """Per check (column of ``yk``, runs × checks): the median, 5 % and 95 % of its finite values
+    over the central runs and their number (checks × 4; NaN where none)."""
+    out = np.full((yk.shape[1], 4), np.nan)
+    for j in range(yk.shape[1]):
+        v = yk[:, j][np.isfinite(yk[:, j])]
+        out[j, 3] = v.size
+        if v.size:
+            out[j, :3] = np.quantile(v, [0.5, 0.05, 0.95])
+    return out

@@ -301,7 +301,7 @@ def fig_check(path: Path, cal, em, z_held, y_held, cjk: bool = False) -> Path:
 
 
 def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, x_held, y_held,
-                 summary: dict) -> Path:
+                 summary: dict, yk: np.ndarray | None = None) -> Path:
     """Figures, report.md and report_zh.md (the same numbers, ``report_text``); returns report.md's
     path. The figures are one set for both reports: titles and axis labels "中文 / English" when the
     CJK font loads, English otherwise."""
@@ -329,7 +329,7 @@ def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, 
         w.writeheader()
         w.writerows(rows)
         (folder / "gdp_skill.csv").write_text(buf.getvalue(), encoding="utf-8")
-    n = numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary)
+    n = numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary, yk)
     (folder / "report_zh.md").write_text(markdown("zh", lc, n, bool(rows)), encoding="utf-8")
     out = folder / "report.md"
     out.write_text(markdown("en", lc, n, bool(rows)), encoding="utf-8")

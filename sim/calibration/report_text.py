@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .posterior import check_quantiles
 from .posterior_file import weighted_quantile
 
 # Chinese labels of the calibrated parameters (key parameters.<name>)
@@ -98,8 +99,9 @@ def _mae(rows: list[dict], k: str) -> float:
     return float(np.mean(v)) if v else math.nan
 
 
-def numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary) -> dict:
-    """Every number of the report as the string both languages print."""
+def numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary, yk=None) -> dict:
+    """Every number of the report as the string both languages print (``yk``: the checks' values
+    over the central runs, runs × checks)."""
     cal, m = lc.calibration, lc.calibration.method
     vm = fit.mean.var(axis=0)
     signal = vm / np.maximum(vm + fit.var.mean(axis=0), 1e-300)
@@ -125,6 +127,13 @@ def numbers(lc, fit, pred, keep, checks, yc, s1, rows, summary) -> dict:
     n["checks_raw"] = [{"moment": c["moment"], "scale": c.get("scale", "")} for c in checks]
     n["checks"] = [[str(c.get("n_validation", 0)), _f(c.get("rmse")), _f(c.get("sd_of_runs")),
                     _f(c.get("seed_noise_sd")), _f(c.get("coverage90"), 2)] for c in checks]
+    n["vchecks"] = []
+    if cal.checks:
+        q = check_quantiles(yk if yk is not None else np.full((0, len(cal.checks)), np.nan))
+        for c, (med, lo, hi, _) in zip(cal.checks, q):
+            f = _scale(c)
+            n["vchecks"].append([_f(c.observed * f), _f(med * f), _f(lo * f), _f(hi * f),
+                                 _f((med - c.observed) * f, 2) if np.isfinite(med) else "—"])
     keys = ("observed", "naive", "naive_own", "fitted", "left_out", "central_runs", "err_naive",
             "err_naive_own", "err_fitted", "err_left_out", "err_central_runs")
     n["skill"] = [[_pct(r[k]) for k in keys] for r in rows]
@@ -170,6 +179,12 @@ TEXT = {
         "ident.head": "| moment | declared | signal |",
         "shrink": "Posterior sd / prior sd per parameter (1 = nothing learnt): ",
         "shrink.item": "{key} {value}",
+        "h.vchecks": "## Checks: observed figures not fitted",
+        "vchecks.note": ("Figures the calibration file lists as checks: not in the likelihood, compared with the "
+                         "{central_runs} runs at the posterior's central set (seed noise only). Growth in %, counts "
+                         "and money in their units, a part-year figure against the simulated year × its share. "
+                         "Each definition says how far the observed figure is from what the model counts."),
+        "vchecks.head": "| check | observed | central runs median | 5–95 % | median − observed | definition | source |",
         "h.check": "## Emulator check (held-out runs, not used to fit)",
         "check.note": ("On the scale each moment is emulated on (log for the relative-error moments). Coverage: the "
                        "share of held-out runs inside the emulator's 90 % predictive interval (about 0.9 when the "
@@ -224,6 +239,11 @@ TEXT = {
         "ident.head": "| 矩 | 声明识别的参数 | 信号 |",
         "shrink": "各参数的后验标准差 / 先验标准差（1 = 数据没有提供信息）：",
         "shrink.item": "{key}（{label}）{value}",
+        "h.vchecks": "## 检验：未参与拟合的观测数据",
+        "vchecks.note": ("校准文件列为检验（checks）的观测数据：不进入似然，与后验中心参数组的 {central_runs} 次运行"
+                         "比较（只含随机种子噪声）。增速以 % 表示，项目数与金额用各自的单位，年内部分月份的数据与模拟"
+                         "全年值 × 相应比例比较。各项的口径说明（原文）写明观测数据与模型统计范围的差别。"),
+        "vchecks.head": "| 检验 | 观测值 | 中心参数组运行中位数 | 5–95 % | 中位数 − 观测值 | 口径（原文） | 来源（原文） |",
         "h.check": "## 仿真器检验（留出运行，未用于拟合）",
         "check.note": ("在各矩被仿真的尺度上（相对误差的矩取对数）。覆盖率：留出运行落在仿真器 90 % 预测区间内的比例"
                        "（仿真器的不确定性估计如实时约为 0.9）。"),
@@ -277,6 +297,7 @@ def markdown(lang: str, lc, n: dict, has_skill: bool) -> str:
         T["shrink.item"].format(key=k, label=param_label(p, lang), value=v)
         for k, p, v in zip(short, cal.parameters, n["shrink"])), "",
         f"![{T['alt.identification']}](figures/identification.png)", "",
+        *_vchecks(lang, cal, n),
         T["h.check"], "", T["check.note"], "", T["check.head"], "|---|---|---|---|---|---|---|"]
     for c, (runs, rmse, sdr, noise, cov) in zip(n["checks_raw"], n["checks"]):
         scale = T.get(f"scale.{c.get('scale', '')}", c.get("scale", ""))
@@ -286,6 +307,18 @@ def markdown(lang: str, lc, n: dict, has_skill: bool) -> str:
         L += _skill(lang, cal, n)
     L += ["", T["h.files"], "", T["files"], ""]
     return "\n".join(L)
+
+
+def _vchecks(lang: str, cal, n: dict) -> list[str]:
+    """The checks' section (none without checks)."""
+    if not cal.checks:
+        return []
+    T = TEXT[lang]
+    L = [T["h.vchecks"], "", T["vchecks.note"].format(**n), "", T["vchecks.head"], "|---|---|---|---|---|---|---|"]
+    for c, (obs, med, lo, hi, gap) in zip(cal.checks, n["vchecks"]):
+        L.append(f"| {moment_label(c, lang)} | {obs} | {med} | {lo}–{hi} | {gap} | {c.definition or '—'} | "
+                 f"{c.source} |")
+    return L + [""]
 
 
 def _skill(lang: str, cal, n: dict) -> list[str]:

@@ -29,6 +29,10 @@ file, the key, the value and what was expected; exit code 2)::
         measure: tax.between_cities     # sim.checks.stylized.tax_elasticities on the built model
         observed: -0.35
         error: {kind: sd, value: 0.128}
+    checks:                             # optional: compared with the central-set runs, not fitted
+      - id: siping_funds_arrived_2023   # (the same keys as a moment, no identifies)
+        measure: 四平.funds_arrived
+        ...
 
 Priors: ``uniform`` and ``loguniform`` on [low, high]; ``normal`` (mean, sd) truncated to [low,
 high]. Statistics of a run's annual values v(y) (``sim.experiments.sweep.annual_series``: flows per
@@ -253,9 +257,11 @@ class Calibration(_Strict):
     method: Method
     parameters: list[Parameter] = Field(..., min_length=1, max_length=12)
     moments: list[Moment] = Field(..., min_length=1, max_length=500)
+    checks: list[Moment] = Field(default_factory=list, max_length=500, description=(
+        "observed figures compared with the runs at the central set, not in the likelihood"))
     benchmark: Benchmark | None = None
 
-    @field_validator("parameters", "moments")
+    @field_validator("parameters", "moments", "checks")
     @classmethod
     def _unique(cls, v: list) -> list:
         seen = set()
@@ -266,18 +272,25 @@ class Calibration(_Strict):
             seen.add(k)
         return v
 
+    @model_validator(mode="after")
+    def _ids_apart(self) -> Calibration:
+        both = {m.id for m in self.moments} & {c.id for c in self.checks}
+        if both:
+            raise ValueError(f"a check's id differs from every moment's (both: {', '.join(sorted(both))})")
+        return self
+
     @property
     def keys(self) -> list[str]:
         return [p.key for p in self.parameters]
 
     @property
     def series(self) -> list[str]:
-        """The place.measure series the runs store (sorted)."""
-        return sorted({m.measure for m in self.moments if not m.measure.startswith("tax.")})
+        """The place.measure series the runs store (sorted): the moments' and the checks'."""
+        return sorted({m.measure for m in [*self.moments, *self.checks] if not m.measure.startswith("tax.")})
 
     @property
     def tax(self) -> bool:
-        return any(m.measure.startswith("tax.") for m in self.moments)
+        return any(m.measure.startswith("tax.") for m in [*self.moments, *self.checks])
 
 
 # ------------------------------------------------------------------------------------------
@@ -299,7 +312,7 @@ class LoadedCalibration:
         return apply_values(self.base.resolved, [([k], float(v)) for k, v in values.items()])
 
 
-_MODELS = {"method": Method, "parameters": Parameter, "moments": Moment, "prior": Prior,
+_MODELS = {"method": Method, "parameters": Parameter, "moments": Moment, "checks": Moment, "prior": Prior,
            "error": Error, "benchmark": Benchmark}
 
 
@@ -371,6 +384,10 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
             except ScenarioError as e:
                 raise CalibrationError(src, f"parameters.{j}.prior", v,
                                        f"bounds the scenario accepts ({str(e).removeprefix('scenario: ')})") from None
+    for j, c in enumerate(cal.checks):
+        if c.identifies:
+            raise CalibrationError(src, f"checks.{j}.identifies", c.identifies,
+                                   "none: a check is not fitted (make it a moment to fit it)")
     for j, mo in enumerate(cal.moments):
         for k in mo.identifies:
             if k not in cal.keys:
@@ -378,16 +395,17 @@ def load_calibration(path: str | Path) -> LoadedCalibration:
                                        f"one of the parameters ({', '.join(cal.keys)})")
     data = load_data(base.data_dir)
     places = {"region", *data.cities.ids(), *(r["id"] for r in data.parks.rows)}
-    for j, m in enumerate(cal.moments):
-        if m.measure.startswith("tax."):
-            continue
-        if m.place not in places:
-            raise CalibrationError(src, f"moments.{j}.measure", m.measure,
-                                   f"place region, a city ({', '.join(data.cities.ids())}) or a park id")
-        first = h.start + 1
-        if not first <= m.year <= cal.until:
-            raise CalibrationError(src, f"moments.{j}.year", m.year,
-                                   f"a simulated year from {first} to until ({cal.until})")
+    for part in ("moments", "checks"):
+        for j, m in enumerate(getattr(cal, part)):
+            if m.measure.startswith("tax."):
+                continue
+            if m.place not in places:
+                raise CalibrationError(src, f"{part}.{j}.measure", m.measure,
+                                       f"place region, a city ({', '.join(data.cities.ids())}) or a park id")
+            first = h.start + 1
+            if not first <= m.year <= cal.until:
+                raise CalibrationError(src, f"{part}.{j}.year", m.year,
+                                       f"a simulated year from {first} to until ({cal.until})")
     rate = None
     if cal.benchmark is not None:
         years = {m.year for m in cal.moments if m.stat == "growth" and m.measure.endswith(".gdp")}
