@@ -50,7 +50,7 @@ def test_smoke_calibration_writes_its_folder(smoke):
         assert (folder / f).is_file(), f
     figs = {p.name for p in (folder / "figures").glob("*.png")}
     assert figs == {"moments_observed_vs_simulated.png", "posterior_marginals.png", "posterior_pairs.png",
-                    "identification.png", "emulator_check.png", "gdp_growth_skill.png"}
+                    "identification.png", "emulator_check.png", "gdp_growth_skill.png", "checks_observed_vs_central.png"}
     plan = json.loads((folder / "plan.json").read_text())
     runs = {p.stem for p in (folder / "runs").glob("*.parquet")}
     assert runs == set(plan["run_ids"]) and len(runs) == 12 + 4 + 2

@@ -110,19 +110,31 @@ def _log_axis(ax, which: str) -> None:
 
 
 def fig_moments(path: Path, cal, pred, yc, cjk: bool = False) -> Path:
+    """The moments: observed with its 95 % error band, the posterior predictive and the central runs."""
+    return _fig_observed(path, cal.moments, pred, yc, cjk, ("观测与模拟", "Observed vs simulated"))
+
+
+def fig_checks(path: Path, cal, yk, cjk: bool = False) -> Path:
+    """The checks (not fitted): observed with the file's error band and the central runs."""
+    return _fig_observed(path, cal.checks, None, yk, cjk, ("检验（未拟合）", "Check, not fitted"))
+
+
+def _fig_observed(path: Path, items: list, pred, yc, cjk: bool, title: tuple[str, str]) -> Path:
+    """One panel per group of ``items`` (moments or checks): observed (95 % band of its error), the
+    posterior predictive (``pred``, moments only) and the runs ``yc`` (runs × items) at the central set."""
     import matplotlib.pyplot as plt
     groups: dict[str, list[int]] = {}
-    for j, mo in enumerate(cal.moments):
+    for j, mo in enumerate(items):
         groups.setdefault(_group(mo), []).append(j)
     n = len(groups)
     heights = [max(1.6, 0.42 * len(ix) + 1.0) for ix in groups.values()]
     fig, axes = plt.subplots(n, 1, figsize=(12, sum(heights) + 0.6), gridspec_kw={"height_ratios": heights},
                              squeeze=False)
     for ax, (g, ix) in zip(axes[:, 0], groups.items()):
-        f, unit = _scale(cal.moments[ix[0]])
+        f, unit = _scale(items[ix[0]])
         yy = np.arange(len(ix))
         for k, j in enumerate(ix):
-            mo = cal.moments[j]
+            mo = items[j]
             if mo.log_scale:  # log-normal error: exp(±1.96 r)
                 lo_o, hi_o = mo.observed * math.exp(-1.96 * mo.error.value), mo.observed * math.exp(1.96 * mo.error.value)
             else:
@@ -130,10 +142,11 @@ def fig_moments(path: Path, cal, pred, yc, cjk: bool = False) -> Path:
             ax.errorbar(mo.observed * f, k + 0.2, xerr=[[(mo.observed - lo_o) * f], [(hi_o - mo.observed) * f]],
                         fmt="o", color="black",
                         label=_bi(cjk, "观测值，95 % 误差带", "observed, 95 % error band") if k == 0 else None)
-            ax.errorbar(pred[j, 1] * f, k, xerr=[[(pred[j, 1] - pred[j, 0]) * f], [(pred[j, 2] - pred[j, 1]) * f]],
-                        fmt="s", color="tab:blue",
-                        label=_bi(cjk, "后验预测中位数，5–95 %", "posterior predictive median, 5–95 %")
-                        if k == 0 else None)
+            if pred is not None:
+                ax.errorbar(pred[j, 1] * f, k, xerr=[[(pred[j, 1] - pred[j, 0]) * f], [(pred[j, 2] - pred[j, 1]) * f]],
+                            fmt="s", color="tab:blue",
+                            label=_bi(cjk, "后验预测中位数，5–95 %", "posterior predictive median, 5–95 %")
+                            if k == 0 else None)
             c = yc[:, j][np.isfinite(yc[:, j])] if len(yc) else np.zeros(0)
             if c.size:
                 lo, med, hi = np.quantile(c, [0.05, 0.5, 0.95])
@@ -141,10 +154,10 @@ def fig_moments(path: Path, cal, pred, yc, cjk: bool = False) -> Path:
                             color="tab:orange", label=_bi(cjk, f"中心参数组运行（{c.size}），5–95 %",
                                                           f"runs at the central set ({c.size}), 5–95 %")
                             if k == 0 else None)
-        ax.set_yticks(yy, [_label(cal.moments[j]) for j in ix], fontsize=8)
+        ax.set_yticks(yy, [_label(items[j]) for j in ix], fontsize=8)
         gb = _bi(cjk, _group_zh(g), g)
         ax.set_xlabel(f"{gb} ({unit})" if unit else gb)
-        ax.set_title(_bi(cjk, f"观测与模拟：{_group_zh(g)}", f"Observed vs simulated: {g}"), fontsize=10)
+        ax.set_title(_bi(cjk, f"{title[0]}：{_group_zh(g)}", f"{title[1]}: {g}"), fontsize=10)
         ax.grid(alpha=0.3, axis="x")
         ax.set_ylim(-0.6, len(ix) - 0.4)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
@@ -317,6 +330,8 @@ def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, 
     s1 = first_order(fit.x, fit.mean)
     rows = skill_table(cal, pred, loo, yc, lc.benchmark_rate, own_province_rates(lc))
     fig_moments(figs / "moments_observed_vs_simulated.png", cal, pred, yc, cjk)
+    if cal.checks and yk is not None:
+        fig_checks(figs / "checks_observed_vs_central.png", cal, yk, cjk)
     fig_marginals(figs / "posterior_marginals.png", cal, fit, cjk)
     fig_pairs(figs / "posterior_pairs.png", cal, fit.x[keep], wkeep, cjk)
     fig_sensitivity(figs / "identification.png", cal, s1, cjk)

@@ -164,6 +164,7 @@ TEXT = {
         "params.head": "| key | prior | posterior median | 5–95 % | source |",
         "alt.marginals": "marginals", "alt.pairs": "pairs", "alt.moments": "moments",
         "alt.identification": "identification", "alt.check": "check", "alt.skill": "skill",
+        "alt.vchecks": "checks",
         "h.moments": "## Moments: observed vs simulated",
         "moments.note": ("Growth in %, elasticities as numbers, counts and money in their units; error = the "
                          "observation error s.d. of the likelihood."),
@@ -228,6 +229,7 @@ TEXT = {
         "params.head": "| 参数 | 先验分布 | 后验中位数 | 5–95 % | 来源（原文） |",
         "alt.marginals": "后验边缘分布", "alt.pairs": "后验参数两两散点", "alt.moments": "矩：观测与模拟",
         "alt.identification": "参数识别", "alt.check": "仿真器检验", "alt.skill": "GDP增速预测能力",
+        "alt.vchecks": "检验：观测与中心参数组运行",
         "h.moments": "## 矩：观测值与模拟值",
         "moments.note": "增速以 % 表示，弹性为纯数，项目数与金额用各自的单位；误差 = 似然中观测误差的标准差。",
         "moments.head": "| 矩 | 观测值 | 误差标准差 | 预测中位数 | 5–95 % | 中心参数组运行中位数 | 来源（原文） |",
@@ -318,7 +320,7 @@ def _vchecks(lang: str, cal, n: dict) -> list[str]:
     for c, (obs, med, lo, hi, gap) in zip(cal.checks, n["vchecks"]):
         L.append(f"| {moment_label(c, lang)} | {obs} | {med} | {lo}–{hi} | {gap} | {c.definition or '—'} | "
                  f"{c.source} |")
-    return L + [""]
+    return L + ["", f"![{T['alt.vchecks']}](figures/checks_observed_vs_central.png)", ""]
 
 
 def _skill(lang: str, cal, n: dict) -> list[str]:
