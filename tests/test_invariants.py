@@ -160,7 +160,12 @@ EXTREMES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(EXTREMES))
+# the longest two (a 38-year horizon; every link rebuilt) run in the slow set CI runs
+SLOW_EXTREMES = {"horizon_2060", "halve_every_travel_time"}
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW_EXTREMES else c
+                                  for c in sorted(EXTREMES)])
 def test_extreme_but_legal_values_run_to_the_end(tmp_path, capsys, case):
     edit, extra, sets = EXTREMES[case]
     data = _data_copy(tmp_path, edit) if edit else DATA
