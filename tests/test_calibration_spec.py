@@ -94,6 +94,10 @@ def test_checks_observed_equal_the_table_and_are_not_fitted():
     assert {"real_gdp_growth_2023", "industrial_va_growth_2023", "secondary_nominal_growth_2023",
             "tiedong_funds_arrived_2023", "siping_funds_arrived_2023_city_departments"} <= seen
     assert not {c.id for c in cal.checks} & {m.id for m in cal.moments}
+    # a reader tells every row apart in both reports (two industrial checks per city share a measure)
+    from sim.calibration.report_text import moment_label
+    for lang in ("en", "zh"):
+        assert len({moment_label(c, lang) for c in cal.checks}) == len(cal.checks), lang
 
 
 BAD = [

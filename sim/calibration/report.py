@@ -330,8 +330,9 @@ def write_report(folder: Path, lc, em, fit, pred, keep, wkeep, checks, loo, yc, 
     s1 = first_order(fit.x, fit.mean)
     rows = skill_table(cal, pred, loo, yc, lc.benchmark_rate, own_province_rates(lc))
     fig_moments(figs / "moments_observed_vs_simulated.png", cal, pred, yc, cjk)
-    if cal.checks and yk is not None:
-        fig_checks(figs / "checks_observed_vs_central.png", cal, yk, cjk)
+    if cal.checks:
+        fig_checks(figs / "checks_observed_vs_central.png", cal,
+                   yk if yk is not None else np.zeros((0, len(cal.checks))), cjk)
     fig_marginals(figs / "posterior_marginals.png", cal, fit, cjk)
     fig_pairs(figs / "posterior_pairs.png", cal, fit.x[keep], wkeep, cjk)
     fig_sensitivity(figs / "identification.png", cal, s1, cjk)

@@ -47,10 +47,12 @@ def param_label(p, lang: str) -> str:
 
 
 def moment_label(mo, lang: str) -> str:
-    """The moment's label: in English the file's (else its id); in Chinese built from the moment
-    (place, year, measure, statistic)."""
+    """The moment's label: in English the file's (else its id); in Chinese the file's ``label_zh``,
+    else built from the moment (place, year, measure, statistic)."""
     if lang != "zh":
         return mo.label or mo.id
+    if mo.label_zh:
+        return mo.label_zh
     if mo.measure in TAX_ZH:
         return TAX_ZH[mo.measure]
     meas = mo.measure.split(".", 1)[1]

@@ -154,6 +154,7 @@ class Moment(_Strict):
     source: str = Field(..., min_length=1)
     definition: str = ""
     label: str = ""
+    label_zh: str = Field("", description="its label in report_zh.md (default: built from the measure)")
     unit: str = ""
     identifies: list[str] = Field(default_factory=list, description="parameter keys (declared)")
 
