@@ -132,7 +132,7 @@ def _full_parks(tmp_path):
                           "horizon.end=2025", "parameters.revision_scale=0", "parameters.gibrat_sd=0"])
 
 
-@pytest.mark.parametrize("case", ["levers", "land"])
+@pytest.mark.parametrize("case", ["levers", pytest.param("land", marks=pytest.mark.slow)])
 def test_same_investment_as_the_model_without_growth_shocks(case, tmp_path):
     # investment is deterministic (MODEL.md §9.1): with Gibrat's s.d. at 0 and no revision, the
     # reference's per-agent q-rule (its own q, its eligibility for the finance levers — the

@@ -67,6 +67,7 @@ def test_check_outputs_catches_a_broken_ledger():
         check_outputs(bad)
 
 
+@pytest.mark.slow  # the fast extreme-input runs below also assert the manifest's "checked"
 def test_run_check_flag(tmp_path, capsys):
     out = tmp_path / "o"
     assert run.main([str(ROOT / "scenarios/changchun_siping.yaml"), "--set", "firms.scale=0.3", "--until", "2025",
@@ -160,8 +161,8 @@ EXTREMES = {
 }
 
 
-# the longest two (a 38-year horizon; every link rebuilt) run in the slow set CI runs
-SLOW_EXTREMES = {"horizon_2060", "halve_every_travel_time"}
+# the longest three (a 38-year horizon; every link rebuilt; free land and rent) run in the slow set CI runs
+SLOW_EXTREMES = {"horizon_2060", "halve_every_travel_time", "land_discount_100"}
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.slow) if c in SLOW_EXTREMES else c
@@ -177,6 +178,7 @@ def test_extreme_but_legal_values_run_to_the_end(tmp_path, capsys, case):
         args += ["--set", s]
     assert run.main(args) == 0, capsys.readouterr().err
     d = Path(capsys.readouterr().out.strip().splitlines()[-1])
+    assert bool(pd.read_json(d / "manifest.json", typ="series")["checked"])
     df = pd.read_parquet(d / "trajectories.parquet")
     check_outputs(df)
     end = 2060 if case == "horizon_2060" else 2035
