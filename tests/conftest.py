@@ -58,6 +58,13 @@ def zone_results(tmp_path_factory):
     one folder (tests/report_fixtures.py): {"comparison": folder, "ensemble": folder}. Read by
     test_report.py, test_report_browser.py and test_levers.py."""
     def make(folder):
+        from sim.outputs import plots
         from tests.report_fixtures import make_comparison, make_ensemble
-        return {"comparison": str(make_comparison(folder)), "ensemble": str(make_ensemble(folder))}
+        # the replicate runs without their own figures (seconds each): what reads this fixture reads the
+        # comparison's and the ensemble's figures, tables and summaries (run figures: test_end_to_end.py)
+        keep, plots.run_figures = plots.run_figures, lambda *a, **k: []
+        try:
+            return {"comparison": str(make_comparison(folder)), "ensemble": str(make_ensemble(folder))}
+        finally:
+            plots.run_figures = keep
     return {k: Path(v) for k, v in _once(tmp_path_factory, "zone_results", make).items()}
