@@ -26,6 +26,7 @@ from ..economy.pipeline import (
     StageHazards,
     advance,
     counterfactual_drops,
+    stage_factors,
     stage_rates,
     steady_state,
 )
@@ -325,17 +326,9 @@ class ProjectEconomy:
         return [(j, which, np.where(on[which], x.ravel().take(key), 0.0)) for j, which, x in eff]
 
     @staticmethod
-    def _factors(parts, wait: np.ndarray, skip=lambda j: False):
-        adv = np.ones(len(wait))
-        cut = np.zeros(len(wait))
-        for j, which, x in parts:
-            if skip(j):
-                continue
-            if which == "start":
-                adv += x
-            else:
-                cut += x
-        return adv, wait * np.maximum(1.0 - cut, 0.0)
+    def _factors(parts, wait: np.ndarray):
+        """(advance factor, drop-out multiplier) with every lever's stage effect (``stage_factors``)."""
+        return stage_factors([(x, which == "start") for _, which, x in parts], wait)
 
     def _attribute_pipeline(self, parts, old, new, u, wait, kinds) -> None:
         """A pipeline outcome is induced (MODEL.md §9.7) if, with the same uniform draw, the project

@@ -127,6 +127,24 @@ def stage_rates(stage: np.ndarray, h: StageHazards, drop_mult: np.ndarray | None
     return hk, dk
 
 
+def stage_factors(parts, wait: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The levers' stage factors of n projects from ``parts``, pairs (x, start) in order: x (n,) adds
+    to the advance factor of signed projects when ``start`` (the business environment), else to the
+    cut of drop-outs during construction (finance levers):
+
+        a = 1 + Σ x_p,  m = wait · max(1 − Σ x_p, 0)
+
+    (summed in the parts' order from 1 and 0, as the kernel of :func:`counterfactual_drops` does)."""
+    adv = np.ones(len(wait))
+    cut = np.zeros(len(wait))
+    for x, start in parts:
+        if start:
+            adv += x
+        else:
+            cut += x
+    return adv, wait * np.maximum(1.0 - cut, 0.0)
+
+
 def counterfactual_drops(stage: np.ndarray, u: np.ndarray, wait: np.ndarray, x: np.ndarray,
                          start: np.ndarray, skip: np.ndarray, h: StageHazards) -> np.ndarray:
     """(C, n) whether each of n projects before 投产 (``stage`` < PRODUCING, uniforms ``u``, wait
@@ -152,16 +170,8 @@ def counterfactual_drops(stage: np.ndarray, u: np.ndarray, wait: np.ndarray, x: 
         return out
     out = np.empty((C, n), dtype=bool)
     for c in range(C):
-        adv = np.ones(n)
-        cut = np.zeros(n)
-        for p in range(len(start)):
-            if skip[c, p]:
-                continue
-            if start[p]:
-                adv += x[p]
-            else:
-                cut += x[p]
-        hk, dk = stage_rates(stage, h, wait * np.maximum(1.0 - cut, 0.0), adv)
+        adv, mult = stage_factors([(x[p], start[p]) for p in range(len(start)) if not skip[c, p]], wait)
+        hk, dk = stage_rates(stage, h, mult, adv)
         out[c] = (u >= hk) & (u < hk + dk)
     return out
 
